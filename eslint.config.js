@@ -1,0 +1,23 @@
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", ".modelship/", "coverage/"] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use string unions, not enums." }],
+    },
+  },
+  {
+    files: ["core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["node:*", "fs", "path", "child_process", "http", "os"], message: "core/ is pure: pass I/O in through ports." }] },
+      ],
+      "no-restricted-globals": ["error", { name: "process", message: "core/ is pure: pass values in." }],
+    },
+  },
+);
