@@ -1,0 +1,175 @@
+import { z } from "zod";
+
+/** Gate applied to one metric when a candidate is compared with a baseline. */
+export const MetricGateSchema = z
+  .object({
+    direction: z
+      .enum(["maximize", "minimize"])
+      .default("maximize")
+      .describe("Whether larger (maximize) or smaller (minimize) values are better."),
+    required: z
+      .boolean()
+      .default(false)
+      .describe("Fail the comparison when the candidate does not report this metric."),
+    minImprovement: z
+      .number()
+      .optional()
+      .describe("Candidate must beat the baseline by at least this much (absolute, in the better direction)."),
+    maxRegression: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Largest allowed absolute change in the worse direction."),
+    maxRelativeRegression: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Largest allowed relative change in the worse direction (0.02 = 2%)."),
+    min: z.number().optional().describe("Candidate value must be at least this (absolute threshold)."),
+    max: z.number().optional().describe("Candidate value must be at most this (absolute threshold)."),
+  })
+  .strict();
+export type MetricGate = z.infer<typeof MetricGateSchema>;
+
+export const TransformSchema = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("standardize"), column: z.string().min(1) }).strict(),
+  z.object({ op: z.literal("minmax"), column: z.string().min(1) }).strict(),
+  z.object({ op: z.literal("onehot"), column: z.string().min(1) }).strict(),
+  z
+    .object({
+      op: z.literal("impute"),
+      column: z.string().min(1),
+      strategy: z.enum(["mean", "median", "most_frequent", "constant"]).default("mean"),
+      value: z.union([z.number(), z.string()]).optional().describe("Fill value when strategy is constant."),
+    })
+    .strict(),
+]);
+export type Transform = z.infer<typeof TransformSchema>;
+
+export const LayerSchema = z
+  .object({
+    units: z.number().int().positive().max(65536),
+    activation: z.enum(["relu", "tanh", "sigmoid", "linear", "elu", "selu"]).default("relu"),
+    dropout: z.number().min(0).max(0.95).default(0),
+  })
+  .strict();
+export type Layer = z.infer<typeof LayerSchema>;
+
+export const TrainParamsSchema = z
+  .object({
+    layers: z.array(LayerSchema).default([{ units: 16, activation: "relu", dropout: 0 }]),
+    optimizer: z.enum(["adam", "sgd", "rmsprop", "adagrad"]).default("adam"),
+    learningRate: z.number().positive().max(10).default(0.01),
+    epochs: z.number().int().positive().max(100000).default(50),
+    batchSize: z.number().int().positive().max(1 << 20).default(32),
+    seed: z.number().int().nonnegative().default(42),
+    earlyStopping: z
+      .object({
+        monitor: z.string().default("val_loss"),
+        patience: z.number().int().nonnegative().default(10),
+        minDelta: z.number().nonnegative().default(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type TrainParams = z.infer<typeof TrainParamsSchema>;
+
+export const ConfigSchema = z
+  .object({
+    version: z.literal(1).default(1).describe("Config format version."),
+    model: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-', at most 63 characters")
+          .default("model"),
+        task: z.enum(["classification", "regression"]).default("classification"),
+        features: z.array(z.string().min(1)).default([]).describe("Input columns; empty means every column except the target."),
+        target: z.string().min(1).default("label"),
+      })
+      .strict()
+      .prefault({}),
+    data: z
+      .object({
+        source: z.array(z.string().min(1)).default([]).describe("CSV, JSON or JSON-lines files, relative to the repository root."),
+        format: z.enum(["auto", "csv", "json", "jsonl"]).default("auto"),
+        validationSplit: z.number().gt(0).lt(1).default(0.2),
+        seed: z.number().int().nonnegative().default(42),
+        transforms: z.array(TransformSchema).default([]),
+      })
+      .strict()
+      .prefault({}),
+    train: z
+      .object({
+        command: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Run this program instead of the built-in trainer, e.g. `python train.py`."),
+        outputs: z
+          .object({
+            metrics: z.string().default("metrics.json"),
+            history: z.string().default("history.json"),
+            model: z.string().default("model.onnx"),
+          })
+          .strict()
+          .prefault({}),
+        runner: z
+          .object({ labels: z.array(z.string().min(1)).default(["self-hosted", "gpu"]) })
+          .strict()
+          .prefault({}),
+        params: TrainParamsSchema.prefault({}),
+        timeoutMinutes: z.number().positive().default(360),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        primary: z.string().min(1).optional().describe("Metric shown first and used for automatic version bumps."),
+        gates: z.record(z.string(), MetricGateSchema).default({}),
+      })
+      .strict()
+      .prefault({}),
+    registry: z
+      .object({
+        backend: z.enum(["git"]).default("git"),
+        tagFormat: z
+          .string()
+          .refine((s) => s.includes("{version}"), "must contain {version}")
+          .default("model/{name}/v{version}"),
+        bump: z.enum(["auto", "major", "minor", "patch"]).default("auto"),
+      })
+      .strict()
+      .prefault({}),
+    deploy: z
+      .object({
+        target: z.enum(["local"]).default("local"),
+        strategy: z.enum(["blue-green"]).default("blue-green"),
+        environment: z.string().default("production"),
+        port: z.number().int().min(0).max(65535).default(8080),
+        health: z
+          .object({
+            readyTimeoutSeconds: z.number().positive().default(60),
+            intervalMs: z.number().int().positive().default(200),
+          })
+          .strict()
+          .prefault({}),
+        analysis: z
+          .object({
+            smokeRequests: z.number().int().nonnegative().default(20),
+            maxErrorRate: z.number().min(0).max(1).default(0),
+            maxLatencyP95Ms: z.number().positive().default(250),
+            postSwitchSeconds: z.number().nonnegative().default(2),
+          })
+          .strict()
+          .prefault({}),
+        scaleDownDelaySeconds: z.number().nonnegative().default(30),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

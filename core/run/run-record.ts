@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/**
+ * A run directory is the unit every step exchanges: the trainer writes it, compare reads two of
+ * them, the registry stores one, deploy serves the model inside it.
+ *
+ *   <run>/run.json          RunRecord (this schema)
+ *   <run>/metrics.json      final metrics, flat `{ name: number }` (DVC-style nested accepted on read)
+ *   <run>/history.json      per-epoch history `{ epochs: [{ epoch, loss, ... }] }` (optional)
+ *   <run>/params.json       parameters the run used
+ *   <run>/model/model.onnx  the model
+ *   <run>/model/preprocess.json  fitted feature transforms (built-in trainer only)
+ *   <run>/MODEL_CARD.md     human-readable card
+ */
+export const RUN_FILES = {
+  record: "run.json",
+  metrics: "metrics.json",
+  history: "history.json",
+  params: "params.json",
+  modelDir: "model",
+  model: "model/model.onnx",
+  preprocess: "model/preprocess.json",
+  card: "MODEL_CARD.md",
+} as const;
+
+export const DataFileSchema = z.object({
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative().optional(),
+});
+
+export const RunRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  runId: z.string().min(1),
+  model: z.object({ name: z.string(), task: z.enum(["classification", "regression"]) }),
+  trainer: z.enum(["builtin", "command"]),
+  command: z.string().optional(),
+  backend: z.string().describe("TensorFlow.js backend used, or 'external' for train.command."),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  timings: z.record(z.string(), z.number()).default({}),
+  samplesPerSecond: z.number().optional(),
+  code: z.object({ commit: z.string().nullable(), dirty: z.boolean(), branch: z.string().nullable() }),
+  data: z.object({ fingerprint: z.string(), files: z.array(DataFileSchema), rows: z.number().int().optional() }),
+  params: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()),
+  signature: z
+    .object({
+      inputs: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) })),
+      outputs: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) })),
+      labels: z.array(z.string()).optional(),
+    })
+    .optional(),
+  parity: z
+    .object({ rows: z.number().int(), maxAbsDiff: z.number(), tolerance: z.number(), ok: z.boolean() })
+    .optional(),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export const HistorySchema = z.object({
+  epochs: z.array(z.object({ epoch: z.number().int() }).catchall(z.number())),
+});
+export type History = z.infer<typeof HistorySchema>;
