@@ -7,7 +7,10 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use string unions, not enums." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSEnumDeclaration", message: "Use string unions, not enums." },
+      ],
     },
   },
   {
@@ -15,7 +18,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["node:*", "fs", "path", "child_process", "http", "os"], message: "core/ is pure: pass I/O in through ports." }] },
+        {
+          patterns: [
+            {
+              group: ["node:*", "fs", "path", "child_process", "http", "os"],
+              message: "core/ is pure: pass I/O in through ports.",
+            },
+          ],
+        },
       ],
       "no-restricted-globals": ["error", { name: "process", message: "core/ is pure: pass values in." }],
     },

@@ -2,11 +2,16 @@ import { Command, CommanderError } from "commander";
 import { formatProblem, ModelshipError } from "../core/errors.ts";
 
 const program = new Command("modelship")
-  .description("Train, compare, register and blue-green deploy models — from pull requests or on one machine.")
+  .description(
+    "Train, compare, register and blue-green deploy models — from pull requests or on one machine.",
+  )
   .showHelpAfterError()
   .exitOverride();
 
-const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = [];
+const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = [
+  () => import("./commands/validate.ts"),
+  () => import("./commands/schema.ts"),
+];
 
 for (const load of registrations) (await load()).register(program);
 

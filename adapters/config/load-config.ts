@@ -6,7 +6,10 @@ import { ConfigSchema, type Config } from "../../core/config/schema.ts";
 export const DEFAULT_CONFIG_PATH = ".github/modelship.yml";
 
 /** Reads and validates a config file; a missing default file means "all defaults". */
-export async function loadConfig(path: string = DEFAULT_CONFIG_PATH, opts: { required?: boolean } = {}): Promise<Config> {
+export async function loadConfig(
+  path: string = DEFAULT_CONFIG_PATH,
+  opts: { required?: boolean } = {},
+): Promise<Config> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

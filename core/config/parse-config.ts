@@ -40,7 +40,10 @@ export function parseConfig(text: string, file: string): ParseConfigResult {
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return { ok: true, config: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => issueToProblem(issue, doc, lineCounter, file)) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => issueToProblem(issue, doc, lineCounter, file)),
+  };
 }
 
 function issueToProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string): Problem {

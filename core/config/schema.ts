@@ -14,7 +14,9 @@ export const MetricGateSchema = z
     minImprovement: z
       .number()
       .optional()
-      .describe("Candidate must beat the baseline by at least this much (absolute, in the better direction)."),
+      .describe(
+        "Candidate must beat the baseline by at least this much (absolute, in the better direction).",
+      ),
     maxRegression: z
       .number()
       .nonnegative()
@@ -61,7 +63,12 @@ export const TrainParamsSchema = z
     optimizer: z.enum(["adam", "sgd", "rmsprop", "adagrad"]).default("adam"),
     learningRate: z.number().positive().max(10).default(0.01),
     epochs: z.number().int().positive().max(100000).default(50),
-    batchSize: z.number().int().positive().max(1 << 20).default(32),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20)
+      .default(32),
     seed: z.number().int().nonnegative().default(42),
     earlyStopping: z
       .object({
@@ -82,17 +89,26 @@ export const ConfigSchema = z
       .object({
         name: z
           .string()
-          .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-', at most 63 characters")
+          .regex(
+            /^[a-z0-9][a-z0-9._-]{0,62}$/,
+            "lower-case letters, digits, '.', '_' or '-', at most 63 characters",
+          )
           .default("model"),
         task: z.enum(["classification", "regression"]).default("classification"),
-        features: z.array(z.string().min(1)).default([]).describe("Input columns; empty means every column except the target."),
+        features: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Input columns; empty means every column except the target."),
         target: z.string().min(1).default("label"),
       })
       .strict()
       .prefault({}),
     data: z
       .object({
-        source: z.array(z.string().min(1)).default([]).describe("CSV, JSON or JSON-lines files, relative to the repository root."),
+        source: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("CSV, JSON or JSON-lines files, relative to the repository root."),
         format: z.enum(["auto", "csv", "json", "jsonl"]).default("auto"),
         validationSplit: z.number().gt(0).lt(1).default(0.2),
         seed: z.number().int().nonnegative().default(42),
@@ -126,7 +142,11 @@ export const ConfigSchema = z
       .prefault({}),
     metrics: z
       .object({
-        primary: z.string().min(1).optional().describe("Metric shown first and used for automatic version bumps."),
+        primary: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Metric shown first and used for automatic version bumps."),
         gates: z.record(z.string(), MetricGateSchema).default({}),
       })
       .strict()

@@ -43,7 +43,11 @@ export const RunRecordSchema = z.object({
   timings: z.record(z.string(), z.number()).default({}),
   samplesPerSecond: z.number().optional(),
   code: z.object({ commit: z.string().nullable(), dirty: z.boolean(), branch: z.string().nullable() }),
-  data: z.object({ fingerprint: z.string(), files: z.array(DataFileSchema), rows: z.number().int().optional() }),
+  data: z.object({
+    fingerprint: z.string(),
+    files: z.array(DataFileSchema),
+    rows: z.number().int().optional(),
+  }),
   params: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.number()),
   signature: z
