@@ -1,0 +1,34 @@
+import { mkdtemp, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.ts";
+
+describe("modelship validate", () => {
+  it("accepts a valid config and prints the effective values with --json", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ms-validate-"));
+    await mkdir(join(dir, ".github"));
+    await writeFile(join(dir, ".github/modelship.yml"), "model:\n  name: churn\n  task: regression\n");
+    const r = await runCli(["validate", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    const cfg = JSON.parse(r.stdout) as { model: { name: string; task: string }; deploy: { port: number } };
+    expect(cfg.model).toMatchObject({ name: "churn", task: "regression" });
+    expect(cfg.deploy.port).toBe(8080);
+  });
+
+  it("exits 2 with file:line:column for each problem", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ms-validate-"));
+    await writeFile(join(dir, "m.yml"), "model:\n  task: clasify\ndeploy:\n  colour: blue\n");
+    const r = await runCli(["validate", "--config", "m.yml"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('m.yml:2:9: model.task: expected one of "classification", "regression"');
+    expect(r.stderr).toContain("m.yml:4:3: deploy: unknown key 'colour'");
+  });
+
+  it("says how to fix a missing config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ms-validate-"));
+    const r = await runCli(["validate"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read \.github\/modelship\.yml.*\n.*hint: Pass --config/);
+  });
+});
