@@ -11,6 +11,11 @@ const program = new Command("modelship")
 const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = [
   () => import("./commands/validate.ts"),
   () => import("./commands/schema.ts"),
+  () => import("./commands/train.ts"),
+  () => import("./commands/compare.ts"),
+  () => import("./commands/register.ts"),
+  () => import("./commands/models.ts"),
+  () => import("./commands/serve.ts"),
 ];
 
 for (const load of registrations) (await load()).register(program);

@@ -60,6 +60,21 @@ export const RunRecordSchema = z.object({
   parity: z
     .object({ rows: z.number().int(), maxAbsDiff: z.number(), tolerance: z.number(), ok: z.boolean() })
     .optional(),
+  status: z
+    .enum(["succeeded", "failed"])
+    .optional()
+    .describe("Absent means succeeded; a failed run is kept for inspection but must not be registered."),
+  failure: z.object({ code: z.string(), message: z.string() }).optional(),
+  training: z
+    .object({ epochs: z.number().int(), bestEpoch: z.number().int(), stoppedEarly: z.boolean() })
+    .optional()
+    .describe(
+      "Built-in trainer: epochs run, the epoch whose weights were kept, and whether early stopping ended it.",
+    ),
+  preprocessHash: z
+    .string()
+    .optional()
+    .describe("sha256 of the fitted preprocessing in model/preprocess.json."),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
+import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
+import { trainRun } from "../../runners/train/train-run.ts";
+
+export const DEFAULT_RUNS_DIR = ".modelship/runs";
+
+type TrainCliOptions = {
+  config: string;
+  runsDir: string;
+  runId?: string;
+  set: string[];
+  json?: boolean;
+  progress?: boolean;
+};
+
+/** `modelship train`: train once (built-in trainer or train.command) and write a run directory. */
+export function register(program: Command): void {
+  program
+    .command("train")
+    .description(
+      "Train a model from the config and write a run directory (metrics, history, ONNX model, model card).",
+    )
+    .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
+    .option("--runs-dir <dir>", "where run directories go", DEFAULT_RUNS_DIR)
+    .option("--run-id <id>", "name of the run directory (default: timestamp and random suffix)")
+    .option(
+      "--set <key=value>",
+      "override train.params, e.g. --set epochs=20 --set earlyStopping.patience=5",
+      collect,
+      [],
+    )
+    .option("--json", "print the run record as JSON on stdout")
+    .option("--no-progress", "no per-epoch progress on stderr")
+    .action(async (opts: TrainCliOptions) => {
+      const config = await loadConfig(opts.config, { required: true });
+      const { runDir, record } = await trainRun({
+        config,
+        repoDir: process.cwd(),
+        runsDir: opts.runsDir,
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        params: parseParamOverrides(opts.set),
+        progress: opts.progress === false ? "silent" : "auto",
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ runDir, record }, null, 2)}\n`);
+        return;
+      }
+      const metrics = Object.entries(record.metrics)
+        .map(([k, v]) => `  ${k.padEnd(12)} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+        .join("\n");
+      const parity = record.parity
+        ? `\nONNX parity: max |diff| ${record.parity.maxAbsDiff.toExponential(2)} <= ${record.parity.tolerance}`
+        : "";
+      process.stdout.write(
+        `run ${record.runId} (${record.trainer}, ${record.backend}) written to ${runDir}\n${metrics}${parity}\n`,
+      );
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

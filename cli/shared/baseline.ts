@@ -1,0 +1,53 @@
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { readRunDir, toRunSummary } from "../../adapters/run-dir/read-run-dir.ts";
+import type { RunSummary } from "../../core/compare/compare-runs.ts";
+import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
+
+/** Where verified copies of registered versions are unpacked for compare and deploy. */
+export function versionCacheDir(repoDir: string, name: string, version: string): string {
+  return join(repoDir, ".modelship", "versions", name, version);
+}
+
+/** Unpacks a registered version (digests verified) unless an earlier unpack is already there. */
+export async function materializeCached(
+  registry: Registry,
+  repoDir: string,
+  version: ModelVersion,
+): Promise<string> {
+  const dir = versionCacheDir(repoDir, version.name, version.version);
+  const done = await stat(join(dir, "run.json")).then(
+    () => true,
+    () => false,
+  );
+  if (!done) await registry.materialize(version.name, version.version, dir);
+  return dir;
+}
+
+export type Baseline = { summary: RunSummary; version: ModelVersion | null; dir: string };
+
+/**
+ * Resolves what a candidate is compared with: a run directory path, or a registry reference
+ * (a version, `latest`, or an alias such as `production`). Undefined when nothing matches yet.
+ */
+export async function resolveBaseline(opts: {
+  ref: string;
+  registry: Registry;
+  repoDir: string;
+  modelName: string;
+}): Promise<Baseline | undefined> {
+  const asDir = resolve(opts.ref);
+  const isDir = await stat(join(asDir, "run.json")).then(
+    () => true,
+    () => false,
+  );
+  if (isDir) {
+    const run = await readRunDir(asDir);
+    return { summary: toRunSummary(run), version: null, dir: asDir };
+  }
+  const version = await opts.registry.resolve(opts.modelName, opts.ref);
+  if (!version) return undefined;
+  const dir = await materializeCached(opts.registry, opts.repoDir, version);
+  const run = await readRunDir(dir);
+  return { summary: toRunSummary(run, { label: `v${version.version}` }), version, dir };
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { RunRecordSchema } from "../run/run-record.ts";
+
+/** Identifies the metadata format stored with each version (a git tag message, a release body block). */
+export const VERSION_METADATA_FORMAT = "modelship.version/1";
+
+export const ArtifactSchema = z
+  .object({
+    path: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** The metadata a backend stores with a version; everything in ModelVersion except the live aliases. */
+export const VersionMetadataSchema = z
+  .object({
+    format: z.literal(VERSION_METADATA_FORMAT),
+    name: z.string().min(1),
+    version: z.string().min(1),
+    createdAt: z.string().min(1),
+    runId: z.string().min(1),
+    metrics: z.record(z.string(), z.number()),
+    params: z.record(z.string(), z.unknown()),
+    dataFingerprint: z.string(),
+    lineage: z
+      .object({
+        commit: z.string().nullable(),
+        branch: z.string().nullable(),
+        runId: z.string().min(1),
+        parentVersion: z.string().nullable(),
+        pr: z.number().int().positive().optional(),
+      })
+      .strict(),
+    artifacts: z.array(ArtifactSchema).min(1),
+    signature: RunRecordSchema.shape.signature,
+  })
+  .strict();
+export type VersionMetadata = z.infer<typeof VersionMetadataSchema>;
+
+/** A git-friendly message: a one-line subject (shown by `git tag -n`), a blank line, the JSON. */
+export function renderVersionMessage(meta: VersionMetadata): string {
+  return `modelship: ${meta.name} ${meta.version} (run ${meta.runId})\n\n${JSON.stringify(meta, null, 2)}\n`;
+}
+
+/** Parses the JSON body of a version message (the text after the subject line). */
+export function parseVersionBody(
+  body: string,
+): { ok: true; metadata: VersionMetadata } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, message: `metadata is not JSON: ${(err as Error).message}` };
+  }
+  const parsed = VersionMetadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      message: `metadata is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+    };
+  }
+  return { ok: true, metadata: parsed.data };
+}

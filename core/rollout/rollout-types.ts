@@ -1,0 +1,199 @@
+/** The two slots a blue-green deployment alternates between. */
+export type Colour = "blue" | "green";
+
+export const COLOURS = ["blue", "green"] as const satisfies readonly Colour[];
+
+/** The slot that is not `c`. */
+export function otherColour(c: Colour): Colour {
+  return c === "blue" ? "green" : "blue";
+}
+
+/** Why a rollout ended the way it did. Shown to users and written to the state file. */
+export type ReasonCode =
+  | "promoted"
+  | "slot-crashed"
+  | "ready-timeout"
+  | "smoke-failed"
+  | "analysis-error-rate"
+  | "analysis-latency"
+  | "post-switch-failed"
+  | "aborted"
+  | "superseded";
+
+export const REASON_CODES = [
+  "promoted",
+  "slot-crashed",
+  "ready-timeout",
+  "smoke-failed",
+  "analysis-error-rate",
+  "analysis-latency",
+  "post-switch-failed",
+  "aborted",
+  "superseded",
+] as const satisfies readonly ReasonCode[];
+
+/** Reason codes an analysis verdict can fail with. */
+export type AnalysisReason = "smoke-failed" | "analysis-error-rate" | "analysis-latency";
+
+export type Phase =
+  | "idle"
+  | "starting-preview"
+  | "waiting-ready"
+  | "analysing"
+  | "switching"
+  | "post-switch-check"
+  | "draining"
+  | "scaling-down"
+  | "complete"
+  | "switching-back"
+  | "rolling-back"
+  | "rolled-back"
+  | "failed";
+
+export const PHASES = [
+  "idle",
+  "starting-preview",
+  "waiting-ready",
+  "analysing",
+  "switching",
+  "post-switch-check",
+  "draining",
+  "scaling-down",
+  "complete",
+  "switching-back",
+  "rolling-back",
+  "rolled-back",
+  "failed",
+] as const satisfies readonly Phase[];
+
+export const TERMINAL_PHASES: readonly Phase[] = ["complete", "rolled-back", "failed"];
+
+/** How a rollout ended: `succeeded` once traffic is on the new version and its check passed. */
+export type Outcome = "succeeded" | "rolled-back" | "failed";
+
+/** The model version a slot serves. */
+export type RolloutTarget = { version: string; modelDir: string; name: string };
+
+/** What is live before the rollout starts; null on a first deploy. */
+export type ActiveSlot = { colour: Colour; version: string };
+
+/** Timing and gate settings, in milliseconds, taken from `deploy` in the config. */
+export type RolloutSettings = {
+  readyTimeoutMs: number;
+  readyIntervalMs: number;
+  smokeRequests: number;
+  maxErrorRate: number;
+  maxLatencyP95Ms: number;
+  postSwitchMs: number;
+  scaleDownDelayMs: number;
+};
+
+export type AnalysisThresholds = { maxErrorRate: number; maxLatencyP95Ms: number };
+
+/** One smoke or probe request: `status` is null when no HTTP response came back. */
+export type AnalysisSample = { status: number | null; latencyMs: number; error?: string };
+
+export type AnalysisObserved = {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+  statuses: Record<string, number>;
+  firstError?: string;
+};
+
+export type AnalysisVerdict =
+  | { pass: true; observed: AnalysisObserved; thresholds: AnalysisThresholds }
+  | {
+      pass: false;
+      reason: AnalysisReason;
+      message: string;
+      observed: AnalysisObserved;
+      thresholds: AnalysisThresholds;
+    };
+
+export type AnalysisStage = "pre-switch" | "post-switch";
+
+export type RolloutState = {
+  id: string;
+  kind: "deploy" | "rollback";
+  phase: Phase;
+  target: RolloutTarget;
+  /** The colour the new version is brought up in (the idle one). */
+  preview: Colour;
+  /** What served traffic before the rollout; null on a first deploy. */
+  active: ActiveSlot | null;
+  settings: RolloutSettings;
+  /** Set once the outcome is known; draining already counts as succeeded. */
+  outcome: Outcome | null;
+  reason: ReasonCode | null;
+  message: string | null;
+};
+
+export type RolloutEvent =
+  | { type: "start" }
+  | { type: "slot-started"; colour: Colour; url: string }
+  | { type: "slot-ready"; colour: Colour }
+  | { type: "ready-timeout"; colour: Colour; message?: string }
+  | { type: "slot-crashed"; colour: Colour; message?: string }
+  | { type: "analysis-passed"; stage: "pre-switch"; verdict: AnalysisVerdict }
+  | { type: "analysis-failed"; stage: "pre-switch"; verdict: AnalysisVerdict }
+  | { type: "switched"; colour: Colour }
+  | { type: "post-check-passed"; verdict: AnalysisVerdict }
+  | { type: "post-check-failed"; verdict: AnalysisVerdict }
+  | { type: "drain-elapsed" }
+  | { type: "slot-stopped"; colour: Colour }
+  | { type: "aborted"; reason: "aborted" | "superseded"; message?: string };
+
+export type RolloutEventType = RolloutEvent["type"];
+
+export const EVENT_TYPES = [
+  "start",
+  "slot-started",
+  "slot-ready",
+  "ready-timeout",
+  "slot-crashed",
+  "analysis-passed",
+  "analysis-failed",
+  "switched",
+  "post-check-passed",
+  "post-check-failed",
+  "drain-elapsed",
+  "slot-stopped",
+  "aborted",
+] as const satisfies readonly RolloutEventType[];
+
+/** Deployment status as GitHub Deployments name them, so adapters can report either way. */
+export type RecordedStatus = "in_progress" | "success" | "failure";
+
+export type RolloutEffect =
+  | { type: "start-slot"; colour: Colour; target: RolloutTarget }
+  | { type: "probe-ready"; colour: Colour; timeoutMs: number; intervalMs: number }
+  | {
+      type: "run-analysis";
+      colour: Colour;
+      stage: AnalysisStage;
+      requests: number;
+      durationMs: number;
+      thresholds: AnalysisThresholds;
+    }
+  | { type: "switch-traffic"; colour: Colour }
+  | { type: "schedule-timer"; timer: "scale-down"; ms: number }
+  | { type: "cancel-timer"; timer: "scale-down" }
+  | { type: "stop-slot"; colour: Colour }
+  | {
+      type: "record-status";
+      status: RecordedStatus;
+      phase: Phase;
+      reason: ReasonCode | null;
+      message: string;
+    };
+
+export type RolloutEffectType = RolloutEffect["type"];
+
+/** The result of feeding one event to the machine. A rejected event leaves the state unchanged. */
+export type Transition =
+  | { accepted: true; next: RolloutState; effects: RolloutEffect[] }
+  | { accepted: false; next: RolloutState; effects: []; rejection: string };

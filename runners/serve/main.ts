@@ -1,0 +1,125 @@
+/**
+ * Inference server process, used by `modelship serve` and by the blue-green router's slots.
+ *
+ *   node runners/serve/main.ts --model PATH [--model PATH ...] [--name NAME ...] [--model-version V]
+ *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T]
+ *
+ * The first line on stdout, once the socket listens, is `{"event":"listening","url":...,"port":...}`;
+ * everything else goes to stderr. SIGTERM or SIGINT finishes in-flight requests, then exits 0.
+ */
+import { parseArgs } from "node:util";
+import { formatProblem, ModelshipError } from "../../core/errors.ts";
+import { defaultModelName, resolveModelFile } from "./resolve-model-file.ts";
+import { startInferenceServer, type InferenceServer, type ServeLimits } from "./server.ts";
+
+export type ServeProcessOptions = {
+  /** .onnx files, model directories or run directories. */
+  models: string[];
+  /** Names paired with `models` by position; missing ones come from the path. */
+  names?: string[];
+  version?: string;
+  host?: string;
+  port?: number;
+  limits?: ServeLimits;
+};
+
+function log(line: string): void {
+  process.stderr.write(`[modelship serve] ${line}\n`);
+}
+
+/** Starts the server, prints the listening line, and shuts down gracefully on SIGTERM/SIGINT (exit 0). */
+export async function serveUntilSignal(opts: ServeProcessOptions): Promise<InferenceServer> {
+  if (opts.models.length === 0) {
+    throw new ModelshipError({ code: "model-missing", message: "no model to serve", hint: "Pass --model PATH (an .onnx file or a model directory)." });
+  }
+  const models: Array<{ name: string; modelPath: string; version?: string }> = [];
+  for (const [i, path] of opts.models.entries()) {
+    const modelPath = await resolveModelFile(path);
+    const name = opts.names?.[i] ?? (await defaultModelName(modelPath));
+    models.push({ name, modelPath, ...(opts.version === undefined ? {} : { version: opts.version }) });
+  }
+  const server = await startInferenceServer({
+    models,
+    ...(opts.host === undefined ? {} : { host: opts.host }),
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+    ...(opts.limits === undefined ? {} : { limits: opts.limits }),
+    onListening: ({ url, port }) => {
+      process.stdout.write(`${JSON.stringify({ event: "listening", url, port })}\n`);
+      log(`listening on ${url}; loading ${models.map((m) => `${m.name} (${m.modelPath})`).join(", ")}`);
+    },
+  });
+  log(`ready: ${models.map((m) => `${server.url}/v2/models/${m.name}/infer`).join(", ")}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing in-flight requests`);
+    server.close().then(
+      () => {
+        log("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  return server;
+}
+
+function intOption(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ModelshipError({ code: "option-invalid", message: `${flag} must be an integer from ${min} to ${max}, got '${value}'` });
+  }
+  return n;
+}
+
+/** Parses the process arguments into serve options; throws ModelshipError on a bad value. */
+export function parseServeArgs(argv: string[]): ServeProcessOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string", multiple: true },
+      name: { type: "string", multiple: true },
+      "model-version": { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "max-body-bytes": { type: "string" },
+      "max-elements": { type: "string" },
+      "timeout-ms": { type: "string" },
+    },
+    strict: true,
+  });
+  const limits: ServeLimits = {};
+  const maxBodyBytes = intOption(values["max-body-bytes"], "--max-body-bytes", 1, 2 ** 31);
+  const maxElements = intOption(values["max-elements"], "--max-elements", 1, 2 ** 31);
+  const timeoutMs = intOption(values["timeout-ms"], "--timeout-ms", 1, 2 ** 31);
+  if (maxBodyBytes !== undefined) limits.maxBodyBytes = maxBodyBytes;
+  if (maxElements !== undefined) limits.maxElements = maxElements;
+  if (timeoutMs !== undefined) limits.timeoutMs = timeoutMs;
+  const port = intOption(values.port, "--port", 0, 65535);
+  return {
+    models: values.model ?? [],
+    ...(values.name === undefined ? {} : { names: values.name }),
+    ...(values["model-version"] === undefined ? {} : { version: values["model-version"] }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(port === undefined ? {} : { port }),
+    limits,
+  };
+}
+
+if (import.meta.main) {
+  try {
+    await serveUntilSignal(parseServeArgs(process.argv.slice(2)));
+  } catch (err) {
+    if (err instanceof ModelshipError) for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
+    else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,104 @@
+import { badRequest, ServeError } from "./serve-error.ts";
+import { isV2Datatype, type V2Datatype } from "./v2-datatype.ts";
+
+/** One input tensor of a V2 infer request, with `data` flattened row-major. */
+export type RequestInput = {
+  name: string;
+  datatype: V2Datatype;
+  shape: number[];
+  data: unknown[];
+};
+
+/** A validated V2 infer request (`POST .../infer` body). */
+export type InferRequest = {
+  id: string | undefined;
+  inputs: RequestInput[];
+  /** Names of the outputs to return; undefined means all. */
+  outputs: string[] | undefined;
+};
+
+const MAX_NESTING = 32;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function flattenInto(data: readonly unknown[], out: unknown[], depth: number, where: string): void {
+  if (depth > MAX_NESTING) throw badRequest("data-too-deep", `${where}: data is nested more than ${MAX_NESTING} levels deep`);
+  for (const v of data) {
+    if (Array.isArray(v)) flattenInto(v, out, depth + 1, where);
+    else out.push(v);
+  }
+}
+
+function parseShape(shape: unknown, where: string): number[] {
+  if (!Array.isArray(shape)) throw badRequest("shape-invalid", `${where}: shape must be an array of non-negative integers`);
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      throw badRequest("shape-invalid", `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers only`);
+    }
+  }
+  return shape as number[];
+}
+
+/**
+ * Validates the envelope of a V2 infer request: ids, names, datatypes, shapes, and that each
+ * input's element count (checked against `maxElements` before any data is touched) matches its data.
+ * Values themselves are checked when they are converted for the model.
+ */
+export function parseInferRequest(body: unknown, maxElements: number): InferRequest {
+  if (!isRecord(body)) throw badRequest("body-not-object", "request body must be a JSON object with an 'inputs' array");
+  const { id, inputs, outputs } = body;
+  if (id !== undefined && typeof id !== "string") throw badRequest("id-invalid", "'id' must be a string");
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw badRequest("inputs-missing", "'inputs' must be a non-empty array of {name, shape, datatype, data}");
+  }
+  let total = 0;
+  const parsed: RequestInput[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < inputs.length; i++) {
+    const input: unknown = inputs[i];
+    if (!isRecord(input)) throw badRequest("input-invalid", `inputs[${i}] must be an object {name, shape, datatype, data}`);
+    const { name, datatype, shape, data } = input;
+    if (typeof name !== "string" || name === "") throw badRequest("input-name-invalid", `inputs[${i}].name must be a non-empty string`);
+    const where = `input '${name}'`;
+    if (seen.has(name)) throw badRequest("input-duplicate", `${where} is given more than once`);
+    seen.add(name);
+    if (typeof datatype !== "string" || !isV2Datatype(datatype)) {
+      throw badRequest(
+        "datatype-unknown",
+        `${where}: datatype ${JSON.stringify(datatype)} is not a V2 datatype (BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BYTES)`,
+      );
+    }
+    const dims = parseShape(shape, where);
+    let count = 1;
+    for (const d of dims) count *= d;
+    total += count;
+    if (total > maxElements) {
+      throw new ServeError(413, "too-many-elements", `${where}: the request holds more than ${maxElements} tensor elements`);
+    }
+    if (!Array.isArray(data)) throw badRequest("data-invalid", `${where}: data must be an array`);
+    let flat: unknown[] = data;
+    if (data.length > 0 && (Array.isArray(data[0]) || data.length !== count)) {
+      flat = [];
+      flattenInto(data, flat, 0, where);
+    }
+    if (flat.length !== count) {
+      throw badRequest(
+        "shape-data-mismatch",
+        `${where}: shape ${JSON.stringify(dims)} holds ${count} elements but data has ${flat.length}`,
+      );
+    }
+    parsed.push({ name, datatype, shape: dims, data: flat });
+  }
+  return { id, inputs: parsed, outputs: parseRequestedOutputs(outputs) };
+}
+
+function parseRequestedOutputs(outputs: unknown): string[] | undefined {
+  if (outputs === undefined) return undefined;
+  if (!Array.isArray(outputs)) throw badRequest("outputs-invalid", "'outputs' must be an array of {name}");
+  return outputs.map((o: unknown, i) => {
+    if (!isRecord(o) || typeof o.name !== "string") throw badRequest("outputs-invalid", `outputs[${i}] must be an object {name}`);
+    return o.name;
+  });
+}

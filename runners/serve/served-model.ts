@@ -1,0 +1,307 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import ort from "onnxruntime-node";
+import { ModelshipError } from "../../core/errors.ts";
+import { applyPreprocessor, parsePreprocessor, rawInputSignature, type FittedPreprocessor } from "../../core/features/preprocessor.ts";
+import { outputJson, tensorDataJson } from "./encode-output.ts";
+import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
+import { badRequest, ServeError } from "./serve-error.ts";
+import { toOrtTensor } from "./to-ort-tensor.ts";
+import { v2DatatypeOf, type V2Datatype } from "./v2-datatype.ts";
+
+/** V2 tensor metadata; -1 marks a dimension of any size. */
+export type TensorMetadata = { name: string; datatype: V2Datatype; shape: number[] };
+
+/** The JSON text of the V2 `outputs` array, and the seconds `session.run` took. */
+export type InferAnswer = { outputsJson: string; runSeconds: number };
+
+/** One model a server hosts: `modelPath` is the model.onnx file. */
+export type ModelSource = { name: string; version: string; modelPath: string };
+
+/** A loaded model: what it advertises and how it answers an infer request. */
+export type ServedModel = {
+  readonly name: string;
+  readonly version: string;
+  readonly inputs: readonly TensorMetadata[];
+  readonly outputs: readonly TensorMetadata[];
+  /** Runs the model. Throws ServeError on bad input. */
+  infer(request: InferRequest): Promise<InferAnswer>;
+  close(): Promise<void>;
+};
+
+const LABEL_OUTPUT = "label";
+const NUMERIC_DATATYPES = new Set<V2Datatype>(["FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]);
+
+function tensorMetadata(meta: readonly ort.InferenceSession.ValueMetadata[], file: string, kind: string): TensorMetadata[] {
+  const out: TensorMetadata[] = [];
+  for (const m of meta) {
+    if (!m.isTensor) {
+      // Non-tensor outputs (sequences, maps) have no V2 form; they are left out of the answer.
+      if (kind === "input") throw modelUnsupported(file, `input '${m.name}' is not a tensor`);
+      continue;
+    }
+    const datatype = v2DatatypeOf(m.type);
+    if (datatype === undefined) {
+      if (kind === "input") throw modelUnsupported(file, `input '${m.name}' has type ${m.type}, which V2 cannot carry`);
+      continue;
+    }
+    out.push({ name: m.name, datatype, shape: m.shape.map((d) => (typeof d === "number" ? d : -1)) });
+  }
+  return out;
+}
+
+function modelUnsupported(file: string, message: string): ModelshipError {
+  return new ModelshipError({
+    code: "model-unsupported",
+    message,
+    where: { file },
+    hint: "The server feeds tensors of V2 datatypes; export the model with tensor inputs.",
+  });
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+function checkAgainstSpec(input: RequestInput, spec: TensorMetadata): void {
+  if (input.datatype !== spec.datatype) {
+    throw badRequest("datatype-mismatch", `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}`);
+  }
+  // An empty model shape means the model does not declare one; onnxruntime checks it when it runs.
+  if (spec.shape.length === 0) return;
+  let ok = input.shape.length === spec.shape.length;
+  for (let i = 0; ok && i < spec.shape.length; i++) {
+    const d = spec.shape[i]!;
+    if (d >= 0 && d !== input.shape[i]) ok = false;
+  }
+  if (!ok) {
+    throw badRequest(
+      "shape-mismatch",
+      `input '${input.name}': shape ${shapeText(input.shape)} does not match the model's ${shapeText(spec.shape)} (-1 is any size)`,
+    );
+  }
+}
+
+async function readPreprocessor(modelFile: string): Promise<FittedPreprocessor | undefined> {
+  const file = join(dirname(modelFile), "preprocess.json");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelshipError({
+      code: "preprocess-invalid",
+      message: `not valid JSON: ${(err as Error).message}`,
+      where: { file },
+      hint: "Re-create the file by training again; preprocess.json is written by the trainer.",
+    });
+  }
+  return parsePreprocessor(json, file);
+}
+
+/** Loads `source.modelPath` (and a `preprocess.json` beside it) into an onnxruntime session. */
+export async function loadServedModel(source: ModelSource): Promise<ServedModel> {
+  const file = source.modelPath;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3, ...(process.env.MS_T ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {}) });
+  } catch (err) {
+    throw new ModelshipError({
+      code: "model-invalid",
+      message: `onnxruntime cannot load the model: ${(err as Error).message}`,
+      where: { file },
+      hint: "Check that the file is a complete ONNX model (re-export or re-download it).",
+    });
+  }
+  try {
+    const inputs = tensorMetadata(session.inputMetadata, file, "input");
+    const outputs = tensorMetadata(session.outputMetadata, file, "output");
+    const preprocessor = await readPreprocessor(file);
+    if (preprocessor !== undefined) checkPreprocessorFits(preprocessor, inputs, file);
+    return createServedModel(source, session, inputs, outputs, preprocessor);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+function checkPreprocessorFits(p: FittedPreprocessor, inputs: readonly TensorMetadata[], file: string): void {
+  const spec = inputs.find((i) => i.name === p.inputName);
+  const width = spec?.shape.at(-1);
+  if (spec === undefined || spec.datatype !== "FP32" || spec.shape.length !== 2 || (width !== -1 && width !== p.outputWidth)) {
+    throw new ModelshipError({
+      code: "preprocess-mismatch",
+      message: `preprocess.json produces FP32 [n,${p.outputWidth}] '${p.inputName}', but the model's inputs are ${inputs
+        .map((i) => `${i.datatype} ${shapeText(i.shape)} '${i.name}'`)
+        .join(", ")}`,
+      where: { file: join(dirname(file), "preprocess.json") },
+      hint: "Serve the model.onnx and preprocess.json written by the same training run.",
+    });
+  }
+}
+
+function createServedModel(
+  source: ModelSource,
+  session: ort.InferenceSession,
+  modelInputs: TensorMetadata[],
+  modelOutputs: TensorMetadata[],
+  preprocessor: FittedPreprocessor | undefined,
+): ServedModel {
+  const inputSpecs = new Map(modelInputs.map((s) => [s.name, s]));
+  const outputSpecs = new Map(modelOutputs.map((s) => [s.name, s]));
+  const allOutputNames = modelOutputs.map((o) => o.name);
+  const withLabel = preprocessor !== undefined && preprocessor.task === "classification" && preprocessor.labels.length > 0;
+  const rawInputs: TensorMetadata[] | undefined = preprocessor && rawInputSignature(preprocessor);
+  const rawSpecs = new Map((rawInputs ?? []).map((s) => [s.name, s]));
+  const advertisedOutputs = withLabel ? [...modelOutputs, { name: LABEL_OUTPUT, datatype: "BYTES" as const, shape: [-1] }] : modelOutputs;
+  const expectedNames = (rawInputs ?? modelInputs).map((i) => `'${i.name}'`).join(", ");
+
+  function tensorFeeds(request: InferRequest): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of request.inputs) {
+      const spec = inputSpecs.get(input.name);
+      if (spec === undefined) throw badRequest("input-unknown", `input '${input.name}' is not an input of the model (expected ${expectedNames})`);
+      checkAgainstSpec(input, spec);
+    }
+    if (request.inputs.length !== modelInputs.length) {
+      const missing = modelInputs.filter((s) => !request.inputs.some((i) => i.name === s.name)).map((s) => `'${s.name}'`);
+      throw badRequest("input-missing", `missing input ${missing.join(", ")} (the model takes ${expectedNames})`);
+    }
+    for (const input of request.inputs) feeds[input.name] = toOrtTensor(input);
+    return feeds;
+  }
+
+  function rawFeeds(p: FittedPreprocessor, request: InferRequest): { feeds: Record<string, ort.Tensor>; rows: number } {
+    const columns: Record<string, unknown[]> = {};
+    let rows = -1;
+    for (const input of request.inputs) {
+      const spec = rawSpecs.get(input.name);
+      if (spec === undefined) throw badRequest("input-unknown", `input '${input.name}' is not an input of the model (expected ${expectedNames})`);
+      const numeric = spec.datatype === "FP32";
+      if (numeric ? !NUMERIC_DATATYPES.has(input.datatype) : input.datatype !== "BYTES") {
+        throw badRequest(
+          "datatype-mismatch",
+          `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}${numeric ? " (or another numeric datatype)" : ""}`,
+        );
+      }
+      const n = input.shape[0];
+      if (n === undefined || input.shape.length > 2 || (input.shape.length === 2 && input.shape[1] !== 1)) {
+        throw badRequest("shape-mismatch", `input '${input.name}': shape ${shapeText(input.shape)} must be [n] (one value per row)`);
+      }
+      if (rows >= 0 && n !== rows) {
+        throw badRequest("shape-mismatch", `input '${input.name}' has ${n} rows but other inputs have ${rows}; send one value per row for every input`);
+      }
+      rows = n;
+      for (let i = 0; i < input.data.length; i++) {
+        const v = input.data[i];
+        // null marks a missing value, which the fitted imputation fills (or rejects).
+        if (v !== null && typeof v !== (numeric ? "number" : "string")) {
+          throw badRequest("data-invalid", `input '${input.name}': data[${i}] must be ${numeric ? "a number" : "a string"} or null`);
+        }
+      }
+      columns[input.name] = input.data;
+    }
+    let features: Float32Array;
+    try {
+      features = applyPreprocessor(p, columns, rows);
+    } catch (err) {
+      if (err instanceof ModelshipError) throw badRequest(err.code, err.problems.map((x) => x.message).join("; "));
+      throw err;
+    }
+    return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
+  }
+
+  function fetchNames(request: InferRequest): { fetches: string[]; label: boolean } {
+    if (request.outputs === undefined) return { fetches: allOutputNames, label: withLabel };
+    const fetches: string[] = [];
+    let label = false;
+    for (const name of request.outputs) {
+      if (withLabel && name === LABEL_OUTPUT) label = true;
+      else if (outputSpecs.has(name)) fetches.push(name);
+      else {
+        throw badRequest(
+          "output-unknown",
+          `output '${name}' is not an output of the model (outputs: ${advertisedOutputs.map((o) => `'${o.name}'`).join(", ")})`,
+        );
+      }
+    }
+    // The label comes from the class scores, so they are computed even when only the label is asked for.
+    if (label && fetches.length === 0 && allOutputNames[0] !== undefined) fetches.push(allOutputNames[0]);
+    return { fetches, label };
+  }
+
+  async function infer(request: InferRequest): Promise<InferAnswer> {
+    const raw = preprocessor !== undefined && !request.inputs.some((i) => i.name === preprocessor.inputName);
+    const { fetches, label } = fetchNames(request);
+    const feeds = raw ? rawFeeds(preprocessor, request).feeds : tensorFeeds(request);
+    let results: ort.InferenceSession.ReturnType;
+    const started = performance.now();
+    try {
+      results = await session.run(feeds, fetches);
+    } catch (err) {
+      throw new ServeError(500, "inference-failed", `onnxruntime failed to run the model: ${(err as Error).message}`);
+    } finally {
+      for (const t of Object.values(feeds)) t.dispose();
+    }
+    const runSeconds = (performance.now() - started) / 1000;
+    try {
+      const parts: string[] = [];
+      const returned = request.outputs === undefined ? fetches : request.outputs.filter((n) => n !== LABEL_OUTPUT);
+      for (const name of returned) {
+        const t = results[name];
+        const spec = outputSpecs.get(name);
+        if (t === undefined || spec === undefined) continue;
+        parts.push(outputJson(name, spec.datatype, t.dims, tensorDataJson(t, spec.datatype)));
+      }
+      if (label && preprocessor !== undefined) {
+        const labels = argmaxLabels(results, fetches, preprocessor.labels);
+        if (labels !== undefined) parts.push(outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels)));
+      }
+      return { outputsJson: `[${parts.join(",")}]`, runSeconds };
+    } finally {
+      for (const t of Object.values(results)) t.dispose();
+    }
+  }
+
+  return {
+    name: source.name,
+    version: source.version,
+    inputs: rawInputs ?? modelInputs,
+    outputs: advertisedOutputs,
+    infer,
+    close: () => session.release(),
+  };
+}
+
+/**
+ * Class names of the row-wise argmax of the first output shaped [n, labels.length], or, for two
+ * classes, of a single [n, 1] probability of the second class.
+ */
+function argmaxLabels(results: ort.InferenceSession.ReturnType, fetches: readonly string[], labels: readonly string[]): string[] | undefined {
+  const k = labels.length;
+  for (const name of fetches) {
+    const t = results[name];
+    if (t === undefined || t.dims.length !== 2 || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    const data = t.data;
+    const rows = t.dims[0]!;
+    const out = new Array<string>(rows);
+    if (k === 2 && t.dims[1] === 1) {
+      for (let r = 0; r < rows; r++) out[r] = labels[data[r]! > 0.5 ? 1 : 0]!;
+      return out;
+    }
+    if (t.dims[1] !== k) continue;
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (data[r * k + j]! > data[r * k + best]!) best = j;
+      out[r] = labels[best]!;
+    }
+    return out;
+  }
+  return undefined;
+}

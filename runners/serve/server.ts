@@ -1,0 +1,298 @@
+import { isIP } from "node:net";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import type { Counter, Histogram } from "prom-client";
+import pkg from "../../package.json" with { type: "json" };
+import { parseInferRequest } from "./parse-infer-request.ts";
+import { resolveModelFile } from "./resolve-model-file.ts";
+import { ServeError } from "./serve-error.ts";
+import { createServeMetrics, type MetricRoute } from "./serve-metrics.ts";
+import { loadServedModel, type ModelSource, type ServedModel } from "./served-model.ts";
+
+/** Bounds on what one request may ask of the server. */
+export type ServeLimits = {
+  /** Largest request body accepted, in bytes (413 above). Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** Most tensor elements across a request's inputs (413 above). Default 1,048,576. */
+  maxElements?: number;
+  /** Longest a request may take to arrive and wait before inference starts (503 after). Default 10 s. */
+  timeoutMs?: number;
+};
+
+export type InferenceServerOptions = {
+  /** Models to serve; `modelPath` is an .onnx file, a model directory or a run directory. Version defaults to "1". */
+  models: Array<{ name: string; version?: string; modelPath: string }>;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  limits?: ServeLimits;
+  /** Called once the socket listens, before the models finish loading (health/ready is 503 until then). */
+  onListening?: (address: { url: string; port: number }) => void;
+};
+
+export type InferenceServer = {
+  url: string;
+  port: number;
+  /** Stops accepting requests, finishes those in flight, then releases the models. */
+  close(): Promise<void>;
+  /** True while every model is loaded and the server is not closing. */
+  ready(): boolean;
+};
+
+export const DEFAULT_LIMITS: Required<ServeLimits> = { maxBodyBytes: 8 * 1024 * 1024, maxElements: 1_048_576, timeoutMs: 10_000 };
+
+type Slot = {
+  source: ModelSource;
+  model: ServedModel | undefined;
+  /** `{"model_name":...,"model_version":...` — the constant head of every answer. */
+  answerHead: string;
+  inferOk: Counter.Internal;
+  inferLatency: Histogram.Internal<"model" | "version" | "route">;
+  runLatency: Histogram.Internal<"model" | "version">;
+};
+
+type ModelEntry = { versions: Map<string, Slot>; latest: Slot };
+
+type ModelParams = { name: string; version?: string };
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function urlFor(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${isIP(reachable) === 6 ? `[${reachable}]` : reachable}:${port}`;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** performance.now() when the request's headers arrived. */
+    startedAt: number;
+  }
+}
+
+function secondsSince(request: FastifyRequest): number {
+  return (performance.now() - request.startedAt) / 1000;
+}
+
+function errorBody(message: string, code: string): string {
+  return JSON.stringify({ error: message, code });
+}
+
+/** Serves ONNX models over the Open Inference Protocol (V2) REST API, with Prometheus metrics. */
+export async function startInferenceServer(opts: InferenceServerOptions): Promise<InferenceServer> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const metrics = createServeMetrics();
+  const entries = new Map<string, ModelEntry>();
+  for (const m of opts.models) {
+    const version = m.version ?? "1";
+    const source: ModelSource = { name: m.name, version, modelPath: await resolveModelFile(m.modelPath) };
+    const slot: Slot = {
+      source,
+      model: undefined,
+      answerHead: `{"model_name":${JSON.stringify(m.name)},"model_version":${JSON.stringify(version)}`,
+      inferOk: metrics.requests.labels(m.name, version, "infer", "200"),
+      inferLatency: metrics.requestDuration.labels(m.name, version, "infer"),
+      runLatency: metrics.inferenceDuration.labels(m.name, version),
+    };
+    metrics.modelReady.labels(m.name, version).set(0);
+    const entry = entries.get(m.name);
+    if (entry === undefined) entries.set(m.name, { versions: new Map([[version, slot]]), latest: slot });
+    else {
+      entry.versions.set(version, slot);
+      entry.latest = slot;
+    }
+  }
+  let loaded = false;
+  let closing = false;
+  const isReady = () => loaded && !closing;
+
+  function findSlot(params: ModelParams): Slot | undefined {
+    const entry = entries.get(params.name);
+    if (entry === undefined) return undefined;
+    return params.version === undefined ? entry.latest : entry.versions.get(params.version);
+  }
+
+  function lookup(params: ModelParams): Slot {
+    const slot = findSlot(params);
+    if (slot !== undefined) return slot;
+    const entry = entries.get(params.name);
+    if (entry === undefined) {
+      throw new ServeError(404, "model-not-found", `model '${params.name}' is not served here (models: ${[...entries.keys()].join(", ")})`);
+    }
+    throw new ServeError(
+      404,
+      "version-not-found",
+      `model '${params.name}' has no version '${params.version}' (versions: ${[...entry.versions.keys()].join(", ")})`,
+    );
+  }
+
+  function readyModel(slot: Slot): ServedModel {
+    // Requests already accepted when closing starts are still answered; fastify turns away new ones.
+    if (slot.model === undefined) {
+      throw new ServeError(503, "model-not-ready", `model '${slot.source.name}' version '${slot.source.version}' is not ready`);
+    }
+    return slot.model;
+  }
+
+  function record(request: FastifyRequest, status: number): void {
+    const route = (request.routeOptions.config as { route?: MetricRoute }).route;
+    if (route === undefined) return;
+    const slot = findSlot(request.params as ModelParams);
+    // Unknown names share one label value, so clients cannot grow the metric without bound.
+    const model = slot?.source.name ?? "_unknown";
+    const version = slot?.source.version ?? "_unknown";
+    metrics.requests.labels(model, version, route, String(status)).inc();
+    metrics.requestDuration.labels(model, version, route).observe(secondsSince(request));
+  }
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: limits.maxBodyBytes,
+    requestTimeout: limits.timeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+
+  // Fastify only times requests when a logger or onResponse hook is set; one onRequest hook is cheaper.
+  app.decorateRequest("startedAt", 0);
+  app.addHook("onRequest", (request, _reply, done) => {
+    request.startedAt = performance.now();
+    done();
+  });
+
+  // Every body is JSON, whatever Content-Type the client sent (curl -d sends a form type).
+  // Plain JSON.parse is safe here: keys such as __proto__ become own properties, and bodies are only read.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    let status = 500;
+    let code = "internal-error";
+    let message = err.message;
+    if (err instanceof ServeError) ({ status, code } = err);
+    else if (err.statusCode === 413) {
+      status = 413;
+      code = "body-too-large";
+      message = `request body is larger than the limit of ${limits.maxBodyBytes} bytes`;
+    } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      code = "bad-request";
+    } else if (err.statusCode === 503) {
+      status = 503;
+      code = "unavailable";
+    }
+    record(request, status);
+    if (closing) reply.header("connection", "close");
+    return reply.code(status).type(JSON_TYPE).send(errorBody(message, code));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type(JSON_TYPE)
+      .send(errorBody(`no endpoint ${request.method} ${request.url.split("?")[0]}`, "not-found")),
+  );
+
+  const serverMetadata = JSON.stringify({ name: "modelship", version: pkg.version, extensions: [] });
+  app.get("/v2", (_request, reply) => reply.type(JSON_TYPE).send(serverMetadata));
+  app.get("/v2/health/live", (_request, reply) => reply.type(JSON_TYPE).send('{"live":true}'));
+  app.get("/v2/health/ready", (_request, reply) => {
+    const ready = isReady();
+    return reply
+      .code(ready ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(JSON.stringify({ ready }));
+  });
+  app.get("/metrics", async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  const metadataHandler = (request: FastifyRequest, reply: FastifyReply) => {
+    const slot = lookup(request.params as ModelParams);
+    const model = readyModel(slot);
+    const entry = entries.get(slot.source.name)!;
+    const body = JSON.stringify({
+      name: model.name,
+      versions: [...entry.versions.keys()],
+      platform: "onnxruntime_onnx",
+      inputs: model.inputs,
+      outputs: model.outputs,
+    });
+    record(request, 200);
+    return reply.type(JSON_TYPE).send(body);
+  };
+  const modelReadyHandler = (request: FastifyRequest, reply: FastifyReply) => {
+    const slot = lookup(request.params as ModelParams);
+    const ready = slot.model !== undefined && !closing;
+    record(request, ready ? 200 : 503);
+    return reply
+      .code(ready ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(JSON.stringify({ name: slot.source.name, version: slot.source.version, ready }));
+  };
+  const inferHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const slot = lookup(request.params as ModelParams);
+    const model = readyModel(slot);
+    const inferRequest = parseInferRequest(request.body, limits.maxElements);
+    if (performance.now() - request.startedAt > limits.timeoutMs) {
+      throw new ServeError(503, "timeout", `the request waited more than ${limits.timeoutMs} ms before inference could start`);
+    }
+    const answer = await model.infer(inferRequest);
+    const id = inferRequest.id === undefined ? "" : `,"id":${JSON.stringify(inferRequest.id)}`;
+    const body = `${slot.answerHead}${id},"outputs":${answer.outputsJson}}`;
+    slot.runLatency.observe(answer.runSeconds);
+    slot.inferOk.inc();
+    slot.inferLatency.observe(secondsSince(request));
+    // A keep-alive connection would hold a graceful shutdown open until the client drops it.
+    if (closing) reply.header("connection", "close");
+    return reply.type(JSON_TYPE).send(body);
+  };
+
+  for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
+    app.get(prefix, { config: { route: "model_metadata" } }, metadataHandler);
+    app.get(`${prefix}/ready`, { config: { route: "model_ready" } }, modelReadyHandler);
+    app.post(`${prefix}/infer`, { config: { route: "infer" } }, inferHandler);
+  }
+
+  const host = opts.host ?? "127.0.0.1";
+  await app.listen({ host, port: opts.port ?? 8080 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : (opts.port ?? 8080);
+  const url = urlFor(host, port);
+  opts.onListening?.({ url, port });
+
+  const slots = [...entries.values()].flatMap((e) => [...e.versions.values()]);
+  const releaseModels = () => Promise.all(slots.map((s) => s.model?.close())).then(() => undefined);
+  try {
+    await Promise.all(
+      slots.map(async (slot) => {
+        slot.model = await loadServedModel(slot.source);
+        metrics.modelReady.labels(slot.source.name, slot.source.version).set(1);
+      }),
+    );
+  } catch (err) {
+    closing = true;
+    await app.close();
+    await releaseModels();
+    throw err;
+  }
+  loaded = true;
+
+  return {
+    url,
+    port,
+    ready: isReady,
+    async close() {
+      if (closing) return;
+      closing = true;
+      await app.close();
+      await releaseModels();
+    },
+  };
+}

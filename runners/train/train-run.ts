@@ -1,0 +1,386 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { TrainParamsSchema, type Config, type TrainParams } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { evaluateClassification, evaluateRegression } from "../../core/data/evaluate.ts";
+import { splitTrainValidation } from "../../core/data/split.ts";
+import {
+  applyPreprocessor,
+  encodeTargets,
+  fitPreprocessor,
+  rawInputSignature,
+  rowsToColumns,
+  type FittedPreprocessor,
+} from "../../core/features/preprocessor.ts";
+import { renderModelCard } from "../../core/report/render-model-card.ts";
+import type { History, RunRecord } from "../../core/run/run-record.ts";
+import { buildModel } from "./build-model.ts";
+import { checkParity, PARITY_TOLERANCE } from "./check-parity.ts";
+import { codeRevision } from "./code-revision.ts";
+import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
+import { fitModel } from "./fit-model.ts";
+import { loadData, type LoadedData } from "./load-data.ts";
+import { createProgress, type ProgressMode } from "./progress.ts";
+import { runCommand } from "./run-command.ts";
+import { selectBackend, type Tf } from "./select-backend.ts";
+import { createStagingDir, removeStagingDir, writeRunDir } from "./write-run-dir.ts";
+
+export type TrainRunOptions = {
+  config: Config;
+  repoDir: string;
+  runsDir: string;
+  runId?: string;
+  params?: Partial<TrainParams> | Record<string, unknown>;
+  progress?: ProgressMode;
+  now?: () => Date;
+  /** Largest allowed |onnxruntime − tfjs| on held-out rows (default PARITY_TOLERANCE). */
+  parityTolerance?: number;
+};
+
+export type TrainRunResult = { runDir: string; record: RunRecord };
+
+/**
+ * Trains one model (built-in tfjs MLP or `train.command`) and writes a complete run directory.
+ * A run whose ONNX export disagrees with tfjs is still written, marked failed, and then thrown.
+ */
+export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
+  const now = opts.now ?? (() => new Date());
+  const started = now();
+  const runId = opts.runId ?? defaultRunId(started);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId)) {
+    throw new ModelshipError({
+      code: "run-id-invalid",
+      message: `run id '${runId}' is not usable as a directory name`,
+      hint: "Use letters, digits, '.', '_' or '-' (at most 128 characters).",
+    });
+  }
+  const params = mergeParams(opts.config.train.params, opts.params ?? {});
+  const staging = await createStagingDir(opts.runsDir, runId);
+  try {
+    const ctx = { ...opts, runId, params, staging, now, started };
+    const built = opts.config.train.command ? await trainWithCommand(ctx) : await trainBuiltin(ctx);
+    const record = built.record;
+    const card = renderModelCard(record);
+    const runDir = await writeRunDir({
+      runsDir: opts.runsDir,
+      runId,
+      stagingDir: staging,
+      contents: {
+        record,
+        metrics: record.metrics,
+        ...(built.history ? { history: built.history } : {}),
+        params: record.params,
+        model: built.model,
+        ...(built.preprocess ? { preprocess: built.preprocess } : {}),
+        card,
+      },
+    });
+    if (record.status === "failed" && record.failure) {
+      throw new ModelshipError({
+        code: record.failure.code,
+        message: `${record.failure.message} (run kept at ${runDir}, marked failed)`,
+        where: { file: join(runDir, "run.json") },
+        hint: "Look at parity in run.json; an activation or layer the exporter does not map correctly is the usual cause.",
+      });
+    }
+    return { runDir, record };
+  } catch (err) {
+    await removeStagingDir(staging);
+    throw err;
+  }
+}
+
+/** Validates `train.params` merged with overrides (e.g. from `--set`). */
+export function mergeParams(
+  base: TrainParams,
+  overrides: Partial<TrainParams> | Record<string, unknown>,
+): TrainParams {
+  const parsed = TrainParamsSchema.safeParse(deepMerge(base, overrides));
+  if (parsed.success) return parsed.data;
+  throw new ModelshipError(
+    parsed.error.issues.map((i) => {
+      const at = ["train", "params", ...i.path.map(String)].join(".");
+      const what =
+        i.code === "unrecognized_keys"
+          ? `unknown parameter${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")}`
+          : i.message;
+      return {
+        code: "params-invalid",
+        message: `${at}: ${what}`,
+        hint: `Parameters are: ${Object.keys(TrainParamsSchema.shape).join(", ")}; see schema/modelship.schema.json for their ranges.`,
+      };
+    }),
+  );
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function defaultRunId(d: Date): string {
+  const stamp = d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+type Ctx = TrainRunOptions & {
+  runId: string;
+  params: TrainParams;
+  staging: string;
+  now: () => Date;
+  started: Date;
+};
+type Built = { record: RunRecord; model: Uint8Array; history?: History; preprocess?: FittedPreprocessor };
+
+async function trainBuiltin(ctx: Ctx): Promise<Built> {
+  const { config, params } = ctx;
+  const timings: Record<string, number> = {};
+  const mark = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+
+  const { tf, backend } = await mark("backendMs", () => selectBackend());
+  const data = await mark("loadMs", () =>
+    loadData({ repoDir: ctx.repoDir, sources: config.data.source, format: config.data.format }),
+  );
+  const features = resolveFeatures(config, data);
+  const split = splitTrainValidation(data.rows.length, {
+    validationSplit: config.data.validationSplit,
+    seed: config.data.seed,
+  });
+  const trainRows = split.train.map((i) => data.rows[i]!);
+  const valRows = split.validation.map((i) => data.rows[i]!);
+
+  const prep = await mark("preprocessMs", () => {
+    const p = fitPreprocessor(trainRows, {
+      features,
+      target: config.model.target,
+      task: config.model.task,
+      transforms: config.data.transforms,
+    });
+    return {
+      p,
+      xTrain: applyPreprocessor(p, rowsToColumns(trainRows, features), trainRows.length),
+      xVal: applyPreprocessor(p, rowsToColumns(valRows, features), valRows.length),
+      yTrain: encodeTargets(p, trainRows),
+      yVal: encodeTargets(p, valRows),
+    };
+  });
+  const { p } = prep;
+  const classification = config.model.task === "classification";
+  const outputUnits = classification ? p.labels.length : 1;
+  const width = p.outputWidth;
+
+  const tensors = tf.tidy(() => ({
+    xTrain: tf.tensor2d(prep.xTrain, [trainRows.length, width]),
+    xVal: tf.tensor2d(prep.xVal, [valRows.length, width]),
+    yTrain: targetsTensor(tf, prep.yTrain, classification, outputUnits),
+    yVal: targetsTensor(tf, prep.yVal, classification, outputUnits),
+  }));
+  const model = buildModel(tf, { inputWidth: width, outputUnits, task: config.model.task, params });
+  const progress = createProgress(ctx.progress ?? "auto", params.epochs);
+  try {
+    progress.log(
+      `training on ${backend}: ${trainRows.length} rows, ${valRows.length} validation rows, ${width} inputs`,
+    );
+    const fit = await fitModel(tf, model, tensors, params, (log) => {
+      const { epoch, ...rest } = log;
+      progress.epoch({ epoch, logs: rest });
+    });
+    progress.stop();
+    timings.fitMs = Math.round(fit.fitMs);
+
+    const evaluation = await mark("evaluateMs", async () => {
+      const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
+      const valPred = (await predVal.data()) as Float32Array;
+      predVal.dispose();
+      const lossOf = async (x: typeof tensors.xVal, y: typeof tensors.yVal) => {
+        const r = model.evaluate(x, y, { batchSize: 1024 });
+        const list = Array.isArray(r) ? r : [r];
+        const v = (await list[0]!.data())[0] ?? NaN;
+        list.forEach((t) => t.dispose());
+        return v;
+      };
+      const trainLoss = await lossOf(tensors.xTrain, tensors.yTrain);
+      const valLoss = await lossOf(tensors.xVal, tensors.yVal);
+      const task = classification
+        ? evaluateClassification(valPred, prep.yVal, outputUnits)
+        : evaluateRegression(valPred, prep.yVal);
+      return {
+        valPred,
+        metrics: { ...task, train_loss: trainLoss, val_loss: valLoss } as Record<string, number>,
+      };
+    });
+
+    const onnxModel = await mark("exportMs", () =>
+      exportOnnx({
+        layers: denseWeights(model, params, classification),
+        task: config.model.task,
+        ...(classification ? { labels: p.labels } : {}),
+        metadata: { "modelship.preprocess_hash": p.hash, "modelship.run_id": ctx.runId },
+      }),
+    );
+    const parity = await mark("parityMs", () =>
+      checkParity({
+        model: onnxModel,
+        input: prep.xVal,
+        rows: valRows.length,
+        width,
+        expected: evaluation.valPred,
+        tolerance: ctx.parityTolerance ?? PARITY_TOLERANCE,
+      }),
+    );
+
+    const finished = ctx.now();
+    const fitSeconds = fit.fitMs / 1000;
+    const record: RunRecord = {
+      schemaVersion: 1,
+      runId: ctx.runId,
+      model: { name: config.model.name, task: config.model.task },
+      trainer: "builtin",
+      backend,
+      startedAt: ctx.started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
+      timings,
+      training: { epochs: fit.epochs.length, bestEpoch: fit.bestEpoch, stoppedEarly: fit.stoppedEarly },
+      ...(fitSeconds > 0 ? { samplesPerSecond: Math.round(fit.samplesSeen / fitSeconds) } : {}),
+      code: await codeRevision(ctx.repoDir),
+      data: { fingerprint: data.fingerprint, files: data.files, rows: data.rows.length },
+      params: { ...params },
+      metrics: evaluation.metrics,
+      signature: {
+        inputs: rawInputSignature(p),
+        outputs: [{ name: onnxOutputName(config.model.task), datatype: "FP32", shape: [-1, outputUnits] }],
+        ...(classification ? { labels: p.labels } : {}),
+      },
+      parity,
+      preprocessHash: p.hash,
+      status: parity.ok ? "succeeded" : "failed",
+      ...(parity.ok
+        ? {}
+        : {
+            failure: {
+              code: "onnx-parity-failed",
+              message: `ONNX outputs differ from TensorFlow.js by ${parity.maxAbsDiff} on ${parity.rows} held-out rows (tolerance ${parity.tolerance})`,
+            },
+          }),
+    };
+    return { record, model: onnxModel, history: { epochs: fit.epochs }, preprocess: p };
+  } finally {
+    progress.stop();
+    model.dispose();
+    Object.values(tensors).forEach((t) => t.dispose());
+  }
+}
+
+function targetsTensor(tf: Tf, y: Float32Array, classification: boolean, classes: number) {
+  if (!classification) return tf.tensor2d(y, [y.length, 1]);
+  return tf.oneHot(tf.tensor1d(Int32Array.from(y), "int32"), classes).toFloat();
+}
+
+function denseWeights(
+  model: ReturnType<Tf["sequential"]>,
+  params: TrainParams,
+  classification: boolean,
+): DenseWeights[] {
+  const activations: DenseWeights["activation"][] = [
+    ...params.layers.map((l) => l.activation),
+    classification ? "softmax" : "linear",
+  ];
+  const dense = model.layers.filter((l) => l.getClassName() === "Dense");
+  return dense.map((layer, i) => {
+    const [kernel, bias] = layer.getWeights();
+    if (!kernel || !bias) throw new Error(`dense layer ${i} has no weights`);
+    const [inputs, units] = kernel.shape as [number, number];
+    return {
+      kernel: kernel.dataSync() as Float32Array,
+      bias: bias.dataSync() as Float32Array,
+      inputs,
+      units,
+      activation: activations[i] ?? "linear",
+    };
+  });
+}
+
+function resolveFeatures(config: Config, data: LoadedData): string[] {
+  const target = config.model.target;
+  if (!data.columns.includes(target)) {
+    throw new ModelshipError({
+      code: "target-not-in-data",
+      message: `model.target '${target}' is not a column of the data`,
+      hint: `Columns are: ${data.columns.join(", ")}.`,
+    });
+  }
+  const features =
+    config.model.features.length > 0 ? config.model.features : data.columns.filter((c) => c !== target);
+  const missing = features.filter((f) => !data.columns.includes(f));
+  if (missing.length > 0) {
+    throw new ModelshipError({
+      code: "feature-not-in-data",
+      message: `model.features names ${missing.map((m) => `'${m}'`).join(", ")}, not found in the data`,
+      hint: `Columns are: ${data.columns.join(", ")}.`,
+    });
+  }
+  if (features.includes(target)) {
+    throw new ModelshipError({
+      code: "target-is-feature",
+      message: `model.target '${target}' is also listed in model.features`,
+      hint: "Remove the target from model.features; the model must not see its own answer.",
+    });
+  }
+  return features;
+}
+
+async function trainWithCommand(ctx: Ctx): Promise<Built> {
+  const { config } = ctx;
+  const command = config.train.command!;
+  const data =
+    config.data.source.length > 0
+      ? await loadData({ repoDir: ctx.repoDir, sources: config.data.source, format: config.data.format })
+      : undefined;
+  const t0 = performance.now();
+  const result = await runCommand({
+    command,
+    repoDir: ctx.repoDir,
+    outputDir: join(ctx.staging, "output"),
+    runId: ctx.runId,
+    params: { ...ctx.params },
+    outputs: config.train.outputs,
+    timeoutMs: config.train.timeoutMinutes * 60_000,
+    sink: ctx.progress === "silent" ? null : process.stderr,
+  });
+  const commandMs = Math.round(performance.now() - t0);
+  await removeStagingDir(join(ctx.staging, "output"));
+  const finished = ctx.now();
+  const record: RunRecord = {
+    schemaVersion: 1,
+    runId: ctx.runId,
+    model: { name: config.model.name, task: config.model.task },
+    trainer: "command",
+    command,
+    backend: "external",
+    startedAt: ctx.started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
+    timings: { commandMs },
+    code: await codeRevision(ctx.repoDir),
+    data: data
+      ? { fingerprint: data.fingerprint, files: data.files, rows: data.rows.length }
+      : { fingerprint: "", files: [] },
+    params: { ...ctx.params },
+    metrics: result.metrics,
+    ...(result.signature ? { signature: result.signature } : {}),
+    status: "succeeded",
+  };
+  return { record, model: result.model, ...(result.history ? { history: result.history } : {}) };
+}

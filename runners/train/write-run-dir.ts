@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { ModelshipError } from "../../core/errors.ts";
+import { RUN_FILES, RunRecordSchema, type History, type RunRecord } from "../../core/run/run-record.ts";
+
+export type RunDirContents = {
+  record: RunRecord;
+  metrics: Record<string, number>;
+  history?: History;
+  params: Record<string, unknown>;
+  model: Uint8Array;
+  preprocess?: unknown;
+  card: string;
+};
+
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+/** A fresh staging directory next to the runs, so the final rename stays on one filesystem. */
+export async function createStagingDir(runsDir: string, runId: string): Promise<string> {
+  await mkdir(runsDir, { recursive: true });
+  const dir = join(runsDir, `.tmp-${runId}-${randomBytes(4).toString("hex")}`);
+  await mkdir(dir);
+  return dir;
+}
+
+/**
+ * Writes every RUN_FILES entry into `stagingDir`, then renames it to `runsDir/runId`, so a crash
+ * never leaves a half-written run directory under its real name.
+ */
+export async function writeRunDir(opts: {
+  runsDir: string;
+  runId: string;
+  stagingDir: string;
+  contents: RunDirContents;
+}): Promise<string> {
+  const { contents: c, stagingDir: tmp } = opts;
+  const record = RunRecordSchema.parse(c.record);
+  const target = join(opts.runsDir, opts.runId);
+  if (await exists(target)) {
+    throw new ModelshipError({
+      code: "run-exists",
+      message: `run directory ${target} already exists`,
+      hint: "Pick another --run-id, or remove the old run.",
+    });
+  }
+  await mkdir(join(tmp, RUN_FILES.modelDir), { recursive: true });
+  const files: [string, string | Uint8Array][] = [
+    [RUN_FILES.record, json(record)],
+    [RUN_FILES.metrics, json(c.metrics)],
+    [RUN_FILES.params, json(c.params)],
+    [RUN_FILES.model, c.model],
+    [RUN_FILES.card, c.card],
+  ];
+  if (c.history) files.push([RUN_FILES.history, json(c.history)]);
+  if (c.preprocess !== undefined) files.push([RUN_FILES.preprocess, json(c.preprocess)]);
+  for (const [name, data] of files) {
+    await mkdir(dirname(join(tmp, name)), { recursive: true });
+    await writeFile(join(tmp, name), data);
+  }
+  await rename(tmp, target);
+  return target;
+}
+
+export async function removeStagingDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}

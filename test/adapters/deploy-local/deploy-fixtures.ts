@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import onnxProto from "onnx-proto";
+import { ConfigSchema } from "../../../core/config/schema.ts";
+import type { Config } from "../../../core/config/schema.ts";
+import type { DeployRequest } from "../../../adapters/deploy-local/start-local-deployment.ts";
+import { classifierModel } from "../../fixtures/onnx/make-models.ts";
+
+const { onnx } = onnxProto;
+const T = onnx.TensorProto.DataType;
+
+/**
+ * Loads and reports ready like the classifier (FP32 [batch,4]), but every inference fails:
+ * it reshapes its input to [3,4], which a one-row request cannot fill.
+ */
+function failingInferenceModel(): Uint8Array {
+  const io = (name: string, dims: Array<number | string>) => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: T.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: "modelship-test-fixtures",
+      opsetImport: [{ domain: "", version: 13 }],
+      graph: {
+        name: "failing",
+        node: [{ opType: "Reshape", input: ["input", "shape"], output: ["probabilities"], name: "reshape" }],
+        initializer: [{ name: "shape", dataType: T.INT64, dims: [2], int64Data: [3, 4] }],
+        input: [io("input", ["batch", 4])],
+        output: [io("probabilities", [3, 4])],
+      },
+    }),
+  ).finish();
+}
+
+/** Model directories as a run stores them (`<dir>/model.onnx`), one per version a test deploys. */
+export async function writeDeployModels(root: string): Promise<{
+  v1: DeployRequest;
+  v2: DeployRequest;
+  v3: DeployRequest;
+  unloadable: DeployRequest;
+  failingInference: DeployRequest;
+}> {
+  const write = async (dir: string, bytes: Uint8Array | string) => {
+    await mkdir(join(root, dir), { recursive: true });
+    await writeFile(join(root, dir, "model.onnx"), bytes);
+    return join(root, dir);
+  };
+  const classifier = classifierModel();
+  return {
+    v1: { name: "iris", version: "1.0.0", modelDir: await write("v1", classifier) },
+    v2: { name: "iris", version: "2.0.0", modelDir: await write("v2", classifier) },
+    v3: { name: "iris", version: "3.0.0", modelDir: await write("v3", classifier) },
+    unloadable: {
+      name: "iris",
+      version: "9.9.9-broken",
+      modelDir: await write("broken", "this is not an ONNX model\n"),
+    },
+    failingInference: {
+      name: "iris",
+      version: "9.9.9-failing",
+      modelDir: await write("failing", failingInferenceModel()),
+    },
+  };
+}
+
+/** Deploy settings short enough for tests: 0.3 s scale-down delay, 0.6 s post-switch check. */
+export function testDeployConfig(overrides: Partial<Config["deploy"]["analysis"]> = {}): Config["deploy"] {
+  return ConfigSchema.parse({
+    deploy: {
+      health: { readyTimeoutSeconds: 20, intervalMs: 50 },
+      analysis: {
+        smokeRequests: 5,
+        maxErrorRate: 0,
+        maxLatencyP95Ms: 2_000,
+        postSwitchSeconds: 0.6,
+        ...overrides,
+      },
+      scaleDownDelaySeconds: 0.3,
+    },
+  }).deploy;
+}

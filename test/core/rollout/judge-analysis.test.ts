@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { judgeAnalysis, percentile } from "../../../core/rollout/judge-analysis.ts";
+import type { AnalysisSample } from "../../../core/rollout/rollout-types.ts";
+
+const ok = (latencyMs: number): AnalysisSample => ({ status: 200, latencyMs });
+const LIMITS = { maxErrorRate: 0.1, maxLatencyP95Ms: 50 };
+
+describe("judgeAnalysis", () => {
+  it.each<
+    [string, AnalysisSample[], { pass: boolean; reason?: string; p95?: number | null; errorRate?: number }]
+  >([
+    ["no samples (analysis off) passes", [], { pass: true, p95: null, errorRate: 0 }],
+    [
+      "twenty fast successes pass",
+      Array.from({ length: 20 }, (_, i) => ok(10 + i)),
+      { pass: true, p95: 28, errorRate: 0 },
+    ],
+    [
+      "every request refused is a smoke failure",
+      [
+        { status: null, latencyMs: 1, error: "ECONNREFUSED" },
+        { status: null, latencyMs: 1 },
+      ],
+      { pass: false, reason: "smoke-failed", errorRate: 1 },
+    ],
+    [
+      "every request answered 500 is a smoke failure",
+      [{ status: 500, latencyMs: 2 }],
+      { pass: false, reason: "smoke-failed", errorRate: 1 },
+    ],
+    [
+      "1 error in 10 is within 10%",
+      [...Array.from({ length: 9 }, () => ok(5)), { status: 503, latencyMs: 1 }],
+      { pass: true, errorRate: 0.1 },
+    ],
+    [
+      "2 errors in 10 is above 10%",
+      [
+        ...Array.from({ length: 8 }, () => ok(5)),
+        { status: 500, latencyMs: 1 },
+        { status: 400, latencyMs: 1 },
+      ],
+      { pass: false, reason: "analysis-error-rate", errorRate: 0.2 },
+    ],
+    [
+      "p95 over the limit fails on latency",
+      [...Array.from({ length: 18 }, () => ok(5)), ok(60), ok(70)],
+      { pass: false, reason: "analysis-latency", p95: 60 },
+    ],
+    [
+      "one slow request in twenty is the p100, not the p95",
+      [...Array.from({ length: 19 }, () => ok(5)), ok(500)],
+      { pass: true, p95: 5 },
+    ],
+    [
+      "errors do not count towards latency",
+      [...Array.from({ length: 19 }, () => ok(5)), { status: 500, latencyMs: 9_000 }],
+      { pass: true, p95: 5 },
+    ],
+  ])("%s", (_name, samples, want) => {
+    const v = judgeAnalysis(samples, LIMITS);
+    expect(v.pass).toBe(want.pass);
+    if (!v.pass) expect(v.reason).toBe(want.reason);
+    if (want.p95 !== undefined) expect(v.observed.p95Ms).toBe(want.p95);
+    if (want.errorRate !== undefined) expect(v.observed.errorRate).toBeCloseTo(want.errorRate, 10);
+    expect(v.observed.requests).toBe(samples.length);
+    expect(v.thresholds).toEqual(LIMITS);
+  });
+
+  it("names the observed values, the limit and the first error in its message", () => {
+    const v = judgeAnalysis([ok(1), { status: 500, latencyMs: 1, error: 'HTTP 500: {"error":"boom"}' }], {
+      maxErrorRate: 0,
+      maxLatencyP95Ms: 50,
+    });
+    expect(v.pass).toBe(false);
+    if (v.pass) return;
+    expect(v.message).toBe('error rate 50% (1/2) is above the limit 0% (first: HTTP 500: {"error":"boom"})');
+    expect(v.observed.statuses).toEqual({ "200": 1, "500": 1 });
+  });
+
+  it.each([
+    [[], 0.95, null],
+    [[7], 0.95, 7],
+    [[1, 2, 3, 4], 0.5, 2],
+    [[1, 2, 3, 4], 0.95, 4],
+    [Array.from({ length: 100 }, (_, i) => i + 1), 0.95, 95],
+  ])("percentile(%j, %d) = %s (nearest rank)", (values, p, want) => {
+    expect(percentile(values, p)).toBe(want);
+  });
+});

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { copyFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { register } from "../../../cli/commands/serve.ts";
+import { ModelshipError } from "../../../core/errors.ts";
+import { makeFixtures, post, type Fixtures } from "./serve-helpers.ts";
+
+const MAIN = fileURLToPath(new URL("../../../runners/serve/main.ts", import.meta.url));
+
+type Proc = { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
+
+function startMain(args: string[]): Proc {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function firstLine(p: Proc): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (!p.stdout().includes("\n")) {
+    if (Date.now() > deadline || p.child.exitCode !== null) throw new Error(`no stdout line; stderr: ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return p.stdout().split("\n")[0]!;
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const res = await fetch(`${url}/v2/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("server never became ready");
+}
+
+let fx: Fixtures;
+const running: Proc[] = [];
+
+beforeAll(async () => {
+  fx = await makeFixtures();
+});
+afterEach(() => {
+  for (const p of running.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+});
+afterAll(async () => {
+  await fx?.cleanup();
+});
+
+const goodClf = { inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] };
+
+describe("runners/serve/main.ts", () => {
+  it("prints exactly one JSON listening line on stdout first, then serves, and exits 0 on SIGTERM", async () => {
+    const p = startMain(["--model", fx.files.classifier, "--name", "iris", "--model-version", "3", "--port", "0"]);
+    running.push(p);
+    const line = await firstLine(p);
+    const event = JSON.parse(line) as { event: string; url: string; port: number };
+    expect(Object.keys(event)).toEqual(["event", "url", "port"]);
+    expect(event.event).toBe("listening");
+    expect(event.port).toBeGreaterThan(0);
+    expect(event.url).toBe(`http://127.0.0.1:${event.port}`);
+    await waitReady(event.url);
+    const res = await post(`${event.url}/v2/models/iris/infer`, goodClf);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ model_name: "iris", model_version: "3" });
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(p.stdout().trim().split("\n")).toHaveLength(1);
+    expect(p.stderr()).toMatch(/SIGTERM/);
+  });
+
+  it("finishes a request in flight before exiting on SIGTERM", async () => {
+    const p = startMain(["--model", fx.files.classifier, "--port", "0"]);
+    running.push(p);
+    const { url } = JSON.parse(await firstLine(p)) as { url: string };
+    await waitReady(url);
+    // A request whose body is still arriving when the signal comes must still be answered.
+    const body = JSON.stringify(goodClf);
+    const { request } = await import("node:http");
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${url}/v2/models/classifier/infer`, { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } }, (r) => {
+        let text = "";
+        r.on("data", (d: Buffer) => (text += d.toString()));
+        r.on("end", () => resolve({ status: r.statusCode ?? 0, text }));
+      });
+      req.on("error", reject);
+      req.write(body.slice(0, 5));
+      req.on("socket", (s) =>
+        s.on("connect", () =>
+          setTimeout(() => {
+            p.child.kill("SIGTERM");
+            setTimeout(() => req.end(body.slice(5)), 200);
+          }, 100),
+        ),
+      );
+    });
+    const res = await answered;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ model_name: "classifier" });
+    expect(await p.exited).toBe(0);
+  });
+
+  it.each([
+    ["a missing model file", (f: Fixtures) => [join(f.dir, "nope.onnx")], /model file .*nope\.onnx does not exist.*\[model-not-found\]/s],
+    ["no --model", () => [], /no model to serve.*\[model-missing\]/s],
+  ])("exits 2 with a clear error for %s", async (_label, models, message) => {
+    const p = startMain([...models(fx).flatMap((m) => ["--model", m]), "--port", "0"]);
+    running.push(p);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(message);
+    expect(p.stdout()).toBe("");
+  });
+
+  it("names a run directory's model after the run's model name", async () => {
+    const run = join(fx.dir, "run-abc");
+    await mkdir(join(run, "model"), { recursive: true });
+    await copyFile(fx.files.classifier, join(run, "model", "model.onnx"));
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(run, "run.json"), JSON.stringify({ model: { name: "churn" } }));
+    const p = startMain(["--model", run, "--port", "0"]);
+    running.push(p);
+    const { url } = JSON.parse(await firstLine(p)) as { url: string };
+    await waitReady(url);
+    expect((await post(`${url}/v2/models/churn/infer`, goodClf)).status).toBe(200);
+  });
+});
+
+describe("modelship serve", () => {
+  function program(): Command {
+    const p = new Command("modelship").exitOverride();
+    register(p);
+    return p;
+  }
+
+  it.each([
+    ["a missing model file", (f: Fixtures) => ["--model", join(f.dir, "absent.onnx")], "model-not-found"],
+    ["a bad port", (f: Fixtures) => ["--model", f.files.classifier, "--port", "http"], "option-invalid"],
+  ])("fails with a ModelshipError for %s", async (_label, args, code) => {
+    const run = program().parseAsync(["node", "modelship", "serve", ...args(fx)]);
+    await expect(run).rejects.toBeInstanceOf(ModelshipError);
+    await expect(run).rejects.toMatchObject({ code });
+  });
+
+  it("fails with model-invalid for a corrupt model file", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const file = join(fx.dir, "corrupt.onnx");
+    await writeFile(file, "not an onnx model");
+    const run = program().parseAsync(["node", "modelship", "serve", "--model", file, "--port", "0"]);
+    await expect(run).rejects.toMatchObject({ code: "model-invalid" });
+  });
+});
