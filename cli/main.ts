@@ -16,6 +16,8 @@ const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = 
   () => import("./commands/register.ts"),
   () => import("./commands/models.ts"),
   () => import("./commands/serve.ts"),
+  () => import("./commands/deploy.ts"),
+  () => import("./commands/run.ts"),
 ];
 
 for (const load of registrations) (await load()).register(program);

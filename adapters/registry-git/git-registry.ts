@@ -15,6 +15,7 @@ import type {
   Artifact,
   ModelVersion,
   RegisterInput,
+  RegisterResult,
   Registry,
   VerifyResult,
 } from "../../core/registry/registry-port.ts";
@@ -85,9 +86,7 @@ class GitRegistry implements Registry {
     this.#format = format;
   }
 
-  async register(
-    input: RegisterInput,
-  ): Promise<{ outcome: "created" | "already-registered"; version: ModelVersion }> {
+  async register(input: RegisterInput): Promise<RegisterResult> {
     this.#tagFor(input.name, "1.0.0");
     const { record, files } = await readRunDir(input.runDir);
     if (record.model.name !== input.name) {

@@ -9,7 +9,6 @@ export function checkRefFormat(ref: string): string | undefined {
   if (ref.endsWith(".")) return "ends with '.'";
   if (ref.includes("..")) return "contains '..'";
   if (ref.includes("@{")) return "contains '@{'";
-  // eslint-disable-next-line no-control-regex
   const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(ref);
   if (bad) return `contains the character ${JSON.stringify(bad[0])}`;
   const components = ref.split("/");

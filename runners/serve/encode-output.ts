@@ -25,8 +25,7 @@ function boolsJson(data: Uint8Array): string {
 }
 
 /** The JSON text of a tensor's `data`, flat row-major. */
-export function tensorDataJson(tensor: ort.Tensor, datatype: V2Datatype): string {
-  const data = tensor.data;
+export function tensorDataJson(data: ort.Tensor.DataType, datatype: V2Datatype): string {
   if (datatype === "BYTES") return JSON.stringify(data);
   if (datatype === "BOOL") return boolsJson(data as Uint8Array);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return bigintsJson(data);

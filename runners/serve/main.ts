@@ -2,7 +2,7 @@
  * Inference server process, used by `modelship serve` and by the blue-green router's slots.
  *
  *   node runners/serve/main.ts --model PATH [--model PATH ...] [--name NAME ...] [--model-version V]
- *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T]
+ *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T] [--max-batch-rows R]
  *
  * The first line on stdout, once the socket listens, is `{"event":"listening","url":...,"port":...}`;
  * everything else goes to stderr. SIGTERM or SIGINT finishes in-flight requests, then exits 0.
@@ -21,6 +21,8 @@ export type ServeProcessOptions = {
   host?: string;
   port?: number;
   limits?: ServeLimits;
+  /** Most rows concurrent requests may be stacked into for one run; 1 turns stacking off. */
+  maxBatchRows?: number;
 };
 
 function log(line: string): void {
@@ -43,6 +45,7 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.limits === undefined ? {} : { limits: opts.limits }),
+    ...(opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows }),
     onListening: ({ url, port }) => {
       process.stdout.write(`${JSON.stringify({ event: "listening", url, port })}\n`);
       log(`listening on ${url}; loading ${models.map((m) => `${m.name} (${m.modelPath})`).join(", ")}`);
@@ -93,6 +96,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
       "max-body-bytes": { type: "string" },
       "max-elements": { type: "string" },
       "timeout-ms": { type: "string" },
+      "max-batch-rows": { type: "string" },
     },
     strict: true,
   });
@@ -104,12 +108,14 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
   if (maxElements !== undefined) limits.maxElements = maxElements;
   if (timeoutMs !== undefined) limits.timeoutMs = timeoutMs;
   const port = intOption(values.port, "--port", 0, 65535);
+  const maxBatchRows = intOption(values["max-batch-rows"], "--max-batch-rows", 1, 1_048_576);
   return {
     models: values.model ?? [],
     ...(values.name === undefined ? {} : { names: values.name }),
     ...(values["model-version"] === undefined ? {} : { version: values["model-version"] }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(port === undefined ? {} : { port }),
+    ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
     limits,
   };
 }

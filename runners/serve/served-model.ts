@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import ort from "onnxruntime-node";
 import { ModelshipError } from "../../core/errors.ts";
 import { applyPreprocessor, parsePreprocessor, rawInputSignature, type FittedPreprocessor } from "../../core/features/preprocessor.ts";
+import { createBatchRunner, type OutputView, type RunResult } from "./batch-runner.ts";
 import { outputJson, tensorDataJson } from "./encode-output.ts";
 import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
 import { badRequest, ServeError } from "./serve-error.ts";
@@ -12,7 +13,7 @@ import { v2DatatypeOf, type V2Datatype } from "./v2-datatype.ts";
 /** V2 tensor metadata; -1 marks a dimension of any size. */
 export type TensorMetadata = { name: string; datatype: V2Datatype; shape: number[] };
 
-/** The JSON text of the V2 `outputs` array, and the seconds `session.run` took. */
+/** The JSON text of the V2 `outputs` array, and the seconds the `session.run` serving it took. */
 export type InferAnswer = { outputsJson: string; runSeconds: number };
 
 /** One model a server hosts: `modelPath` is the model.onnx file. */
@@ -105,12 +106,28 @@ async function readPreprocessor(modelFile: string): Promise<FittedPreprocessor |
   return parsePreprocessor(json, file);
 }
 
-/** Loads `source.modelPath` (and a `preprocess.json` beside it) into an onnxruntime session. */
-export async function loadServedModel(source: ModelSource): Promise<ServedModel> {
+/** Rows one stacked run may hold unless told otherwise. */
+export const DEFAULT_MAX_BATCH_ROWS = 64;
+
+/**
+ * Whether requests can be stacked: every input and output declares the same symbolic first
+ * dimension (a batch axis such as "batch" or "N").
+ */
+function hasBatchDimension(session: ort.InferenceSession): boolean {
+  const firsts = [...session.inputMetadata, ...session.outputMetadata].map((m) => (m.isTensor ? m.shape[0] : undefined));
+  const symbol = firsts[0];
+  return typeof symbol === "string" && symbol !== "" && firsts.every((d) => d === symbol);
+}
+
+/**
+ * Loads `source.modelPath` (and a `preprocess.json` beside it) into an onnxruntime session.
+ * `maxBatchRows` caps how many rows concurrent requests may be stacked into (1: never stack).
+ */
+export async function loadServedModel(source: ModelSource, options: { maxBatchRows?: number } = {}): Promise<ServedModel> {
   const file = source.modelPath;
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3, ...(process.env.MS_T ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {}) });
+    session = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3 });
   } catch (err) {
     throw new ModelshipError({
       code: "model-invalid",
@@ -124,7 +141,7 @@ export async function loadServedModel(source: ModelSource): Promise<ServedModel>
     const outputs = tensorMetadata(session.outputMetadata, file, "output");
     const preprocessor = await readPreprocessor(file);
     if (preprocessor !== undefined) checkPreprocessorFits(preprocessor, inputs, file);
-    return createServedModel(source, session, inputs, outputs, preprocessor);
+    return createServedModel(source, session, inputs, outputs, preprocessor, options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS);
   } catch (err) {
     await session.release();
     throw err;
@@ -152,10 +169,17 @@ function createServedModel(
   modelInputs: TensorMetadata[],
   modelOutputs: TensorMetadata[],
   preprocessor: FittedPreprocessor | undefined,
+  maxBatchRows: number,
 ): ServedModel {
   const inputSpecs = new Map(modelInputs.map((s) => [s.name, s]));
   const outputSpecs = new Map(modelOutputs.map((s) => [s.name, s]));
   const allOutputNames = modelOutputs.map((o) => o.name);
+  const runner = createBatchRunner(session, {
+    inputNames: modelInputs.map((i) => i.name),
+    outputNames: allOutputNames,
+    batchable: hasBatchDimension(session),
+    maxBatchRows,
+  });
   const withLabel = preprocessor !== undefined && preprocessor.task === "classification" && preprocessor.labels.length > 0;
   const rawInputs: TensorMetadata[] | undefined = preprocessor && rawInputSignature(preprocessor);
   const rawSpecs = new Map((rawInputs ?? []).map((s) => [s.name, s]));
@@ -217,13 +241,13 @@ function createServedModel(
     return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
   }
 
-  function fetchNames(request: InferRequest): { fetches: string[]; label: boolean } {
-    if (request.outputs === undefined) return { fetches: allOutputNames, label: withLabel };
-    const fetches: string[] = [];
+  function returnedOutputs(request: InferRequest): { names: readonly string[]; label: boolean } {
+    if (request.outputs === undefined) return { names: allOutputNames, label: withLabel };
+    const names: string[] = [];
     let label = false;
     for (const name of request.outputs) {
       if (withLabel && name === LABEL_OUTPUT) label = true;
-      else if (outputSpecs.has(name)) fetches.push(name);
+      else if (outputSpecs.has(name)) names.push(name);
       else {
         throw badRequest(
           "output-unknown",
@@ -231,42 +255,31 @@ function createServedModel(
         );
       }
     }
-    // The label comes from the class scores, so they are computed even when only the label is asked for.
-    if (label && fetches.length === 0 && allOutputNames[0] !== undefined) fetches.push(allOutputNames[0]);
-    return { fetches, label };
+    return { names, label };
   }
 
   async function infer(request: InferRequest): Promise<InferAnswer> {
     const raw = preprocessor !== undefined && !request.inputs.some((i) => i.name === preprocessor.inputName);
-    const { fetches, label } = fetchNames(request);
+    const { names, label } = returnedOutputs(request);
     const feeds = raw ? rawFeeds(preprocessor, request).feeds : tensorFeeds(request);
-    let results: ort.InferenceSession.ReturnType;
-    const started = performance.now();
+    let result: RunResult;
     try {
-      results = await session.run(feeds, fetches);
+      result = await runner.run(feeds);
     } catch (err) {
       throw new ServeError(500, "inference-failed", `onnxruntime failed to run the model: ${(err as Error).message}`);
-    } finally {
-      for (const t of Object.values(feeds)) t.dispose();
     }
-    const runSeconds = (performance.now() - started) / 1000;
-    try {
-      const parts: string[] = [];
-      const returned = request.outputs === undefined ? fetches : request.outputs.filter((n) => n !== LABEL_OUTPUT);
-      for (const name of returned) {
-        const t = results[name];
-        const spec = outputSpecs.get(name);
-        if (t === undefined || spec === undefined) continue;
-        parts.push(outputJson(name, spec.datatype, t.dims, tensorDataJson(t, spec.datatype)));
-      }
-      if (label && preprocessor !== undefined) {
-        const labels = argmaxLabels(results, fetches, preprocessor.labels);
-        if (labels !== undefined) parts.push(outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels)));
-      }
-      return { outputsJson: `[${parts.join(",")}]`, runSeconds };
-    } finally {
-      for (const t of Object.values(results)) t.dispose();
+    let json = "[";
+    for (const name of names) {
+      const o = result.outputs[name];
+      const spec = outputSpecs.get(name);
+      if (o === undefined || spec === undefined) continue;
+      json += `${json.length > 1 ? "," : ""}${outputJson(name, spec.datatype, o.dims, tensorDataJson(o.data, spec.datatype))}`;
     }
+    if (label && preprocessor !== undefined) {
+      const labels = argmaxLabels(result.outputs, allOutputNames, preprocessor.labels);
+      if (labels !== undefined) json += `${json.length > 1 ? "," : ""}${outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels))}`;
+    }
+    return { outputsJson: `${json}]`, runSeconds: result.runSeconds };
   }
 
   return {
@@ -283,9 +296,9 @@ function createServedModel(
  * Class names of the row-wise argmax of the first output shaped [n, labels.length], or, for two
  * classes, of a single [n, 1] probability of the second class.
  */
-function argmaxLabels(results: ort.InferenceSession.ReturnType, fetches: readonly string[], labels: readonly string[]): string[] | undefined {
+function argmaxLabels(results: Record<string, OutputView>, names: readonly string[], labels: readonly string[]): string[] | undefined {
   const k = labels.length;
-  for (const name of fetches) {
+  for (const name of names) {
     const t = results[name];
     if (t === undefined || t.dims.length !== 2 || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
     const data = t.data;

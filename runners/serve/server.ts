@@ -26,6 +26,11 @@ export type InferenceServerOptions = {
   /** Default 8080; 0 picks a free port. */
   port?: number;
   limits?: ServeLimits;
+  /**
+   * Most rows that concurrent requests to one model may be stacked into for a single run (default 64;
+   * 1 turns stacking off). Only models whose inputs and outputs share a symbolic first dimension stack.
+   */
+  maxBatchRows?: number;
   /** Called once the socket listens, before the models finish loading (health/ready is 503 until then). */
   onListening?: (address: { url: string; port: number }) => void;
 };
@@ -272,7 +277,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   try {
     await Promise.all(
       slots.map(async (slot) => {
-        slot.model = await loadServedModel(slot.source);
+        slot.model = await loadServedModel(slot.source, opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows });
         metrics.modelReady.labels(slot.source.name, slot.source.version).set(1);
       }),
     );

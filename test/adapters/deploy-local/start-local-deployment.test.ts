@@ -245,6 +245,19 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     expect(status.history.map((h) => h.version)).toEqual(["1.0.0", "2.0.0", "2.0.0"]);
   });
 
+  it("refuses to start a second router on a port already in use", async () => {
+    const { d, env, stateDir } = await start();
+    const port = Number(new URL(d.url).port);
+    const err = await startLocalDeployment({
+      env,
+      port,
+      stateDir,
+      config: testDeployConfig(),
+      admin: false,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "ModelshipError", code: "port-in-use" });
+  });
+
   it("loses no request under steady concurrent load while a new version takes over", async () => {
     const { d } = await start();
     await d.deploy(models.v1);

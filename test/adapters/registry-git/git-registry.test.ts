@@ -310,6 +310,33 @@ describe("register", () => {
   });
 });
 
+describe("a tag format without {name}", () => {
+  it("gives all models one series of versions", async () => {
+    const repo = await makeRepo();
+    const registry = await openGitRegistry({ repoDir: repo, tagFormat: "v{version}" });
+    await registry.register({
+      runDir: await makeRunDir({ runId: "a" }),
+      name: "iris",
+      bump: "minor",
+      now: NOW,
+    });
+
+    const { version } = await registry.register({
+      runDir: await makeRunDir({ runId: "b", name: "wine" }),
+      name: "wine",
+      bump: "minor",
+      now: NOW,
+    });
+
+    expect([version.version, version.tag, version.lineage.parentVersion]).toEqual(["1.1.0", "v1.1.0", null]);
+    expect(await registry.get("wine", "1.0.0")).toBeUndefined();
+    expect((await registry.list()).map((v) => `${v.name}@${v.version}`)).toEqual([
+      "iris@1.0.0",
+      "wine@1.1.0",
+    ]);
+  });
+});
+
 describe("open", () => {
   it.each([
     ["a tag format that cannot be parsed back", { tagFormat: "{name}{version}" }, "invalid-tag-format"],

@@ -1,0 +1,97 @@
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { loadConfig } from "../../adapters/config/load-config.ts";
+import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
+import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
+import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
+import { renderComparisonText } from "../../core/report/render-text.ts";
+import { trainRun } from "../../runners/train/train-run.ts";
+import { describeRollout, deployVersion, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
+import { prepareExampleWorkspace } from "../shared/example-workspace.ts";
+import { DEFAULT_CONFIG_PATH } from "../../adapters/config/load-config.ts";
+import { releaseCandidate } from "../shared/release-candidate.ts";
+import { inferExample } from "../shared/infer-example.ts";
+
+type RunOptions = {
+  config: string;
+  repo: string;
+  example?: string;
+  workspace?: string;
+  set: string[];
+  runId?: string;
+  port?: string;
+  serve: boolean;
+  progress: boolean;
+};
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `modelship run`: the whole loop on one machine — train, compare, register, deploy, serve. */
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description("Train, compare with production, register, blue-green deploy, then keep serving.")
+    .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
+    .option("--repo <dir>", "repository holding the config, data and registry", ".")
+    .option("--example <name>", "run a bundled example (penguins) in its own workspace")
+    .option("--workspace <dir>", "where --example lays out its repository", ".modelship/example")
+    .option("--set <key=value>", "override train.params (repeatable)", (v: string, p: string[]) => [...p, v], [])
+    .option("--run-id <id>", "name of the run directory")
+    .option("-p, --port <n>", "public port of the router (default: deploy.port)")
+    .option("--no-serve", "exit after the deploy instead of serving (a router already running keeps serving)")
+    .option("--no-progress", "no per-epoch progress")
+    .action(async (opts: RunOptions) => {
+      const repoDir = opts.example
+        ? await prepareExampleWorkspace(opts.example, opts.workspace ?? ".modelship/example")
+        : resolve(opts.repo);
+      const config = await loadConfig(join(repoDir, opts.config), { required: true });
+      const env = config.deploy.environment;
+      const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
+
+      say(`▶ 1/4 train ${config.model.name} (${repoDir})`);
+      const { runDir, record } = await trainRun({
+        config,
+        repoDir,
+        runsDir: join(repoDir, ".modelship", "runs"),
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        params: parseParamOverrides(opts.set),
+        progress: opts.progress ? "auto" : "silent",
+      });
+      say(`  run ${record.runId} on ${record.backend} in ${(record.durationMs / 1000).toFixed(1)} s → ${runDir}`);
+
+      say(`▶ 2/4 compare with ${env}`);
+      const out = await releaseCandidate({ config, registry, repoDir, runDir, now: new Date() });
+      const markdown = renderComparisonMarkdown(out.comparison, { modelName: config.model.name });
+      await writeFile(join(runDir, "report.md"), markdown);
+      process.stdout.write(`${renderComparisonText(out.comparison, { modelName: config.model.name }).trimEnd()}\n`);
+      if (!out.registered) {
+        say(`✘ not released: a gate failed (${out.comparison.failed.map((f) => `${f.name}: ${f.reason}`).join(", ")})`);
+        process.exitCode = 1;
+        return;
+      }
+
+      const version = out.registered.version;
+      say(
+        `▶ 3/4 register: ${version.name} v${version.version} (${out.registered.outcome}, ${out.plan.reason}, tag ${version.tag})`,
+      );
+
+      say(`▶ 4/4 deploy v${version.version} to ${env} (blue-green)`);
+      const port = opts.port === undefined ? config.deploy.port : Number(opts.port);
+      const opened = await openDeployment({ config, repoDir, env, port, startIfMissing: true, log: say });
+      const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
+      say(describeRollout(result).trimEnd());
+      if (result.outcome !== "succeeded") process.exitCode = 1;
+
+      if (!opened.owned) {
+        say(`${env} is served by the router already running at ${opened.url}`);
+        return;
+      }
+      const live = (await opened.control.status()).active;
+      if (!opts.serve || !live) return void (await opened.owned.close());
+      say(`\nServing ${live.name} v${live.version} on ${opened.url} — try:\n\n${await inferExample(opened.url, live.name, runDir)}\n`);
+      say("Train again with other params in another terminal to see a comparison and a switch, e.g.");
+      say(`  npm start -- --set learningRate=0.02\nCtrl-C stops the server.`);
+      await serveUntilSignal(opened.owned, say);
+    });
+}

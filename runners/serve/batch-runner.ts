@@ -1,0 +1,168 @@
+import ort from "onnxruntime-node";
+
+/** One output of one request: its rows of the batch's output tensor (a view, not a copy). */
+export type OutputView = { dims: readonly number[]; data: ort.Tensor.DataType };
+
+/** Outputs by name, and the seconds the session.run that produced them took. */
+export type RunResult = { outputs: Record<string, OutputView>; runSeconds: number };
+
+export type BatchRunner = {
+  /** Runs the model on `feeds` (whose tensors it disposes), possibly in one batch with other requests. */
+  run(feeds: Record<string, ort.Tensor>): Promise<RunResult>;
+};
+
+export type BatchRunnerOptions = {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  /** Whether every input and output has a free first (batch) dimension, so requests can be stacked along it. */
+  batchable: boolean;
+  /** Most rows one stacked run may hold; 1 turns batching off. */
+  maxBatchRows: number;
+};
+
+type Job = {
+  feeds: Record<string, ort.Tensor>;
+  rows: number;
+  /** Dimensions after the first, per input; only jobs with equal keys can be stacked. */
+  key: string;
+  resolve: (result: RunResult) => void;
+  reject: (err: unknown) => void;
+};
+
+type Data = ort.Tensor.DataType;
+
+function concat(parts: Data[], total: number): Data {
+  const first = parts[0]!;
+  if (Array.isArray(first)) return (parts as string[][]).flat();
+  const out = new (first.constructor as new (n: number) => Exclude<Data, string[]>)(total);
+  let offset = 0;
+  for (const p of parts as Array<Exclude<Data, string[]>>) {
+    (out as Float32Array).set(p as Float32Array, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+function rowsOf(data: Data, from: number, to: number): Data {
+  return Array.isArray(data) ? data.slice(from, to) : (data as Float32Array).subarray(from, to);
+}
+
+function disposeAll(tensors: Record<string, ort.Tensor>): void {
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+/**
+ * Runs a session for concurrent requests. Requests that arrive in the same event-loop turn are
+ * stacked along the batch dimension and run once, without waiting for more (as Triton's dynamic
+ * batcher does by default): one run costs far less than several for small models, and a lone
+ * request is not delayed. A stacked run that fails, or whose outputs do not keep the batch rows,
+ * is retried request by request, so each request gets its own answer or error.
+ */
+export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunnerOptions): BatchRunner {
+  let queue: Job[] = [];
+  let scheduled = false;
+  let batchable = opts.batchable && opts.maxBatchRows > 1;
+
+  async function runOne(feeds: Record<string, ort.Tensor>): Promise<RunResult> {
+    const started = performance.now();
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(feeds, opts.outputNames as string[]);
+    } finally {
+      disposeAll(feeds);
+    }
+    const runSeconds = (performance.now() - started) / 1000;
+    const outputs: Record<string, OutputView> = {};
+    for (const name of opts.outputNames) {
+      const t = results[name];
+      if (t !== undefined) outputs[name] = { dims: t.dims, data: t.data };
+    }
+    disposeAll(results);
+    return { outputs, runSeconds };
+  }
+
+  function settleOne(job: Job): void {
+    runOne(job.feeds).then(job.resolve, job.reject);
+  }
+
+  async function runStacked(jobs: Job[]): Promise<void> {
+    const total = jobs.reduce((n, j) => n + j.rows, 0);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of opts.inputNames) {
+      const first = jobs[0]!.feeds[name]!;
+      const data = concat(
+        jobs.map((j) => j.feeds[name]!.data),
+        jobs.reduce((n, j) => n + j.feeds[name]!.data.length, 0),
+      );
+      feeds[name] = new ort.Tensor(first.type, data as Float32Array, [total, ...first.dims.slice(1)]);
+    }
+    let result: RunResult;
+    try {
+      result = await runOne(feeds);
+    } catch {
+      for (const j of jobs) settleOne(j);
+      return;
+    }
+    const outs = Object.entries(result.outputs);
+    if (outs.some(([, o]) => o.dims[0] !== total)) {
+      // The declared batch dimension is not one at run time: stop stacking for this model.
+      batchable = false;
+      for (const j of jobs) settleOne(j);
+      return;
+    }
+    let row = 0;
+    for (const j of jobs) {
+      const outputs: Record<string, OutputView> = {};
+      for (const [name, o] of outs) {
+        const rowSize = total === 0 ? 0 : o.data.length / total;
+        outputs[name] = { dims: [j.rows, ...o.dims.slice(1)], data: rowsOf(o.data, row * rowSize, (row + j.rows) * rowSize) };
+      }
+      row += j.rows;
+      disposeAll(j.feeds);
+      j.resolve({ outputs, runSeconds: result.runSeconds });
+    }
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const jobs = queue;
+    queue = [];
+    while (jobs.length > 0) {
+      const head = jobs.shift()!;
+      const group = [head];
+      let rows = head.rows;
+      for (let i = 0; i < jobs.length && rows < opts.maxBatchRows; ) {
+        const j = jobs[i]!;
+        if (j.key === head.key && rows + j.rows <= opts.maxBatchRows) {
+          group.push(j);
+          rows += j.rows;
+          jobs.splice(i, 1);
+        } else i++;
+      }
+      if (group.length === 1) settleOne(head);
+      else runStacked(group).catch((err: unknown) => group.forEach((j) => j.reject(err)));
+    }
+  }
+
+  return {
+    run(feeds) {
+      if (!batchable) return runOne(feeds);
+      const rows = feeds[opts.inputNames[0]!]?.dims[0];
+      if (rows === undefined) return runOne(feeds);
+      let key = "";
+      for (const name of opts.inputNames) {
+        const t = feeds[name];
+        // Inputs that disagree on the row count cannot be stacked; onnxruntime judges them alone.
+        if (t === undefined || t.dims[0] !== rows) return runOne(feeds);
+        key += `${t.dims.slice(1).join("x")};`;
+      }
+      return new Promise<RunResult>((resolve, reject) => {
+        queue.push({ feeds, rows, key, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+}
