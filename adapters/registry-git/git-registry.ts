@@ -35,7 +35,7 @@ import {
   type TagFormat,
 } from "../../core/version/tag-format.ts";
 import { createPlumbing, type GitIdentity, type Plumbing } from "./git-plumbing.ts";
-import { readRunDir } from "./read-run-dir.ts";
+import { listRunFiles } from "./list-run-files.ts";
 
 /** Where alias chains live; push them with `git push origin 'refs/modelship/*'`. */
 export const ALIAS_REF_PREFIX = "refs/modelship/aliases/";
@@ -88,7 +88,7 @@ class GitRegistry implements Registry {
 
   async register(input: RegisterInput): Promise<RegisterResult> {
     this.#tagFor(input.name, "1.0.0");
-    const { record, files } = await readRunDir(input.runDir);
+    const { record, files } = await listRunFiles(input.runDir);
     if (record.model.name !== input.name) {
       throw new ModelshipError({
         code: "model-name-mismatch",

@@ -167,13 +167,16 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   // Every body is JSON, whatever Content-Type the client sent (curl -d sends a form type).
   // Plain JSON.parse is safe here: keys such as __proto__ become own properties, and bodies are only read.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
+  const parseJson = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {
       done(new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`), undefined);
     }
-  });
+  };
+  // The named type hits fastify's parser cache; the catch-all alone re-parses the header every time.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
+  app.addContentTypeParser("*", { parseAs: "string" }, parseJson);
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     let status = 500;

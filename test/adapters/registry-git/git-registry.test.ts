@@ -206,7 +206,7 @@ describe("register", () => {
 
   it.each([
     ["run.json that does not match the schema", { "run.json": '{"schemaVersion": 2}' }, "run-record-invalid"],
-    ["run.json that is not JSON", { "run.json": "{" }, "run-record-invalid"],
+    ["run.json that is not JSON", { "run.json": "{" }, "run-file-invalid-json"],
   ])("rejects a run directory with %s", async (_label, files, code) => {
     const repo = await makeRepo();
     const run = await makeRunDir({ runId: "run-1" });

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
-import { RUN_FILES, RunRecordSchema, type RunRecord } from "../../core/run/run-record.ts";
+import { RUN_FILES, type RunRecord } from "../../core/run/run-record.ts";
+import { readRunDir as readRunDirRecord } from "../run-dir/read-run-dir.ts";
 import type { Artifact } from "../../core/registry/registry-port.ts";
 
 export type RunDirFile = Artifact & { absolute: string };
 
-/** Every regular file of a run directory (sorted, `/`-separated paths) with its digest, and its run.json. */
-export async function readRunDir(runDir: string): Promise<{ record: RunRecord; files: RunDirFile[] }> {
+/** Every regular file of a run directory (sorted, `/`-separated paths) with its digest, and its validated run.json. */
+export async function listRunFiles(runDir: string): Promise<{ record: RunRecord; files: RunDirFile[] }> {
   const files: RunDirFile[] = [];
   const walk = async (rel: string): Promise<void> => {
     let entries;
@@ -55,26 +56,6 @@ export async function readRunDir(runDir: string): Promise<{ record: RunRecord; f
       hint: "Register the directory a training run wrote (it holds run.json and model/model.onnx).",
     });
   }
-  const recordPath = join(runDir, RUN_FILES.record);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(recordPath, "utf8"));
-  } catch (err) {
-    throw new ModelshipError({
-      code: "run-record-invalid",
-      message: `${RUN_FILES.record} is not valid JSON: ${(err as Error).message}`,
-      where: { file: recordPath },
-    });
-  }
-  const parsed = RunRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ModelshipError(
-      parsed.error.issues.map((i) => ({
-        code: "run-record-invalid",
-        message: `${i.path.join(".") || "(root)"}: ${i.message}`,
-        where: { file: recordPath },
-      })),
-    );
-  }
-  return { record: parsed.data, files };
+  const { record } = await readRunDirRecord(runDir);
+  return { record, files };
 }
