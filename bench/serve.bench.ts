@@ -67,8 +67,14 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
-async function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+async function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
+  });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   while (!out.includes("\n")) {
@@ -95,7 +101,8 @@ function requestFor(meta: Metadata): string {
   const inputs = meta.inputs.map((i) => {
     const shape = i.shape.map((d) => (d < 0 ? 1 : d));
     const n = shape.reduce((a, b) => a * b, 1);
-    const fill = i.datatype === "BYTES" ? "a" : i.datatype === "BOOL" ? false : i.datatype.startsWith("FP") ? 0.5 : 1;
+    const fill =
+      i.datatype === "BYTES" ? "a" : i.datatype === "BOOL" ? false : i.datatype.startsWith("FP") ? 0.5 : 1;
     return { name: i.name, shape, datatype: i.datatype, data: new Array<unknown>(n).fill(fill) };
   });
   return JSON.stringify({ inputs });
@@ -118,7 +125,9 @@ async function load(
     duration: opts.duration,
     ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
   }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
-  instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
+  instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
+    times.push(responseTime),
+  );
   const result = await instance;
   const cpu = (await cpuSeconds(opts.pid)) - cpuBefore;
   const sorted = Float64Array.from(times).sort();
@@ -137,7 +146,9 @@ async function load(
 async function sessionLoop(modelFile: string, bodyText: string, seconds: number): Promise<number> {
   const session = await ort.InferenceSession.create(modelFile, { graphOptimizationLevel: "all" });
   try {
-    const body = JSON.parse(bodyText) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+    const body = JSON.parse(bodyText) as {
+      inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }>;
+    };
     // The bench feeds tensors straight to the model; raw-feature inputs (preprocess.json) are not measured here.
     const feeds: Record<string, ort.Tensor> = {};
     for (const meta of session.inputMetadata) {
@@ -145,7 +156,12 @@ async function sessionLoop(modelFile: string, bodyText: string, seconds: number)
       const shape = meta.shape.map((d) => (typeof d === "number" ? d : 1));
       const n = shape.reduce((a, b) => a * b, 1);
       const given = body.inputs.find((i) => i.name === meta.name);
-      if (meta.type === "float32") feeds[meta.name] = new ort.Tensor("float32", Float32Array.from((given?.data as number[]) ?? new Array(n).fill(0.5)), shape);
+      if (meta.type === "float32")
+        feeds[meta.name] = new ort.Tensor(
+          "float32",
+          Float32Array.from((given?.data as number[]) ?? new Array(n).fill(0.5)),
+          shape,
+        );
       else return NaN;
     }
     const until = performance.now() + seconds * 1000;
@@ -165,7 +181,10 @@ async function sessionLoop(modelFile: string, bodyText: string, seconds: number)
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: "string", default: "8" } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { duration: { type: "string", default: "8" } },
+  });
   const duration = Number(values.duration);
   const tmp = await mkdtemp(join(tmpdir(), "modelship-bench-"));
   const children: ChildProcess[] = [];
@@ -178,7 +197,11 @@ async function main(): Promise<void> {
     const meta = (await (await fetch(`${serve.url}/v2/models/bench`)).json()) as Metadata;
     const body = requestFor(meta);
     const inferUrl = `${serve.url}/v2/models/bench/infer`;
-    const sample = await fetch(inferUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const sample = await fetch(inferUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     const answer = await sample.text();
     if (sample.status !== 200) throw new Error(`sample request failed (${sample.status}): ${answer}`);
     process.stderr.write(`model ${modelFile}\nrequest  ${body}\nresponse ${answer}\n`);
@@ -195,13 +218,28 @@ async function main(): Promise<void> {
     const a = await load(inferUrl, body, { connections: 50, duration, pid: serve.child.pid });
     const b = await load(bare.url, body, { connections: 50, duration, pid: bare.child.pid });
     await stopChild(bare.child);
-    const d = await load(inferUrl, body, { connections: 10, duration, overallRate: 1000, pid: serve.child.pid });
+    const d = await load(inferUrl, body, {
+      connections: 10,
+      duration,
+      overallRate: 1000,
+      pid: serve.child.pid,
+    });
     await stopChild(serve.child);
     const c = await sessionLoop(modelFile, body, Math.min(duration, 5));
 
-    const cells = (values: string[]) => `| ${values.map((v, i) => (i === 0 ? v.padEnd(34) : v.padStart(9))).join(" | ")} |`;
+    const cells = (values: string[]) =>
+      `| ${values.map((v, i) => (i === 0 ? v.padEnd(34) : v.padStart(9))).join(" | ")} |`;
     const row = (name: string, l: Load) =>
-      cells([name, fmt(l.reqPerSec, 0), fmt(l.p50), fmt(l.p95), fmt(l.p99), String(l.requests), String(l.errors + l.non2xx), fmt(l.cpuUsPerReq, 1)]);
+      cells([
+        name,
+        fmt(l.reqPerSec, 0),
+        fmt(l.p50),
+        fmt(l.p95),
+        fmt(l.p99),
+        String(l.requests),
+        String(l.errors + l.non2xx),
+        fmt(l.cpuUsPerReq, 1),
+      ]);
     const lines = [
       "",
       cells(["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "failed", "cpu us/req"]),

@@ -25,13 +25,21 @@ export function register(program: Command): void {
       .command("compare")
       .description("Compare a run with a baseline (default: the production version) and evaluate the gates.")
       .argument("<run-dir>", "candidate run directory")
-      .option("-b, --baseline <ref>", "run directory, version, `latest` or alias (default: production, then latest)")
+      .option(
+        "-b, --baseline <ref>",
+        "run directory, version, `latest` or alias (default: production, then latest)",
+      )
       .addOption(
-        new Option("-f, --format <format>", "output format").choices(["text", "markdown", "json"]).default("text"),
+        new Option("-f, --format <format>", "output format")
+          .choices(["text", "markdown", "json"])
+          .default("text"),
       )
       .option("-o, --output <file>", "also write the Markdown report to this file (e.g. a job summary)"),
   ).action(
-    async (runDir: string, opts: CommonOptions & { baseline?: string; format: ReportFormat; output?: string }) => {
+    async (
+      runDir: string,
+      opts: CommonOptions & { baseline?: string; format: ReportFormat; output?: string },
+    ) => {
       const { config, repoDir } = await loadCommonConfig(opts);
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
       const { comparison } = await compareCandidate({

@@ -1,12 +1,7 @@
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import {
-  deployVersion,
-  describeRollout,
-  openDeployment,
-  serveUntilSignal,
-} from "../shared/deployment.ts";
+import { deployVersion, describeRollout, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
 type DeployOptions = CommonOptions & { env?: string; port?: string; serve: boolean; json?: boolean };
@@ -30,14 +25,19 @@ function withDeployOptions(cmd: Command): Command {
   return withCommonOptions(cmd)
     .option("-e, --env <name>", "environment (default: deploy.environment from the config)")
     .option("-p, --port <n>", "public port when this command starts the router (default: deploy.port)")
-    .option("--no-serve", "when this command had to start the router, stop it after the rollout instead of serving")
+    .option(
+      "--no-serve",
+      "when this command had to start the router, stop it after the rollout instead of serving",
+    )
     .option("--json", "print the rollout result as JSON");
 }
 
 /** `modelship up|deploy|rollback|status`: blue-green deploys on the local target. */
 export function register(program: Command): void {
   withDeployOptions(
-    program.command("up").description("Start the router for an environment and serve what was live, in the foreground."),
+    program
+      .command("up")
+      .description("Start the router for an environment and serve what was live, in the foreground."),
   ).action(async (opts: DeployOptions) => {
     const { config, repoDir } = await loadCommonConfig(opts);
     const env = opts.env ?? config.deploy.environment;
@@ -49,16 +49,24 @@ export function register(program: Command): void {
       startIfMissing: true,
       log,
     });
-    if (!opened.owned) throw new ModelshipError({ code: "router-already-running", message: `${env} is already served at ${opened.url}` });
+    if (!opened.owned)
+      throw new ModelshipError({
+        code: "router-already-running",
+        message: `${env} is already served at ${opened.url}`,
+      });
     const status = await opened.control.status();
-    log(`${env}: serving on ${opened.url}${status.active ? ` (v${status.active.version})` : " (nothing deployed yet)"}`);
+    log(
+      `${env}: serving on ${opened.url}${status.active ? ` (v${status.active.version})` : " (nothing deployed yet)"}`,
+    );
     await serveUntilSignal(opened.owned, log);
   });
 
   withDeployOptions(
     program
       .command("deploy")
-      .description("Blue-green deploy a registered version: start the idle colour, check it, switch, roll back on failure.")
+      .description(
+        "Blue-green deploy a registered version: start the idle colour, check it, switch, roll back on failure.",
+      )
       .argument("[version]", "version, `latest` or alias", "latest"),
   ).action(async (ref: string, opts: DeployOptions) => {
     const { config, repoDir } = await loadCommonConfig(opts);
@@ -132,24 +140,27 @@ export function register(program: Command): void {
       if (result.outcome !== "succeeded") process.exitCode = 1;
     });
 
-  withDeployOptions(program.command("status").description("What is live in an environment, and the last rollouts.")).action(
-    async (opts: DeployOptions) => {
-      const { config, repoDir } = await loadCommonConfig(opts);
-      const env = opts.env ?? config.deploy.environment;
-      const opened = await openDeployment({ config, repoDir, env, port: 0, startIfMissing: false });
-      const s = await opened.control.status();
-      emit(opts.json, s, () => {
-        const lines = [
-          `${env}: ${s.url}`,
-          `  live:     ${s.active ? `v${s.active.version} on ${s.active.colour} since ${s.active.since}` : "nothing"}`,
-          `  previous: ${s.previous ? `v${s.previous.version}` : "-"}`,
-          ...s.history
-            .slice(-5)
-            .reverse()
-            .map((r) => `  ${r.startedAt}  ${r.kind} v${r.version}  ${r.outcome ?? r.phase}${r.reason ? ` [${r.reason}]` : ""}`),
-        ];
-        return `${lines.join("\n")}\n`;
-      });
-    },
-  );
+  withDeployOptions(
+    program.command("status").description("What is live in an environment, and the last rollouts."),
+  ).action(async (opts: DeployOptions) => {
+    const { config, repoDir } = await loadCommonConfig(opts);
+    const env = opts.env ?? config.deploy.environment;
+    const opened = await openDeployment({ config, repoDir, env, port: 0, startIfMissing: false });
+    const s = await opened.control.status();
+    emit(opts.json, s, () => {
+      const lines = [
+        `${env}: ${s.url}`,
+        `  live:     ${s.active ? `v${s.active.version} on ${s.active.colour} since ${s.active.since}` : "nothing"}`,
+        `  previous: ${s.previous ? `v${s.previous.version}` : "-"}`,
+        ...s.history
+          .slice(-5)
+          .reverse()
+          .map(
+            (r) =>
+              `  ${r.startedAt}  ${r.kind} v${r.version}  ${r.outcome ?? r.phase}${r.reason ? ` [${r.reason}]` : ""}`,
+          ),
+      ];
+      return `${lines.join("\n")}\n`;
+    });
+  });
 }

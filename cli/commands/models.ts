@@ -100,8 +100,10 @@ export function register(program: Command): void {
       now: new Date(),
       ...(opts.reason ? { reason: opts.reason } : {}),
     });
-    emit(opts.json, { alias, version: target.version, previous: r.previous }, () =>
-      `${name} ${alias}: ${r.previous ? `v${r.previous}` : "(unset)"} → v${target.version}\n`,
+    emit(
+      opts.json,
+      { alias, version: target.version, previous: r.previous },
+      () => `${name} ${alias}: ${r.previous ? `v${r.previous}` : "(unset)"} → v${target.version}\n`,
     );
   });
 

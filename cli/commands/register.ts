@@ -63,7 +63,10 @@ export function register(program: Command): void {
     }
     const version = out.registered.version;
     for (const alias of opts.alias ?? []) {
-      await registry.setAlias(version.name, alias, version.version, { now, reason: `register ${version.runId}` });
+      await registry.setAlias(version.name, alias, version.version, {
+        now,
+        reason: `register ${version.runId}`,
+      });
     }
     emit(opts.json, { outcome: out.registered.outcome, reason: out.plan.reason, version }, () =>
       out.registered?.outcome === "already-registered"

@@ -1,12 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import type * as TrainRunModule from "../../runners/train/train-run.ts";
 import { loadConfig } from "../../adapters/config/load-config.ts";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
-import { trainRun } from "../../runners/train/train-run.ts";
 import { describeRollout, deployVersion, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
 import { prepareExampleWorkspace } from "../shared/example-workspace.ts";
 import { DEFAULT_CONFIG_PATH } from "../../adapters/config/load-config.ts";
@@ -36,7 +36,12 @@ export function register(program: Command): void {
     .option("--repo <dir>", "repository holding the config, data and registry", ".")
     .option("--example <name>", "run a bundled example (penguins) in its own workspace")
     .option("--workspace <dir>", "where --example lays out its repository", ".modelship/example")
-    .option("--set <key=value>", "override train.params (repeatable)", (v: string, p: string[]) => [...p, v], [])
+    .option(
+      "--set <key=value>",
+      "override train.params (repeatable)",
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .option("--run-id <id>", "name of the run directory")
     .option("-p, --port <n>", "public port of the router (default: deploy.port)")
     .option("--no-serve", "exit after the deploy instead of serving (a router already running keeps serving)")
@@ -50,7 +55,9 @@ export function register(program: Command): void {
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
 
       say(`▶ 1/4 train ${config.model.name} (${repoDir})`);
-      const { runDir, record } = await trainRun({
+      const { runDir, record } = await (
+        await loadTrainer()
+      ).trainRun({
         config,
         repoDir,
         runsDir: join(repoDir, ".modelship", "runs"),
@@ -58,15 +65,21 @@ export function register(program: Command): void {
         params: parseParamOverrides(opts.set),
         progress: opts.progress ? "auto" : "silent",
       });
-      say(`  run ${record.runId} on ${record.backend} in ${(record.durationMs / 1000).toFixed(1)} s → ${runDir}`);
+      say(
+        `  run ${record.runId} on ${record.backend} in ${(record.durationMs / 1000).toFixed(1)} s → ${runDir}`,
+      );
 
       say(`▶ 2/4 compare with ${env}`);
       const out = await releaseCandidate({ config, registry, repoDir, runDir, now: new Date() });
       const markdown = renderComparisonMarkdown(out.comparison, { modelName: config.model.name });
       await writeFile(join(runDir, "report.md"), markdown);
-      process.stdout.write(`${renderComparisonText(out.comparison, { modelName: config.model.name }).trimEnd()}\n`);
+      process.stdout.write(
+        `${renderComparisonText(out.comparison, { modelName: config.model.name }).trimEnd()}\n`,
+      );
       if (!out.registered) {
-        say(`✘ not released: a gate failed (${out.comparison.failed.map((f) => `${f.name}: ${f.reason}`).join(", ")})`);
+        say(
+          `✘ not released: a gate failed (${out.comparison.failed.map((f) => `${f.name}: ${f.reason}`).join(", ")})`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -89,9 +102,16 @@ export function register(program: Command): void {
       }
       const live = (await opened.control.status()).active;
       if (!opts.serve || !live) return void (await opened.owned.close());
-      say(`\nServing ${live.name} v${live.version} on ${opened.url} — try:\n\n${await inferExample(opened.url, live.name, runDir)}\n`);
+      say(
+        `\nServing ${live.name} v${live.version} on ${opened.url} — try:\n\n${await inferExample(opened.url, live.name, runDir)}\n`,
+      );
       say("Train again with other params in another terminal to see a comparison and a switch, e.g.");
       say(`  npm start -- --set learningRate=0.02\nCtrl-C stops the server.`);
       await serveUntilSignal(opened.owned, say);
     });
+}
+
+/** TensorFlow.js loads only when a command trains, so every other command starts fast. */
+function loadTrainer(): Promise<typeof TrainRunModule> {
+  return import("../../runners/train/train-run.ts");
 }

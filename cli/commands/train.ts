@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import type * as TrainRunModule from "../../runners/train/train-run.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
-import { trainRun } from "../../runners/train/train-run.ts";
 
 export const DEFAULT_RUNS_DIR = ".modelship/runs";
 
@@ -34,7 +34,9 @@ export function register(program: Command): void {
     .option("--no-progress", "no per-epoch progress on stderr")
     .action(async (opts: TrainCliOptions) => {
       const config = await loadConfig(opts.config, { required: true });
-      const { runDir, record } = await trainRun({
+      const { runDir, record } = await (
+        await loadTrainer()
+      ).trainRun({
         config,
         repoDir: process.cwd(),
         runsDir: opts.runsDir,
@@ -60,4 +62,9 @@ export function register(program: Command): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** TensorFlow.js loads only when a command trains, so every other command starts fast. */
+function loadTrainer(): Promise<typeof TrainRunModule> {
+  return import("../../runners/train/train-run.ts");
 }

@@ -39,7 +39,12 @@ export async function compareCandidate(opts: {
   let baseline: Baseline | undefined;
   let baselineRef: string | null = null;
   for (const ref of refs) {
-    baseline = await resolveBaseline({ ref, registry: opts.registry, repoDir: opts.repoDir, modelName: name });
+    baseline = await resolveBaseline({
+      ref,
+      registry: opts.registry,
+      repoDir: opts.repoDir,
+      modelName: name,
+    });
     if (baseline) {
       baselineRef = ref;
       break;

@@ -40,7 +40,8 @@ export async function openDeployment(opts: {
     await remote.status();
     return { control: remote, url: remote.url, owned: null };
   } catch (err) {
-    if (!(err instanceof ModelshipError && err.code === "router-not-running") || !opts.startIfMissing) throw err;
+    if (!(err instanceof ModelshipError && err.code === "router-not-running") || !opts.startIfMissing)
+      throw err;
   }
   const owned = await startLocalDeployment({
     env: opts.env,

@@ -25,7 +25,9 @@ export async function releaseCandidate(opts: {
     comparison: compared.comparison,
     bump: opts.bump ?? opts.config.registry.bump,
     ...(opts.exactVersion ? { exactVersion: opts.exactVersion } : {}),
-    signatureChanged: latest ? signatureChanged(latest.signature, compared.candidate.record.signature) : false,
+    signatureChanged: latest
+      ? signatureChanged(latest.signature, compared.candidate.record.signature)
+      : false,
     ...(opts.allowFailedGates ? { allowFailedGates: true } : {}),
   });
   if (plan.action === "stop") return { ...compared, plan, registered: null };

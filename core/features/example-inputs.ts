@@ -1,6 +1,11 @@
 import type { FittedPreprocessor } from "./preprocessor.ts";
 
-export type ExampleInput = { name: string; datatype: "FP32" | "BYTES"; shape: number[]; data: (number | string)[] };
+export type ExampleInput = {
+  name: string;
+  datatype: "FP32" | "BYTES";
+  shape: number[];
+  data: (number | string)[];
+};
 
 /**
  * One typical row as V2 inputs, from what training learned: a numeric column's median/mean (or

@@ -6,11 +6,7 @@ export type BumpSetting = "auto" | Bump;
 
 /** Why a candidate is or is not released. Closed set, shown to users. */
 export type ReleaseReason =
-  | "gates-passed"
-  | "first-version"
-  | "gates-failed"
-  | "gates-overridden"
-  | "explicit-version";
+  "gates-passed" | "first-version" | "gates-failed" | "gates-overridden" | "explicit-version";
 
 export type ReleasePlan =
   | { action: "register"; bump: Bump | { exact: string }; reason: ReleaseReason }

@@ -115,7 +115,10 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
       const outputs: Record<string, OutputView> = {};
       for (const [name, o] of outs) {
         const rowSize = total === 0 ? 0 : o.data.length / total;
-        outputs[name] = { dims: [j.rows, ...o.dims.slice(1)], data: rowsOf(o.data, row * rowSize, (row + j.rows) * rowSize) };
+        outputs[name] = {
+          dims: [j.rows, ...o.dims.slice(1)],
+          data: rowsOf(o.data, row * rowSize, (row + j.rows) * rowSize),
+        };
       }
       row += j.rows;
       disposeAll(j.feeds);
@@ -131,7 +134,7 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
       const head = jobs.shift()!;
       const group = [head];
       let rows = head.rows;
-      for (let i = 0; i < jobs.length && rows < opts.maxBatchRows; ) {
+      for (let i = 0; i < jobs.length && rows < opts.maxBatchRows;) {
         const j = jobs[i]!;
         if (j.key === head.key && rows + j.rows <= opts.maxBatchRows) {
           group.push(j);

@@ -33,6 +33,11 @@ export function tensorDataJson(data: ort.Tensor.DataType, datatype: V2Datatype):
 }
 
 /** One V2 output tensor `{name, datatype, shape, data}` as JSON text; `dataJson` is already encoded. */
-export function outputJson(name: string, datatype: V2Datatype, shape: readonly number[], dataJson: string): string {
+export function outputJson(
+  name: string,
+  datatype: V2Datatype,
+  shape: readonly number[],
+  dataJson: string,
+): string {
   return `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${shape.join(",")}],"data":${dataJson}}`;
 }

@@ -32,7 +32,11 @@ function log(line: string): void {
 /** Starts the server, prints the listening line, and shuts down gracefully on SIGTERM/SIGINT (exit 0). */
 export async function serveUntilSignal(opts: ServeProcessOptions): Promise<InferenceServer> {
   if (opts.models.length === 0) {
-    throw new ModelshipError({ code: "model-missing", message: "no model to serve", hint: "Pass --model PATH (an .onnx file or a model directory)." });
+    throw new ModelshipError({
+      code: "model-missing",
+      message: "no model to serve",
+      hint: "Pass --model PATH (an .onnx file or a model directory).",
+    });
   }
   const models: Array<{ name: string; modelPath: string; version?: string }> = [];
   for (const [i, path] of opts.models.entries()) {
@@ -78,7 +82,10 @@ function intOption(value: string | undefined, flag: string, min: number, max: nu
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ModelshipError({ code: "option-invalid", message: `${flag} must be an integer from ${min} to ${max}, got '${value}'` });
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `${flag} must be an integer from ${min} to ${max}, got '${value}'`,
+    });
   }
   return n;
 }
@@ -124,7 +131,8 @@ if (import.meta.main) {
   try {
     await serveUntilSignal(parseServeArgs(process.argv.slice(2)));
   } catch (err) {
-    if (err instanceof ModelshipError) for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
+    if (err instanceof ModelshipError)
+      for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
     else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }

@@ -24,7 +24,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function flattenInto(data: readonly unknown[], out: unknown[], depth: number, where: string): void {
-  if (depth > MAX_NESTING) throw badRequest("data-too-deep", `${where}: data is nested more than ${MAX_NESTING} levels deep`);
+  if (depth > MAX_NESTING)
+    throw badRequest("data-too-deep", `${where}: data is nested more than ${MAX_NESTING} levels deep`);
   for (const v of data) {
     if (Array.isArray(v)) flattenInto(v, out, depth + 1, where);
     else out.push(v);
@@ -32,10 +33,14 @@ function flattenInto(data: readonly unknown[], out: unknown[], depth: number, wh
 }
 
 function parseShape(shape: unknown, where: string): number[] {
-  if (!Array.isArray(shape)) throw badRequest("shape-invalid", `${where}: shape must be an array of non-negative integers`);
+  if (!Array.isArray(shape))
+    throw badRequest("shape-invalid", `${where}: shape must be an array of non-negative integers`);
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-      throw badRequest("shape-invalid", `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers only`);
+      throw badRequest(
+        "shape-invalid",
+        `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers only`,
+      );
     }
   }
   return shape as number[];
@@ -47,7 +52,8 @@ function parseShape(shape: unknown, where: string): number[] {
  * Values themselves are checked when they are converted for the model.
  */
 export function parseInferRequest(body: unknown, maxElements: number): InferRequest {
-  if (!isRecord(body)) throw badRequest("body-not-object", "request body must be a JSON object with an 'inputs' array");
+  if (!isRecord(body))
+    throw badRequest("body-not-object", "request body must be a JSON object with an 'inputs' array");
   const { id, inputs, outputs } = body;
   if (id !== undefined && typeof id !== "string") throw badRequest("id-invalid", "'id' must be a string");
   if (!Array.isArray(inputs) || inputs.length === 0) {
@@ -58,9 +64,11 @@ export function parseInferRequest(body: unknown, maxElements: number): InferRequ
   const seen = new Set<string>();
   for (let i = 0; i < inputs.length; i++) {
     const input: unknown = inputs[i];
-    if (!isRecord(input)) throw badRequest("input-invalid", `inputs[${i}] must be an object {name, shape, datatype, data}`);
+    if (!isRecord(input))
+      throw badRequest("input-invalid", `inputs[${i}] must be an object {name, shape, datatype, data}`);
     const { name, datatype, shape, data } = input;
-    if (typeof name !== "string" || name === "") throw badRequest("input-name-invalid", `inputs[${i}].name must be a non-empty string`);
+    if (typeof name !== "string" || name === "")
+      throw badRequest("input-name-invalid", `inputs[${i}].name must be a non-empty string`);
     const where = `input '${name}'`;
     if (seen.has(name)) throw badRequest("input-duplicate", `${where} is given more than once`);
     seen.add(name);
@@ -75,7 +83,11 @@ export function parseInferRequest(body: unknown, maxElements: number): InferRequ
     for (const d of dims) count *= d;
     total += count;
     if (total > maxElements) {
-      throw new ServeError(413, "too-many-elements", `${where}: the request holds more than ${maxElements} tensor elements`);
+      throw new ServeError(
+        413,
+        "too-many-elements",
+        `${where}: the request holds more than ${maxElements} tensor elements`,
+      );
     }
     if (!Array.isArray(data)) throw badRequest("data-invalid", `${where}: data must be an array`);
     let flat: unknown[] = data;
@@ -98,7 +110,8 @@ function parseRequestedOutputs(outputs: unknown): string[] | undefined {
   if (outputs === undefined) return undefined;
   if (!Array.isArray(outputs)) throw badRequest("outputs-invalid", "'outputs' must be an array of {name}");
   return outputs.map((o: unknown, i) => {
-    if (!isRecord(o) || typeof o.name !== "string") throw badRequest("outputs-invalid", `outputs[${i}] must be an object {name}`);
+    if (!isRecord(o) || typeof o.name !== "string")
+      throw badRequest("outputs-invalid", `outputs[${i}] must be an object {name}`);
     return o.name;
   });
 }

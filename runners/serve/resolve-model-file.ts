@@ -36,8 +36,11 @@ export async function defaultModelName(modelFile: string): Promise<string> {
   const dir = dirname(modelFile);
   if (basename(modelFile) === "model.onnx" && basename(dir) === RUN_FILES.modelDir) {
     try {
-      const record = JSON.parse(await readFile(join(dirname(dir), RUN_FILES.record), "utf8")) as { model?: { name?: unknown } };
-      if (typeof record.model?.name === "string" && record.model.name !== "") return urlSafe(record.model.name);
+      const record = JSON.parse(await readFile(join(dirname(dir), RUN_FILES.record), "utf8")) as {
+        model?: { name?: unknown };
+      };
+      if (typeof record.model?.name === "string" && record.model.name !== "")
+        return urlSafe(record.model.name);
     } catch {
       // No readable run.json: fall back to the path.
     }

@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import ort from "onnxruntime-node";
 import { ModelshipError } from "../../core/errors.ts";
-import { applyPreprocessor, parsePreprocessor, rawInputSignature, type FittedPreprocessor } from "../../core/features/preprocessor.ts";
+import {
+  applyPreprocessor,
+  parsePreprocessor,
+  rawInputSignature,
+  type FittedPreprocessor,
+} from "../../core/features/preprocessor.ts";
 import { createBatchRunner, type OutputView, type RunResult } from "./batch-runner.ts";
 import { outputJson, tensorDataJson } from "./encode-output.ts";
 import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
@@ -31,9 +36,24 @@ export type ServedModel = {
 };
 
 const LABEL_OUTPUT = "label";
-const NUMERIC_DATATYPES = new Set<V2Datatype>(["FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]);
+const NUMERIC_DATATYPES = new Set<V2Datatype>([
+  "FP32",
+  "FP64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+]);
 
-function tensorMetadata(meta: readonly ort.InferenceSession.ValueMetadata[], file: string, kind: string): TensorMetadata[] {
+function tensorMetadata(
+  meta: readonly ort.InferenceSession.ValueMetadata[],
+  file: string,
+  kind: string,
+): TensorMetadata[] {
   const out: TensorMetadata[] = [];
   for (const m of meta) {
     if (!m.isTensor) {
@@ -43,7 +63,8 @@ function tensorMetadata(meta: readonly ort.InferenceSession.ValueMetadata[], fil
     }
     const datatype = v2DatatypeOf(m.type);
     if (datatype === undefined) {
-      if (kind === "input") throw modelUnsupported(file, `input '${m.name}' has type ${m.type}, which V2 cannot carry`);
+      if (kind === "input")
+        throw modelUnsupported(file, `input '${m.name}' has type ${m.type}, which V2 cannot carry`);
       continue;
     }
     out.push({ name: m.name, datatype, shape: m.shape.map((d) => (typeof d === "number" ? d : -1)) });
@@ -66,7 +87,10 @@ function shapeText(shape: readonly number[]): string {
 
 function checkAgainstSpec(input: RequestInput, spec: TensorMetadata): void {
   if (input.datatype !== spec.datatype) {
-    throw badRequest("datatype-mismatch", `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}`);
+    throw badRequest(
+      "datatype-mismatch",
+      `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}`,
+    );
   }
   // An empty model shape means the model does not declare one; onnxruntime checks it when it runs.
   if (spec.shape.length === 0) return;
@@ -114,7 +138,9 @@ export const DEFAULT_MAX_BATCH_ROWS = 64;
  * dimension (a batch axis such as "batch" or "N").
  */
 function hasBatchDimension(session: ort.InferenceSession): boolean {
-  const firsts = [...session.inputMetadata, ...session.outputMetadata].map((m) => (m.isTensor ? m.shape[0] : undefined));
+  const firsts = [...session.inputMetadata, ...session.outputMetadata].map((m) =>
+    m.isTensor ? m.shape[0] : undefined,
+  );
   const symbol = firsts[0];
   return typeof symbol === "string" && symbol !== "" && firsts.every((d) => d === symbol);
 }
@@ -123,7 +149,10 @@ function hasBatchDimension(session: ort.InferenceSession): boolean {
  * Loads `source.modelPath` (and a `preprocess.json` beside it) into an onnxruntime session.
  * `maxBatchRows` caps how many rows concurrent requests may be stacked into (1: never stack).
  */
-export async function loadServedModel(source: ModelSource, options: { maxBatchRows?: number } = {}): Promise<ServedModel> {
+export async function loadServedModel(
+  source: ModelSource,
+  options: { maxBatchRows?: number } = {},
+): Promise<ServedModel> {
   const file = source.modelPath;
   let session: ort.InferenceSession;
   try {
@@ -141,7 +170,14 @@ export async function loadServedModel(source: ModelSource, options: { maxBatchRo
     const outputs = tensorMetadata(session.outputMetadata, file, "output");
     const preprocessor = await readPreprocessor(file);
     if (preprocessor !== undefined) checkPreprocessorFits(preprocessor, inputs, file);
-    return createServedModel(source, session, inputs, outputs, preprocessor, options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS);
+    return createServedModel(
+      source,
+      session,
+      inputs,
+      outputs,
+      preprocessor,
+      options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+    );
   } catch (err) {
     await session.release();
     throw err;
@@ -151,7 +187,12 @@ export async function loadServedModel(source: ModelSource, options: { maxBatchRo
 function checkPreprocessorFits(p: FittedPreprocessor, inputs: readonly TensorMetadata[], file: string): void {
   const spec = inputs.find((i) => i.name === p.inputName);
   const width = spec?.shape.at(-1);
-  if (spec === undefined || spec.datatype !== "FP32" || spec.shape.length !== 2 || (width !== -1 && width !== p.outputWidth)) {
+  if (
+    spec === undefined ||
+    spec.datatype !== "FP32" ||
+    spec.shape.length !== 2 ||
+    (width !== -1 && width !== p.outputWidth)
+  ) {
     throw new ModelshipError({
       code: "preprocess-mismatch",
       message: `preprocess.json produces FP32 [n,${p.outputWidth}] '${p.inputName}', but the model's inputs are ${inputs
@@ -180,33 +221,52 @@ function createServedModel(
     batchable: hasBatchDimension(session),
     maxBatchRows,
   });
-  const withLabel = preprocessor !== undefined && preprocessor.task === "classification" && preprocessor.labels.length > 0;
+  const withLabel =
+    preprocessor !== undefined && preprocessor.task === "classification" && preprocessor.labels.length > 0;
   const rawInputs: TensorMetadata[] | undefined = preprocessor && rawInputSignature(preprocessor);
   const rawSpecs = new Map((rawInputs ?? []).map((s) => [s.name, s]));
-  const advertisedOutputs = withLabel ? [...modelOutputs, { name: LABEL_OUTPUT, datatype: "BYTES" as const, shape: [-1] }] : modelOutputs;
+  const advertisedOutputs = withLabel
+    ? [...modelOutputs, { name: LABEL_OUTPUT, datatype: "BYTES" as const, shape: [-1] }]
+    : modelOutputs;
   const expectedNames = (rawInputs ?? modelInputs).map((i) => `'${i.name}'`).join(", ");
 
   function tensorFeeds(request: InferRequest): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const input of request.inputs) {
       const spec = inputSpecs.get(input.name);
-      if (spec === undefined) throw badRequest("input-unknown", `input '${input.name}' is not an input of the model (expected ${expectedNames})`);
+      if (spec === undefined)
+        throw badRequest(
+          "input-unknown",
+          `input '${input.name}' is not an input of the model (expected ${expectedNames})`,
+        );
       checkAgainstSpec(input, spec);
     }
     if (request.inputs.length !== modelInputs.length) {
-      const missing = modelInputs.filter((s) => !request.inputs.some((i) => i.name === s.name)).map((s) => `'${s.name}'`);
-      throw badRequest("input-missing", `missing input ${missing.join(", ")} (the model takes ${expectedNames})`);
+      const missing = modelInputs
+        .filter((s) => !request.inputs.some((i) => i.name === s.name))
+        .map((s) => `'${s.name}'`);
+      throw badRequest(
+        "input-missing",
+        `missing input ${missing.join(", ")} (the model takes ${expectedNames})`,
+      );
     }
     for (const input of request.inputs) feeds[input.name] = toOrtTensor(input);
     return feeds;
   }
 
-  function rawFeeds(p: FittedPreprocessor, request: InferRequest): { feeds: Record<string, ort.Tensor>; rows: number } {
+  function rawFeeds(
+    p: FittedPreprocessor,
+    request: InferRequest,
+  ): { feeds: Record<string, ort.Tensor>; rows: number } {
     const columns: Record<string, unknown[]> = {};
     let rows = -1;
     for (const input of request.inputs) {
       const spec = rawSpecs.get(input.name);
-      if (spec === undefined) throw badRequest("input-unknown", `input '${input.name}' is not an input of the model (expected ${expectedNames})`);
+      if (spec === undefined)
+        throw badRequest(
+          "input-unknown",
+          `input '${input.name}' is not an input of the model (expected ${expectedNames})`,
+        );
       const numeric = spec.datatype === "FP32";
       if (numeric ? !NUMERIC_DATATYPES.has(input.datatype) : input.datatype !== "BYTES") {
         throw badRequest(
@@ -216,17 +276,26 @@ function createServedModel(
       }
       const n = input.shape[0];
       if (n === undefined || input.shape.length > 2 || (input.shape.length === 2 && input.shape[1] !== 1)) {
-        throw badRequest("shape-mismatch", `input '${input.name}': shape ${shapeText(input.shape)} must be [n] (one value per row)`);
+        throw badRequest(
+          "shape-mismatch",
+          `input '${input.name}': shape ${shapeText(input.shape)} must be [n] (one value per row)`,
+        );
       }
       if (rows >= 0 && n !== rows) {
-        throw badRequest("shape-mismatch", `input '${input.name}' has ${n} rows but other inputs have ${rows}; send one value per row for every input`);
+        throw badRequest(
+          "shape-mismatch",
+          `input '${input.name}' has ${n} rows but other inputs have ${rows}; send one value per row for every input`,
+        );
       }
       rows = n;
       for (let i = 0; i < input.data.length; i++) {
         const v = input.data[i];
         // null marks a missing value, which the fitted imputation fills (or rejects).
         if (v !== null && typeof v !== (numeric ? "number" : "string")) {
-          throw badRequest("data-invalid", `input '${input.name}': data[${i}] must be ${numeric ? "a number" : "a string"} or null`);
+          throw badRequest(
+            "data-invalid",
+            `input '${input.name}': data[${i}] must be ${numeric ? "a number" : "a string"} or null`,
+          );
         }
       }
       columns[input.name] = input.data;
@@ -235,7 +304,8 @@ function createServedModel(
     try {
       features = applyPreprocessor(p, columns, rows);
     } catch (err) {
-      if (err instanceof ModelshipError) throw badRequest(err.code, err.problems.map((x) => x.message).join("; "));
+      if (err instanceof ModelshipError)
+        throw badRequest(err.code, err.problems.map((x) => x.message).join("; "));
       throw err;
     }
     return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
@@ -266,7 +336,11 @@ function createServedModel(
     try {
       result = await runner.run(feeds);
     } catch (err) {
-      throw new ServeError(500, "inference-failed", `onnxruntime failed to run the model: ${(err as Error).message}`);
+      throw new ServeError(
+        500,
+        "inference-failed",
+        `onnxruntime failed to run the model: ${(err as Error).message}`,
+      );
     }
     let json = "[";
     for (const name of names) {
@@ -277,7 +351,8 @@ function createServedModel(
     }
     if (label && preprocessor !== undefined) {
       const labels = argmaxLabels(result.outputs, allOutputNames, preprocessor.labels);
-      if (labels !== undefined) json += `${json.length > 1 ? "," : ""}${outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels))}`;
+      if (labels !== undefined)
+        json += `${json.length > 1 ? "," : ""}${outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels))}`;
     }
     return { outputsJson: `${json}]`, runSeconds: result.runSeconds };
   }
@@ -296,11 +371,20 @@ function createServedModel(
  * Class names of the row-wise argmax of the first output shaped [n, labels.length], or, for two
  * classes, of a single [n, 1] probability of the second class.
  */
-function argmaxLabels(results: Record<string, OutputView>, names: readonly string[], labels: readonly string[]): string[] | undefined {
+function argmaxLabels(
+  results: Record<string, OutputView>,
+  names: readonly string[],
+  labels: readonly string[],
+): string[] | undefined {
   const k = labels.length;
   for (const name of names) {
     const t = results[name];
-    if (t === undefined || t.dims.length !== 2 || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    if (
+      t === undefined ||
+      t.dims.length !== 2 ||
+      !(t.data instanceof Float32Array || t.data instanceof Float64Array)
+    )
+      continue;
     const data = t.data;
     const rows = t.dims[0]!;
     const out = new Array<string>(rows);

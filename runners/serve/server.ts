@@ -44,7 +44,11 @@ export type InferenceServer = {
   ready(): boolean;
 };
 
-export const DEFAULT_LIMITS: Required<ServeLimits> = { maxBodyBytes: 8 * 1024 * 1024, maxElements: 1_048_576, timeoutMs: 10_000 };
+export const DEFAULT_LIMITS: Required<ServeLimits> = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxElements: 1_048_576,
+  timeoutMs: 10_000,
+};
 
 type Slot = {
   source: ModelSource;
@@ -121,7 +125,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     if (slot !== undefined) return slot;
     const entry = entries.get(params.name);
     if (entry === undefined) {
-      throw new ServeError(404, "model-not-found", `model '${params.name}' is not served here (models: ${[...entries.keys()].join(", ")})`);
+      throw new ServeError(
+        404,
+        "model-not-found",
+        `model '${params.name}' is not served here (models: ${[...entries.keys()].join(", ")})`,
+      );
     }
     throw new ServeError(
       404,
@@ -133,7 +141,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   function readyModel(slot: Slot): ServedModel {
     // Requests already accepted when closing starts are still answered; fastify turns away new ones.
     if (slot.model === undefined) {
-      throw new ServeError(503, "model-not-ready", `model '${slot.source.name}' version '${slot.source.version}' is not ready`);
+      throw new ServeError(
+        503,
+        "model-not-ready",
+        `model '${slot.source.name}' version '${slot.source.version}' is not ready`,
+      );
     }
     return slot.model;
   }
@@ -167,11 +179,18 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   // Every body is JSON, whatever Content-Type the client sent (curl -d sends a form type).
   // Plain JSON.parse is safe here: keys such as __proto__ become own properties, and bodies are only read.
   app.removeAllContentTypeParsers();
-  const parseJson = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parseJson = (
+    _request: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {
-      done(new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`), undefined);
+      done(
+        new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`),
+        undefined,
+      );
     }
   };
   // The named type hits fastify's parser cache; the catch-all alone re-parses the header every time.
@@ -249,7 +268,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     const model = readyModel(slot);
     const inferRequest = parseInferRequest(request.body, limits.maxElements);
     if (performance.now() - request.startedAt > limits.timeoutMs) {
-      throw new ServeError(503, "timeout", `the request waited more than ${limits.timeoutMs} ms before inference could start`);
+      throw new ServeError(
+        503,
+        "timeout",
+        `the request waited more than ${limits.timeoutMs} ms before inference could start`,
+      );
     }
     const answer = await model.infer(inferRequest);
     const id = inferRequest.id === undefined ? "" : `,"id":${JSON.stringify(inferRequest.id)}`;
@@ -280,7 +303,10 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   try {
     await Promise.all(
       slots.map(async (slot) => {
-        slot.model = await loadServedModel(slot.source, opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows });
+        slot.model = await loadServedModel(
+          slot.source,
+          opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows },
+        );
         metrics.modelReady.labels(slot.source.name, slot.source.version).set(1);
       }),
     );

@@ -46,7 +46,12 @@ function fillInt(input: RequestInput, out: IntArray, [lo, hi]: readonly [number,
   return out;
 }
 
-function fillBigInt(input: RequestInput, out: BigInt64Array | BigUint64Array, lo: bigint, hi: bigint): BigInt64Array | BigUint64Array {
+function fillBigInt(
+  input: RequestInput,
+  out: BigInt64Array | BigUint64Array,
+  lo: bigint,
+  hi: bigint,
+): BigInt64Array | BigUint64Array {
   const data = input.data;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -85,7 +90,10 @@ function typedData(input: RequestInput, datatype: V2Datatype): ort.Tensor.DataTy
       return fillFloat(input, new Float64Array(n));
     case "FP16":
       // onnxruntime-node 1.30 fails to return float16 tensors when Float16Array exists (Node 24).
-      throw badRequest("datatype-unsupported", `input '${input.name}': FP16 tensors are not supported by this server yet`);
+      throw badRequest(
+        "datatype-unsupported",
+        `input '${input.name}': FP16 tensors are not supported by this server yet`,
+      );
     case "INT8":
       return fillInt(input, new Int8Array(n), INTEGER_RANGE.INT8!);
     case "INT16":

@@ -43,7 +43,9 @@ describe("compare, register and models on a real git repository", () => {
     const ok = await runCli(["compare", "runs/cand", "--baseline", "runs/base"], { cwd: repo });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/PASSED/);
-    const bad = await runCli(["compare", "runs/base", "--baseline", "runs/cand", "--format", "json"], { cwd: repo });
+    const bad = await runCli(["compare", "runs/base", "--baseline", "runs/cand", "--format", "json"], {
+      cwd: repo,
+    });
     expect(bad.code).toBe(1);
     const json = JSON.parse(bad.stdout) as { passed: boolean; failed: { name: string; reason: string }[] };
     expect(json.passed).toBe(false);
@@ -54,9 +56,12 @@ describe("compare, register and models on a real git repository", () => {
   });
 
   it("writes a Markdown report with the hidden marker for PR comments", async () => {
-    const r = await runCli(["compare", "runs/cand", "-b", "runs/base", "-f", "markdown", "-o", "out/report.md"], {
-      cwd: repo,
-    });
+    const r = await runCli(
+      ["compare", "runs/cand", "-b", "runs/base", "-f", "markdown", "-o", "out/report.md"],
+      {
+        cwd: repo,
+      },
+    );
     expect(r.code).toBe(0);
     const md = await readFile(join(repo, "out/report.md"), "utf8");
     expect(md.startsWith("<!-- modelship:report model=iris -->")).toBe(true);
@@ -66,12 +71,21 @@ describe("compare, register and models on a real git repository", () => {
   it("registers the first version, is idempotent, then bumps minor for a better primary metric", async () => {
     const first = await runCli(["register", "runs/base", "--json"], { cwd: repo });
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: "created", reason: "first-version", version: { version: "1.0.0" } });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      outcome: "created",
+      reason: "first-version",
+      version: { version: "1.0.0" },
+    });
 
     const again = await runCli(["register", "runs/base", "--json"], { cwd: repo });
-    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: "already-registered", version: { version: "1.0.0" } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      outcome: "already-registered",
+      version: { version: "1.0.0" },
+    });
 
-    const alias = await runCli(["models", "alias", "production", "1.0.0", "--reason", "first release"], { cwd: repo });
+    const alias = await runCli(["models", "alias", "production", "1.0.0", "--reason", "first release"], {
+      cwd: repo,
+    });
     expect(alias.stdout).toContain("(unset) → v1.0.0");
 
     const second = await runCli(["register", "runs/cand", "--json"], { cwd: repo });

@@ -11,7 +11,12 @@ import { makeFixtures, post, type Fixtures } from "./serve-helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../../../runners/serve/main.ts", import.meta.url));
 
-type Proc = { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
+type Proc = {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+};
 
 function startMain(args: string[]): Proc {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
@@ -26,7 +31,8 @@ function startMain(args: string[]): Proc {
 async function firstLine(p: Proc): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (!p.stdout().includes("\n")) {
-    if (Date.now() > deadline || p.child.exitCode !== null) throw new Error(`no stdout line; stderr: ${p.stderr()}`);
+    if (Date.now() > deadline || p.child.exitCode !== null)
+      throw new Error(`no stdout line; stderr: ${p.stderr()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return p.stdout().split("\n")[0]!;
@@ -58,7 +64,16 @@ const goodClf = { inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", dat
 
 describe("runners/serve/main.ts", () => {
   it("prints exactly one JSON listening line on stdout first, then serves, and exits 0 on SIGTERM", async () => {
-    const p = startMain(["--model", fx.files.classifier, "--name", "iris", "--model-version", "3", "--port", "0"]);
+    const p = startMain([
+      "--model",
+      fx.files.classifier,
+      "--name",
+      "iris",
+      "--model-version",
+      "3",
+      "--port",
+      "0",
+    ]);
     running.push(p);
     const line = await firstLine(p);
     const event = JSON.parse(line) as { event: string; url: string; port: number };
@@ -85,11 +100,15 @@ describe("runners/serve/main.ts", () => {
     const body = JSON.stringify(goodClf);
     const { request } = await import("node:http");
     const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${url}/v2/models/classifier/infer`, { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } }, (r) => {
-        let text = "";
-        r.on("data", (d: Buffer) => (text += d.toString()));
-        r.on("end", () => resolve({ status: r.statusCode ?? 0, text }));
-      });
+      const req = request(
+        `${url}/v2/models/classifier/infer`,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } },
+        (r) => {
+          let text = "";
+          r.on("data", (d: Buffer) => (text += d.toString()));
+          r.on("end", () => resolve({ status: r.statusCode ?? 0, text }));
+        },
+      );
       req.on("error", reject);
       req.write(body.slice(0, 5));
       req.on("socket", (s) =>
@@ -108,7 +127,11 @@ describe("runners/serve/main.ts", () => {
   });
 
   it.each([
-    ["a missing model file", (f: Fixtures) => [join(f.dir, "nope.onnx")], /model file .*nope\.onnx does not exist.*\[model-not-found\]/s],
+    [
+      "a missing model file",
+      (f: Fixtures) => [join(f.dir, "nope.onnx")],
+      /model file .*nope\.onnx does not exist.*\[model-not-found\]/s,
+    ],
     ["no --model", () => [], /no model to serve.*\[model-missing\]/s],
   ])("exits 2 with a clear error for %s", async (_label, models, message) => {
     const p = startMain([...models(fx).flatMap((m) => ["--model", m]), "--port", "0"]);

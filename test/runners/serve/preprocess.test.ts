@@ -2,7 +2,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelshipError } from "../../../core/errors.ts";
-import { applyPreprocessor, fitPreprocessor, type FittedPreprocessor } from "../../../core/features/preprocessor.ts";
+import {
+  applyPreprocessor,
+  fitPreprocessor,
+  type FittedPreprocessor,
+} from "../../../core/features/preprocessor.ts";
 import { startInferenceServer, type InferenceServer } from "../../../runners/serve/server.ts";
 import { linearClassifierModel } from "../../fixtures/onnx/make-models.ts";
 import { get, makeFixtures, post, type Fixtures } from "./serve-helpers.ts";
@@ -54,7 +58,11 @@ beforeAll(async () => {
       { op: "onehot", column: "color" },
     ],
   });
-  weights = Array.from({ length: p.outputWidth }, (_, i) => [0.9 * (i % 2 ? -1 : 1), 0.3 * i, -0.4 + 0.2 * i]);
+  weights = Array.from({ length: p.outputWidth }, (_, i) => [
+    0.9 * (i % 2 ? -1 : 1),
+    0.3 * i,
+    -0.4 + 0.2 * i,
+  ]);
   const dir = await writeModelDir(join(fx.dir, "trained", "model"), p, linearClassifierModel(weights, BIAS));
   server = await startInferenceServer({ models: [{ name: "kinds", modelPath: dir }], port: 0 });
   url = server.url;
@@ -90,7 +98,8 @@ describe("a model with preprocess.json", () => {
       ],
     });
     expect(res.status).toBe(200);
-    const outputs = (res.body as { outputs: Array<{ name: string; shape: number[]; data: unknown[] }> }).outputs;
+    const outputs = (res.body as { outputs: Array<{ name: string; shape: number[]; data: unknown[] }> })
+      .outputs;
     expect(outputs.map((o) => o.name)).toEqual(["probabilities", "label"]);
     const expected = softmaxRows(applyPreprocessor(p, columns, 3), p.outputWidth);
     const probs = outputs[0]!.data as number[];
@@ -107,7 +116,9 @@ describe("a model with preprocess.json", () => {
     });
     expect(res.status).toBe(200);
     const row = softmaxRows(features, p.outputWidth)[0]!;
-    expect(res.body).toMatchObject({ outputs: [{ name: "label", data: [p.labels[row.indexOf(Math.max(...row))]] }] });
+    expect(res.body).toMatchObject({
+      outputs: [{ name: "label", data: [p.labels[row.indexOf(Math.max(...row))]] }],
+    });
   });
 
   const both = (length: unknown, color: unknown, lengthShape = [1], colorShape = [1]) => ({
@@ -118,11 +129,36 @@ describe("a model with preprocess.json", () => {
   });
 
   it.each([
-    ["a missing feature", { inputs: [{ name: "length", shape: [1], datatype: "FP32", data: [1] }] }, "input-missing-column", /'color' is missing/],
-    ["an unknown feature", { inputs: [{ name: "size", shape: [1], datatype: "FP32", data: [1] }] }, "input-unknown", /'size' is not an input.*'length', 'color'/],
-    ["text in a numeric feature", both(["long"], ["red"]), "data-invalid", /'length': data\[0\] must be a number or null/],
-    ["a number for a category", { inputs: [both([1], ["red"]).inputs[0], { name: "color", shape: [1], datatype: "FP32", data: [3] }] }, "datatype-mismatch", /'color': datatype FP32 does not match the model's BYTES/],
-    ["row counts that differ", both([1, 2], ["red"], [2], [1]), "shape-mismatch", /'color' has 1 rows but other inputs have 2/],
+    [
+      "a missing feature",
+      { inputs: [{ name: "length", shape: [1], datatype: "FP32", data: [1] }] },
+      "input-missing-column",
+      /'color' is missing/,
+    ],
+    [
+      "an unknown feature",
+      { inputs: [{ name: "size", shape: [1], datatype: "FP32", data: [1] }] },
+      "input-unknown",
+      /'size' is not an input.*'length', 'color'/,
+    ],
+    [
+      "text in a numeric feature",
+      both(["long"], ["red"]),
+      "data-invalid",
+      /'length': data\[0\] must be a number or null/,
+    ],
+    [
+      "a number for a category",
+      { inputs: [both([1], ["red"]).inputs[0], { name: "color", shape: [1], datatype: "FP32", data: [3] }] },
+      "datatype-mismatch",
+      /'color': datatype FP32 does not match the model's BYTES/,
+    ],
+    [
+      "row counts that differ",
+      both([1, 2], ["red"], [2], [1]),
+      "shape-mismatch",
+      /'color' has 1 rows but other inputs have 2/,
+    ],
     ["a 2-D feature", both([1, 2], ["red", "blue"], [1, 2], [2]), "shape-mismatch", /must be \[n\]/],
   ])("rejects %s with 400 %s", async (_label, body, code, message) => {
     const res = await post(`${url}/v2/models/kinds/infer`, body);
@@ -133,8 +169,18 @@ describe("a model with preprocess.json", () => {
   });
 
   it.each([
-    ["was edited (hash mismatch)", () => ({ ...p, labels: ["x", "y", "z"] }), () => linearClassifierModel(weights, BIAS), "preprocess-invalid"],
-    ["does not fit the model's input width", () => p, () => linearClassifierModel([[1, 2, 3]], BIAS), "preprocess-mismatch"],
+    [
+      "was edited (hash mismatch)",
+      () => ({ ...p, labels: ["x", "y", "z"] }),
+      () => linearClassifierModel(weights, BIAS),
+      "preprocess-invalid",
+    ],
+    [
+      "does not fit the model's input width",
+      () => p,
+      () => linearClassifierModel([[1, 2, 3]], BIAS),
+      "preprocess-mismatch",
+    ],
   ])("refuses to load when preprocess.json %s", async (label, pre, model, code) => {
     const dir = await writeModelDir(join(fx.dir, label.replace(/\W+/g, "-")), pre(), model());
     const started = startInferenceServer({ models: [{ name: "bad", modelPath: dir }], port: 0 });

@@ -31,8 +31,18 @@ export async function get(url: string): Promise<HttpAnswer> {
 }
 
 /** POST a JSON value (or raw text) to `url`. */
-export async function post(url: string, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }): Promise<HttpAnswer> {
-  return answer(await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) }));
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { "content-type": "application/json" },
+): Promise<HttpAnswer> {
+  return answer(
+    await fetch(url, {
+      method: "POST",
+      headers,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+  );
 }
 
 /** The value of one Prometheus sample line, e.g. `name{a="b"}`, or undefined when absent. */
