@@ -82,6 +82,99 @@ export const TrainParamsSchema = z
   .strict();
 export type TrainParams = z.infer<typeof TrainParamsSchema>;
 
+/** One tunable parameter: a numeric range (optionally integer / log-scaled) or a list of values. */
+export const SearchDimensionSchema = z.union([
+  z
+    .object({
+      min: z.number(),
+      max: z.number(),
+      integer: z.boolean().default(false),
+      log: z.boolean().default(false).describe("Sample on a log scale in sweeps."),
+    })
+    .strict()
+    .refine((d) => d.min <= d.max, "min must not be greater than max"),
+  z.object({ values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) }).strict(),
+]);
+export type SearchDimension = z.infer<typeof SearchDimensionSchema>;
+
+export const PermissionLevelSchema = z.enum(["read", "triage", "write", "maintain", "admin"]);
+export type PermissionLevel = z.infer<typeof PermissionLevelSchema>;
+
+export const KubernetesSchema = z
+  .object({
+    namespace: z.string().default("default"),
+    image: z
+      .string()
+      .default("ghcr.io/OWNER/modelship-serve:latest")
+      .describe("Serving image that runs `modelship serve`."),
+    replicas: z.number().int().positive().default(2),
+    port: z.number().int().positive().default(8080),
+    resources: z
+      .object({
+        cpu: z.string().default("500m"),
+        memory: z.string().default("512Mi"),
+        gpu: z.number().int().nonnegative().default(0).describe("nvidia.com/gpu per pod."),
+      })
+      .strict()
+      .prefault({}),
+    autoscaling: z
+      .object({
+        enabled: z.boolean().default(true),
+        minReplicas: z.number().int().positive().default(2),
+        maxReplicas: z.number().int().positive().default(10),
+        targetRequestsPerSecond: z.number().positive().default(100),
+      })
+      .strict()
+      .prefault({}),
+    minAvailable: z.number().int().nonnegative().default(1).describe("PodDisruptionBudget minAvailable."),
+    argoRollouts: z
+      .boolean()
+      .default(false)
+      .describe("Emit an Argo Rollouts blue-green Rollout instead of two Deployments."),
+  })
+  .strict();
+
+export const GitHubSchema = z
+  .object({
+    trainWorkflow: z
+      .string()
+      .default("modelship-train.yml")
+      .describe("Workflow file the App dispatches for training."),
+    deployWorkflow: z.string().default("modelship-deploy.yml"),
+    artifactName: z.string().default("modelship-run").describe("Prefix of the training run's artifact name."),
+    trainOnPush: z
+      .boolean()
+      .default(true)
+      .describe("Dispatch training when a push to a pull request touches `paths`."),
+    paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Globs that trigger training on push; empty means data.source files, the config and any code.",
+      ),
+    allowForks: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Allow /train on pull requests from forks (bound to the head SHA, needs an approving review).",
+      ),
+    permissions: z
+      .object({
+        train: PermissionLevelSchema.default("write"),
+        compare: PermissionLevelSchema.default("write"),
+        deploy: PermissionLevelSchema.default("maintain"),
+        rollback: PermissionLevelSchema.default("maintain"),
+        promote: PermissionLevelSchema.default("maintain"),
+        lock: PermissionLevelSchema.default("maintain"),
+        unlock: PermissionLevelSchema.default("maintain"),
+        help: PermissionLevelSchema.default("read"),
+      })
+      .strict()
+      .prefault({})
+      .describe("Minimum repository permission per slash command."),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     version: z.literal(1).default(1).describe("Config format version."),
@@ -136,6 +229,12 @@ export const ConfigSchema = z
           .strict()
           .prefault({}),
         params: TrainParamsSchema.prefault({}),
+        search: z
+          .record(z.string(), SearchDimensionSchema)
+          .default({})
+          .describe(
+            "Parameters that `/train key=value` and sweeps may set, each with its bounds (dotted names such as earlyStopping.patience).",
+          ),
         timeoutMinutes: z.number().positive().default(360),
       })
       .strict()
@@ -162,9 +261,10 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    github: GitHubSchema.prefault({}),
     deploy: z
       .object({
-        target: z.enum(["local"]).default("local"),
+        target: z.enum(["local", "kubernetes"]).default("local"),
         strategy: z.enum(["blue-green"]).default("blue-green"),
         environment: z.string().default("production"),
         port: z.number().int().min(0).max(65535).default(8080),
@@ -185,6 +285,19 @@ export const ConfigSchema = z
           .strict()
           .prefault({}),
         scaleDownDelaySeconds: z.number().nonnegative().default(30),
+        environments: z
+          .record(
+            z.string(),
+            z
+              .object({
+                url: z.string().url().optional().describe("Public URL reported on GitHub deployments."),
+                requireApprovedReview: z.boolean().default(true),
+                requireGreenChecks: z.boolean().default(true),
+              })
+              .strict(),
+          )
+          .default({}),
+        kubernetes: KubernetesSchema.prefault({}),
       })
       .strict()
       .prefault({}),
