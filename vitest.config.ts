@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,
+    // GitHub's workflow parser imports JSON without import attributes; inlining lets Vite load it.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });

@@ -18,6 +18,8 @@ const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = 
   () => import("./commands/serve.ts"),
   () => import("./commands/deploy.ts"),
   () => import("./commands/run.ts"),
+  () => import("./commands/init.ts"), // TEMP-INIT
+  () => import("./commands/sweep.ts"), // TEMP-INIT
 ];
 
 for (const load of registrations) (await load()).register(program);

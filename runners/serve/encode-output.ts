@@ -32,12 +32,19 @@ export function tensorDataJson(data: ort.Tensor.DataType, datatype: V2Datatype):
   return numbersJson(data as ArrayLike<number>);
 }
 
-/** One V2 output tensor `{name, datatype, shape, data}` as JSON text; `dataJson` is already encoded. */
+/**
+ * One V2 output tensor as JSON text: `{name, datatype, shape, data}` with `dataJson` already
+ * encoded, or, for binary data, `{name, datatype, shape, parameters: {binary_data_size}}`.
+ */
 export function outputJson(
   name: string,
   datatype: V2Datatype,
   shape: readonly number[],
-  dataJson: string,
+  dataJson: string | undefined,
+  binarySize?: number,
 ): string {
-  return `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${shape.join(",")}],"data":${dataJson}}`;
+  const head = `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${shape.join(",")}]`;
+  return dataJson === undefined
+    ? `${head},"parameters":{"binary_data_size":${binarySize ?? 0}}}`
+    : `${head},"data":${dataJson}}`;
 }

@@ -1,20 +1,31 @@
+import type ort from "onnxruntime-node";
+import { decodeBinaryTensor } from "./binary-tensor.ts";
 import { badRequest, ServeError } from "./serve-error.ts";
 import { isV2Datatype, type V2Datatype } from "./v2-datatype.ts";
 
-/** One input tensor of a V2 infer request, with `data` flattened row-major. */
+/**
+ * One input tensor of a V2 infer request, with `data` flattened row-major. `typed` is set when the
+ * tensor came as binary data: already decoded and checked, ready for onnxruntime.
+ */
 export type RequestInput = {
   name: string;
   datatype: V2Datatype;
   shape: number[];
-  data: unknown[];
+  data: ArrayLike<unknown>;
+  typed?: ort.Tensor.DataType;
 };
+
+/** An output the request asks for, and whether it wants it as binary data. */
+export type RequestedOutput = { name: string; binary: boolean | undefined };
 
 /** A validated V2 infer request (`POST .../infer` body). */
 export type InferRequest = {
   id: string | undefined;
   inputs: RequestInput[];
-  /** Names of the outputs to return; undefined means all. */
-  outputs: string[] | undefined;
+  /** The outputs to return; undefined means all. */
+  outputs: RequestedOutput[] | undefined;
+  /** Whether outputs not saying otherwise go back as binary data (`parameters.binary_data_output`). */
+  binaryOutputs: boolean;
 };
 
 const MAX_NESTING = 32;
@@ -51,10 +62,11 @@ function parseShape(shape: unknown, where: string): number[] {
  * input's element count (checked against `maxElements` before any data is touched) matches its data.
  * Values themselves are checked when they are converted for the model.
  */
-export function parseInferRequest(body: unknown, maxElements: number): InferRequest {
+export function parseInferRequest(body: unknown, maxElements: number, binary?: Uint8Array): InferRequest {
   if (!isRecord(body))
     throw badRequest("body-not-object", "request body must be a JSON object with an 'inputs' array");
-  const { id, inputs, outputs } = body;
+  const { id, inputs, outputs, parameters } = body;
+  let binaryAt = 0;
   if (id !== undefined && typeof id !== "string") throw badRequest("id-invalid", "'id' must be a string");
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw badRequest("inputs-missing", "'inputs' must be a non-empty array of {name, shape, datatype, data}");
@@ -89,6 +101,30 @@ export function parseInferRequest(body: unknown, maxElements: number): InferRequ
         `${where}: the request holds more than ${maxElements} tensor elements`,
       );
     }
+    const binarySize = isRecord(input.parameters) ? input.parameters.binary_data_size : undefined;
+    if (binarySize !== undefined) {
+      if (typeof binarySize !== "number" || !Number.isSafeInteger(binarySize) || binarySize < 0) {
+        throw badRequest(
+          "binary-data-invalid",
+          `${where}: parameters.binary_data_size must be a non-negative integer`,
+        );
+      }
+      if (binary === undefined || binaryAt + binarySize > binary.byteLength) {
+        throw badRequest(
+          "binary-data-invalid",
+          `${where}: binary_data_size is ${binarySize} but the body has ${binary === undefined ? "no" : binary.byteLength - binaryAt} bytes of binary data left (send the JSON length in the Inference-Header-Content-Length header)`,
+        );
+      }
+      const typed = decodeBinaryTensor(
+        datatype,
+        binary.subarray(binaryAt, binaryAt + binarySize),
+        count,
+        where,
+      );
+      binaryAt += binarySize;
+      parsed.push({ name, datatype, shape: dims, data: typed, typed });
+      continue;
+    }
     if (!Array.isArray(data)) throw badRequest("data-invalid", `${where}: data must be an array`);
     let flat: unknown[] = data;
     if (data.length > 0 && (Array.isArray(data[0]) || data.length !== count)) {
@@ -103,15 +139,23 @@ export function parseInferRequest(body: unknown, maxElements: number): InferRequ
     }
     parsed.push({ name, datatype, shape: dims, data: flat });
   }
-  return { id, inputs: parsed, outputs: parseRequestedOutputs(outputs) };
+  if (binary !== undefined && binaryAt !== binary.byteLength) {
+    throw badRequest(
+      "binary-data-invalid",
+      `the body has ${binary.byteLength - binaryAt} bytes of binary data that no input claims`,
+    );
+  }
+  const binaryOutputs = isRecord(parameters) && parameters.binary_data_output === true;
+  return { id, inputs: parsed, outputs: parseRequestedOutputs(outputs), binaryOutputs };
 }
 
-function parseRequestedOutputs(outputs: unknown): string[] | undefined {
+function parseRequestedOutputs(outputs: unknown): RequestedOutput[] | undefined {
   if (outputs === undefined) return undefined;
   if (!Array.isArray(outputs)) throw badRequest("outputs-invalid", "'outputs' must be an array of {name}");
   return outputs.map((o: unknown, i) => {
     if (!isRecord(o) || typeof o.name !== "string")
       throw badRequest("outputs-invalid", `outputs[${i}] must be an object {name}`);
-    return o.name;
+    const flag = isRecord(o.parameters) ? o.parameters.binary_data : undefined;
+    return { name: o.name, binary: typeof flag === "boolean" ? flag : undefined };
   });
 }

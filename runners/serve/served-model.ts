@@ -9,6 +9,7 @@ import {
   type FittedPreprocessor,
 } from "../../core/features/preprocessor.ts";
 import { createBatchRunner, type OutputView, type RunResult } from "./batch-runner.ts";
+import { encodeBinaryTensor } from "./binary-tensor.ts";
 import { outputJson, tensorDataJson } from "./encode-output.ts";
 import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
 import { badRequest, ServeError } from "./serve-error.ts";
@@ -18,8 +19,11 @@ import { v2DatatypeOf, type V2Datatype } from "./v2-datatype.ts";
 /** V2 tensor metadata; -1 marks a dimension of any size. */
 export type TensorMetadata = { name: string; datatype: V2Datatype; shape: number[] };
 
-/** The JSON text of the V2 `outputs` array, and the seconds the `session.run` serving it took. */
-export type InferAnswer = { outputsJson: string; runSeconds: number };
+/**
+ * The JSON text of the V2 `outputs` array; the bytes of the outputs sent as binary data, in order;
+ * and the seconds the `session.run` serving it took.
+ */
+export type InferAnswer = { outputsJson: string; binary: Buffer[]; runSeconds: number };
 
 /** One model a server hosts: `modelPath` is the model.onnx file. */
 export type ModelSource = { name: string; version: string; modelPath: string };
@@ -258,7 +262,7 @@ function createServedModel(
     p: FittedPreprocessor,
     request: InferRequest,
   ): { feeds: Record<string, ort.Tensor>; rows: number } {
-    const columns: Record<string, unknown[]> = {};
+    const columns: Record<string, ArrayLike<unknown>> = {};
     let rows = -1;
     for (const input of request.inputs) {
       const spec = rawSpecs.get(input.name);
@@ -311,26 +315,35 @@ function createServedModel(
     return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
   }
 
-  function returnedOutputs(request: InferRequest): { names: readonly string[]; label: boolean } {
-    if (request.outputs === undefined) return { names: allOutputNames, label: withLabel };
-    const names: string[] = [];
-    let label = false;
-    for (const name of request.outputs) {
-      if (withLabel && name === LABEL_OUTPUT) label = true;
-      else if (outputSpecs.has(name)) names.push(name);
+  type Returned = { name: string; binary: boolean };
+
+  function returnedOutputs(request: InferRequest): { outputs: Returned[]; label: Returned | undefined } {
+    const binary = request.binaryOutputs;
+    if (request.outputs === undefined) {
+      return {
+        outputs: allOutputNames.map((name) => ({ name, binary })),
+        label: withLabel ? { name: LABEL_OUTPUT, binary } : undefined,
+      };
+    }
+    const outputs: Returned[] = [];
+    let label: Returned | undefined;
+    for (const o of request.outputs) {
+      const wanted = { name: o.name, binary: o.binary ?? binary };
+      if (withLabel && o.name === LABEL_OUTPUT) label = wanted;
+      else if (outputSpecs.has(o.name)) outputs.push(wanted);
       else {
         throw badRequest(
           "output-unknown",
-          `output '${name}' is not an output of the model (outputs: ${advertisedOutputs.map((o) => `'${o.name}'`).join(", ")})`,
+          `output '${o.name}' is not an output of the model (outputs: ${advertisedOutputs.map((x) => `'${x.name}'`).join(", ")})`,
         );
       }
     }
-    return { names, label };
+    return { outputs, label };
   }
 
   async function infer(request: InferRequest): Promise<InferAnswer> {
     const raw = preprocessor !== undefined && !request.inputs.some((i) => i.name === preprocessor.inputName);
-    const { names, label } = returnedOutputs(request);
+    const returned = returnedOutputs(request);
     const feeds = raw ? rawFeeds(preprocessor, request).feeds : tensorFeeds(request);
     let result: RunResult;
     try {
@@ -343,18 +356,25 @@ function createServedModel(
       );
     }
     let json = "[";
-    for (const name of names) {
-      const o = result.outputs[name];
-      const spec = outputSpecs.get(name);
-      if (o === undefined || spec === undefined) continue;
-      json += `${json.length > 1 ? "," : ""}${outputJson(name, spec.datatype, o.dims, tensorDataJson(o.data, spec.datatype))}`;
+    const binary: Buffer[] = [];
+    const add = (o: Returned, datatype: V2Datatype, dims: readonly number[], data: ort.Tensor.DataType) => {
+      if (json.length > 1) json += ",";
+      if (o.binary) {
+        const bytes = encodeBinaryTensor(data, datatype);
+        binary.push(bytes);
+        json += outputJson(o.name, datatype, dims, undefined, bytes.byteLength);
+      } else json += outputJson(o.name, datatype, dims, tensorDataJson(data, datatype));
+    };
+    for (const o of returned.outputs) {
+      const out = result.outputs[o.name];
+      const spec = outputSpecs.get(o.name);
+      if (out !== undefined && spec !== undefined) add(o, spec.datatype, out.dims, out.data);
     }
-    if (label && preprocessor !== undefined) {
+    if (returned.label !== undefined && preprocessor !== undefined) {
       const labels = argmaxLabels(result.outputs, allOutputNames, preprocessor.labels);
-      if (labels !== undefined)
-        json += `${json.length > 1 ? "," : ""}${outputJson(LABEL_OUTPUT, "BYTES", [labels.length], JSON.stringify(labels))}`;
+      if (labels !== undefined) add(returned.label, "BYTES", [labels.length], labels);
     }
-    return { outputsJson: `${json}]`, runSeconds: result.runSeconds };
+    return { outputsJson: `${json}]`, binary, runSeconds: result.runSeconds };
   }
 
   return {

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Counter, Histogram } from "prom-client";
 import pkg from "../../package.json" with { type: "json" };
+import { ModelshipError } from "../../core/errors.ts";
 import { parseInferRequest } from "./parse-infer-request.ts";
 import { resolveModelFile } from "./resolve-model-file.ts";
 import { ServeError } from "./serve-error.ts";
@@ -78,6 +79,16 @@ declare module "fastify" {
   }
 }
 
+/** A request body in the binary tensor data layout: the JSON header and the bytes after it. */
+class BinaryBody {
+  readonly json: unknown;
+  readonly binary: Uint8Array;
+  constructor(json: unknown, binary: Uint8Array) {
+    this.json = json;
+    this.binary = binary;
+  }
+}
+
 function secondsSince(request: FastifyRequest): number {
   return (performance.now() - request.startedAt) / 1000;
 }
@@ -93,6 +104,25 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const entries = new Map<string, ModelEntry>();
   for (const m of opts.models) {
     const version = m.version ?? "1";
+    for (const [what, value] of [
+      ["model name", m.name],
+      ["model version", version],
+    ] as const) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
+        throw new ModelshipError({
+          code: "model-name-invalid",
+          message: `${what} '${value}' cannot appear in a URL path`,
+          hint: "Use letters, digits, '.', '_' and '-', starting with a letter or digit.",
+        });
+      }
+    }
+    if (entries.get(m.name)?.versions.has(version)) {
+      throw new ModelshipError({
+        code: "model-duplicate",
+        message: `model '${m.name}' version '${version}' is given twice`,
+        hint: "Give each model a distinct name or version.",
+      });
+    }
     const source: ModelSource = { name: m.name, version, modelPath: await resolveModelFile(m.modelPath) };
     const slot: Slot = {
       source,
@@ -179,23 +209,41 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   // Every body is JSON, whatever Content-Type the client sent (curl -d sends a form type).
   // Plain JSON.parse is safe here: keys such as __proto__ become own properties, and bodies are only read.
   app.removeAllContentTypeParsers();
-  const parseJson = (
-    _request: FastifyRequest,
-    body: string | Buffer,
-    done: (err: Error | null, body?: unknown) => void,
-  ) => {
+  const parseJson = (text: string): unknown => {
     try {
-      done(null, JSON.parse(body as string));
+      return JSON.parse(text);
     } catch (err) {
-      done(
-        new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`),
-        undefined,
-      );
+      throw new ServeError(400, "json-invalid", `request body is not valid JSON: ${(err as Error).message}`);
     }
   };
   // The named type hits fastify's parser cache; the catch-all alone re-parses the header every time.
-  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
-  app.addContentTypeParser("*", { parseAs: "string" }, parseJson);
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // Binary tensor data (application/octet-stream from Triton and KServe clients): the JSON
+  // header's length comes in Inference-Header-Content-Length, the tensors' bytes follow it.
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, body, done) => {
+    try {
+      const bytes = body as Buffer;
+      const header = request.headers["inference-header-content-length"];
+      if (header === undefined) return done(null, parseJson(bytes.toString("utf8")));
+      const length = Number(header);
+      if (!Number.isSafeInteger(length) || length < 0 || length > bytes.byteLength) {
+        throw new ServeError(
+          400,
+          "binary-data-invalid",
+          `Inference-Header-Content-Length ${JSON.stringify(header)} must be an integer from 0 to the body's ${bytes.byteLength} bytes`,
+        );
+      }
+      done(null, new BinaryBody(parseJson(bytes.toString("utf8", 0, length)), bytes.subarray(length)));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     let status = 500;
@@ -225,7 +273,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       .send(errorBody(`no endpoint ${request.method} ${request.url.split("?")[0]}`, "not-found")),
   );
 
-  const serverMetadata = JSON.stringify({ name: "modelship", version: pkg.version, extensions: [] });
+  const serverMetadata = JSON.stringify({
+    name: "modelship",
+    version: pkg.version,
+    extensions: ["binary_tensor_data"],
+  });
   app.get("/v2", (_request, reply) => reply.type(JSON_TYPE).send(serverMetadata));
   app.get("/v2/health/live", (_request, reply) => reply.type(JSON_TYPE).send('{"live":true}'));
   app.get("/v2/health/ready", (_request, reply) => {
@@ -266,7 +318,10 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const inferHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const slot = lookup(request.params as ModelParams);
     const model = readyModel(slot);
-    const inferRequest = parseInferRequest(request.body, limits.maxElements);
+    const inferRequest =
+      request.body instanceof BinaryBody
+        ? parseInferRequest(request.body.json, limits.maxElements, request.body.binary)
+        : parseInferRequest(request.body, limits.maxElements);
     if (performance.now() - request.startedAt > limits.timeoutMs) {
       throw new ServeError(
         503,
@@ -282,7 +337,10 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     slot.inferLatency.observe(secondsSince(request));
     // A keep-alive connection would hold a graceful shutdown open until the client drops it.
     if (closing) reply.header("connection", "close");
-    return reply.type(JSON_TYPE).send(body);
+    if (answer.binary.length === 0) return reply.type(JSON_TYPE).send(body);
+    const head = Buffer.from(body, "utf8");
+    reply.header("inference-header-content-length", head.byteLength);
+    return reply.type("application/octet-stream").send(Buffer.concat([head, ...answer.binary]));
   };
 
   for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {

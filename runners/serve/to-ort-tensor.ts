@@ -119,5 +119,6 @@ function typedData(input: RequestInput, datatype: V2Datatype): ort.Tensor.DataTy
 
 /** Converts one validated request input into an onnxruntime tensor, checking every value against its datatype. */
 export function toOrtTensor(input: RequestInput): ort.Tensor {
-  return new ort.Tensor(ortTypeOf(input.datatype), typedData(input, input.datatype), input.shape);
+  const data = input.typed ?? typedData(input, input.datatype);
+  return new ort.Tensor(ortTypeOf(input.datatype), data, input.shape);
 }

@@ -10,6 +10,7 @@ import { ModelshipError } from "../../../core/errors.ts";
 import { makeFixtures, post, type Fixtures } from "./serve-helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../../../runners/serve/main.ts", import.meta.url));
+const BIN = fileURLToPath(new URL("../../../bin/modelship.js", import.meta.url));
 
 type Proc = {
   child: ChildProcessWithoutNullStreams;
@@ -18,8 +19,8 @@ type Proc = {
   exited: Promise<number | null>;
 };
 
-function startMain(args: string[]): Proc {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+function startMain(args: string[], entry = MAIN): Proc {
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -115,8 +116,8 @@ describe("runners/serve/main.ts", () => {
         s.on("connect", () =>
           setTimeout(() => {
             p.child.kill("SIGTERM");
-            setTimeout(() => req.end(body.slice(5)), 200);
-          }, 100),
+            setTimeout(() => req.end(body.slice(5)), 300);
+          }, 300),
         ),
       );
     });
@@ -161,6 +162,24 @@ describe("modelship serve", () => {
     register(p);
     return p;
   }
+
+  it("serves from the real executable and stops on SIGTERM", async () => {
+    const p = startMain(["serve", "--model", fx.files.classifier, "--port", "0"], BIN);
+    running.push(p);
+    const { event, url } = JSON.parse(await firstLine(p)) as { event: string; url: string };
+    expect(event).toBe("listening");
+    await waitReady(url);
+    expect((await post(`${url}/v2/models/classifier/infer`, goodClf)).status).toBe(200);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+
+  it("exits 2 from the real executable when the model file is missing", async () => {
+    const p = startMain(["serve", "--model", join(fx.dir, "gone.onnx")], BIN);
+    running.push(p);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/gone\.onnx does not exist.*\[model-not-found\]/s);
+  });
 
   it.each([
     ["a missing model file", (f: Fixtures) => ["--model", join(f.dir, "absent.onnx")], "model-not-found"],

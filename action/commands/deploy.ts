@@ -1,0 +1,150 @@
+import { parseDeploymentPayload } from "../../core/bot/deployment-payload.ts";
+import type { DeploymentPayload } from "../../core/bot/plan-deployment.ts";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
+import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
+import { loadActionConfig, type CommandContext } from "../command-context.ts";
+import {
+  createRunDeployment,
+  openActionRegistry,
+  reporterForDeployment,
+  type DeploymentReporter,
+} from "../github-services.ts";
+import { openLocalTarget, type LocalTarget, type TargetRollout } from "../local-target.ts";
+import type { ActionOutcome } from "../outcome.ts";
+
+type Kind = "deploy" | "rollback";
+
+/** `deploy`: blue-green deploys a registered version, reporting GitHub deployment statuses around it. */
+export function deployCommand(ctx: CommandContext): Promise<ActionOutcome> {
+  return runRollout(ctx, "deploy");
+}
+
+/** `rollback`: returns the environment to the version live before (or the `version` input). */
+export function rollbackCommand(ctx: CommandContext): Promise<ActionOutcome> {
+  return runRollout(ctx, "rollback");
+}
+
+/**
+ * One path for both: the deployment of the triggering `deployment` event (or a new one for this
+ * commit) goes in_progress, the target runs the blue-green rollout, and the deployment ends in
+ * success (with the environment URL) or failure; anything that stops the rollout from running
+ * ends it in error.
+ */
+async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcome> {
+  const config = await loadActionConfig(ctx);
+  const event = ctx.action.deployment;
+  const payload = event ? eventPayload(event) : undefined;
+  const environment = ctx.inputs.environment ?? event?.environment ?? config.deploy.environment;
+  const name = config.model.name;
+  let reporter: DeploymentReporter | undefined = event ? reporterForDeployment(ctx, event.id) : undefined;
+  try {
+    if (payload && payload.model !== name) {
+      throw new ModelshipError({
+        code: "model-name-mismatch",
+        message: `the deployment is for model '${payload.model}' but the config names '${name}'`,
+        hint: "Set the `model` input, or point `config` at that model's config.",
+      });
+    }
+    const registry = openActionRegistry(ctx, config);
+    const target = await openTarget(ctx, config, environment);
+    const ref = ctx.inputs.version ?? payload?.version ?? (kind === "deploy" ? "latest" : await target.previousVersion());
+    if (ref === undefined) {
+      throw new ModelshipError({
+        code: "no-previous-version",
+        message: `${environment} has no earlier version of ${name} to roll back to`,
+        hint: "Pass the version to return to in the `version` input.",
+      });
+    }
+    const version = await resolveVersion(registry, name, ref);
+    const live = await target.liveVersion();
+    reporter ??= await createRunDeployment(ctx, {
+      model: name,
+      version: version.version,
+      strategy: "blue-green",
+      previousVersion: live,
+      environment,
+      pr: ctx.inputs.pr ?? ctx.action.pullRequest ?? null,
+    });
+    await reporter.status("in_progress", { description: `${kind} of ${name} v${version.version} started` });
+    const rollout = await target.deploy(registry, version);
+    return await finish(ctx, { kind, config, environment, registry, reporter, rollout });
+  } catch (err) {
+    const code = err instanceof ModelshipError ? err.code : "internal-error";
+    await reporter?.status("error", { description: `${kind} could not run (${code})` }).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function finish(
+  ctx: CommandContext,
+  o: { kind: Kind; config: Config; environment: string; registry: Registry; reporter: DeploymentReporter; rollout: TargetRollout },
+): Promise<ActionOutcome> {
+  const { rollout, config, environment } = o;
+  const name = config.model.name;
+  const envUrl = config.deploy.environments[environment]?.url ?? rollout.url;
+  const ok = rollout.outcome === "succeeded";
+  if (ok) {
+    await o.registry.setAlias(name, environment, rollout.version, {
+      now: ctx.now(),
+      reason: `${o.kind} (${ctx.action.runUrl ?? "workflow run"})`,
+    });
+  }
+  await o.reporter.status(ok ? "success" : "failure", {
+    description: `${rollout.reason}: ${rollout.message}`,
+    ...(ok && envUrl ? { environmentUrl: envUrl } : {}),
+  });
+  return {
+    decision: ok ? "pass" : "fail",
+    reasonCode: rollout.reason,
+    message: `${o.kind} of ${name} v${rollout.version} to ${environment}: ${rollout.outcome} (${rollout.message})`,
+    outputs: { version: rollout.version, ...(envUrl ? { "deployment-url": envUrl } : {}) },
+    summary: [
+      `## Modelship · ${o.kind}`,
+      "",
+      `**${ok ? "✅" : "❌"} ${escapeMarkdown(name)} v${escapeMarkdown(rollout.version)} → ${escapeMarkdown(environment)}: ${rollout.outcome}** (\`${rollout.reason}\`)`,
+      "",
+      escapeMarkdown(rollout.message, { maxLength: 2000 }),
+      "",
+      `Target \`${config.deploy.target}\`${envUrl ? ` · ${envUrl}` : ""}${rollout.fromVersion ? ` · was v${escapeMarkdown(rollout.fromVersion)}` : ""} · GitHub deployment ${o.reporter.deploymentId}`,
+      "",
+    ].join("\n"),
+    annotations: ok ? [] : [{ title: `Modelship ${o.kind}: ${rollout.reason}`, message: rollout.message }],
+  };
+}
+
+function openTarget(ctx: CommandContext, config: Config, environment: string): Promise<LocalTarget> {
+  if (config.deploy.target !== "local") {
+    throw new ModelshipError({
+      code: "target-unavailable",
+      message: `deploy.target '${config.deploy.target}' cannot be driven by this version of the Action`,
+      hint: "Use deploy.target: local on a self-hosted runner; see the README's Action section for the kubernetes target.",
+    });
+  }
+  return openLocalTarget(ctx, config, environment);
+}
+
+function eventPayload(event: { id: number; payload: unknown }): DeploymentPayload {
+  const payload = parseDeploymentPayload(event.payload);
+  if (!payload) {
+    throw new ModelshipError({
+      code: "deployment-payload-invalid",
+      message: `deployment ${event.id} does not carry a Modelship payload`,
+      hint: 'Create deployments with the Modelship App, or with a payload like {"model":"iris","version":"1.2.0","strategy":"blue-green","previousVersion":null,"environment":"production","pr":null}.',
+    });
+  }
+  return payload;
+}
+
+async function resolveVersion(registry: Registry, name: string, ref: string): Promise<ModelVersion> {
+  const version = await registry.resolve(name, ref);
+  if (!version) {
+    throw new ModelshipError({
+      code: "version-not-found",
+      message: `model '${name}' has no version '${ref}' in the registry`,
+      hint: "Register one with `command: register` first, or check the `version` input.",
+    });
+  }
+  return version;
+}

@@ -1,0 +1,82 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { renderComparisonMarkdown, reportMarker } from "../../core/report/render-markdown.ts";
+import { compareCandidate, type CandidateComparison } from "../../cli/shared/compare-candidate.ts";
+import { loadActionConfig, type CommandContext } from "../command-context.ts";
+import { openActionRegistry, upsertReportComment } from "../github-services.ts";
+import { metricsJson } from "../metrics-json.ts";
+import { workspaceRelative, type ActionOutcome, type Annotation } from "../outcome.ts";
+
+/** `report`: compares the run with its baseline, writes the report, and keeps one sticky PR comment. */
+export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome> {
+  const config = await loadActionConfig(ctx);
+  const compared = await compareWithBaseline(ctx, config);
+  const { comparison } = compared;
+  const markdown = renderComparisonMarkdown(comparison, {
+    modelName: config.model.name,
+    ...(ctx.action.runUrl ? { runUrl: ctx.action.runUrl } : {}),
+  });
+  const reportPath = await writeReport(ctx, config.model.name, markdown);
+  const pr = ctx.inputs.pr ?? ctx.action.pullRequest;
+  let commentLine = "";
+  if (pr !== undefined) {
+    const comment = await upsertReportComment(ctx, { pr, marker: reportMarker(config.model.name), body: markdown });
+    commentLine = `\n---\nPull request #${pr}: report comment ${comment.action} (${comment.url}).\n`;
+  }
+  return {
+    decision: comparison.passed ? "pass" : "fail",
+    reasonCode: comparison.reason,
+    message: `${config.model.name}: candidate ${comparison.candidate.label} vs ${comparison.baseline?.label ?? "no baseline"}: ${comparison.reason}`,
+    outputs: {
+      "report-path": reportPath,
+      metrics: metricsJson(compared.candidate.metrics),
+    },
+    summary: markdown + commentLine,
+    annotations: gateAnnotations(compared),
+  };
+}
+
+/** Compares the `run-dir` input with the `baseline` input (a run directory or a registry reference). */
+export async function compareWithBaseline(ctx: CommandContext, config: Config): Promise<CandidateComparison> {
+  const runDir = ctx.inputs["run-dir"];
+  if (runDir === undefined) {
+    throw new ModelshipError({
+      code: "input-invalid",
+      message: `input 'run-dir': ${ctx.inputs.command} needs the run directory to compare`,
+      hint: "Set `run-dir:` to the directory `command: train` wrote (its `run-dir` output).",
+    });
+  }
+  const workspace = ctx.action.workspace;
+  const baseline = ctx.inputs.baseline;
+  return compareCandidate({
+    config,
+    registry: openActionRegistry(ctx, config),
+    repoDir: workspace,
+    runDir: resolve(workspace, runDir),
+    ...(baseline !== undefined
+      ? { baselineRef: looksLikePath(baseline) ? resolve(workspace, baseline) : baseline }
+      : {}),
+  });
+}
+
+/** One error annotation per failed gate, on the candidate's metrics file. */
+export function gateAnnotations(c: CandidateComparison): Annotation[] {
+  return c.comparison.failed.map((f) => ({
+    title: `Gate failed: ${f.name} (${f.reason})`,
+    message: f.message,
+  }));
+}
+
+/** Writes the Markdown report to .modelship/reports/<model>.md and returns its workspace-relative path. */
+export async function writeReport(ctx: CommandContext, model: string, markdown: string): Promise<string> {
+  const file = resolve(ctx.action.workspace, ".modelship", "reports", `${model}.md`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, markdown);
+  return workspaceRelative(file, ctx.action.workspace);
+}
+
+function looksLikePath(ref: string): boolean {
+  return ref.includes("/") || ref.startsWith(".");
+}

@@ -1,0 +1,390 @@
+import { randomBytes } from "node:crypto";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { buildAutoscaler } from "../../core/kubernetes/build-autoscaler.ts";
+import { buildDeployment } from "../../core/kubernetes/build-deployment.ts";
+import { buildDisruptionBudget } from "../../core/kubernetes/build-disruption-budget.ts";
+import { buildPreviewService, buildService } from "../../core/kubernetes/build-services.ts";
+import { namespaceOf, resolveImage } from "../../core/kubernetes/kubernetes-inputs.ts";
+import type { BuildContext, ServedModel } from "../../core/kubernetes/kubernetes-inputs.ts";
+import { kubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
+import type { KubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
+import { parseKubernetesState, renderKubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import type { DeployedVersion, KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import { createRollout, rolloutSettings } from "../../core/rollout/create-rollout.ts";
+import type { RolloutRecord, TimelineEntry } from "../../core/rollout/deploy-state.ts";
+import { judgeAnalysis } from "../../core/rollout/judge-analysis.ts";
+import { TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
+import type {
+  Colour,
+  Outcome,
+  ReasonCode,
+  RolloutEffect,
+  RolloutEvent,
+  RolloutState,
+} from "../../core/rollout/rollout-types.ts";
+import { transition } from "../../core/rollout/transition.ts";
+import { createKubernetesApi } from "./kubernetes-api.ts";
+import type { KubernetesApi } from "./kubernetes-api.ts";
+import { runServiceSmoke } from "./run-service-smoke.ts";
+import { sleep } from "./sleep.ts";
+import { waitDeploymentReady } from "./wait-deployment-ready.ts";
+
+/** A deployment status update, as the rollout machine records it (GitHub Deployment states). */
+export type KubernetesStatusUpdate = Extract<RolloutEffect, { type: "record-status" }>;
+
+export type KubernetesTargetOptions = {
+  kubeConfig: KubeConfig;
+  /** The `deploy` section of the config: gates, timings and `kubernetes`. */
+  config: Config["deploy"];
+  /** The environment name, recorded on every object and in the state annotation. */
+  env: string;
+  /** Overrides `deploy.kubernetes.namespace`. */
+  namespace?: string;
+  /**
+   * Base URLs of the model's Services when the caller can reach them directly (inside the
+   * cluster, or through an ingress): `{ active, preview }`. Default: the API server's service proxy.
+   */
+  serviceUrls?: { active?: string; preview?: string };
+  now?: () => Date;
+  /** Aborting rolls back (before the switch) or cuts the scale-down delay short (after it). */
+  signal?: AbortSignal;
+  onTransition?: (entry: TimelineEntry) => void;
+  onStatus?: (update: KubernetesStatusUpdate) => void;
+};
+
+/** How a Kubernetes rollout ended, with every transition, and what is live now. */
+export type KubernetesRolloutResult = RolloutRecord & {
+  outcome: Outcome;
+  reason: ReasonCode;
+  message: string;
+  environment: string;
+  namespace: string;
+  /** The Service clients use. */
+  service: string;
+  /** What the Service's state annotation says after the rollout. */
+  state: KubernetesState | null;
+  /** Problems that did not change the outcome, such as a scale-down the API server refused. */
+  warnings: string[];
+};
+
+/**
+ * Blue-green deploys a model version to Kubernetes: applies the idle colour's Deployment
+ * (server-side apply), waits until every new pod is Ready, runs the smoke analysis through the
+ * preview Service, switches the Service selector, checks again, and scales the old colour to 0
+ * after `scaleDownDelaySeconds`. Any failure rolls back by itself.
+ */
+export function deployKubernetes(
+  opts: KubernetesTargetOptions & { model: ServedModel },
+): Promise<KubernetesRolloutResult> {
+  return runRollout(opts, "deploy", opts.model.name, (ctx) => ({
+    name: opts.model.name,
+    version: opts.model.version,
+    modelUri: opts.model.modelUri,
+    image: resolveImage(ctx, opts.model),
+  }));
+}
+
+/** Redeploys the version that was live before the current one, through the same checks. */
+export function rollbackKubernetes(
+  opts: KubernetesTargetOptions & { modelName: string },
+): Promise<KubernetesRolloutResult> {
+  return runRollout(opts, "rollback", opts.modelName, (_ctx, before, where) => {
+    if (!before?.previous) {
+      throw new ModelshipError({
+        code: "no-previous-version",
+        message: `nothing to roll back to in ${where}: no earlier version was live`,
+        hint: "Deploy a version explicitly.",
+      });
+    }
+    return before.previous;
+  });
+}
+
+/** Reads what is live for a model from its Service's state annotation; null when nothing is. */
+export async function readKubernetesState(
+  opts: Pick<KubernetesTargetOptions, "kubeConfig" | "config" | "env" | "namespace"> & { modelName: string },
+): Promise<KubernetesState | null> {
+  const namespace = opts.namespace ?? opts.config.kubernetes.namespace;
+  const api = createKubernetesApi({ kubeConfig: opts.kubeConfig, namespace });
+  const service = kubernetesNames(opts.modelName).service;
+  const svc = await api.readService(service);
+  return parseKubernetesState(svc?.annotations, { namespace, service });
+}
+
+async function runRollout(
+  opts: KubernetesTargetOptions,
+  kind: RolloutState["kind"],
+  modelName: string,
+  pick: (ctx: BuildContext, before: KubernetesState | null, where: string) => DeployedVersion,
+): Promise<KubernetesRolloutResult> {
+  const now = opts.now ?? (() => new Date());
+  const ctx: BuildContext = {
+    kubernetes: opts.config.kubernetes,
+    environment: opts.env,
+    ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
+  };
+  const namespace = namespaceOf(ctx);
+  const names = kubernetesNames(modelName);
+  if (ctx.kubernetes.argoRollouts) {
+    throw new ModelshipError({
+      code: "argo-rollouts-managed",
+      message: "deploy.kubernetes.argoRollouts is on, so the Argo Rollouts controller runs the blue-green steps",
+      hint: "Apply the Rollout (templates/k8s/argo-rollout.yaml or the Helm chart with argoRollouts.enabled) with the new image, or turn argoRollouts off.",
+    });
+  }
+  const serviceUrls: Record<string, string> = {};
+  if (opts.serviceUrls?.active) serviceUrls[names.service] = opts.serviceUrls.active;
+  if (opts.serviceUrls?.preview) serviceUrls[names.previewService] = opts.serviceUrls.preview;
+  const api = createKubernetesApi({ kubeConfig: opts.kubeConfig, namespace, serviceUrls });
+
+  const where = `${opts.env} (namespace ${namespace})`;
+  const existing = await api.readService(names.service);
+  const before = parseKubernetesState(existing?.annotations, { namespace, service: names.service });
+  if (before && before.environment !== opts.env) {
+    throw new ModelshipError({
+      code: "environment-mismatch",
+      message: `Service ${namespace}/${names.service} serves environment ${before.environment}, not ${opts.env}`,
+      hint: "Give each environment its own namespace (deploy.kubernetes.namespace).",
+    });
+  }
+  const target = pick(ctx, before, where);
+  const id = `${now().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
+  let state = createRollout({
+    id,
+    kind,
+    target: { version: target.version, modelDir: target.modelUri, name: target.name },
+    active: before?.active ? { colour: before.active.colour, version: before.active.version } : null,
+    settings: rolloutSettings(opts.config),
+  });
+  const record: RolloutRecord = {
+    id,
+    kind,
+    version: target.version,
+    fromVersion: before?.active?.version ?? null,
+    colour: state.preview,
+    phase: state.phase,
+    outcome: null,
+    reason: null,
+    message: null,
+    startedAt: now().toISOString(),
+    finishedAt: null,
+    analysis: {},
+    timeline: [],
+  };
+  let live: KubernetesState | null = before;
+  const warnings: string[] = [];
+  const runner = new EffectRunner({ api, ctx, names, target, before, opts, now, record, warnings });
+
+  let event: RolloutEvent | null = { type: "start" };
+  while (event !== null) {
+    const from = state.phase;
+    const t = transition(state, event);
+    const entry: TimelineEntry = {
+      at: now().toISOString(),
+      event: describeEvent(event),
+      from,
+      to: t.next.phase,
+      accepted: t.accepted,
+    };
+    if (!t.accepted) entry.note = t.rejection;
+    else if (t.next.message && t.next.message !== state.message) entry.note = t.next.message;
+    record.timeline.push(entry);
+    opts.onTransition?.(entry);
+    if (!t.accepted) break;
+    state = t.next;
+    record.phase = state.phase;
+    record.outcome = state.outcome;
+    record.reason = state.reason;
+    record.message = state.message;
+    event = null;
+    for (const effect of t.effects) {
+      const next = await runner.run(effect);
+      if (runner.live !== undefined) live = runner.live;
+      // Each effect list leads to at most one follow-up event.
+      event ??= next;
+    }
+  }
+  record.finishedAt = now().toISOString();
+  runner.dispose();
+  if (!TERMINAL_PHASES.includes(state.phase)) {
+    warnings.push(`the rollout stopped in phase ${state.phase}`);
+  }
+  return {
+    ...record,
+    outcome: record.outcome ?? "failed",
+    reason: record.reason ?? "aborted",
+    message: record.message ?? "",
+    environment: opts.env,
+    namespace,
+    service: names.service,
+    state: live,
+    warnings,
+  };
+}
+
+/** Runs one effect against the cluster and answers with the event it leads to. */
+class EffectRunner {
+  /** Set after every Service switch: what the state annotation now says. */
+  live: KubernetesState | null | undefined = undefined;
+  private readonly deps: {
+    api: KubernetesApi;
+    ctx: BuildContext;
+    names: KubernetesNames;
+    target: DeployedVersion;
+    before: KubernetesState | null;
+    opts: KubernetesTargetOptions;
+    now: () => Date;
+    record: RolloutRecord;
+    warnings: string[];
+  };
+  private readonly abort = new AbortController();
+  private abortDelivered = false;
+  private readonly onAbort = () => this.abort.abort();
+
+  constructor(deps: EffectRunner["deps"]) {
+    this.deps = deps;
+    deps.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (deps.opts.signal?.aborted) this.abort.abort();
+  }
+
+  dispose(): void {
+    this.deps.opts.signal?.removeEventListener("abort", this.onAbort);
+  }
+
+  async run(effect: RolloutEffect): Promise<RolloutEvent | null> {
+    // Once the abort is delivered, the steps that roll back must run to the end.
+    const signal = this.abortDelivered ? undefined : this.abort.signal;
+    const next = await this.execute(effect, signal);
+    if (next !== null && this.abort.signal.aborted && !this.abortDelivered) {
+      this.abortDelivered = true;
+      return { type: "aborted", reason: "aborted", message: "the deploy was cancelled" };
+    }
+    return next;
+  }
+
+  private async execute(effect: RolloutEffect, signal: AbortSignal | undefined): Promise<RolloutEvent | null> {
+    const { api, ctx, names, target, opts } = this.deps;
+    const model: ServedModel = target;
+    const s = opts.config;
+    switch (effect.type) {
+      case "start-slot": {
+        const colour = effect.colour;
+        try {
+          await api.apply(buildPreviewService(ctx, { modelName: model.name, colour }));
+          await api.apply(buildDeployment(ctx, { model, colour }));
+          if (ctx.kubernetes.autoscaling.enabled) {
+            await api.apply(buildAutoscaler(ctx, { modelName: model.name, colour }));
+          }
+          if (ctx.kubernetes.minAvailable > 0) await api.apply(buildDisruptionBudget(ctx, { modelName: model.name }));
+        } catch (err) {
+          return {
+            type: "slot-crashed",
+            colour,
+            message: `the API server refused ${colour}: ${(err as Error).message}`,
+          };
+        }
+        return { type: "slot-started", colour, url: `service/${names.previewService}` };
+      }
+      case "probe-ready": {
+        const r = await waitDeploymentReady({
+          api,
+          name: names.deployment(effect.colour),
+          timeoutMs: effect.timeoutMs,
+          intervalMs: effect.intervalMs,
+          ...(signal ? { signal } : {}),
+        });
+        if (r.ready) return { type: "slot-ready", colour: effect.colour };
+        return { type: "ready-timeout", colour: effect.colour, message: r.message };
+      }
+      case "run-analysis": {
+        const pre = effect.stage === "pre-switch";
+        const started = Date.now();
+        const samples = await runServiceSmoke({
+          api,
+          service: pre ? names.previewService : names.service,
+          modelName: model.name,
+          count: effect.requests,
+          spreadMs: effect.durationMs,
+          timeoutMs: Math.max(1_000, effect.thresholds.maxLatencyP95Ms * 20),
+          ...(signal ? { signal } : {}),
+        });
+        if (!pre) await sleep(started + effect.durationMs - Date.now(), signal);
+        const verdict = judgeAnalysis(samples, effect.thresholds);
+        if (pre) {
+          this.deps.record.analysis.preSwitch = verdict;
+          return verdict.pass
+            ? { type: "analysis-passed", stage: "pre-switch", verdict }
+            : { type: "analysis-failed", stage: "pre-switch", verdict };
+        }
+        this.deps.record.analysis.postSwitch = verdict;
+        return verdict.pass ? { type: "post-check-passed", verdict } : { type: "post-check-failed", verdict };
+      }
+      case "switch-traffic": {
+        const next = this.stateAfterSwitch(effect.colour);
+        try {
+          await api.apply(
+            buildService(ctx, { modelName: model.name, colour: effect.colour, state: renderKubernetesState(next) }),
+          );
+        } catch (err) {
+          const message = `switching Service ${names.service} to ${effect.colour} failed: ${(err as Error).message}`;
+          this.deps.warnings.push(message);
+          return { type: "slot-crashed", colour: effect.colour, message };
+        }
+        this.live = next;
+        return { type: "switched", colour: effect.colour };
+      }
+      case "schedule-timer":
+        await sleep(effect.ms, signal);
+        return { type: "drain-elapsed" };
+      case "cancel-timer":
+        return null;
+      case "stop-slot": {
+        const name = names.deployment(effect.colour);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await api.scaleDeployment(name, 0);
+            break;
+          } catch (err) {
+            if (attempt === 3) {
+              this.deps.warnings.push(`scaling ${name} to 0 failed: ${(err as Error).message}`);
+              break;
+            }
+            await sleep(Math.min(1_000, s.health.intervalMs * attempt));
+          }
+        }
+        return { type: "slot-stopped", colour: effect.colour };
+      }
+      case "record-status":
+        opts.onStatus?.(effect);
+        return null;
+    }
+  }
+
+  /** The state annotation once the Service points at `colour`: forward to the new version, or back. */
+  private stateAfterSwitch(colour: Colour): KubernetesState {
+    const { before, target, opts, now } = this.deps;
+    const at = now().toISOString();
+    if (before?.active && before.active.colour === colour) return { ...before, updatedAt: at };
+    const previous = before?.active
+      ? {
+          name: before.active.name,
+          version: before.active.version,
+          modelUri: before.active.modelUri,
+          image: before.active.image,
+        }
+      : (before?.previous ?? null);
+    return {
+      schemaVersion: 1,
+      environment: opts.env,
+      updatedAt: at,
+      active: { ...target, colour, since: at },
+      previous,
+    };
+  }
+}
+
+function describeEvent(e: RolloutEvent): string {
+  return "colour" in e ? `${e.type} ${e.colour}` : e.type === "aborted" ? `aborted (${e.reason})` : e.type;
+}

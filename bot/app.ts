@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ApplicationFunction, Context, Probot } from "probot";
+import type { BotEnv } from "./bot-event.ts";
+import { createDeliveryDedup, type DeliveryDedup } from "./dedup-deliveries.ts";
+import type { BotGitHub } from "./github-port.ts";
+import { handleCheckRunRerequested } from "./handlers/check-run-rerequested.ts";
+import { handleDeploymentStatusCreated } from "./handlers/deployment-status-created.ts";
+import { handleIssueCommentCreated } from "./handlers/issue-comment-created.ts";
+import { handlePullRequestClosed } from "./handlers/pull-request-closed.ts";
+import { handlePullRequestUpdated } from "./handlers/pull-request-updated.ts";
+import { handleWorkflowRun } from "./handlers/workflow-run.ts";
+import { createOctokitBotGitHub } from "./octokit-bot-github.ts";
+
+export type ModelshipAppOptions = {
+  dedup?: DeliveryDedup;
+  now?: () => Date;
+  /** Builds the GitHub port for an event; defaults to the Octokit implementation. */
+  github?: (context: Context) => BotGitHub;
+};
+
+type AnyContext = Context & { payload: unknown };
+
+/**
+ * The Probot app: one small handler per event, each delivery handled once per process
+ * (`X-GitHub-Delivery`), every handler idempotent against state kept in GitHub.
+ */
+export function createModelshipApp(options: ModelshipAppOptions = {}): ApplicationFunction {
+  const dedup = options.dedup ?? createDeliveryDedup();
+  const now = options.now ?? (() => new Date());
+  const github = options.github ?? ((context: Context) => createOctokitBotGitHub(context));
+
+  return (app: Probot) => {
+    const on = <P>(
+      events: Parameters<Probot["on"]>[0],
+      handler: (env: BotEnv, payload: P) => Promise<void>,
+    ): void => {
+      app.on(events, async (context: AnyContext) => {
+        if (!dedup.claim(context.id)) {
+          context.log.info({ delivery: context.id }, "duplicate delivery ignored");
+          return;
+        }
+        const scratch: string[] = [];
+        const env: BotEnv = {
+          deliveryId: context.id,
+          log: context.log,
+          gh: github(context),
+          now,
+          scratchDir: async () => {
+            const dir = await mkdtemp(join(tmpdir(), "modelship-bot-"));
+            scratch.push(dir);
+            return dir;
+          },
+        };
+        try {
+          await handler(env, context.payload as P);
+        } catch (err) {
+          // Let GitHub's redelivery of this id try again.
+          dedup.release(context.id);
+          throw err;
+        } finally {
+          await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+        }
+      });
+    };
+
+    on("issue_comment.created", handleIssueCommentCreated);
+    on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], handlePullRequestUpdated);
+    on("pull_request.closed", handlePullRequestClosed);
+    on("check_run.rerequested", handleCheckRunRerequested);
+    on(["workflow_run.requested", "workflow_run.in_progress", "workflow_run.completed"], handleWorkflowRun);
+    on("deployment_status.created", handleDeploymentStatusCreated);
+  };
+}

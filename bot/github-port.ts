@@ -1,0 +1,105 @@
+import type { RepositoryPermission } from "../core/bot/authorize-command.ts";
+import type { CheckAnnotation, CheckConclusion } from "../core/bot/check-run-result.ts";
+import type { DeploymentPayload } from "../core/bot/plan-deployment.ts";
+import type { Registry } from "../core/registry/registry-port.ts";
+
+/** A pull request as the App needs it. */
+export type PullInfo = {
+  number: number;
+  state: "open" | "closed";
+  merged: boolean;
+  mergeCommitSha: string | null;
+  headSha: string;
+  headRef: string;
+  /** True when the head lives in another repository. */
+  fromFork: boolean;
+  baseRef: string;
+  labels: string[];
+};
+
+export type CheckRunInfo = {
+  id: number;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  detailsUrl: string | null;
+};
+
+export type CheckRunUpdate = {
+  status?: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  detailsUrl?: string;
+  output?: { title: string; summary: string; annotations?: CheckAnnotation[] };
+};
+
+export type WorkflowRunInfo = {
+  id: number;
+  displayTitle: string;
+  status: string | null;
+  conclusion: string | null;
+  htmlUrl: string;
+  headSha: string;
+};
+
+export type DeploymentInfo = {
+  id: number;
+  sha: string;
+  environment: string;
+  payload: unknown;
+  /** The newest status state, or null when none was reported yet. */
+  latestState: string | null;
+};
+
+export type LockState = { locked: false } | { locked: true; owner: string | null };
+
+export type ArtifactDownload =
+  | { ok: true; dir: string }
+  | { ok: false; reason: "artifact-missing" | "artifact-invalid"; message: string };
+
+/**
+ * Everything the App asks of GitHub for one repository. Handlers see only this; the Octokit
+ * implementation lives in `octokit-bot-github.ts` and reuses the `adapters/github` functions.
+ */
+export type BotGitHub = {
+  readonly owner: string;
+  readonly repo: string;
+  /** A file's text on the default branch; null when absent. */
+  readDefaultBranchFile(path: string): Promise<string | null>;
+  /** Probot's config loader (follows `_extends`). */
+  loadMergedConfig(path: string): Promise<Record<string, unknown> | null>;
+  /** The commenter's repository permission; any API failure is `none`. */
+  permission(login: string): Promise<RepositoryPermission>;
+  react(commentId: number, content: "eyes" | "rocket" | "-1"): Promise<void>;
+  comment(issueNumber: number, body: string): Promise<void>;
+  /** Creates or edits the one comment that carries `marker` (all comment pages searched). */
+  upsertComment(issueNumber: number, marker: string, body: string): Promise<void>;
+  pull(number: number): Promise<PullInfo>;
+  pullFiles(number: number): Promise<string[]>;
+  /** An approving review that is still standing (on `sha` when given); null when unreadable. */
+  approvedReview(number: number, sha?: string): Promise<boolean | null>;
+  /** Every check run and commit status on `sha` passed (ignoring the names given); null when unreadable. */
+  checksGreen(sha: string, ignore: readonly string[]): Promise<boolean | null>;
+  dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  createCheckRun(input: { name: string; headSha: string; externalId: string } & CheckRunUpdate): Promise<number>;
+  updateCheckRun(id: number, update: CheckRunUpdate): Promise<void>;
+  listCheckRuns(headSha: string, name: string): Promise<CheckRunInfo[]>;
+  /** Runs of one workflow on one commit, newest first. */
+  listWorkflowRuns(workflow: string, headSha: string): Promise<WorkflowRunInfo[]>;
+  /** Downloads the named artifact of a run into `destDir`, verified. */
+  downloadRunArtifact(runId: number, name: string, destDir: string): Promise<ArtifactDownload>;
+  /** The GitHub Releases backend of the registry for this repository. */
+  registry(): Registry;
+  listDeployments(environment: string): Promise<DeploymentInfo[]>;
+  createDeployment(input: {
+    ref: string;
+    environment: string;
+    payload: DeploymentPayload;
+    description: string;
+  }): Promise<{ id: number }>;
+  getLock(environment: string): Promise<LockState>;
+  /** Creates the lock ref atomically; when it exists already, reports who holds it. */
+  acquireLock(environment: string, owner: string): Promise<{ ok: true } | { ok: false; owner: string | null }>;
+  /** Deletes the lock ref; false when there was none. */
+  releaseLock(environment: string): Promise<boolean>;
+};

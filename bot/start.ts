@@ -1,0 +1,40 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProbotOctokit, run } from "probot";
+import { checkWebhookSecret } from "../core/bot/check-webhook-secret.ts";
+import { ModelshipError } from "../core/errors.ts";
+import { createModelshipApp } from "./app.ts";
+
+export type BotServer = Awaited<ReturnType<typeof run>>;
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Starts the App with Probot's standard environment (APP_ID, PRIVATE_KEY / PRIVATE_KEY_PATH,
+ * WEBHOOK_SECRET, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL, PORT, HOST). Without credentials outside
+ * production, Probot serves its setup flow from `app.yml`. In production a strong webhook secret
+ * is required. Retry and throttling are on except under NODE_ENV=test.
+ */
+export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<BotServer> {
+  const production = env.NODE_ENV === "production";
+  if (production) {
+    const secret = checkWebhookSecret(env.WEBHOOK_SECRET);
+    if (!secret.ok) {
+      throw new ModelshipError({
+        code: secret.reason,
+        message: `refusing to start in production: ${secret.message}`,
+        where: { file: "WEBHOOK_SECRET" },
+        hint: "Set WEBHOOK_SECRET to the secret in the App's settings, e.g. from `openssl rand -hex 32`.",
+      });
+    }
+  }
+  const hasCredentials = Boolean(env.APP_ID) && Boolean(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+  // Probot's setup flow reads app.yml from the working directory.
+  if (!hasCredentials && !production && !existsSync("app.yml")) process.chdir(PACKAGE_ROOT);
+  const Octokit =
+    env.NODE_ENV === "test"
+      ? ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } })
+      : ProbotOctokit;
+  return run(createModelshipApp(), { env, Octokit });
+}

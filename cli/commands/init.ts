@@ -1,0 +1,137 @@
+import { basename, resolve } from "node:path";
+import type { Command } from "commander";
+import { applyInitPlan, readExistingFiles } from "../../adapters/init/apply-init-plan.ts";
+import { readInitTemplates } from "../../adapters/init/read-templates.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { ACTION_PLACEHOLDER, INIT_TARGETS, InitOptionsSchema, type InitOptions } from "../../core/init/init-options.ts";
+import { planInit, planWrites, type InitStep, type InitStepKind } from "../../core/init/plan-init.ts";
+import { renderInitFiles } from "../../core/init/render-init-files.ts";
+
+type InitFlags = {
+  dir: string;
+  model?: string;
+  runnerLabels: string;
+  deployRunnerLabels?: string;
+  target: string;
+  action: string;
+  force?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+};
+
+const DONE: Record<InitStepKind, string> = {
+  create: "created",
+  unchanged: "unchanged",
+  "keep-edits": "kept your edits",
+  overwrite: "overwrote",
+};
+const WOULD: Record<InitStepKind, string> = {
+  create: "would create",
+  unchanged: "unchanged",
+  "keep-edits": "would keep your edits",
+  overwrite: "would overwrite",
+};
+
+/** `modelship init`: write the config and workflow templates into a repository. */
+export function register(program: Command): void {
+  program
+    .command("init")
+    .description(
+      "Write .github/modelship.yml and the training, deploy and sweep workflows into a repository. Safe to rerun: files you edited are kept unless --force.",
+    )
+    .option("--dir <path>", "repository root", ".")
+    .option("--model <name>", "model name (default: the repository folder's name)")
+    .option("--runner-labels <labels>", "comma-separated labels of the training runners", "self-hosted,gpu")
+    .option(
+      "--deploy-runner-labels <labels>",
+      "comma-separated labels of the deploy runner (default: self-hosted,modelship-serve for local, ubuntu-latest for kubernetes)",
+    )
+    .option("--target <target>", `deploy target: ${INIT_TARGETS.join(" or ")}`, "local")
+    .option("--action <ref>", "the Modelship Action the workflows use, OWNER/REPO@REF", ACTION_PLACEHOLDER)
+    .option("--force", "overwrite files that differ from what init writes (your edits are lost)")
+    .option("--dry-run", "print what init would do and write nothing")
+    .option("--json", "print the plan as JSON")
+    .action(async (flags: InitFlags) => {
+      const repoDir = resolve(flags.dir);
+      const options = parseInitFlags(flags, repoDir);
+      const files = renderInitFiles(await readInitTemplates(), options);
+      const existing = await readExistingFiles(
+        repoDir,
+        files.map((f) => f.path),
+      );
+      const steps = planInit(files, existing, { force: flags.force === true });
+      if (!flags.dryRun) await applyInitPlan(repoDir, steps);
+      if (flags.json) {
+        const plan = steps.map(({ path, kind }) => ({ path, kind }));
+        process.stdout.write(`${JSON.stringify({ dryRun: flags.dryRun === true, files: plan }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(describePlan(steps, options, flags.dryRun === true));
+    });
+}
+
+function parseInitFlags(flags: InitFlags, repoDir: string): InitOptions {
+  const list = (s: string) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== "");
+  const parsed = InitOptionsSchema.safeParse({
+    model: flags.model ?? modelNameFromDir(repoDir),
+    runnerLabels: list(flags.runnerLabels),
+    ...(flags.deployRunnerLabels !== undefined ? { deployRunnerLabels: list(flags.deployRunnerLabels) } : {}),
+    target: flags.target,
+    action: flags.action,
+  });
+  if (parsed.success) return parsed.data;
+  const flagOf: Record<string, string> = {
+    model: "--model",
+    runnerLabels: "--runner-labels",
+    deployRunnerLabels: "--deploy-runner-labels",
+    target: "--target",
+    action: "--action",
+  };
+  throw new ModelshipError(
+    parsed.error.issues.map((issue) => {
+      const flag = flagOf[String(issue.path[0])] ?? String(issue.path[0]);
+      return {
+        code: "init-invalid-option",
+        message: `${flag}: ${issue.code === "invalid_value" ? `expected one of ${issue.values.join(", ")}` : issue.message}`,
+        hint: "See `modelship init --help`.",
+      };
+    }),
+  );
+}
+
+/** The folder's name as a model name, or `model` when it cannot be one. */
+function modelNameFromDir(dir: string): string {
+  const name = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 63);
+  return name === "" ? "model" : name;
+}
+
+function describePlan(steps: readonly InitStep[], options: InitOptions, dryRun: boolean): string {
+  const words = dryRun ? WOULD : DONE;
+  const width = Math.max(...steps.map((s) => words[s.kind].length));
+  const lines = steps.map((s) => {
+    const note = s.kind === "keep-edits" ? " (differs from what init writes; --force replaces it)" : "";
+    return `${words[s.kind].padEnd(width)}  ${s.path}${note}`;
+  });
+  if (!planWrites(steps)) {
+    const kept = steps.filter((s) => s.kind === "keep-edits").length;
+    lines.push(
+      kept === 0
+        ? `nothing to do: all ${steps.length} files are already as init writes them`
+        : `nothing written: ${kept} edited file${kept === 1 ? "" : "s"} kept`,
+    );
+  }
+  if (options.action === ACTION_PLACEHOLDER) {
+    lines.push(
+      `note: the workflows use ${ACTION_PLACEHOLDER}; rerun with --action OWNER/REPO@REF naming the Modelship Action you use.`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,64 @@
+import { ModelshipError } from "../errors.ts";
+import {
+  ACTION_PLACEHOLDER,
+  defaultDeployRunnerLabels,
+  INIT_ARTIFACT_NAME,
+  type InitOptions,
+  type InitTarget,
+} from "./init-options.ts";
+import { renderTemplate, yamlFlowList } from "./render-template.ts";
+
+/** One file `modelship init` writes: where in the repository, and from which template. */
+export type InitFileSpec = { path: string; template: string };
+
+/** The rendered content of one file, ready to compare with the repository's. */
+export type InitFile = { path: string; template: string; content: string };
+
+/** Template path (under `templates/`) → its text, as read by the adapter. */
+export type TemplateTexts = ReadonlyMap<string, string>;
+
+/** Which templates `modelship init` writes for a deploy target, and where. */
+export function initFileSpecs(target: InitTarget): InitFileSpec[] {
+  return [
+    { path: ".github/modelship.yml", template: "config/modelship.yml" },
+    { path: ".github/workflows/modelship-train.yml", template: "workflows/modelship-train.yml" },
+    {
+      path: ".github/workflows/modelship-deploy.yml",
+      template: target === "kubernetes" ? "workflows/modelship-deploy-kubernetes.yml" : "workflows/modelship-deploy.yml",
+    },
+    { path: ".github/workflows/modelship-sweep.yml", template: "workflows/modelship-sweep.yml" },
+  ];
+}
+
+/** Every template `initFileSpecs` can name, for any target. */
+export function allTemplatePaths(): string[] {
+  const paths = new Set<string>();
+  for (const target of ["local", "kubernetes"] as const) for (const s of initFileSpecs(target)) paths.add(s.template);
+  return [...paths];
+}
+
+/** Renders the config and workflow templates with the options; pure and deterministic. */
+export function renderInitFiles(templates: TemplateTexts, options: InitOptions): InitFile[] {
+  const values = {
+    __MODEL_NAME__: options.model,
+    __RUNNER_LABELS__: yamlFlowList(options.runnerLabels),
+    __DEPLOY_RUNNER_LABELS__: yamlFlowList(options.deployRunnerLabels ?? defaultDeployRunnerLabels(options.target)),
+    __ARTIFACT_NAME__: INIT_ARTIFACT_NAME,
+    __DEPLOY_TARGET__: options.target,
+  };
+  const replace = [[ACTION_PLACEHOLDER, options.action]] as const;
+  return initFileSpecs(options.target).map((spec) => {
+    const text = templates.get(spec.template);
+    if (text === undefined) {
+      throw new ModelshipError({
+        code: "template-missing",
+        message: `template ${spec.template} is missing`,
+        where: { file: `templates/${spec.template}` },
+        hint: "Reinstall modelship: its templates/ folder is incomplete.",
+      });
+    }
+    const rendered = renderTemplate(text, `templates/${spec.template}`, values, replace);
+    if (!rendered.ok) throw new ModelshipError(rendered.problems);
+    return { ...spec, content: rendered.text };
+  });
+}

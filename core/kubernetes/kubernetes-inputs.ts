@@ -1,0 +1,52 @@
+import type { Config } from "../config/schema.ts";
+import { ModelshipError } from "../errors.ts";
+
+/** `deploy.kubernetes` from the config. */
+export type KubernetesSettings = Config["deploy"]["kubernetes"];
+
+/** The model version one colour serves. */
+export type ServedModel = {
+  /** The model's name in V2 URLs (`/v2/models/{name}`). */
+  name: string;
+  version: string;
+  /** Where the serving container finds the model: a path inside the image, e.g. `/models/model`. */
+  modelUri: string;
+  /** Overrides `deploy.kubernetes.image` for this version. */
+  image?: string;
+};
+
+/** What every builder needs besides the object-specific bits. */
+export type BuildContext = {
+  kubernetes: KubernetesSettings;
+  environment: string;
+  /** Overrides `deploy.kubernetes.namespace`. */
+  namespace?: string;
+};
+
+export function namespaceOf(ctx: BuildContext): string {
+  return ctx.namespace ?? ctx.kubernetes.namespace;
+}
+
+/** The serving image for a version: `{model}` and `{version}` in `deploy.kubernetes.image` are filled in. */
+export function resolveImage(ctx: BuildContext, model: ServedModel): string {
+  if (model.image !== undefined) return model.image;
+  return ctx.kubernetes.image.replaceAll("{model}", model.name).replaceAll("{version}", model.version);
+}
+
+// The API server's own quantity grammar (k8s.io/apimachinery resource.ParseQuantity).
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/** True when the API server would parse `value` as a resource quantity. */
+export function isQuantity(value: string): boolean {
+  return QUANTITY.test(value);
+}
+
+/** Refuses a quantity such as `half a core` before it reaches the cluster. */
+export function assertQuantity(value: string, key: string): void {
+  if (isQuantity(value)) return;
+  throw new ModelshipError({
+    code: "config-invalid",
+    message: `${key} is '${value}', which Kubernetes does not read as a quantity`,
+    hint: "Use a Kubernetes quantity such as 500m or 2 (CPU) and 512Mi or 2Gi (memory).",
+  });
+}

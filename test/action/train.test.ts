@@ -1,0 +1,113 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { classifierModel } from "../fixtures/onnx/make-models.ts";
+import { createWorkspace } from "./action-workspace.ts";
+import { CLI_ENTRY, runAction } from "./run-action.ts";
+
+// A training program in the shape `train.command` expects: it resumes from the newest checkpoint in
+// MODELSHIP_CHECKPOINT_DIR when there is one, and writes a checkpoint per epoch.
+const TRAIN_SCRIPT = `
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+const out = process.env.MODELSHIP_OUTPUT_DIR;
+const ckpt = process.env.MODELSHIP_CHECKPOINT_DIR;
+const params = JSON.parse(process.env.MODELSHIP_PARAMS);
+mkdirSync(ckpt, { recursive: true });
+const done = readdirSync(ckpt).filter((f) => f.startsWith("epoch-")).length;
+const epochs = [];
+for (let e = done + 1; e <= params.epochs; e++) {
+  writeFileSync(join(ckpt, "epoch-" + String(e).padStart(3, "0")), "weights");
+  epochs.push({ epoch: e, loss: 1 / e });
+}
+writeFileSync(join(out, "metrics.json"), JSON.stringify({ accuracy: 0.95, loss: 0.12, resumed_from_epoch: done }));
+writeFileSync(join(out, "history.json"), JSON.stringify({ epochs }));
+copyFileSync("model.onnx", join(out, "model.onnx"));
+`;
+
+const CONFIG = `model:
+  name: iris
+  task: classification
+train:
+  command: node train.mjs
+  search:
+    epochs: { min: 1, max: 50, integer: true }
+`;
+
+async function trainWorkspace(): Promise<string> {
+  const ws = await createWorkspace({ config: CONFIG });
+  await writeFile(join(ws, "train.mjs"), TRAIN_SCRIPT);
+  await writeFile(join(ws, "model.onnx"), classifierModel());
+  return ws;
+}
+
+const env = { MODELSHIP_CLI: CLI_ENTRY };
+
+describe("command: train", () => {
+  it("trains through the modelship CLI and resumes from the cached checkpoint directory", async () => {
+    const ws = await trainWorkspace();
+    const dispatch = { inputs: { pr_number: "2", head_sha: "ec26c3e", params: "{}", correlation_id: "pr2-ec26c3e-ab12", trigger: "comment" } };
+    const first = await runAction({
+      workspace: ws,
+      inputs: { command: "train", params: '{"epochs": 3}' },
+      event: { name: "workflow_dispatch", payload: dispatch },
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.outputs).toMatchObject({
+      decision: "pass",
+      "reason-code": "trained",
+      "run-dir": ".modelship/runs/pr2-ec26c3e-ab12",
+    });
+    expect(JSON.parse(first.outputs["metrics"] ?? "")).toEqual({ accuracy: 0.95, loss: 0.12, resumed_from_epoch: 0 });
+    const record = JSON.parse(await readFile(join(ws, ".modelship/runs/pr2-ec26c3e-ab12/run.json"), "utf8")) as {
+      params: { epochs: number };
+    };
+    expect(record.params.epochs).toBe(3);
+    expect(first.summary).toContain("it was empty when the run started");
+    expect(await readdir(join(ws, ".modelship/checkpoints"))).toEqual(["epoch-001", "epoch-002", "epoch-003"]);
+
+    // A rerun (the cache restored .modelship/checkpoints) picks up where the first stopped.
+    const second = await runAction({
+      workspace: ws,
+      inputs: { command: "train", params: '{"epochs": 5}', "run-dir": "runs/trained" },
+      env: { ...env, GITHUB_RUN_ID: "7012" },
+      timeoutMs: 120_000,
+    });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.outputs["run-dir"]).toBe("runs/trained/gh-7012-1");
+    expect(JSON.parse(second.outputs["metrics"] ?? "").resumed_from_epoch).toBe(3);
+    expect(second.summary).toContain("3 checkpoint files were there when the run started");
+  });
+
+  it.each([
+    ['{"epochs": 500}', "value-out-of-range"],
+    ['{"learningRate": 0.1}', "unknown-parameter"],
+    ['{"epochs": [1]}', "input-invalid"],
+  ])("refuses params %s before training (%s)", async (params, code) => {
+    const ws = await trainWorkspace();
+    const run = await runAction({ workspace: ws, inputs: { command: "train", params }, env });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ decision: "error", "reason-code": code });
+    await expect(readdir(join(ws, ".modelship", "runs"))).rejects.toThrow();
+  });
+
+  it("reports the trainer's own error code when training fails", async () => {
+    const ws = await trainWorkspace();
+    await writeFile(join(ws, "train.mjs"), "process.exit(3);\n");
+    const run = await runAction({ workspace: ws, inputs: { command: "train" }, env, timeoutMs: 120_000 });
+    expect(run.code).toBe(1);
+    expect(run.outputs["decision"]).toBe("error");
+    expect(run.outputs["reason-code"]).toMatch(/^train-command-/);
+    expect(run.summary).toContain("Training failed");
+  });
+
+  it("says so when the built-in trainer cannot resume from checkpoints", async () => {
+    const ws = await createWorkspace({ config: "model:\n  name: iris\n" });
+    await mkdir(join(ws, ".modelship", "checkpoints"), { recursive: true });
+    // No data: the built-in trainer stops early, but the note about checkpoints is still there.
+    const run = await runAction({ workspace: ws, inputs: { command: "train" }, env, timeoutMs: 120_000 });
+    expect(run.summary).toContain("The built-in trainer does not write or resume from checkpoints");
+  });
+});

@@ -1,0 +1,123 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { Probot, ProbotOctokit } from "probot";
+import { createModelshipApp } from "../../bot/app.ts";
+import { addPull, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
+
+const require = createRequire(import.meta.url);
+type Example = { name: string; actions: string[]; examples: Array<Record<string, unknown> & { action?: string }> };
+const EXAMPLES = require("@octokit/webhooks-examples/api.github.com/index.json") as Example[];
+
+export const OWNER = "Codertocat";
+export const REPO = "Hello-World";
+
+/** A copy of GitHub's example payload for `event.action` (the `index`th one), with an installation. */
+export function examplePayload(event: string, action: string, index = 0): Record<string, any> {
+  const group = EXAMPLES.find((e) => e.name === event);
+  const found = group?.examples.filter((x) => x.action === action)[index];
+  if (!found) throw new Error(`no example payload for ${event}.${action}`);
+  const copy = structuredClone(found) as Record<string, any>;
+  copy.installation = { id: 1 };
+  return copy;
+}
+
+let appKey: string | undefined;
+
+/** An RSA key like the one GitHub issues for an App (PKCS#1 PEM), generated once per test file. */
+export function generateAppKey(): string {
+  return (appKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey);
+}
+
+export const BASIC_CONFIG = `
+model:
+  name: iris
+train:
+  search:
+    learningRate: { min: 0.0001, max: 1 }
+    epochs: { min: 1, max: 200, integer: true }
+metrics:
+  primary: accuracy
+  gates:
+    accuracy: { direction: maximize, maxRegression: 0.01 }
+deploy:
+  environment: production
+  environments:
+    production: { requireApprovedReview: true, requireGreenChecks: true }
+    staging: { requireApprovedReview: false, requireGreenChecks: false }
+`;
+
+export type Harness = {
+  fake: FakeGitHub;
+  repo: FakeRepo;
+  probot: Probot;
+  receive(name: string, payload: Record<string, any>, id?: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Repository Codertocat/Hello-World with a config on main, a writer, a reader, and open PR #1. */
+export function seedRepo(fake: FakeGitHub, config = BASIC_CONFIG): FakeRepo {
+  const repo = fake.repo(OWNER, REPO);
+  repo.files.main = { ".github/modelship.yml": config };
+  repo.permissions = { Codertocat: "write", reader: "read", boss: "maintain" };
+  addPull(fake.state, repo, { number: 1, headRef: "changes" });
+  return repo;
+}
+
+/** The App in this process (Probot's `receive`), talking to a fresh fake GitHub. */
+export async function startHarness(opts: { config?: string } = {}): Promise<Harness> {
+  const fake = await startFakeGitHub();
+  const repo = seedRepo(fake, opts.config);
+  const probot = new Probot({
+    appId: 1,
+    privateKey: generateAppKey(),
+    secret: "test-secret",
+    baseUrl: fake.url,
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  await probot.load(createModelshipApp());
+  return {
+    fake,
+    repo,
+    probot,
+    receive: (name, payload, id = randomUUID()) => probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]),
+    close: () => fake.close(),
+  };
+}
+
+/** An `issue_comment.created` payload for a comment on PR `pr` (the comment also exists in the fake). */
+export function commentPayload(h: Harness, opts: { body: string; login?: string; pr?: number }): Record<string, any> {
+  const payload = examplePayload("issue_comment", "created");
+  const login = opts.login ?? "Codertocat";
+  const pr = opts.pr ?? 1;
+  const id = h.fake.state.nextId + 500;
+  h.fake.state.nextId = id;
+  h.repo.comments.push({
+    id,
+    issueNumber: pr,
+    body: opts.body,
+    user: { login, id: 7, type: "User" },
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+  });
+  payload.issue.number = pr;
+  payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
+  payload.comment.id = id;
+  payload.comment.body = opts.body;
+  payload.comment.user.login = login;
+  return payload;
+}
+
+/** Reactions the App left on a comment, in order. */
+export function reactionsOn(h: Harness, commentId: number): string[] {
+  return h.repo.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
+}
+
+/** Comments the App wrote on an issue or PR. */
+export function botComments(h: Harness, issue: number): string[] {
+  return h.repo.comments.filter((c) => c.issueNumber === issue && c.user.type === "Bot").map((c) => c.body);
+}
