@@ -1,4 +1,5 @@
 import { getOctokit } from "@actions/github";
+import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment, type StickyCommentResult } from "../adapters/github/upsert-sticky-comment.ts";
 import { createDeployment, createDeploymentStatus } from "../adapters/github/deployments.ts";
 import type { DeploymentPayload } from "../core/bot/plan-deployment.ts";
@@ -38,8 +39,16 @@ export function openActionRegistry(ctx: CommandContext, config: Config): Registr
   };
 }
 
-async function openReleasesRegistryFor(_ctx: CommandContext, _config: Config): Promise<Registry> {
-  throw new Error("not yet");
+function openReleasesRegistryFor(ctx: CommandContext, config: Config): Promise<Registry> {
+  const octokit = octokitFor(ctx, "read and write the model registry (GitHub Releases)");
+  const { owner, repo } = requireRepository(ctx);
+  return openGitHubReleasesRegistry(octokit, {
+    owner,
+    repo,
+    tagFormat: config.registry.tagFormat,
+    ...(ctx.action.sha ? { targetCommitish: ctx.action.sha } : {}),
+    ...(ctx.action.runUrl ? { lineageLinks: { "Workflow run": ctx.action.runUrl } } : {}),
+  });
 }
 
 /** Creates or edits the one report comment of a pull request, found by its hidden marker (all pages). */

@@ -55,7 +55,19 @@ export type LockState = { locked: false } | { locked: true; owner: string | null
 
 export type ArtifactDownload =
   | { ok: true; dir: string }
-  | { ok: false; reason: "artifact-missing" | "artifact-invalid"; message: string };
+  | {
+      ok: false;
+      reason: "artifact-missing" | "artifact-expired" | "artifact-too-large" | "artifact-invalid" | "artifact-unsafe" | "run-dir-invalid";
+      message: string;
+    };
+
+export type RegistryOptions = {
+  tagFormat: string;
+  /** The commit version tags point at (the merge commit); defaults to the default branch's head. */
+  targetCommitish?: string;
+  /** Extra lineage rows for the model card, e.g. the workflow run. */
+  lineageLinks?: Record<string, string>;
+};
 
 /**
  * Everything the App asks of GitHub for one repository. Handlers see only this; the Octokit
@@ -84,12 +96,12 @@ export type BotGitHub = {
   createCheckRun(input: { name: string; headSha: string; externalId: string } & CheckRunUpdate): Promise<number>;
   updateCheckRun(id: number, update: CheckRunUpdate): Promise<void>;
   listCheckRuns(headSha: string, name: string): Promise<CheckRunInfo[]>;
-  /** Runs of one workflow on one commit, newest first. */
-  listWorkflowRuns(workflow: string, headSha: string): Promise<WorkflowRunInfo[]>;
+  /** The newest dispatched run of `workflow` on `headSha` whose title carries the correlation id. */
+  findTrainingRun(workflow: string, correlationId: string, headSha: string): Promise<WorkflowRunInfo | undefined>;
   /** Downloads the named artifact of a run into `destDir`, verified. */
   downloadRunArtifact(runId: number, name: string, destDir: string): Promise<ArtifactDownload>;
   /** The GitHub Releases backend of the registry for this repository. */
-  registry(): Registry;
+  registry(opts: RegistryOptions): Promise<Registry>;
   listDeployments(environment: string): Promise<DeploymentInfo[]>;
   createDeployment(input: {
     ref: string;
@@ -99,7 +111,7 @@ export type BotGitHub = {
   }): Promise<{ id: number }>;
   getLock(environment: string): Promise<LockState>;
   /** Creates the lock ref atomically; when it exists already, reports who holds it. */
-  acquireLock(environment: string, owner: string): Promise<{ ok: true } | { ok: false; owner: string | null }>;
+  acquireLock(environment: string, owner: string, reason: string): Promise<{ ok: true } | { ok: false; owner: string | null }>;
   /** Deletes the lock ref; false when there was none. */
   releaseLock(environment: string): Promise<boolean>;
 };

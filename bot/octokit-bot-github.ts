@@ -1,29 +1,21 @@
 import type { Context } from "probot";
 import { completeCheckRun, createCheckRun, listCheckRuns, updateCheckRun } from "../adapters/github/check-runs.ts";
+import { acquireLock, createDeployment, listDeployments, readLock, releaseLock } from "../adapters/github/deployments.ts";
+import { httpStatus } from "../adapters/github/http-status.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
+import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
-import type { Registry } from "../core/registry/registry-port.ts";
-import type { BotGitHub, DeploymentInfo, LockState } from "./github-port.ts";
+import { dispatchWorkflow, downloadRunArtifact, findRunByCorrelationId } from "../adapters/github/workflows.ts";
+import type { BotGitHub } from "./github-port.ts";
 
-type Octokit = Context["octokit"];
-
-const LOCK_PREFIX = "refs/heads/modelship-lock/";
-
-function status(err: unknown): number | undefined {
-  return typeof err === "object" && err !== null && "status" in err ? Number((err as { status: unknown }).status) : undefined;
-}
-
-/** The App's GitHub port over Probot's authenticated Octokit for the event's repository. */
-export function createOctokitBotGitHub(
-  context: Context,
-  opts: { now?: () => Date; registry?: (octokit: Octokit, owner: string, repo: string) => Registry } = {},
-): BotGitHub {
-  const now = opts.now ?? (() => new Date());
+/** The App's GitHub port over Probot's authenticated Octokit, for the event's repository. */
+export function createOctokitBotGitHub(context: Context, opts: { now?: () => Date } = {}): BotGitHub {
   const octokit = context.octokit;
+  const now = opts.now ?? (() => new Date());
   const { owner, repo } = context.repo();
   const r = { owner, repo };
 
-  return {
+  const gh: BotGitHub = {
     owner,
     repo,
     async readDefaultBranchFile(path) {
@@ -31,9 +23,9 @@ export function createOctokitBotGitHub(
         // No ref: GitHub answers from the default branch.
         const { data } = await octokit.rest.repos.getContent({ ...r, path });
         if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
-        return Buffer.from(data.content, (data.encoding as BufferEncoding | undefined) ?? "base64").toString("utf8");
+        return Buffer.from(data.content, "base64").toString("utf8");
       } catch (err) {
-        if (status(err) === 404) return null;
+        if (httpStatus(err) === 404) return null;
         throw err;
       }
     },
@@ -41,9 +33,7 @@ export function createOctokitBotGitHub(
       const { config } = await octokit.config.get({ ...r, path });
       return config as Record<string, unknown>;
     },
-    permission(login) {
-      return getPermission(octokit, { ...r, username: login });
-    },
+    permission: (login) => getPermission(octokit, { ...r, username: login }),
     async react(commentId, content) {
       await octokit.rest.reactions.createForIssueComment({ ...r, comment_id: commentId, content });
     },
@@ -74,7 +64,7 @@ export function createOctokitBotGitHub(
     async approvedReview(number, sha) {
       try {
         const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { ...r, pull_number: number, per_page: 100 });
-        // A reviewer's latest review counts; an approval on an older commit does not cover `sha`.
+        // Each reviewer's latest decisive review counts; an approval of an older commit does not cover `sha`.
         const latest = new Map<string, { state: string; commit: string | null }>();
         for (const rv of reviews) {
           if (!rv.user || rv.state === "COMMENTED" || rv.state === "PENDING") continue;
@@ -89,19 +79,16 @@ export function createOctokitBotGitHub(
     },
     async checksGreen(sha, ignore) {
       try {
-        const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...r, ref: sha, per_page: 100 });
+        const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...r, ref: sha, filter: "latest", per_page: 100 });
         const relevant = runs.filter((c) => !ignore.includes(c.name));
         const checksOk = relevant.every((c) => c.status === "completed" && ["success", "neutral", "skipped"].includes(c.conclusion ?? ""));
         const { data } = await octokit.rest.repos.getCombinedStatusForRef({ ...r, ref: sha });
-        const statusOk = data.total_count === 0 || data.state === "success";
-        return checksOk && statusOk;
+        return checksOk && (data.total_count === 0 || data.state === "success");
       } catch {
         return null;
       }
     },
-    async dispatchWorkflow(workflow, ref, inputs) {
-      await octokit.rest.actions.createWorkflowDispatch({ ...r, workflow_id: workflow, ref, inputs });
-    },
+    dispatchWorkflow: (workflow, ref, inputs) => dispatchWorkflow(octokit, { ...r, workflow, ref, inputs }),
     async createCheckRun(input) {
       const created = await createCheckRun(octokit, {
         ...r,
@@ -112,7 +99,7 @@ export function createOctokitBotGitHub(
         ...(input.detailsUrl ? { detailsUrl: input.detailsUrl } : {}),
         ...(input.output && input.status !== "completed" ? { output: input.output } : {}),
       });
-      if (input.status === "completed") await this.updateCheckRun(created.id, input);
+      if (input.status === "completed") await gh.updateCheckRun(created.id, input);
       return created.id;
     },
     async updateCheckRun(id, update) {
@@ -135,87 +122,50 @@ export function createOctokitBotGitHub(
         ...(update.output ? { output: update.output } : {}),
       });
     },
-    listCheckRuns(headSha, name) {
-      return listCheckRuns(octokit, { ...r, ref: headSha, name });
+    listCheckRuns: (headSha, name) => listCheckRuns(octokit, { ...r, ref: headSha, name }),
+    findTrainingRun: (workflow, correlationId, headSha) => findRunByCorrelationId(octokit, { ...r, workflow, correlationId, headSha }),
+    async downloadRunArtifact(runId, name, destDir) {
+      const result = await downloadRunArtifact(octokit, { ...r, runId, name, destDir });
+      return result.ok ? { ok: true, dir: result.dir } : result;
     },
-    async listWorkflowRuns(workflow, headSha) {
-      const { data } = await octokit.rest.actions.listWorkflowRuns({ ...r, workflow_id: workflow, head_sha: headSha, per_page: 100 });
-      return data.workflow_runs.map((w) => ({
-        id: w.id,
-        displayTitle: w.display_title,
-        status: w.status ?? null,
-        conclusion: w.conclusion ?? null,
-        htmlUrl: w.html_url,
-        headSha: w.head_sha,
-      }));
-    },
-    async downloadRunArtifact() {
-      throw new Error("downloadRunArtifact: waiting for adapters/github");
-    },
-    registry() {
-      if (!opts.registry) throw new Error("registry: waiting for adapters/github");
-      return opts.registry(octokit, owner, repo);
-    },
+    registry: (o) =>
+      openGitHubReleasesRegistry(octokit as unknown as Parameters<typeof openGitHubReleasesRegistry>[0], {
+        ...r,
+        tagFormat: o.tagFormat,
+        ...(o.targetCommitish ? { targetCommitish: o.targetCommitish } : {}),
+        ...(o.lineageLinks ? { lineageLinks: o.lineageLinks } : {}),
+      }),
     async listDeployments(environment) {
-      const { data } = await octokit.rest.repos.listDeployments({ ...r, environment, per_page: 30 });
-      const out: DeploymentInfo[] = [];
-      for (const d of data) {
-        const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({ ...r, deployment_id: d.id, per_page: 1 });
-        out.push({ id: d.id, sha: d.sha, environment: d.environment ?? environment, payload: d.payload, latestState: statuses[0]?.state ?? null });
-      }
-      return out;
+      const list = await listDeployments(octokit, { ...r, environment, limit: 30 });
+      // GitHub marks older successful deployments inactive; the effective state ignores that.
+      return list.map((d) => ({ id: d.id, sha: d.sha, environment: d.environment, payload: d.payload, latestState: d.effectiveState }));
     },
     async createDeployment(input) {
-      const res = await octokit.rest.repos.createDeployment({
+      const result = await createDeployment(octokit, {
         ...r,
         ref: input.ref,
-        environment: input.environment,
-        payload: input.payload as unknown as Record<string, unknown>,
+        payload: input.payload,
+        // Modelship checked reviews and checks itself (comment-triggered deploys bypass environment rules).
+        requiredContexts: [],
         description: input.description,
-        auto_merge: false,
-        // Modelship enforces its own gates (reviews, green checks) before it gets here.
-        required_contexts: [],
-        production_environment: input.environment === "production",
+        productionEnvironment: input.environment === "production",
       });
-      if (res.status !== 201 || !("id" in res.data)) throw new Error(`deployment not created: ${JSON.stringify(res.data).slice(0, 200)}`);
-      return { id: res.data.id };
+      if (result.outcome !== "created") throw new Error(`deployment not created: ${result.message}`);
+      return { id: result.id };
     },
-    async getLock(environment): Promise<LockState> {
-      try {
-        const { data } = await octokit.rest.git.getRef({ ...r, ref: `${LOCK_PREFIX.slice(5)}${environment}` });
-        const { data: commit } = await octokit.rest.git.getCommit({ ...r, commit_sha: data.object.sha });
-        return { locked: true, owner: /^modelship lock: (\S+)/.exec(commit.message)?.[1] ?? null };
-      } catch (err) {
-        if (status(err) === 404) return { locked: false };
-        throw err;
-      }
+    async getLock(environment) {
+      const lock = await readLock(octokit, { ...r, environment });
+      return lock ? { locked: true, owner: lock.actor === "unknown" ? null : lock.actor } : { locked: false };
     },
-    async acquireLock(environment, lockOwner) {
-      const { data: base } = await octokit.rest.repos.get(r);
-      const { data: head } = await octokit.rest.git.getRef({ ...r, ref: `heads/${base.default_branch}` });
-      const { data: commit } = await octokit.rest.git.createCommit({
-        ...r,
-        message: `modelship lock: ${lockOwner} ${environment}`,
-        tree: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-        parents: [head.object.sha],
-      });
-      try {
-        await octokit.rest.git.createRef({ ...r, ref: `${LOCK_PREFIX}${environment}`, sha: commit.sha });
-        return { ok: true };
-      } catch (err) {
-        if (status(err) !== 422) throw err;
-        const current = await this.getLock(environment);
-        return { ok: false, owner: current.locked ? current.owner : null };
-      }
+    async acquireLock(environment, actor, reason) {
+      const result = await acquireLock(octokit, { ...r, environment, actor, reason, sha: "", now: now() });
+      return result.outcome === "acquired" ? { ok: true } : { ok: false, owner: result.holder?.actor ?? null };
     },
     async releaseLock(environment) {
-      try {
-        await octokit.rest.git.deleteRef({ ...r, ref: `${LOCK_PREFIX.slice(5)}${environment}` });
-        return true;
-      } catch (err) {
-        if (status(err) === 404 || status(err) === 422) return false;
-        throw err;
-      }
+      // /unlock is itself authorised (maintain by default), so it frees a lock whoever holds it.
+      const result = await releaseLock(octokit, { ...r, environment, force: true });
+      return result.outcome === "released";
     },
   };
+  return gh;
 }

@@ -93,7 +93,9 @@ export async function createDeployment(
       ...(opts.transientEnvironment !== undefined ? { transient_environment: opts.transientEnvironment } : {}),
     });
     const data = res.data;
-    if (res.status !== 201 || !("id" in data)) return { outcome: "not-created", message: data.message ?? `GitHub answered ${res.status}` };
+    if (res.status !== 201 || !("id" in data)) {
+      return { outcome: "not-created", message: ("message" in data ? data.message : undefined) ?? `GitHub answered ${res.status}` };
+    }
     return { outcome: "created", id: data.id, sha: data.sha };
   } catch (err) {
     if (httpStatus(err) === 409) return { outcome: "checks-failed", message: githubMessage(err) };

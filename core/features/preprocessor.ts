@@ -422,15 +422,23 @@ export function applyPreprocessor(
 }
 
 /** The per-feature inputs a server accepts before preprocessing: numbers as FP32, categories as BYTES. */
-export function rawInputSignature(
-  p: FittedPreprocessor,
-): { name: string; datatype: "FP32" | "BYTES"; shape: number[] }[] {
-  return p.columns.map((c) => ({
-    name: c.name,
-    datatype: c.kind === "numeric" ? "FP32" : "BYTES",
-    shape: [-1],
-  }));
+export function rawInputSignature(p: FittedPreprocessor): RawInput[] {
+  return p.columns.map((c) => {
+    const input: RawInput = { name: c.name, datatype: c.kind === "numeric" ? "FP32" : "BYTES", shape: [-1] };
+    const onehot = c.steps.find((s) => s.op === "onehot");
+    // Published in model metadata so clients (and deploy smoke tests) can send valid categories.
+    if (onehot && "categories" in onehot) input.parameters = { categories: [...onehot.categories] };
+    return input;
+  });
 }
+
+/** One raw feature input as the model metadata advertises it. */
+export type RawInput = {
+  name: string;
+  datatype: "FP32" | "BYTES";
+  shape: number[];
+  parameters?: { categories: string[] };
+};
 
 /** Column-major view of row objects, the shape `applyPreprocessor` takes. */
 export function rowsToColumns(

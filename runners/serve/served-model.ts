@@ -17,7 +17,12 @@ import { toOrtTensor } from "./to-ort-tensor.ts";
 import { v2DatatypeOf, type V2Datatype } from "./v2-datatype.ts";
 
 /** V2 tensor metadata; -1 marks a dimension of any size. */
-export type TensorMetadata = { name: string; datatype: V2Datatype; shape: number[] };
+export type TensorMetadata = {
+  name: string;
+  datatype: V2Datatype;
+  shape: number[];
+  parameters?: Record<string, unknown>;
+};
 
 /**
  * The JSON text of the V2 `outputs` array; the bytes of the outputs sent as binary data, in order;

@@ -172,11 +172,11 @@ describe("fitPreprocessor / applyPreprocessor", () => {
     expect(q.columns[0]!.steps[0]).toEqual({ op: "impute", strategy, value });
   });
 
-  it("advertises raw inputs: numbers as FP32, categories as BYTES", () => {
+  it("advertises raw inputs: numbers as FP32, categories as BYTES with their known values", () => {
     expect(rawInputSignature(p)).toEqual([
       { name: "h", datatype: "FP32", shape: [-1] },
       { name: "w", datatype: "FP32", shape: [-1] },
-      { name: "c", datatype: "BYTES", shape: [-1] },
+      { name: "c", datatype: "BYTES", shape: [-1], parameters: { categories: ["blue", "red"] } },
     ]);
   });
 

@@ -1,0 +1,33 @@
+import { ConfigSchema } from "../config/schema.ts";
+import { buildManifests } from "./build-manifests.ts";
+import type { ServedModel } from "./kubernetes-inputs.ts";
+import { renderManifestsYaml } from "./render-manifests-yaml.ts";
+
+/** The example model the checked-in manifests describe. */
+export const TEMPLATE_MODEL: ServedModel = { name: "model", version: "1.0.0", modelUri: "/models/model" };
+
+/**
+ * `templates/k8s/*.yaml`: the objects the kubernetes target applies, rendered from the same
+ * builders with every config default, for teams that apply manifests themselves (kubectl, GitOps).
+ */
+export function k8sTemplateFiles(): Record<string, string> {
+  const { deploy } = ConfigSchema.parse({});
+  const ctx = { kubernetes: deploy.kubernetes, environment: deploy.environment };
+  const argo = { ...ctx, kubernetes: { ...deploy.kubernetes, argoRollouts: true } };
+  const note = (what: string) =>
+    [
+      `Modelship: ${what}`,
+      "Generated from core/kubernetes (node adapters/deploy-kubernetes/write-k8s-templates.ts); do not edit by hand.",
+      "Replace model, the image and the namespace; every value is the config default of deploy.kubernetes.",
+    ].join("\n");
+  return {
+    "blue-green.yaml": renderManifestsYaml(
+      buildManifests(ctx, { model: TEMPLATE_MODEL, deploy }),
+      note("blue and green Deployments, the Service (selector on the live colour), a preview Service, autoscalers and a disruption budget."),
+    ),
+    "argo-rollout.yaml": renderManifestsYaml(
+      buildManifests(argo, { model: TEMPLATE_MODEL, deploy }),
+      note("the Argo Rollouts alternative: one blue-green Rollout with pre- and post-promotion analysis."),
+    ),
+  };
+}
