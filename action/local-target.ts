@@ -5,27 +5,9 @@ import { connectLocalDeployment, type RemoteDeployment } from "../adapters/deplo
 import type { RolloutResult } from "../adapters/deploy-local/start-local-deployment.ts";
 import type { Config } from "../core/config/schema.ts";
 import { ModelshipError } from "../core/errors.ts";
-import type { ModelVersion, Registry } from "../core/registry/registry-port.ts";
 import type { CommandContext } from "./command-context.ts";
+import type { DeployTarget, TargetRollout } from "./deploy-target.ts";
 import { resolveModelshipCli } from "./resolve-cli.ts";
-
-/** How a rollout on a target ended, in the Action's terms. */
-export type TargetRollout = {
-  outcome: RolloutResult["outcome"];
-  reason: string;
-  message: string;
-  version: string;
-  fromVersion: string | null;
-  url: string | undefined;
-};
-
-export type LocalTarget = {
-  /** The version live now, or null. */
-  liveVersion(): Promise<string | null>;
-  /** The version that was live before the current one, if any. */
-  previousVersion(): Promise<string | undefined>;
-  deploy(registry: Registry, version: ModelVersion): Promise<TargetRollout>;
-};
 
 const ROUTER_START_TIMEOUT_MS = 60_000;
 
@@ -35,7 +17,7 @@ const ROUTER_START_TIMEOUT_MS = 60_000;
  * so a router on a self-hosted runner outlives the job. When none runs, one is started with the
  * `modelship` CLI (which carries onnxruntime-node), detached from the job.
  */
-export async function openLocalTarget(ctx: CommandContext, config: Config, environment: string): Promise<LocalTarget> {
+export async function openLocalTarget(ctx: CommandContext, config: Config, environment: string): Promise<DeployTarget> {
   const home = resolve(ctx.action.workspace, ctx.env["MODELSHIP_HOME"] ?? ".");
   const stateDir = join(home, ".modelship", "deploy");
   const control = await connectOrStart(ctx, config, { home, stateDir, environment });
@@ -62,6 +44,9 @@ export async function openLocalTarget(ctx: CommandContext, config: Config, envir
       );
       if (!ready) await registry.materialize(version.name, version.version, modelDir);
       return toTarget(await control.deploy({ name: version.name, version: version.version, modelDir }));
+    },
+    async rollbackToPrevious() {
+      return toTarget(await control.rollback());
     },
   };
 }

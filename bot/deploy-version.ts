@@ -48,7 +48,11 @@ export async function deployVersion(input: {
     config,
     environment: input.environment,
     version: input.version,
-    previousVersion: live?.version ?? null,
+    // What the deploy replaces: the live version; a rollback replaces the newest attempt.
+    previousVersion:
+      input.kind === "rollback"
+        ? (parseDeploymentPayload(newest?.payload)?.version ?? live?.version ?? null)
+        : (live?.version ?? null),
     ref: input.ref,
     pr: input.pr,
     kind: input.kind,

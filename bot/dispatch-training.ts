@@ -7,7 +7,8 @@ import type { Config } from "../core/config/schema.ts";
 import type { TrainValue } from "../core/commands/validate-command.ts";
 import type { BotGitHub, PullInfo } from "./github-port.ts";
 
-export const TRAIN_CHECK_NAME = "modelship/train";
+export { TRAIN_CHECK_NAME } from "../adapters/github/check-runs.ts";
+import { TRAIN_CHECK_NAME } from "../adapters/github/check-runs.ts";
 
 /** Why a dispatch did not happen. Closed set, shown to users. */
 export type DispatchRefusal = "pr-closed" | "fork-not-allowed" | "fork-needs-approval" | "head-moved" | "dispatch-failed";

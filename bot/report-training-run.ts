@@ -55,7 +55,7 @@ export async function compareTrainingRun(input: {
       message: `the run trained a '${candidate.record.model.name}' model but the config names '${name}'.`,
     };
   }
-  const registry = env.gh.registry();
+  const registry = await env.gh.registry({ tagFormat: config.registry.tagFormat });
   const refs = input.baselineRef ? [input.baselineRef] : [config.deploy.environment, "latest"];
   let baseline: ModelVersion | undefined;
   for (const ref of refs) {

@@ -2,7 +2,7 @@
 //   node scripts/build-action.mjs            writes action.yml and dist/
 //   node scripts/build-action.mjs --out DIR  writes both into DIR instead (the stale-dist test uses this)
 // Run with Node 24 (`npx node scripts/build-action.mjs`): it imports the TypeScript registry directly.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,16 +19,20 @@ export const NATIVE_PACKAGES = [
   "@tensorflow/tfjs-backend-wasm",
 ];
 
-/** Bundles the Action into `outDir/dist/index.js` and renders `outDir/action.yml`; returns the esbuild metafile. */
+/** Bundles the Action into `outDir/dist/` (entry index.js) and renders `outDir/action.yml`; returns the esbuild metafile. */
 export async function buildAction(outDir = root) {
+  await rm(join(outDir, "dist"), { recursive: true, force: true });
   const { renderActionYml } = await import(join(root, "action", "render-action-yml.ts"));
   await writeFile(join(outDir, "action.yml"), renderActionYml());
   await mkdir(join(outDir, "dist"), { recursive: true });
   const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["action/index.ts"],
-    outfile: join(outDir, "dist", "index.js"),
+    entryPoints: { index: "action/index.ts" },
+    outdir: join(outDir, "dist"),
+    // The Kubernetes target is a separate chunk, loaded only by deploy/rollback with target kubernetes.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     format: "esm",

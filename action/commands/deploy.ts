@@ -11,7 +11,8 @@ import {
   reporterForDeployment,
   type DeploymentReporter,
 } from "../github-services.ts";
-import { openLocalTarget, type LocalTarget, type TargetRollout } from "../local-target.ts";
+import type { DeployTarget, TargetRollout } from "../deploy-target.ts";
+import { openLocalTarget } from "../local-target.ts";
 import type { ActionOutcome } from "../outcome.ts";
 
 type Kind = "deploy" | "rollback";
@@ -49,26 +50,17 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
     }
     const registry = openActionRegistry(ctx, config);
     const target = await openTarget(ctx, config, environment);
-    const ref = ctx.inputs.version ?? payload?.version ?? (kind === "deploy" ? "latest" : await target.previousVersion());
-    if (ref === undefined) {
-      throw new ModelshipError({
-        code: "no-previous-version",
-        message: `${environment} has no earlier version of ${name} to roll back to`,
-        hint: "Pass the version to return to in the `version` input.",
-      });
-    }
-    const version = await resolveVersion(registry, name, ref);
-    const live = await target.liveVersion();
+    const plan = await planRollout({ ctx, kind, target, registry, name, environment, ref: ctx.inputs.version ?? payload?.version });
     reporter ??= await createRunDeployment(ctx, {
       model: name,
-      version: version.version,
+      version: plan.version,
       strategy: "blue-green",
-      previousVersion: live,
+      previousVersion: await target.liveVersion(),
       environment,
       pr: ctx.inputs.pr ?? ctx.action.pullRequest ?? null,
     });
-    await reporter.status("in_progress", { description: `${kind} of ${name} v${version.version} started` });
-    const rollout = await target.deploy(registry, version);
+    await reporter.status("in_progress", { description: `${kind} of ${name} v${plan.version} started` });
+    const rollout = await plan.run();
     return await finish(ctx, { kind, config, environment, registry, reporter, rollout });
   } catch (err) {
     const code = err instanceof ModelshipError ? err.code : "internal-error";
@@ -114,13 +106,36 @@ async function finish(
   };
 }
 
-function openTarget(ctx: CommandContext, config: Config, environment: string): Promise<LocalTarget> {
-  if (config.deploy.target !== "local") {
+/** A named version (or `latest` for deploy) comes from the registry; a rollback without one returns to the target's previous version. */
+async function planRollout(o: {
+  ctx: CommandContext;
+  kind: Kind;
+  target: DeployTarget;
+  registry: Registry;
+  name: string;
+  environment: string;
+  ref: string | undefined;
+}): Promise<{ version: string; run: () => Promise<TargetRollout> }> {
+  if (o.ref !== undefined || o.kind === "deploy") {
+    const version = await resolveVersion(o.registry, o.name, o.ref ?? "latest");
+    return { version: version.version, run: () => o.target.deploy(o.registry, version) };
+  }
+  const previous = await o.target.previousVersion();
+  if (previous === undefined) {
     throw new ModelshipError({
-      code: "target-unavailable",
-      message: `deploy.target '${config.deploy.target}' cannot be driven by this version of the Action`,
-      hint: "Use deploy.target: local on a self-hosted runner; see the README's Action section for the kubernetes target.",
+      code: "no-previous-version",
+      message: `${o.environment} has no earlier version of ${o.name} to roll back to`,
+      hint: "Pass the version to return to in the `version` input.",
     });
+  }
+  return { version: previous, run: () => o.target.rollbackToPrevious() };
+}
+
+async function openTarget(ctx: CommandContext, config: Config, environment: string): Promise<DeployTarget> {
+  if (config.deploy.target === "kubernetes") {
+    // Loaded on demand: the Kubernetes client is large and no other command needs it.
+    const { openKubernetesTarget } = await import("../kubernetes-target.ts");
+    return openKubernetesTarget(ctx, config, environment);
   }
   return openLocalTarget(ctx, config, environment);
 }

@@ -130,7 +130,8 @@ async function runRollout(
   if (ctx.kubernetes.argoRollouts) {
     throw new ModelshipError({
       code: "argo-rollouts-managed",
-      message: "deploy.kubernetes.argoRollouts is on, so the Argo Rollouts controller runs the blue-green steps",
+      message:
+        "deploy.kubernetes.argoRollouts is on, so the Argo Rollouts controller runs the blue-green steps",
       hint: "Apply the Rollout (templates/k8s/argo-rollout.yaml or the Helm chart with argoRollouts.enabled) with the new image, or turn argoRollouts off.",
     });
   }
@@ -264,7 +265,10 @@ class EffectRunner {
     return next;
   }
 
-  private async execute(effect: RolloutEffect, signal: AbortSignal | undefined): Promise<RolloutEvent | null> {
+  private async execute(
+    effect: RolloutEffect,
+    signal: AbortSignal | undefined,
+  ): Promise<RolloutEvent | null> {
     const { api, ctx, names, target, opts } = this.deps;
     const model: ServedModel = target;
     const s = opts.config;
@@ -277,7 +281,8 @@ class EffectRunner {
           if (ctx.kubernetes.autoscaling.enabled) {
             await api.apply(buildAutoscaler(ctx, { modelName: model.name, colour }));
           }
-          if (ctx.kubernetes.minAvailable > 0) await api.apply(buildDisruptionBudget(ctx, { modelName: model.name }));
+          if (ctx.kubernetes.minAvailable > 0)
+            await api.apply(buildDisruptionBudget(ctx, { modelName: model.name }));
         } catch (err) {
           return {
             type: "slot-crashed",
@@ -325,7 +330,11 @@ class EffectRunner {
         const next = this.stateAfterSwitch(effect.colour);
         try {
           await api.apply(
-            buildService(ctx, { modelName: model.name, colour: effect.colour, state: renderKubernetesState(next) }),
+            buildService(ctx, {
+              modelName: model.name,
+              colour: effect.colour,
+              state: renderKubernetesState(next),
+            }),
           );
         } catch (err) {
           const message = `switching Service ${names.service} to ${effect.colour} failed: ${(err as Error).message}`;

@@ -104,7 +104,11 @@ export function createKubernetesApi(opts: {
           );
           return;
         case "PodDisruptionBudget":
-          await call(() => policy.patchNamespacedPodDisruptionBudget({ name, body, ...ssa }, APPLY), false, what);
+          await call(
+            () => policy.patchNamespacedPodDisruptionBudget({ name, body, ...ssa }, APPLY),
+            false,
+            what,
+          );
           return;
         default:
           throw new Error(`cannot apply ${object.kind}`);
@@ -139,7 +143,8 @@ export function createKubernetesApi(opts: {
       const direct = opts.serviceUrls?.[service];
       if (direct !== undefined) return send(kc, `${direct.replace(/\/$/, "")}${path}`, init, false);
       const server = kc.getCurrentCluster()?.server;
-      if (!server) return Promise.resolve({ status: null, body: "", error: "the kubeconfig names no cluster" });
+      if (!server)
+        return Promise.resolve({ status: null, body: "", error: "the kubeconfig names no cluster" });
       const url = `${server.replace(/\/$/, "")}/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${PORT_NAME}/proxy${path}`;
       return send(kc, url, init, true);
     },
@@ -154,7 +159,10 @@ async function call<T>(fn: () => Promise<T>, allowMissing: boolean, what?: strin
   } catch (err) {
     if (err instanceof ApiException) {
       if (err.code === 404 && allowMissing) return null;
-      throw new KubernetesApiError(err.code, `${what ? `${what}: ` : ""}${statusMessage(err.code, err.body)}`);
+      throw new KubernetesApiError(
+        err.code,
+        `${what ? `${what}: ` : ""}${statusMessage(err.code, err.body)}`,
+      );
     }
     throw err;
   }
@@ -198,13 +206,20 @@ async function send(
     const req = (isHttps ? httpsRequest : httpRequest)(target, requestOptions, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", (err) => resolve({ status: null, body: "", error: err.message }));
     });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)), init.timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)),
+      init.timeoutMs,
+    );
     const onAbort = () => req.destroy(new Error("aborted"));
     init.signal?.addEventListener("abort", onAbort, { once: true });
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ status: null, body: "", error: err.code ?? err.message }));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      resolve({ status: null, body: "", error: err.code ?? err.message }),
+    );
     req.on("close", () => {
       clearTimeout(timer);
       init.signal?.removeEventListener("abort", onAbort);

@@ -24,7 +24,8 @@ export async function runServiceSmoke(opts: {
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (meta.status !== 200) {
-    const why = meta.status === null ? (meta.error ?? "no response") : `HTTP ${meta.status} ${meta.body.slice(0, 200)}`;
+    const why =
+      meta.status === null ? (meta.error ?? "no response") : `HTTP ${meta.status} ${meta.body.slice(0, 200)}`;
     return [{ status: null, latencyMs: 0, error: `GET /v2/models/${opts.modelName} failed: ${why}` }];
   }
   let metadata: unknown;

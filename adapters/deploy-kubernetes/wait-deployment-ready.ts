@@ -20,7 +20,8 @@ export async function waitDeploymentReady(opts: {
     try {
       const d = await opts.api.readDeployment(opts.name);
       if (d === null) last = "the Deployment does not exist";
-      else if (d.stalled !== null) return { ready: false, message: `Deployment ${opts.name} stalled: ${d.stalled}` };
+      else if (d.stalled !== null)
+        return { ready: false, message: `Deployment ${opts.name} stalled: ${d.stalled}` };
       else if (isRolledOut(d)) return { ready: true };
       else last = describe(d);
     } catch (err) {

@@ -11,7 +11,12 @@ export const TRAIN_CHECK_NAME = "modelship/train";
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
 
-export type CheckOutput = { title: string; summary: string; text?: string; annotations?: readonly CheckAnnotation[] };
+export type CheckOutput = {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: readonly CheckAnnotation[];
+};
 
 type CheckRunData = {
   id: number;
@@ -104,7 +109,9 @@ export async function createCheckRun(
     status: opts.status ?? "queued",
     ...(opts.externalId !== undefined ? { external_id: opts.externalId } : {}),
     ...(opts.detailsUrl !== undefined ? { details_url: opts.detailsUrl } : {}),
-    ...(opts.now !== undefined && opts.status === "in_progress" ? { started_at: opts.now.toISOString() } : {}),
+    ...(opts.now !== undefined && opts.status === "in_progress"
+      ? { started_at: opts.now.toISOString() }
+      : {}),
     ...(batches[0] !== undefined ? { output: batches[0] } : {}),
   });
   await sendRemainingAnnotations(octokit, opts, data.id, batches);
@@ -114,7 +121,12 @@ export async function createCheckRun(
 /** Updates a check run's status, link or output (annotations are appended, 50 per request). */
 export async function updateCheckRun(
   octokit: CheckRunsPort,
-  opts: Repo & { checkRunId: number; status?: Exclude<CheckStatus, "completed">; detailsUrl?: string; output?: CheckOutput },
+  opts: Repo & {
+    checkRunId: number;
+    status?: Exclude<CheckStatus, "completed">;
+    detailsUrl?: string;
+    output?: CheckOutput;
+  },
 ): Promise<CheckRunRef> {
   const batches = outputBatches(opts.output);
   const { data } = await octokit.rest.checks.update({
@@ -132,7 +144,13 @@ export async function updateCheckRun(
 /** Completes a check run with a conclusion and its final output. */
 export async function completeCheckRun(
   octokit: CheckRunsPort,
-  opts: Repo & { checkRunId: number; conclusion: CheckConclusion; output: CheckOutput; detailsUrl?: string; now: Date },
+  opts: Repo & {
+    checkRunId: number;
+    conclusion: CheckConclusion;
+    output: CheckOutput;
+    detailsUrl?: string;
+    now: Date;
+  },
 ): Promise<CheckRunRef> {
   const batches = outputBatches(opts.output);
   const { data } = await octokit.rest.checks.update({
@@ -179,8 +197,16 @@ export function outputBatches(output: CheckOutput | undefined): OutputParam[] {
   if (output === undefined) return [];
   const title = capText(output.title, 255);
   const summary = capText(output.summary, CHECK_OUTPUT_LIMIT);
-  const annotations = [...(output.annotations ?? [])].map((a) => ({ ...a, message: capText(a.message, 64_000), title: capText(a.title, 255) }));
-  const base: OutputParam = { title, summary, ...(output.text !== undefined ? { text: capText(output.text, CHECK_OUTPUT_LIMIT) } : {}) };
+  const annotations = [...(output.annotations ?? [])].map((a) => ({
+    ...a,
+    message: capText(a.message, 64_000),
+    title: capText(a.title, 255),
+  }));
+  const base: OutputParam = {
+    title,
+    summary,
+    ...(output.text !== undefined ? { text: capText(output.text, CHECK_OUTPUT_LIMIT) } : {}),
+  };
   if (annotations.length === 0) return [base];
   const batches: OutputParam[] = [];
   for (let i = 0; i < annotations.length; i += CHECK_ANNOTATIONS_PER_REQUEST) {
@@ -190,7 +216,12 @@ export function outputBatches(output: CheckOutput | undefined): OutputParam[] {
   return batches;
 }
 
-async function sendRemainingAnnotations(octokit: CheckRunsPort, repo: Repo, id: number, batches: OutputParam[]): Promise<void> {
+async function sendRemainingAnnotations(
+  octokit: CheckRunsPort,
+  repo: Repo,
+  id: number,
+  batches: OutputParam[],
+): Promise<void> {
   for (const extra of batches.slice(1)) {
     await octokit.rest.checks.update({ owner: repo.owner, repo: repo.repo, check_run_id: id, output: extra });
   }

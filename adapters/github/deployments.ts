@@ -1,6 +1,12 @@
 import { parseDeploymentPayload } from "../../core/bot/deployment-payload.ts";
 import type { DeploymentPayload } from "../../core/bot/plan-deployment.ts";
-import { lockRefFor, parseLockMessage, renderLockMessage, DEPLOY_LOCK_FORMAT, type DeployLock } from "../../core/github/deploy-lock.ts";
+import {
+  lockRefFor,
+  parseLockMessage,
+  renderLockMessage,
+  DEPLOY_LOCK_FORMAT,
+  type DeployLock,
+} from "../../core/github/deploy-lock.ts";
 import { createFileCommit, isRefExists, readRef, shortRef, type GitDataPort } from "./git-data.ts";
 import { githubMessage, httpStatus } from "./http-status.ts";
 
@@ -14,9 +20,16 @@ type DeploymentData = {
   created_at: string;
   description?: string | null;
 };
-type StatusData = { id: number; state: string; created_at: string; environment_url?: string; log_url?: string };
+type StatusData = {
+  id: number;
+  state: string;
+  created_at: string;
+  environment_url?: string;
+  log_url?: string;
+};
 
-export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error" | "inactive" | "pending";
+export type DeploymentState =
+  "queued" | "in_progress" | "success" | "failure" | "error" | "inactive" | "pending";
 
 /** What the deployment functions need of an Octokit client. */
 export type DeploymentsPort = {
@@ -46,11 +59,29 @@ export type DeploymentsPort = {
         log_url?: string;
         auto_inactive?: boolean;
       }): Promise<{ data: StatusData }>;
-      listDeployments(params: { owner: string; repo: string; environment?: string; sha?: string; task?: string; per_page?: number; page?: number }): Promise<{
+      listDeployments(params: {
+        owner: string;
+        repo: string;
+        environment?: string;
+        sha?: string;
+        task?: string;
+        per_page?: number;
+        page?: number;
+      }): Promise<{
         data: DeploymentData[];
       }>;
-      getDeployment(params: { owner: string; repo: string; deployment_id: number }): Promise<{ data: DeploymentData }>;
-      listDeploymentStatuses(params: { owner: string; repo: string; deployment_id: number; per_page?: number; page?: number }): Promise<{ data: StatusData[] }>;
+      getDeployment(params: {
+        owner: string;
+        repo: string;
+        deployment_id: number;
+      }): Promise<{ data: DeploymentData }>;
+      listDeploymentStatuses(params: {
+        owner: string;
+        repo: string;
+        deployment_id: number;
+        per_page?: number;
+        page?: number;
+      }): Promise<{ data: StatusData[] }>;
     };
   };
 };
@@ -89,12 +120,19 @@ export async function createDeployment(
       payload: { ...opts.payload },
       environment: opts.payload.environment,
       description: (opts.description ?? `${opts.payload.model} ${opts.payload.version}`).slice(0, 140),
-      ...(opts.productionEnvironment !== undefined ? { production_environment: opts.productionEnvironment } : {}),
-      ...(opts.transientEnvironment !== undefined ? { transient_environment: opts.transientEnvironment } : {}),
+      ...(opts.productionEnvironment !== undefined
+        ? { production_environment: opts.productionEnvironment }
+        : {}),
+      ...(opts.transientEnvironment !== undefined
+        ? { transient_environment: opts.transientEnvironment }
+        : {}),
     });
     const data = res.data;
     if (res.status !== 201 || !("id" in data)) {
-      return { outcome: "not-created", message: ("message" in data ? data.message : undefined) ?? `GitHub answered ${res.status}` };
+      return {
+        outcome: "not-created",
+        message: ("message" in data ? data.message : undefined) ?? `GitHub answered ${res.status}`,
+      };
     }
     return { outcome: "created", id: data.id, sha: data.sha };
   } catch (err) {
@@ -143,11 +181,20 @@ export type DeploymentRecord = {
 };
 
 /** Deployments of an environment, newest first, each with its newest statuses (at most `limit`). */
-export async function listDeployments(octokit: DeploymentsPort, opts: Repo & { environment: string; limit?: number }): Promise<DeploymentRecord[]> {
+export async function listDeployments(
+  octokit: DeploymentsPort,
+  opts: Repo & { environment: string; limit?: number },
+): Promise<DeploymentRecord[]> {
   const limit = opts.limit ?? 100;
   const out: DeploymentRecord[] = [];
   for (let page = 1; out.length < limit; page++) {
-    const { data } = await octokit.rest.repos.listDeployments({ owner: opts.owner, repo: opts.repo, environment: opts.environment, per_page: 100, page });
+    const { data } = await octokit.rest.repos.listDeployments({
+      owner: opts.owner,
+      repo: opts.repo,
+      environment: opts.environment,
+      per_page: 100,
+      page,
+    });
     for (const d of data) {
       if (out.length >= limit) break;
       out.push(await withStatuses(octokit, opts, d));
@@ -168,12 +215,24 @@ export async function findPreviousSuccessfulDeployment(
 ): Promise<DeploymentRecord | undefined> {
   const list = await listDeployments(octokit, opts);
   return list.find(
-    (d) => d.id !== opts.excludeId && d.effectiveState === "success" && (opts.model === undefined || d.payload?.model === opts.model),
+    (d) =>
+      d.id !== opts.excludeId &&
+      d.effectiveState === "success" &&
+      (opts.model === undefined || d.payload?.model === opts.model),
   );
 }
 
-async function withStatuses(octokit: DeploymentsPort, repo: Repo, d: DeploymentData): Promise<DeploymentRecord> {
-  const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.repo, deployment_id: d.id, per_page: 100 });
+async function withStatuses(
+  octokit: DeploymentsPort,
+  repo: Repo,
+  d: DeploymentData,
+): Promise<DeploymentRecord> {
+  const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+    owner: repo.owner,
+    repo: repo.repo,
+    deployment_id: d.id,
+    per_page: 100,
+  });
   // GitHub lists statuses newest first.
   return {
     id: d.id,
@@ -189,7 +248,8 @@ async function withStatuses(octokit: DeploymentsPort, repo: Repo, d: DeploymentD
 
 // ---- deploy locks ---------------------------------------------------------------------------
 
-export type AcquireLockResult = { outcome: "acquired"; lock: DeployLock } | { outcome: "held"; holder: DeployLock | null };
+export type AcquireLockResult =
+  { outcome: "acquired"; lock: DeployLock } | { outcome: "held"; holder: DeployLock | null };
 
 /**
  * Takes an environment's deploy lock: a branch `modelship-lock/<environment>` created in one
@@ -227,7 +287,10 @@ export async function acquireLock(
 }
 
 /** Who holds an environment's deploy lock; undefined when it is free (a lock ref that is not ours reads as held by an unknown holder). */
-export async function readLock(octokit: GitDataPort, opts: Repo & { environment: string }): Promise<DeployLock | undefined> {
+export async function readLock(
+  octokit: GitDataPort,
+  opts: Repo & { environment: string },
+): Promise<DeployLock | undefined> {
   const repo = { owner: opts.owner, repo: opts.repo };
   const sha = await readRef(octokit, repo, lockRefFor(opts.environment));
   if (sha === undefined) return undefined;
@@ -244,7 +307,10 @@ export async function readLock(octokit: GitDataPort, opts: Repo & { environment:
   );
 }
 
-export type ReleaseLockResult = { outcome: "released"; lock: DeployLock } | { outcome: "not-held" } | { outcome: "held-by-other"; holder: DeployLock };
+export type ReleaseLockResult =
+  | { outcome: "released"; lock: DeployLock }
+  | { outcome: "not-held" }
+  | { outcome: "held-by-other"; holder: DeployLock };
 
 /** Frees an environment's deploy lock; only its holder may, unless `force` (an /unlock by a maintainer). */
 export async function releaseLock(
@@ -253,9 +319,14 @@ export async function releaseLock(
 ): Promise<ReleaseLockResult> {
   const lock = await readLock(octokit, opts);
   if (lock === undefined) return { outcome: "not-held" };
-  if (opts.force !== true && opts.actor !== undefined && lock.actor !== opts.actor) return { outcome: "held-by-other", holder: lock };
+  if (opts.force !== true && opts.actor !== undefined && lock.actor !== opts.actor)
+    return { outcome: "held-by-other", holder: lock };
   try {
-    await octokit.rest.git.deleteRef({ owner: opts.owner, repo: opts.repo, ref: shortRef(lockRefFor(opts.environment)) });
+    await octokit.rest.git.deleteRef({
+      owner: opts.owner,
+      repo: opts.repo,
+      ref: shortRef(lockRefFor(opts.environment)),
+    });
   } catch (err) {
     if (httpStatus(err) === 422 || httpStatus(err) === 404) return { outcome: "not-held" };
     throw err;

@@ -8,15 +8,32 @@ export type GitDataPort = {
   rest: {
     git: {
       getRef(params: { owner: string; repo: string; ref: string }): Promise<{ data: RefData }>;
-      createRef(params: { owner: string; repo: string; ref: string; sha: string }): Promise<{ data: RefData }>;
-      updateRef(params: { owner: string; repo: string; ref: string; sha: string; force?: boolean }): Promise<{ data: RefData }>;
+      createRef(params: {
+        owner: string;
+        repo: string;
+        ref: string;
+        sha: string;
+      }): Promise<{ data: RefData }>;
+      updateRef(params: {
+        owner: string;
+        repo: string;
+        ref: string;
+        sha: string;
+        force?: boolean;
+      }): Promise<{ data: RefData }>;
       deleteRef(params: { owner: string; repo: string; ref: string }): Promise<unknown>;
       createTree(params: {
         owner: string;
         repo: string;
         tree: Array<{ path: string; mode: "100644"; type: "blob"; content: string }>;
       }): Promise<{ data: { sha: string } }>;
-      createCommit(params: { owner: string; repo: string; message: string; tree: string; parents: string[] }): Promise<{ data: CommitData }>;
+      createCommit(params: {
+        owner: string;
+        repo: string;
+        message: string;
+        tree: string;
+        parents: string[];
+      }): Promise<{ data: CommitData }>;
       getCommit(params: { owner: string; repo: string; commit_sha: string }): Promise<{ data: CommitData }>;
     };
   };
@@ -51,11 +68,24 @@ export async function createFileCommit(
     ...repo,
     tree: [{ path: opts.path, mode: "100644", type: "blob", content: opts.content }],
   });
-  const { data } = await octokit.rest.git.createCommit({ ...repo, message: opts.message, tree: tree.sha, parents: opts.parents });
+  const { data } = await octokit.rest.git.createCommit({
+    ...repo,
+    message: opts.message,
+    tree: tree.sha,
+    parents: opts.parents,
+  });
   return data.sha;
 }
 
 /** True when GitHub answered that a ref already exists (the atomic create lost a race). */
 export function isRefExists(err: unknown): boolean {
-  return httpStatus(err) === 422 && /already exists/i.test(String((err as { response?: { data?: { message?: string } } }).response?.data?.message ?? (err as Error).message));
+  return (
+    httpStatus(err) === 422 &&
+    /already exists/i.test(
+      String(
+        (err as { response?: { data?: { message?: string } } }).response?.data?.message ??
+          (err as Error).message,
+      ),
+    )
+  );
 }

@@ -12,7 +12,12 @@ import {
   SHA256SUMS_ASSET,
   type ReleaseRecord,
 } from "../../core/github/release-body.ts";
-import { ALIAS_EVENT_FORMAT, checkAliasName, parseAliasMessage, renderAliasMessage } from "../../core/registry/alias-event.ts";
+import {
+  ALIAS_EVENT_FORMAT,
+  checkAliasName,
+  parseAliasMessage,
+  renderAliasMessage,
+} from "../../core/registry/alias-event.ts";
 import { decideRegistration } from "../../core/registry/decide-registration.ts";
 import type {
   AliasEvent,
@@ -48,14 +53,29 @@ type ReleaseData = {
 
 /** What the GitHub Releases registry needs of an Octokit client. */
 export type ReleasesRegistryPort = GitDataPort & {
-  request(options: { method: string; url: string; name: string; data: Uint8Array; headers: Record<string, string> }): Promise<{ data: unknown }>;
+  request(options: {
+    method: string;
+    url: string;
+    name: string;
+    data: Uint8Array;
+    headers: Record<string, string>;
+  }): Promise<{ data: unknown }>;
   rest: GitDataPort["rest"] & {
     git: GitDataPort["rest"]["git"] & {
-      listMatchingRefs(params: { owner: string; repo: string; ref: string }): Promise<{ data: Array<{ ref: string; object: { sha: string } }> }>;
+      listMatchingRefs(params: {
+        owner: string;
+        repo: string;
+        ref: string;
+      }): Promise<{ data: Array<{ ref: string; object: { sha: string } }> }>;
     };
     repos: {
       get(params: { owner: string; repo: string }): Promise<{ data: { default_branch: string } }>;
-      listReleases(params: { owner: string; repo: string; per_page?: number; page?: number }): Promise<{ data: ReleaseData[] }>;
+      listReleases(params: {
+        owner: string;
+        repo: string;
+        per_page?: number;
+        page?: number;
+      }): Promise<{ data: ReleaseData[] }>;
       getReleaseByTag(params: { owner: string; repo: string; tag: string }): Promise<{ data: ReleaseData }>;
       createRelease(params: {
         owner: string;
@@ -68,11 +88,29 @@ export type ReleasesRegistryPort = GitDataPort & {
         prerelease?: boolean;
         make_latest?: "true" | "false" | "legacy";
       }): Promise<{ data: ReleaseData }>;
-      updateRelease(params: { owner: string; repo: string; release_id: number; body?: string; draft?: boolean; make_latest?: "true" | "false" | "legacy" }): Promise<{
+      updateRelease(params: {
+        owner: string;
+        repo: string;
+        release_id: number;
+        body?: string;
+        draft?: boolean;
+        make_latest?: "true" | "false" | "legacy";
+      }): Promise<{
         data: ReleaseData;
       }>;
-      listReleaseAssets(params: { owner: string; repo: string; release_id: number; per_page?: number; page?: number }): Promise<{ data: AssetData[] }>;
-      getReleaseAsset(params: { owner: string; repo: string; asset_id: number; headers?: Record<string, string> }): Promise<{ data: unknown }>;
+      listReleaseAssets(params: {
+        owner: string;
+        repo: string;
+        release_id: number;
+        per_page?: number;
+        page?: number;
+      }): Promise<{ data: AssetData[] }>;
+      getReleaseAsset(params: {
+        owner: string;
+        repo: string;
+        asset_id: number;
+        headers?: Record<string, string>;
+      }): Promise<{ data: unknown }>;
       deleteReleaseAsset(params: { owner: string; repo: string; asset_id: number }): Promise<unknown>;
     };
   };
@@ -95,7 +133,13 @@ const REGISTER_ATTEMPTS = 5;
 const ALIAS_ATTEMPTS = 10;
 const MAX_ALIAS_HISTORY = 1000;
 
-type Scanned = { release: ReleaseData; tag: string; record?: ReleaseRecord; invalid?: string; parsed: { name: string | undefined; version: string } };
+type Scanned = {
+  release: ReleaseData;
+  tag: string;
+  record?: ReleaseRecord;
+  invalid?: string;
+  parsed: { name: string | undefined; version: string };
+};
 
 /**
  * The model registry on GitHub: each version is a tag plus a GitHub Release whose body is the
@@ -103,7 +147,10 @@ type Scanned = { release: ReleaseData; tag: string; record?: ReleaseRecord; inva
  * directory's files plus a `SHA256SUMS` manifest. Each alias is a branch
  * `modelship-alias/<name>/<alias>` whose commit chain is the alias's history.
  */
-export async function openGitHubReleasesRegistry(octokit: ReleasesRegistryPort, opts: ReleasesRegistryOptions): Promise<Registry> {
+export async function openGitHubReleasesRegistry(
+  octokit: ReleasesRegistryPort,
+  opts: ReleasesRegistryOptions,
+): Promise<Registry> {
   const parsed = parseTagFormat(opts.tagFormat);
   if (!parsed.ok) throw new ModelshipError(parsed.problems);
   return new ReleasesRegistry(octokit, opts, parsed.format);
@@ -126,7 +173,10 @@ class ReleasesRegistry implements Registry {
     this.#tagFor(input.name, "1.0.0");
     const { record, files } = await listRunFiles(input.runDir);
     if (record.status === "failed") {
-      throw new ModelshipError({ code: "run-record-invalid", message: `run ${record.runId} failed; a failed run is never registered` });
+      throw new ModelshipError({
+        code: "run-record-invalid",
+        message: `run ${record.runId} failed; a failed run is never registered`,
+      });
     }
     if (record.model.name !== input.name) {
       throw new ModelshipError({
@@ -184,7 +234,11 @@ class ReleasesRegistry implements Registry {
         artifacts,
         ...(record.signature ? { signature: record.signature } : {}),
       };
-      const releaseRecord: ReleaseRecord = { format: RELEASE_RECORD_FORMAT, metadata, assets: assetNames(artifacts.map((a) => a.path)) };
+      const releaseRecord: ReleaseRecord = {
+        format: RELEASE_RECORD_FORMAT,
+        metadata,
+        assets: assetNames(artifacts.map((a) => a.path)),
+      };
       const card = renderModelCard(record, {
         version: decision.version,
         ...(decision.parentVersion !== null ? { parentVersion: decision.parentVersion } : {}),
@@ -194,7 +248,11 @@ class ReleasesRegistry implements Registry {
         },
       });
       const body = renderReleaseBody(card, releaseRecord);
-      if (!body.ok) throw new ModelshipError({ code: "registry-metadata-invalid", message: `${input.name} ${decision.version}: ${body.message}` });
+      if (!body.ok)
+        throw new ModelshipError({
+          code: "registry-metadata-invalid",
+          message: `${input.name} ${decision.version}: ${body.message}`,
+        });
 
       // Claim the version: creating the tag ref is atomic, a second create answers 422.
       const target = await this.#targetSha();
@@ -239,7 +297,13 @@ class ReleasesRegistry implements Registry {
     const scan = await this.#scan(name);
     const aliases = await this.#aliasTargets(name);
     return scan.valid
-      .map((e) => toModelVersion(e.record.metadata, e.tag, aliases.get(key(e.record.metadata.name, e.record.metadata.version)) ?? []))
+      .map((e) =>
+        toModelVersion(
+          e.record.metadata,
+          e.tag,
+          aliases.get(key(e.record.metadata.name, e.record.metadata.version)) ?? [],
+        ),
+      )
       .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
   }
 
@@ -247,20 +311,32 @@ class ReleasesRegistry implements Registry {
     const found = await this.#find(name, version);
     if (found === undefined) return undefined;
     const aliases = await this.#aliasTargets(name);
-    return toModelVersion(found.record.metadata, found.tag, aliases.get(key(name, found.record.metadata.version)) ?? []);
+    return toModelVersion(
+      found.record.metadata,
+      found.tag,
+      aliases.get(key(name, found.record.metadata.version)) ?? [],
+    );
   }
 
   async latest(name: string): Promise<ModelVersion | undefined> {
     return (await this.list(name))[0];
   }
 
-  async materialize(name: string, version: string, destDir: string): Promise<{ dir: string; version: ModelVersion }> {
+  async materialize(
+    name: string,
+    version: string,
+    destDir: string,
+  ): Promise<{ dir: string; version: ModelVersion }> {
     const found = await this.#find(name, version);
     if (found === undefined) throw notFound(name, version);
     const dir = resolvePath(destDir);
     const state = await dirState(dir);
     if (state === "non-empty") {
-      throw new ModelshipError({ code: "destination-not-empty", message: `${dir} already exists and is not empty`, hint: "Materialize into a new or empty directory." });
+      throw new ModelshipError({
+        code: "destination-not-empty",
+        message: `${dir} already exists and is not empty`,
+        hint: "Materialize into a new or empty directory.",
+      });
     }
     await mkdir(dirname(dir), { recursive: true });
     const staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}.modelship-`));
@@ -277,7 +353,14 @@ class ReleasesRegistry implements Registry {
       throw err;
     }
     const aliases = await this.#aliasTargets(name);
-    return { dir, version: toModelVersion(found.record.metadata, found.tag, aliases.get(key(name, found.record.metadata.version)) ?? []) };
+    return {
+      dir,
+      version: toModelVersion(
+        found.record.metadata,
+        found.tag,
+        aliases.get(key(name, found.record.metadata.version)) ?? [],
+      ),
+    };
   }
 
   async verify(name: string, version: string): Promise<VerifyResult> {
@@ -292,10 +375,22 @@ class ReleasesRegistry implements Registry {
     const problems = await this.#checkAssets(found, async () => {});
     if (problems.length > 0) return { ok: false, problems };
     const aliases = await this.#aliasTargets(name);
-    return { ok: true, version: toModelVersion(found.record.metadata, found.tag, aliases.get(key(name, found.record.metadata.version)) ?? []) };
+    return {
+      ok: true,
+      version: toModelVersion(
+        found.record.metadata,
+        found.tag,
+        aliases.get(key(name, found.record.metadata.version)) ?? [],
+      ),
+    };
   }
 
-  async setAlias(name: string, alias: string, version: string | null, opts: AliasOptions): Promise<{ previous: string | null }> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string | null,
+    opts: AliasOptions,
+  ): Promise<{ previous: string | null }> {
     const ref = this.#aliasRef(name, alias);
     let target: string | null = null;
     if (version !== null) {
@@ -327,7 +422,8 @@ class ReleasesRegistry implements Registry {
         // Compare-and-swap: a create fails if the alias appeared, a non-forced update fails unless
         // it is a fast-forward from the head we read.
         if (head === undefined) await this.#gh.rest.git.createRef({ ...this.#repo, ref, sha: commit });
-        else await this.#gh.rest.git.updateRef({ ...this.#repo, ref: shortRef(ref), sha: commit, force: false });
+        else
+          await this.#gh.rest.git.updateRef({ ...this.#repo, ref: shortRef(ref), sha: commit, force: false });
         return { previous: current };
       } catch (err) {
         if (httpStatus(err) !== 422) throw githubFailed(`cannot move alias ${alias}`, err);
@@ -350,7 +446,10 @@ class ReleasesRegistry implements Registry {
     if (version === undefined || version === null) return undefined;
     const found = await this.get(name, version);
     if (found === undefined) {
-      throw new ModelshipError({ code: "alias-target-missing", message: `alias ${ref} of ${name} points at ${version}, which is not in the registry` });
+      throw new ModelshipError({
+        code: "alias-target-missing",
+        message: `alias ${ref} of ${name} points at ${version}, which is not in the registry`,
+      });
     }
     return found;
   }
@@ -386,7 +485,12 @@ class ReleasesRegistry implements Registry {
   #aliasRef(name: string, alias: string): string {
     this.#tagFor(name, "1.0.0"); // throws invalid-model-name
     const why = checkAliasName(alias);
-    if (why !== undefined) throw new ModelshipError({ code: "invalid-alias-name", message: why, hint: "Use a name such as production or staging." });
+    if (why !== undefined)
+      throw new ModelshipError({
+        code: "invalid-alias-name",
+        message: why,
+        hint: "Use a name such as production or staging.",
+      });
     return `${ALIAS_BRANCH_PREFIX}${refComponent(name)}/${alias}`;
   }
 
@@ -397,8 +501,14 @@ class ReleasesRegistry implements Registry {
       target = data.default_branch;
     }
     if (/^[0-9a-f]{40}$/.test(target)) return target;
-    const sha = (await readRef(this.#gh, this.#repo, `refs/heads/${target}`)) ?? (await readRef(this.#gh, this.#repo, `refs/tags/${target}`));
-    if (sha === undefined) throw new ModelshipError({ code: "git-failed", message: `cannot resolve ${target} to a commit in ${this.#repo.owner}/${this.#repo.repo}` });
+    const sha =
+      (await readRef(this.#gh, this.#repo, `refs/heads/${target}`)) ??
+      (await readRef(this.#gh, this.#repo, `refs/tags/${target}`));
+    if (sha === undefined)
+      throw new ModelshipError({
+        code: "git-failed",
+        message: `cannot resolve ${target} to a commit in ${this.#repo.owner}/${this.#repo.repo}`,
+      });
     return sha;
   }
 
@@ -448,7 +558,10 @@ class ReleasesRegistry implements Registry {
     const entry: Scanned = { release, tag: release.tag_name, parsed };
     const body = parseReleaseBody(release.body);
     if (!body.ok) entry.invalid = body.message;
-    else if (body.record.metadata.version !== parsed.version || (parsed.name !== undefined && body.record.metadata.name !== parsed.name)) {
+    else if (
+      body.record.metadata.version !== parsed.version ||
+      (parsed.name !== undefined && body.record.metadata.name !== parsed.name)
+    ) {
       entry.invalid = `its metadata describes ${body.record.metadata.name} ${body.record.metadata.version}`;
     } else entry.record = body.record;
     return entry;
@@ -465,7 +578,11 @@ class ReleasesRegistry implements Registry {
 
   async #find(name: string, version: string): Promise<(Scanned & { record: ReleaseRecord }) | undefined> {
     const canonical = normalizeVersion(version);
-    if (canonical === undefined) throw new ModelshipError({ code: "invalid-version", message: `"${version}" is not a semantic version` });
+    if (canonical === undefined)
+      throw new ModelshipError({
+        code: "invalid-version",
+        message: `"${version}" is not a semantic version`,
+      });
     const tag = this.#tagFor(name, canonical);
     let release: ReleaseData;
     try {
@@ -488,7 +605,8 @@ class ReleasesRegistry implements Registry {
 
   async #mustGet(name: string, version: string): Promise<ModelVersion> {
     const v = await this.get(name, version);
-    if (v === undefined) throw new ModelshipError({ code: "version-not-found", message: `${name} ${version} vanished` });
+    if (v === undefined)
+      throw new ModelshipError({ code: "version-not-found", message: `${name} ${version} vanished` });
     return v;
   }
 
@@ -504,14 +622,23 @@ class ReleasesRegistry implements Registry {
   async #assets(releaseId: number): Promise<AssetData[]> {
     const out: AssetData[] = [];
     for (let page = 1; ; page++) {
-      const { data } = await this.#gh.rest.repos.listReleaseAssets({ ...this.#repo, release_id: releaseId, per_page: 100, page });
+      const { data } = await this.#gh.rest.repos.listReleaseAssets({
+        ...this.#repo,
+        release_id: releaseId,
+        per_page: 100,
+        page,
+      });
       out.push(...data);
       if (data.length < 100) return out;
     }
   }
 
   /** Uploads every file not yet there intact (and SHA256SUMS), then publishes the draft. */
-  async #uploadAndPublish(release: ReleaseData, record: ReleaseRecord, files: ReadonlyArray<{ path: string; absolute: string; bytes: number }>): Promise<void> {
+  async #uploadAndPublish(
+    release: ReleaseData,
+    record: ReleaseRecord,
+    files: ReadonlyArray<{ path: string; absolute: string; bytes: number }>,
+  ): Promise<void> {
     const existing = await this.#assets(release.id);
     const want: Array<{ name: string; data: () => Promise<Buffer>; bytes: number }> = files.map((f) => ({
       name: record.assets[f.path] as string,
@@ -523,7 +650,8 @@ class ReleasesRegistry implements Registry {
     for (const w of want) {
       const have = existing.find((a) => a.name === w.name);
       if (have !== undefined && have.size === w.bytes && (have.state ?? "uploaded") === "uploaded") continue;
-      if (have !== undefined) await this.#gh.rest.repos.deleteReleaseAsset({ ...this.#repo, asset_id: have.id });
+      if (have !== undefined)
+        await this.#gh.rest.repos.deleteReleaseAsset({ ...this.#repo, asset_id: have.id });
       await this.#gh.request({
         method: "POST",
         url: release.upload_url,
@@ -532,14 +660,22 @@ class ReleasesRegistry implements Registry {
         headers: { "content-type": "application/octet-stream" },
       });
     }
-    await this.#gh.rest.repos.updateRelease({ ...this.#repo, release_id: release.id, draft: false, make_latest: "false" });
+    await this.#gh.rest.repos.updateRelease({
+      ...this.#repo,
+      release_id: release.id,
+      draft: false,
+      make_latest: "false",
+    });
   }
 
   /**
    * Downloads every asset of a version and checks it against the recorded digests; the set of
    * assets must be exactly the recorded files plus SHA256SUMS, which must match too.
    */
-  async #checkAssets(found: Scanned & { record: ReleaseRecord }, sink: (path: string, bytes: Buffer) => Promise<void>): Promise<Problem[]> {
+  async #checkAssets(
+    found: Scanned & { record: ReleaseRecord },
+    sink: (path: string, bytes: Buffer) => Promise<void>,
+  ): Promise<Problem[]> {
     const { metadata, assets: names } = found.record;
     const mismatch = (message: string): Problem => ({
       code: "artifact-digest-mismatch",
@@ -556,7 +692,8 @@ class ReleasesRegistry implements Registry {
     if (missing.length > 0) problems.push(mismatch(`assets missing: ${missing.join(", ")}`));
     if (problems.length > 0) return problems;
     const sums = await this.#download(byName.get(SHA256SUMS_ASSET) as AssetData);
-    if (sums.toString("utf8") !== renderSha256Sums(metadata, names)) problems.push(mismatch(`${SHA256SUMS_ASSET} does not match the recorded digests`));
+    if (sums.toString("utf8") !== renderSha256Sums(metadata, names))
+      problems.push(mismatch(`${SHA256SUMS_ASSET} does not match the recorded digests`));
     const verified: Array<[string, Buffer]> = [];
     for (const a of metadata.artifacts) {
       if (!isSafePath(a.path)) {
@@ -566,7 +703,11 @@ class ReleasesRegistry implements Registry {
       const bytes = await this.#download(byName.get(names[a.path] as string) as AssetData);
       const sha256 = createHash("sha256").update(bytes).digest("hex");
       if (bytes.length !== a.bytes || sha256 !== a.sha256) {
-        problems.push(mismatch(`${a.path} has sha256 ${sha256} (${bytes.length} bytes), expected ${a.sha256} (${a.bytes} bytes)`));
+        problems.push(
+          mismatch(
+            `${a.path} has sha256 ${sha256} (${bytes.length} bytes), expected ${a.sha256} (${a.bytes} bytes)`,
+          ),
+        );
         continue;
       }
       verified.push([a.path, bytes]);
@@ -577,11 +718,18 @@ class ReleasesRegistry implements Registry {
   }
 
   async #download(asset: AssetData): Promise<Buffer> {
-    const { data } = await this.#gh.rest.repos.getReleaseAsset({ ...this.#repo, asset_id: asset.id, headers: { accept: "application/octet-stream" } });
+    const { data } = await this.#gh.rest.repos.getReleaseAsset({
+      ...this.#repo,
+      asset_id: asset.id,
+      headers: { accept: "application/octet-stream" },
+    });
     if (data instanceof ArrayBuffer) return Buffer.from(data);
     if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (typeof data === "string") return Buffer.from(data, "utf8");
-    throw new ModelshipError({ code: "artifact-digest-mismatch", message: `asset ${asset.name} did not download as bytes` });
+    throw new ModelshipError({
+      code: "artifact-digest-mismatch",
+      message: `asset ${asset.name} did not download as bytes`,
+    });
   }
 
   /** "name@version" → aliases currently pointing at it. */
@@ -593,14 +741,21 @@ class ReleasesRegistry implements Registry {
       if (!r.ref.startsWith(prefix)) continue;
       const { data: commit } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: r.object.sha });
       const e = parseAliasMessage(commit.message);
-      if (e === undefined || e.version === null || r.ref !== `${ALIAS_BRANCH_PREFIX}${refComponent(e.name)}/${e.alias}`) continue;
+      if (
+        e === undefined ||
+        e.version === null ||
+        r.ref !== `${ALIAS_BRANCH_PREFIX}${refComponent(e.name)}/${e.alias}`
+      )
+        continue;
       const k = key(e.name, e.version);
       map.set(k, [...(map.get(k) ?? []), e.alias].sort());
     }
     return map;
   }
 
-  async #aliasHead(ref: string): Promise<{ sha: string; event: ReturnType<typeof parseAliasMessage> } | undefined> {
+  async #aliasHead(
+    ref: string,
+  ): Promise<{ sha: string; event: ReturnType<typeof parseAliasMessage> } | undefined> {
     const sha = await readRef(this.#gh, this.#repo, ref);
     if (sha === undefined) return undefined;
     const { data } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: sha });
@@ -636,7 +791,9 @@ function key(name: string, version: string): string {
 }
 
 function isSafePath(path: string): boolean {
-  return path.split("/").every((s) => s !== "" && s !== "." && s !== ".." && s !== ".git") && !path.includes("\\");
+  return (
+    path.split("/").every((s) => s !== "" && s !== "." && s !== ".." && s !== ".git") && !path.includes("\\")
+  );
 }
 
 async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {

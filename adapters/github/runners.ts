@@ -1,12 +1,24 @@
 import { githubMessage } from "./http-status.ts";
 
-type RunnerData = { id: number; name: string; os: string; status: string; busy: boolean; labels: Array<{ name: string }> };
+type RunnerData = {
+  id: number;
+  name: string;
+  os: string;
+  status: string;
+  busy: boolean;
+  labels: Array<{ name: string }>;
+};
 
 /** What checkRunnerLabels needs of an Octokit client. */
 export type RunnersPort = {
   rest: {
     actions: {
-      listSelfHostedRunnersForRepo(params: { owner: string; repo: string; per_page?: number; page?: number }): Promise<{
+      listSelfHostedRunnersForRepo(params: {
+        owner: string;
+        repo: string;
+        per_page?: number;
+        page?: number;
+      }): Promise<{
         data: { total_count: number; runners: RunnerData[] };
       }>;
       listSelfHostedRunnersForOrg(params: { org: string; per_page?: number; page?: number }): Promise<{
@@ -16,7 +28,13 @@ export type RunnersPort = {
   };
 };
 
-export type RunnerInfo = { id: number; name: string; scope: "repository" | "organization"; busy: boolean; labels: string[] };
+export type RunnerInfo = {
+  id: number;
+  name: string;
+  scope: "repository" | "organization";
+  busy: boolean;
+  labels: string[];
+};
 
 export type RunnerLabelsResult =
   /** At least one online runner carries every label. */
@@ -37,13 +55,28 @@ export async function checkRunnerLabels(
   opts: { owner: string; repo: string; labels: readonly string[] },
 ): Promise<RunnerLabelsResult> {
   const wanted = opts.labels.map((l) => l.toLowerCase());
-  if (!wanted.includes("self-hosted")) return { status: "unknown", reason: "the labels do not ask for a self-hosted runner" };
+  if (!wanted.includes("self-hosted"))
+    return { status: "unknown", reason: "the labels do not ask for a self-hosted runner" };
   const runners: Array<RunnerInfo & { online: boolean }> = [];
   const errors: string[] = [];
   let read = 0;
-  const scopes: Array<["repository" | "organization", (page: number) => Promise<{ data: { runners: RunnerData[] } }>]> = [
-    ["repository", (page) => octokit.rest.actions.listSelfHostedRunnersForRepo({ owner: opts.owner, repo: opts.repo, per_page: 100, page })],
-    ["organization", (page) => octokit.rest.actions.listSelfHostedRunnersForOrg({ org: opts.owner, per_page: 100, page })],
+  const scopes: Array<
+    ["repository" | "organization", (page: number) => Promise<{ data: { runners: RunnerData[] } }>]
+  > = [
+    [
+      "repository",
+      (page) =>
+        octokit.rest.actions.listSelfHostedRunnersForRepo({
+          owner: opts.owner,
+          repo: opts.repo,
+          per_page: 100,
+          page,
+        }),
+    ],
+    [
+      "organization",
+      (page) => octokit.rest.actions.listSelfHostedRunnersForOrg({ org: opts.owner, per_page: 100, page }),
+    ],
   ];
   for (const [scope, list] of scopes) {
     try {
@@ -52,7 +85,15 @@ export async function checkRunnerLabels(
         for (const r of data.runners) {
           const labels = r.labels.map((l) => l.name);
           const have = new Set(labels.map((l) => l.toLowerCase()));
-          if (wanted.every((l) => have.has(l))) runners.push({ id: r.id, name: r.name, scope, busy: r.busy, labels, online: r.status === "online" });
+          if (wanted.every((l) => have.has(l)))
+            runners.push({
+              id: r.id,
+              name: r.name,
+              scope,
+              busy: r.busy,
+              labels,
+              online: r.status === "online",
+            });
         }
         if (data.runners.length < 100) break;
       }

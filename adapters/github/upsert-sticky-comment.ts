@@ -1,14 +1,35 @@
 import { GITHUB_COMMENT_LIMIT } from "../../core/report/render-markdown.ts";
 
-type CommentData = { id: number; body?: string | undefined; user: { login: string; type: string } | null; html_url: string };
+type CommentData = {
+  id: number;
+  body?: string | undefined;
+  user: { login: string; type: string } | null;
+  html_url: string;
+};
 
 /** What upsertStickyComment needs of an Octokit client (Probot's and @actions/github's both fit). */
 export type StickyCommentPort = {
   rest: {
     issues: {
-      listComments(params: { owner: string; repo: string; issue_number: number; per_page?: number; page?: number }): Promise<{ data: CommentData[] }>;
-      createComment(params: { owner: string; repo: string; issue_number: number; body: string }): Promise<{ data: CommentData }>;
-      updateComment(params: { owner: string; repo: string; comment_id: number; body: string }): Promise<{ data: CommentData }>;
+      listComments(params: {
+        owner: string;
+        repo: string;
+        issue_number: number;
+        per_page?: number;
+        page?: number;
+      }): Promise<{ data: CommentData[] }>;
+      createComment(params: {
+        owner: string;
+        repo: string;
+        issue_number: number;
+        body: string;
+      }): Promise<{ data: CommentData }>;
+      updateComment(params: {
+        owner: string;
+        repo: string;
+        comment_id: number;
+        body: string;
+      }): Promise<{ data: CommentData }>;
     };
   };
 };
@@ -30,22 +51,39 @@ export async function upsertStickyComment(
 ): Promise<StickyCommentResult> {
   const { owner, repo, issueNumber, marker } = opts;
   if (!opts.body.includes(marker)) throw new Error("upsertStickyComment: the body must contain the marker");
-  if (opts.body.length > GITHUB_COMMENT_LIMIT) throw new Error(`upsertStickyComment: body is over ${GITHUB_COMMENT_LIMIT} characters`);
+  if (opts.body.length > GITHUB_COMMENT_LIMIT)
+    throw new Error(`upsertStickyComment: body is over ${GITHUB_COMMENT_LIMIT} characters`);
   const ours = (c: CommentData): boolean =>
     c.body?.includes(marker) === true &&
     c.user !== null &&
     (opts.author !== undefined ? c.user.login === opts.author : c.user.type === "Bot");
   let found: CommentData | undefined;
   for (let page = 1; found === undefined; page++) {
-    const { data } = await octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: PER_PAGE, page });
+    const { data } = await octokit.rest.issues.listComments({
+      owner,
+      repo,
+      issue_number: issueNumber,
+      per_page: PER_PAGE,
+      page,
+    });
     found = data.find(ours);
     if (data.length < PER_PAGE) break;
   }
   if (found === undefined) {
-    const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: opts.body });
+    const { data } = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: issueNumber,
+      body: opts.body,
+    });
     return { id: data.id, url: data.html_url, action: "created" };
   }
   if (found.body === opts.body) return { id: found.id, url: found.html_url, action: "unchanged" };
-  const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: found.id, body: opts.body });
+  const { data } = await octokit.rest.issues.updateComment({
+    owner,
+    repo,
+    comment_id: found.id,
+    body: opts.body,
+  });
   return { id: data.id, url: data.html_url, action: "updated" };
 }

@@ -26,7 +26,13 @@ type ArtifactData = { id: number; name: string; size_in_bytes: number; expired: 
 export type WorkflowsPort = {
   rest: {
     actions: {
-      createWorkflowDispatch(params: { owner: string; repo: string; workflow_id: string | number; ref: string; inputs?: Record<string, string> }): Promise<unknown>;
+      createWorkflowDispatch(params: {
+        owner: string;
+        repo: string;
+        workflow_id: string | number;
+        ref: string;
+        inputs?: Record<string, string>;
+      }): Promise<unknown>;
       listWorkflowRuns(params: {
         owner: string;
         repo: string;
@@ -36,11 +42,27 @@ export type WorkflowsPort = {
         per_page?: number;
         page?: number;
       }): Promise<{ data: { total_count: number; workflow_runs: WorkflowRunData[] } }>;
-      getWorkflowRun(params: { owner: string; repo: string; run_id: number }): Promise<{ data: WorkflowRunData }>;
-      listWorkflowRunArtifacts(params: { owner: string; repo: string; run_id: number; name?: string; per_page?: number; page?: number }): Promise<{
+      getWorkflowRun(params: {
+        owner: string;
+        repo: string;
+        run_id: number;
+      }): Promise<{ data: WorkflowRunData }>;
+      listWorkflowRunArtifacts(params: {
+        owner: string;
+        repo: string;
+        run_id: number;
+        name?: string;
+        per_page?: number;
+        page?: number;
+      }): Promise<{
         data: { total_count: number; artifacts: ArtifactData[] };
       }>;
-      downloadArtifact(params: { owner: string; repo: string; artifact_id: number; archive_format: string }): Promise<{ data: unknown }>;
+      downloadArtifact(params: {
+        owner: string;
+        repo: string;
+        artifact_id: number;
+        archive_format: string;
+      }): Promise<{ data: unknown }>;
     };
   };
 };
@@ -126,8 +148,15 @@ export async function findRunByCorrelationId(
 }
 
 /** One workflow run by id. */
-export async function getWorkflowRun(octokit: WorkflowsPort, opts: Repo & { runId: number }): Promise<WorkflowRunRef> {
-  const { data } = await octokit.rest.actions.getWorkflowRun({ owner: opts.owner, repo: opts.repo, run_id: opts.runId });
+export async function getWorkflowRun(
+  octokit: WorkflowsPort,
+  opts: Repo & { runId: number },
+): Promise<WorkflowRunRef> {
+  const { data } = await octokit.rest.actions.getWorkflowRun({
+    owner: opts.owner,
+    repo: opts.repo,
+    run_id: opts.runId,
+  });
   return toRunRef(data);
 }
 
@@ -155,38 +184,80 @@ export async function downloadRunArtifact(
   octokit: WorkflowsPort,
   opts: Repo & { runId: number; name: string; destDir: string; maxBytes?: number; maxEntries?: number },
 ): Promise<RunArtifactResult> {
-  const limits = { maxBytes: opts.maxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, maxEntries: opts.maxEntries ?? DEFAULT_ARTIFACT_LIMITS.maxEntries };
-  const { data } = await octokit.rest.actions.listWorkflowRunArtifacts({ owner: opts.owner, repo: opts.repo, run_id: opts.runId, name: opts.name, per_page: 100 });
+  const limits = {
+    maxBytes: opts.maxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes,
+    maxEntries: opts.maxEntries ?? DEFAULT_ARTIFACT_LIMITS.maxEntries,
+  };
+  const { data } = await octokit.rest.actions.listWorkflowRunArtifacts({
+    owner: opts.owner,
+    repo: opts.repo,
+    run_id: opts.runId,
+    name: opts.name,
+    per_page: 100,
+  });
   const artifact = data.artifacts.find((a) => a.name === opts.name);
-  if (artifact === undefined) return { ok: false, reason: "artifact-missing", message: `run ${opts.runId} has no artifact named ${opts.name}` };
-  if (artifact.expired) return { ok: false, reason: "artifact-expired", message: `artifact ${opts.name} of run ${opts.runId} has expired` };
+  if (artifact === undefined)
+    return {
+      ok: false,
+      reason: "artifact-missing",
+      message: `run ${opts.runId} has no artifact named ${opts.name}`,
+    };
+  if (artifact.expired)
+    return {
+      ok: false,
+      reason: "artifact-expired",
+      message: `artifact ${opts.name} of run ${opts.runId} has expired`,
+    };
   if (artifact.size_in_bytes > limits.maxBytes) {
-    return { ok: false, reason: "artifact-too-large", message: `artifact ${opts.name} is ${artifact.size_in_bytes} bytes, more than ${limits.maxBytes}` };
+    return {
+      ok: false,
+      reason: "artifact-too-large",
+      message: `artifact ${opts.name} is ${artifact.size_in_bytes} bytes, more than ${limits.maxBytes}`,
+    };
   }
   let zip: Buffer;
   try {
-    const res = await octokit.rest.actions.downloadArtifact({ owner: opts.owner, repo: opts.repo, artifact_id: artifact.id, archive_format: "zip" });
+    const res = await octokit.rest.actions.downloadArtifact({
+      owner: opts.owner,
+      repo: opts.repo,
+      artifact_id: artifact.id,
+      archive_format: "zip",
+    });
     zip = toBuffer(res.data);
   } catch (err) {
-    if (httpStatus(err) === 410) return { ok: false, reason: "artifact-expired", message: `artifact ${opts.name} has expired` };
+    if (httpStatus(err) === 410)
+      return { ok: false, reason: "artifact-expired", message: `artifact ${opts.name} has expired` };
     throw err;
   }
 
   const dest = resolve(opts.destDir);
   const state = await dirState(dest);
-  if (state === "non-empty") throw new ModelshipError({ code: "destination-not-empty", message: `${dest} already exists and is not empty` });
+  if (state === "non-empty")
+    throw new ModelshipError({
+      code: "destination-not-empty",
+      message: `${dest} already exists and is not empty`,
+    });
   await mkdir(dirname(dest), { recursive: true });
   const staging = await mkdtemp(join(dirname(dest), `.${basename(dest)}.artifact-`));
   try {
     const extracted = await extractZip(zip, join(staging, "run"), limits);
     if (!extracted.ok) {
-      const reason = extracted.problem.reason === "zip-too-large" ? "artifact-too-large" : extracted.problem.reason === "zip-unsafe-entry" ? "artifact-unsafe" : "artifact-invalid";
+      const reason =
+        extracted.problem.reason === "zip-too-large"
+          ? "artifact-too-large"
+          : extracted.problem.reason === "zip-unsafe-entry"
+            ? "artifact-unsafe"
+            : "artifact-invalid";
       return { ok: false, reason, message: `artifact ${opts.name}: ${extracted.problem.message}` };
     }
     try {
       await readRunDir(join(staging, "run"));
     } catch (err) {
-      return { ok: false, reason: "run-dir-invalid", message: `artifact ${opts.name} is not a valid run directory: ${githubMessage(err)}` };
+      return {
+        ok: false,
+        reason: "run-dir-invalid",
+        message: `artifact ${opts.name} is not a valid run directory: ${githubMessage(err)}`,
+      };
     }
     if (state === "empty") await rmdir(dest);
     await rename(join(staging, "run"), dest);

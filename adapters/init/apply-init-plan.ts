@@ -3,7 +3,10 @@ import { dirname, join } from "node:path";
 import type { InitStep } from "../../core/init/plan-init.ts";
 
 /** Reads the files init would write that already exist in the repository. */
-export async function readExistingFiles(repoDir: string, paths: readonly string[]): Promise<Map<string, string>> {
+export async function readExistingFiles(
+  repoDir: string,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const p of paths) {
     try {

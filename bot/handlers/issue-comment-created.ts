@@ -1,6 +1,6 @@
 import { authorizeCommand } from "../../core/bot/authorize-command.ts";
-import { liveVersion } from "../../core/bot/deployment-payload.ts";
-import { correlationFromRunName, parseCorrelationId } from "../../core/bot/correlation-id.ts";
+import { parseDeploymentPayload } from "../../core/bot/deployment-payload.ts";
+import { parseCorrelationId } from "../../core/bot/correlation-id.ts";
 import { parseCommand } from "../../core/commands/parse-command.ts";
 import { renderHelp } from "../../core/commands/render-help.ts";
 import { validateCommand, type Command } from "../../core/commands/validate-command.ts";
@@ -94,9 +94,8 @@ async function runCommand(
       for (const check of checks) {
         const correlation = check.externalId ? parseCorrelationId(check.externalId) : undefined;
         if (!correlation || correlation.pr !== pr) continue;
-        const runs = await gh.listWorkflowRuns(config.github.trainWorkflow, pull.headSha);
-        const run = runs.find((r) => correlationFromRunName(r.displayTitle)?.id === correlation.id && r.status === "completed");
-        if (!run) continue;
+        const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, pull.headSha);
+        if (run?.status !== "completed") continue;
         const report = await reportTrainingRun({
           env,
           config,
@@ -112,7 +111,7 @@ async function runCommand(
       };
     }
     case "lock": {
-      const lock = await gh.acquireLock(command.environment, input.actor);
+      const lock = await gh.acquireLock(command.environment, input.actor, `/lock on #${pr}`);
       if (lock.ok) return { ok: true, reply: `\`${command.environment}\` is locked; \`/unlock ${command.environment}\` releases it.` };
       return {
         ok: false,
@@ -153,11 +152,14 @@ async function runCommand(
     }
     case "rollback":
     case "promote": {
-      const registry = gh.registry();
+      const registry = await gh.registry({ tagFormat: config.registry.tagFormat });
       let version = command.version;
       if (command.name === "rollback" && version === null) {
-        const live = liveVersion(await gh.listDeployments(command.environment), config.model.name);
-        version = live?.previousVersion ?? null;
+        // The newest deployment's predecessor: after a failed deploy that is the version still live.
+        const newest = (await gh.listDeployments(command.environment))
+          .map((d) => parseDeploymentPayload(d.payload))
+          .find((p) => p?.model === config.model.name);
+        version = newest?.previousVersion ?? null;
         if (!version) {
           return {
             ok: false,
@@ -201,6 +203,6 @@ function deployOutcome(
 /** The version registered from this PR (lineage.pr), newest first. */
 async function releasedVersion(env: BotEnv, config: Config, pull: PullInfo): Promise<string | null> {
   if (!pull.merged) return null;
-  const versions = await env.gh.registry().list(config.model.name);
+  const versions = await (await env.gh.registry({ tagFormat: config.registry.tagFormat })).list(config.model.name);
   return versions.find((v) => v.lineage.pr === pull.number)?.version ?? null;
 }

@@ -1,5 +1,5 @@
 import { bumpFromLabels } from "../../core/bot/bump-from-labels.ts";
-import { correlationFromRunName, parseCorrelationId } from "../../core/bot/correlation-id.ts";
+import { parseCorrelationId } from "../../core/bot/correlation-id.ts";
 import { planRelease } from "../../core/pipeline/plan-release.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
@@ -37,9 +37,8 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
     return;
   }
   const correlation = parseCorrelationId(passing.externalId!)!;
-  const runs = await gh.listWorkflowRuns(config.github.trainWorkflow, pull.headSha);
-  const run = runs.find((r) => correlationFromRunName(r.displayTitle)?.id === correlation.id && r.conclusion === "success");
-  if (!run) {
+  const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, pull.headSha);
+  if (run?.conclusion !== "success") {
     await say(`Modelship did not release a model: the training run for ${correlation.id} is gone. (\`run-not-found\`)`);
     return;
   }
@@ -53,7 +52,11 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
     await say(`Modelship did not release a model: the labels ${labelBump.labels.map((l) => `\`${l}\``).join(", ")} disagree; keep one. (\`${labelBump.reason}\`)`);
     return;
   }
-  const registry = gh.registry();
+  const registry = await gh.registry({
+    tagFormat: config.registry.tagFormat,
+    targetCommitish: pull.mergeCommitSha,
+    lineageLinks: { "Merge commit": pull.mergeCommitSha, "Workflow run": run.htmlUrl },
+  });
   const latest = await registry.latest(config.model.name);
   const plan = planRelease({
     comparison: compared.comparison,

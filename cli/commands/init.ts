@@ -3,7 +3,12 @@ import type { Command } from "commander";
 import { applyInitPlan, readExistingFiles } from "../../adapters/init/apply-init-plan.ts";
 import { readInitTemplates } from "../../adapters/init/read-templates.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { ACTION_PLACEHOLDER, INIT_TARGETS, InitOptionsSchema, type InitOptions } from "../../core/init/init-options.ts";
+import {
+  ACTION_PLACEHOLDER,
+  INIT_TARGETS,
+  InitOptionsSchema,
+  type InitOptions,
+} from "../../core/init/init-options.ts";
 import { planInit, planWrites, type InitStep, type InitStepKind } from "../../core/init/plan-init.ts";
 import { renderInitFiles } from "../../core/init/render-init-files.ts";
 

@@ -54,14 +54,19 @@ export function register(program: Command): void {
       }
       process.stdout.write(`${JSON.stringify(plan.trials)}\n`);
       const how = plan.spaceSize === null ? "random" : `grid of ${plan.spaceSize} points`;
-      process.stderr.write(`${plan.trials.length} trials (${how}) over ${Object.keys(config.train.search).sort().join(", ")}\n`);
+      process.stderr.write(
+        `${plan.trials.length} trials (${how}) over ${Object.keys(config.train.search).sort().join(", ")}\n`,
+      );
     });
 
   sweep
     .command("best")
     .description("Rank the trials' run directories by a metric and name the best one.")
     .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
-    .requiredOption("--runs-dir <dir>", "folder holding one run directory per trial (the folder name ends with the trial id)")
+    .requiredOption(
+      "--runs-dir <dir>",
+      "folder holding one run directory per trial (the folder name ends with the trial id)",
+    )
     .option("--metric <name>", "metric to rank by (default: metrics.primary)")
     .option("--json", "print the ranking as JSON")
     .action(async (flags: BestFlags) => {
@@ -78,9 +83,13 @@ export function register(program: Command): void {
       const searched = new Set(Object.keys(config.train.search));
       const trials: TrialResult[] = [];
       const entries = await readdir(flags.runsDir, { withFileTypes: true });
-      for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const entry of entries
+        .filter((e) => e.isDirectory())
+        .sort((a, b) => a.name.localeCompare(b.name))) {
         const run = await readRunDir(join(flags.runsDir, entry.name));
-        const params = Object.fromEntries(Object.entries(flattenParams(run.params)).filter(([k]) => searched.has(k)));
+        const params = Object.fromEntries(
+          Object.entries(flattenParams(run.params)).filter(([k]) => searched.has(k)),
+        );
         trials.push({ id: /-(t\d+)$/.exec(entry.name)?.[1] ?? entry.name, params, metrics: run.metrics });
       }
       const direction = metricDirection(config, metric);
@@ -89,7 +98,8 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ metric, direction, ...result }, null, 2)}\n`);
       } else {
         const lines = result.ranked.map(
-          (t, i) => `${String(i + 1).padStart(3)}  ${t.id.padEnd(8)} ${t.value === null ? "—" : String(t.value)}  ${JSON.stringify(t.params)}`,
+          (t, i) =>
+            `${String(i + 1).padStart(3)}  ${t.id.padEnd(8)} ${t.value === null ? "—" : String(t.value)}  ${JSON.stringify(t.params)}`,
         );
         process.stdout.write(
           `${metric} (${direction === "maximize" ? "higher" : "lower"} is better)\n${lines.join("\n")}\n` +
@@ -97,7 +107,11 @@ export function register(program: Command): void {
         );
       }
       if (!result.ok) {
-        throw new ModelshipError({ code: `sweep-${result.reason}`, message: result.message, hint: "Check that the trials' runs finished and report the metric." });
+        throw new ModelshipError({
+          code: `sweep-${result.reason}`,
+          message: result.message,
+          hint: "Check that the trials' runs finished and report the metric.",
+        });
       }
     });
 }

@@ -65,7 +65,11 @@ export type TrainFailureReason =
   | "run-cancelled"
   | "run-timed-out"
   | "artifact-missing"
+  | "artifact-expired"
+  | "artifact-too-large"
+  | "artifact-unsafe"
   | "artifact-invalid"
+  | "run-dir-invalid"
   | "model-name-mismatch"
   | "config-invalid";
 
@@ -81,7 +85,11 @@ const FAILURE_TEXT: Record<TrainFailureReason, string> = {
   "run-cancelled": "The training run was cancelled.",
   "run-timed-out": "The training run timed out.",
   "artifact-missing": "The training run finished but uploaded no run artifact.",
+  "artifact-expired": "The training run's artifact has expired.",
+  "artifact-too-large": "The training run's artifact is larger than the App accepts.",
+  "artifact-unsafe": "The training run's artifact holds unsafe entries (links, absolute or `..` paths) and was refused.",
   "artifact-invalid": "The training run's artifact could not be verified or read.",
+  "run-dir-invalid": "The training run's artifact is not a valid run directory.",
   "model-name-mismatch": "The training run produced a different model than the config names.",
   "config-invalid": "The repository config is invalid.",
 };

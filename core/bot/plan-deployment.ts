@@ -59,7 +59,8 @@ export function planDeployment(input: {
       `\`${input.environment}\` is locked${input.lock.owner ? ` by @${input.lock.owner}` : ""}; \`/unlock ${input.environment}\` releases it.`,
     );
   }
-  if (input.previousVersion === input.version) {
+  // A rollback may redeploy what is live (e.g. after a failed deploy of a newer version).
+  if (input.kind !== "rollback" && input.previousVersion === input.version) {
     return refuse("already-deployed", `${input.version} is already the version in \`${input.environment}\`.`);
   }
   // Rollback and promote move versions that were released from merged, reviewed code; a deploy

@@ -41,9 +41,17 @@ export function parseLockMessage(message: string): DeployLock | undefined {
  * the original so two names never share a ref.
  */
 export function refComponent(name: string): string {
-  const plain = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(name) && !name.endsWith(".") && !name.endsWith(".lock") && !name.includes("..");
+  const plain =
+    /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(name) &&
+    !name.endsWith(".") &&
+    !name.endsWith(".lock") &&
+    !name.includes("..");
   if (plain) return name;
-  const cleaned = name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "x";
+  const cleaned =
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60) || "x";
   return `${cleaned}-${fnv1a(name)}`;
 }
 

@@ -27,16 +27,25 @@ export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
  * JSON are written as \u003c and \u003e, so no string from a run can close the comment.
  * The card is cut to keep the body under GitHub's 125,000 characters.
  */
-export function renderReleaseBody(card: string, record: ReleaseRecord): { ok: true; body: string } | { ok: false; message: string } {
+export function renderReleaseBody(
+  card: string,
+  record: ReleaseRecord,
+): { ok: true; body: string } | { ok: false; message: string } {
   const json = JSON.stringify(record, null, 2).replace(/</g, "\\u003c").replace(/>/g, "\\u003e");
   const block = `${OPEN}\n${json}\n${CLOSE}\n`;
   const room = RELEASE_BODY_LIMIT - block.length - 2;
-  if (room < 200) return { ok: false, message: `the version metadata is ${block.length} characters; a release body holds ${RELEASE_BODY_LIMIT}` };
+  if (room < 200)
+    return {
+      ok: false,
+      message: `the version metadata is ${block.length} characters; a release body holds ${RELEASE_BODY_LIMIT}`,
+    };
   return { ok: true, body: `${capText(card.trimEnd(), room)}\n\n${block}` };
 }
 
 /** Reads the record back from a release body; a message says why when it is absent or invalid. */
-export function parseReleaseBody(body: string | null | undefined): { ok: true; record: ReleaseRecord } | { ok: false; message: string } {
+export function parseReleaseBody(
+  body: string | null | undefined,
+): { ok: true; record: ReleaseRecord } | { ok: false; message: string } {
   if (!body) return { ok: false, message: "the release has no body" };
   const start = body.lastIndexOf(`${OPEN}\n`);
   if (start < 0) return { ok: false, message: "the release body has no modelship:version block" };
@@ -51,10 +60,14 @@ export function parseReleaseBody(body: string | null | undefined): { ok: true; r
   const parsed = ReleaseRecordSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, message: `the modelship:version block is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}` };
+    return {
+      ok: false,
+      message: `the modelship:version block is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+    };
   }
   const missing = parsed.data.metadata.artifacts.filter((a) => parsed.data.assets[a.path] === undefined);
-  if (missing.length > 0) return { ok: false, message: `no asset is recorded for ${missing.map((a) => a.path).join(", ")}` };
+  if (missing.length > 0)
+    return { ok: false, message: `no asset is recorded for ${missing.map((a) => a.path).join(", ")}` };
   return { ok: true, record: parsed.data };
 }
 
@@ -67,7 +80,11 @@ export function assetNames(paths: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   const used = new Set<string>([SHA256SUMS_ASSET.toLowerCase()]);
   for (const path of [...paths].sort()) {
-    const base = path.replace(/\//g, ".").replace(/[^A-Za-z0-9._-]/g, "-").replace(/^\.+|\.+$/g, "") || "file";
+    const base =
+      path
+        .replace(/\//g, ".")
+        .replace(/[^A-Za-z0-9._-]/g, "-")
+        .replace(/^\.+|\.+$/g, "") || "file";
     let name = base;
     for (let i = 2; used.has(name.toLowerCase()); i++) name = `${i}-${base}`;
     used.add(name.toLowerCase());

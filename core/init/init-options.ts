@@ -6,7 +6,8 @@ export const INIT_TARGETS = ["local", "kubernetes"] as const;
 export type InitTarget = (typeof INIT_TARGETS)[number];
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const ACTION_REF = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}(\/[A-Za-z0-9._-]+)*@[A-Za-z0-9._/-]{1,100}$/;
+const ACTION_REF =
+  /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}(\/[A-Za-z0-9._-]+)*@[A-Za-z0-9._/-]{1,100}$/;
 
 const Labels = z
   .array(z.string().regex(LABEL, "a runner label: letters, digits, '.', '_' or '-'"))
@@ -19,7 +20,10 @@ export const InitOptionsSchema = z
   .object({
     model: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-', at most 63 characters"),
+      .regex(
+        /^[a-z0-9][a-z0-9._-]{0,62}$/,
+        "lower-case letters, digits, '.', '_' or '-', at most 63 characters",
+      ),
     runnerLabels: Labels,
     deployRunnerLabels: Labels.optional(),
     target: z.enum(INIT_TARGETS),

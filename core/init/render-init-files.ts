@@ -24,7 +24,10 @@ export function initFileSpecs(target: InitTarget): InitFileSpec[] {
     { path: ".github/workflows/modelship-train.yml", template: "workflows/modelship-train.yml" },
     {
       path: ".github/workflows/modelship-deploy.yml",
-      template: target === "kubernetes" ? "workflows/modelship-deploy-kubernetes.yml" : "workflows/modelship-deploy.yml",
+      template:
+        target === "kubernetes"
+          ? "workflows/modelship-deploy-kubernetes.yml"
+          : "workflows/modelship-deploy.yml",
     },
     { path: ".github/workflows/modelship-sweep.yml", template: "workflows/modelship-sweep.yml" },
   ];
@@ -33,7 +36,8 @@ export function initFileSpecs(target: InitTarget): InitFileSpec[] {
 /** Every template `initFileSpecs` can name, for any target. */
 export function allTemplatePaths(): string[] {
   const paths = new Set<string>();
-  for (const target of ["local", "kubernetes"] as const) for (const s of initFileSpecs(target)) paths.add(s.template);
+  for (const target of ["local", "kubernetes"] as const)
+    for (const s of initFileSpecs(target)) paths.add(s.template);
   return [...paths];
 }
 
@@ -42,7 +46,9 @@ export function renderInitFiles(templates: TemplateTexts, options: InitOptions):
   const values = {
     __MODEL_NAME__: options.model,
     __RUNNER_LABELS__: yamlFlowList(options.runnerLabels),
-    __DEPLOY_RUNNER_LABELS__: yamlFlowList(options.deployRunnerLabels ?? defaultDeployRunnerLabels(options.target)),
+    __DEPLOY_RUNNER_LABELS__: yamlFlowList(
+      options.deployRunnerLabels ?? defaultDeployRunnerLabels(options.target),
+    ),
     __ARTIFACT_NAME__: INIT_ARTIFACT_NAME,
     __DEPLOY_TARGET__: options.target,
   };

@@ -35,7 +35,9 @@ export function buildPodTemplate(
   const k = ctx.kubernetes;
   assertQuantity(k.resources.cpu, "deploy.kubernetes.resources.cpu");
   assertQuantity(k.resources.memory, "deploy.kubernetes.resources.memory");
-  const selector = opts.colour ? colourSelector(opts.model.name, opts.colour) : modelSelector(opts.model.name);
+  const selector = opts.colour
+    ? colourSelector(opts.model.name, opts.colour)
+    : modelSelector(opts.model.name);
   const gpu = k.resources.gpu > 0 ? { "nvidia.com/gpu": String(k.resources.gpu) } : {};
   const probe = (path: string) => ({ httpGet: { path, port: PORT_NAME }, ...PROBE_DEFAULTS });
   return {
@@ -51,7 +53,11 @@ export function buildPodTemplate(
       },
     },
     spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: SERVE_UID, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: SERVE_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
       terminationGracePeriodSeconds: 30,
       ...(k.resources.gpu > 0
         ? { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] }

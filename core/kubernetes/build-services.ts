@@ -2,7 +2,14 @@ import { Service } from "kubernetes-models/v1";
 import type { Colour } from "../rollout/rollout-types.ts";
 import { namespaceOf } from "./kubernetes-inputs.ts";
 import type { BuildContext } from "./kubernetes-inputs.ts";
-import { colourSelector, kubernetesNames, LABELS, labelValue, PORT_NAME, STATE_ANNOTATION } from "./kubernetes-names.ts";
+import {
+  colourSelector,
+  kubernetesNames,
+  LABELS,
+  labelValue,
+  PORT_NAME,
+  STATE_ANNOTATION,
+} from "./kubernetes-names.ts";
 import { validated } from "./validated.ts";
 
 type ServiceOptions = {

@@ -23,7 +23,9 @@ export function k8sTemplateFiles(): Record<string, string> {
   return {
     "blue-green.yaml": renderManifestsYaml(
       buildManifests(ctx, { model: TEMPLATE_MODEL, deploy }),
-      note("blue and green Deployments, the Service (selector on the live colour), a preview Service, autoscalers and a disruption budget."),
+      note(
+        "blue and green Deployments, the Service (selector on the live colour), a preview Service, autoscalers and a disruption budget.",
+      ),
     ),
     "argo-rollout.yaml": renderManifestsYaml(
       buildManifests(argo, { model: TEMPLATE_MODEL, deploy }),

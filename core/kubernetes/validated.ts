@@ -2,7 +2,11 @@ import { ModelshipError } from "../errors.ts";
 
 /** Checks a kubernetes-models object against the official schema it carries and returns it. */
 export function validated<
-  T extends { validate(): void; kind?: string | undefined; metadata?: { name?: string | undefined } | undefined },
+  T extends {
+    validate(): void;
+    kind?: string | undefined;
+    metadata?: { name?: string | undefined } | undefined;
+  },
 >(object: T): T {
   try {
     object.validate();

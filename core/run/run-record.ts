@@ -52,7 +52,14 @@ export const RunRecordSchema = z.object({
   metrics: z.record(z.string(), z.number()),
   signature: z
     .object({
-      inputs: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) })),
+      inputs: z.array(
+        z.object({
+          name: z.string(),
+          datatype: z.string(),
+          shape: z.array(z.number()),
+          parameters: z.record(z.string(), z.unknown()).optional(),
+        }),
+      ),
       outputs: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) })),
       labels: z.array(z.string()).optional(),
     })

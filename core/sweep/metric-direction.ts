@@ -5,7 +5,9 @@ import type { Config } from "../config/schema.ts";
 export function metricDirection(config: Config, metric: string): Direction {
   const gate = config.metrics.gates[metric];
   if (gate) return gate.direction;
-  return /(^|[._/-])(loss|error|err|mse|rmse|mae|mape|logloss|perplexity|latency)s?($|[._/-])|loss$|error$/i.test(metric)
+  return /(^|[._/-])(loss|error|err|mse|rmse|mae|mape|logloss|perplexity|latency)s?($|[._/-])|loss$|error$/i.test(
+    metric,
+  )
     ? "minimize"
     : "maximize";
 }

@@ -23,11 +23,13 @@ export function pickBestTrial(
       return { ...t, value: typeof v === "number" && Number.isFinite(v) ? v : null };
     })
     .sort((a, b) => {
-      if (a.value === null || b.value === null) return a.value === b.value ? a.id.localeCompare(b.id) : a.value === null ? 1 : -1;
+      if (a.value === null || b.value === null)
+        return a.value === b.value ? a.id.localeCompare(b.id) : a.value === null ? 1 : -1;
       const d = options.direction === "maximize" ? b.value - a.value : a.value - b.value;
       return d !== 0 ? d : a.id.localeCompare(b.id);
     });
-  if (ranked.length === 0) return { ok: false, reason: "no-trials", message: "no trial finished with a run directory", ranked };
+  if (ranked.length === 0)
+    return { ok: false, reason: "no-trials", message: "no trial finished with a run directory", ranked };
   const best = ranked[0]!;
   if (best.value === null) {
     return {

@@ -28,7 +28,10 @@ export const MAX_TRIALS = 256;
  * `log`), `grid` walks the cartesian product of each dimension's points, spread evenly when the
  * grid is larger than `trials`. Same space, options and seed: same trials.
  */
-export function planSweep(search: Readonly<Record<string, SearchDimension>>, options: PlanSweepOptions): PlanSweepResult {
+export function planSweep(
+  search: Readonly<Record<string, SearchDimension>>,
+  options: PlanSweepOptions,
+): PlanSweepResult {
   const names = Object.keys(search).sort();
   if (names.length === 0) {
     return {
@@ -38,7 +41,11 @@ export function planSweep(search: Readonly<Record<string, SearchDimension>>, opt
     };
   }
   if (!Number.isInteger(options.trials) || options.trials < 1) {
-    return { ok: false, reason: "invalid-trial-count", message: `trials must be a positive integer (got ${options.trials})` };
+    return {
+      ok: false,
+      reason: "invalid-trial-count",
+      message: `trials must be a positive integer (got ${options.trials})`,
+    };
   }
   if (options.trials > MAX_TRIALS) {
     return {
@@ -64,10 +71,14 @@ function sample(dim: SearchDimension, rand: () => number): SweepValue {
   if (dim.integer) {
     const lo = Math.ceil(dim.min);
     const hi = Math.floor(dim.max);
-    if (dim.log && lo > 0) return Math.min(hi, Math.max(lo, Math.round(Math.exp(uniform(Math.log(lo), Math.log(hi), rand)))));
+    if (dim.log && lo > 0)
+      return Math.min(hi, Math.max(lo, Math.round(Math.exp(uniform(Math.log(lo), Math.log(hi), rand)))));
     return lo + Math.floor(rand() * (hi - lo + 1));
   }
-  const x = dim.log && dim.min > 0 ? Math.exp(uniform(Math.log(dim.min), Math.log(dim.max), rand)) : uniform(dim.min, dim.max, rand);
+  const x =
+    dim.log && dim.min > 0
+      ? Math.exp(uniform(Math.log(dim.min), Math.log(dim.max), rand))
+      : uniform(dim.min, dim.max, rand);
   return Math.min(dim.max, Math.max(dim.min, tidy(x)));
 }
 
@@ -75,7 +86,10 @@ function uniform(lo: number, hi: number, rand: () => number): number {
   return lo + (hi - lo) * rand();
 }
 
-function randomTrials(dims: readonly (readonly [string, SearchDimension])[], options: PlanSweepOptions): PlanSweepResult {
+function randomTrials(
+  dims: readonly (readonly [string, SearchDimension])[],
+  options: PlanSweepOptions,
+): PlanSweepResult {
   const rand = mulberry32(options.seed);
   const seen = new Set<string>();
   const trials: Trial[] = [];
@@ -88,7 +102,11 @@ function randomTrials(dims: readonly (readonly [string, SearchDimension])[], opt
     seen.add(key);
     trials.push({ id: "", params });
   }
-  return { ok: true, trials: trials.map((t, i) => ({ ...t, id: trialId(i, trials.length) })), spaceSize: null };
+  return {
+    ok: true,
+    trials: trials.map((t, i) => ({ ...t, id: trialId(i, trials.length) })),
+    spaceSize: null,
+  };
 }
 
 function gridPoints(dim: SearchDimension, points: number): SweepValue[] {
@@ -113,7 +131,10 @@ function spread(lo: number, hi: number, points: number, log: boolean): number[] 
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
-function gridTrials(dims: readonly (readonly [string, SearchDimension])[], options: PlanSweepOptions): PlanSweepResult {
+function gridTrials(
+  dims: readonly (readonly [string, SearchDimension])[],
+  options: PlanSweepOptions,
+): PlanSweepResult {
   const axes = dims.map(([name, dim]) => [name, gridPoints(dim, options.gridPoints ?? 3)] as const);
   const size = axes.reduce((n, [, pts]) => n * pts.length, 1);
   const count = Math.min(options.trials, size);

@@ -30,9 +30,14 @@ export function appInstallationToken(opts: {
     const now = opts.now().getTime();
     if (cached && cached.expiresAt - 5 * 60_000 > now) return cached.token;
     const jwt = createAppJwt(opts.appId, opts.privateKeyPem, Math.floor(now / 1000));
-    const answer = await requestJson(opts.http, "POST", `/app/installations/${opts.installationId}/access_tokens`, {
-      authorization: `Bearer ${jwt}`,
-    });
+    const answer = await requestJson(
+      opts.http,
+      "POST",
+      `/app/installations/${opts.installationId}/access_tokens`,
+      {
+        authorization: `Bearer ${jwt}`,
+      },
+    );
     const body = answer.body as { token?: unknown; expires_at?: unknown } | null;
     if (answer.status !== 201 || typeof body?.token !== "string") {
       throw new ModelshipError({

@@ -38,11 +38,27 @@ function scopePath(scope: RunnerScope): string {
 export async function generateJitConfig(http: GitHubHttp, req: JitConfigRequest): Promise<JitConfig> {
   const answer = await requestJson(http, "POST", `${scopePath(req.scope)}/generate-jitconfig`, {
     authorization: `Bearer ${await http.token()}`,
-    body: { name: req.name, runner_group_id: req.runnerGroupId, labels: [...req.labels], work_folder: req.workFolder },
+    body: {
+      name: req.name,
+      runner_group_id: req.runnerGroupId,
+      labels: [...req.labels],
+      work_folder: req.workFolder,
+    },
   });
-  const body = answer.body as { runner?: { id?: unknown; name?: unknown }; encoded_jit_config?: unknown } | null;
-  if (answer.status === 201 && typeof body?.encoded_jit_config === "string" && typeof body.runner?.id === "number") {
-    return { runnerId: body.runner.id, name: String(body.runner.name ?? req.name), encodedJitConfig: body.encoded_jit_config };
+  const body = answer.body as {
+    runner?: { id?: unknown; name?: unknown };
+    encoded_jit_config?: unknown;
+  } | null;
+  if (
+    answer.status === 201 &&
+    typeof body?.encoded_jit_config === "string" &&
+    typeof body.runner?.id === "number"
+  ) {
+    return {
+      runnerId: body.runner.id,
+      name: String(body.runner.name ?? req.name),
+      encodedJitConfig: body.encoded_jit_config,
+    };
   }
   const reason: JitConfigReason =
     answer.status === 401 || answer.status === 403
@@ -57,7 +73,8 @@ export async function generateJitConfig(http: GitHubHttp, req: JitConfigRequest)
   const hints: Record<JitConfigReason, string> = {
     "jitconfig-unauthorized":
       "The token needs Administration: write on the repository (or Self-hosted runners: write on the organisation).",
-    "jitconfig-not-found": "Check --repo/--org, and that the token's owner or GitHub App installation can see it.",
+    "jitconfig-not-found":
+      "Check --repo/--org, and that the token's owner or GitHub App installation can see it.",
     "jitconfig-name-taken": "Another runner has this name; the next attempt uses a new one.",
     "jitconfig-rejected": "Check --runner-group-id and --labels (1 to 100 labels).",
     "jitconfig-failed": "GitHub answered unexpectedly; the runner retries with backoff.",

@@ -15,7 +15,12 @@ import type { GitHubHttp } from "./github-http.ts";
 import { runEphemeralRunners, type GpuCheck, type JobExit } from "./runner-loop.ts";
 
 /** Variables holding credentials: never handed to the job, which runs untrusted code. */
-const SECRET_VARIABLES = ["MODELSHIP_RUNNER_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE"];
+const SECRET_VARIABLES = [
+  "MODELSHIP_RUNNER_TOKEN",
+  "GITHUB_TOKEN",
+  "GITHUB_APP_PRIVATE_KEY",
+  "GITHUB_APP_PRIVATE_KEY_FILE",
+];
 
 const USAGE = `usage: node runners/gpu/main.ts (--repo OWNER/REPO | --org ORG) [options]
   --labels a,b,c          runner labels (default self-hosted,linux,x64,gpu)
@@ -43,7 +48,10 @@ function parseScope(repo: string | undefined, org: string | undefined): RunnerSc
   return fail("give exactly one of --repo OWNER/REPO or --org ORG", USAGE);
 }
 
-function tokenSource(http: Pick<GitHubHttp, "apiUrl" | "fetch">, env: NodeJS.ProcessEnv): () => Promise<string> {
+function tokenSource(
+  http: Pick<GitHubHttp, "apiUrl" | "fetch">,
+  env: NodeJS.ProcessEnv,
+): () => Promise<string> {
   const token = env["MODELSHIP_RUNNER_TOKEN"] ?? env["GITHUB_TOKEN"];
   if (token) return async () => token;
   const appId = env["GITHUB_APP_ID"];
@@ -87,18 +95,27 @@ async function main(): Promise<void> {
     return;
   }
   const scope = parseScope(values.repo, values.org);
-  const labels = values.labels.split(",").map((l) => l.trim()).filter((l) => l !== "");
+  const labels = values.labels
+    .split(",")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   if (labels.length === 0 || labels.length > 100) fail("--labels needs 1 to 100 labels");
   const runnerGroupId = Number(values["runner-group-id"]);
-  if (!Number.isInteger(runnerGroupId) || runnerGroupId < 1) fail("--runner-group-id must be a positive integer");
+  if (!Number.isInteger(runnerGroupId) || runnerGroupId < 1)
+    fail("--runner-group-id must be a positive integer");
   const maxJobs = values["max-jobs"] === undefined ? undefined : Number(values["max-jobs"]);
-  if (maxJobs !== undefined && (!Number.isInteger(maxJobs) || maxJobs < 1)) fail("--max-jobs must be a positive integer");
+  if (maxJobs !== undefined && (!Number.isInteger(maxJobs) || maxJobs < 1))
+    fail("--max-jobs must be a positive integer");
   const runnerDir = values["runner-dir"];
   const runSh = join(runnerDir, "run.sh");
-  await access(runSh).catch(() => fail(`${runSh} not found`, "Unpack the GitHub Actions runner there, or pass --runner-dir."));
+  await access(runSh).catch(() =>
+    fail(`${runSh} not found`, "Unpack the GitHub Actions runner there, or pass --runner-dir."),
+  );
   const prefix = values["name-prefix"].replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 40);
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} modelship-runner: ${line}\n`);
-  if (!labels.includes("gpu")) log("warning: the labels do not include gpu; Modelship's training workflow asks for it by default");
+  const log = (line: string) =>
+    process.stderr.write(`${new Date().toISOString()} modelship-runner: ${line}\n`);
+  if (!labels.includes("gpu"))
+    log("warning: the labels do not include gpu; Modelship's training workflow asks for it by default");
 
   const apiUrl = process.env["GITHUB_API_URL"] ?? "https://api.github.com";
   const base = { apiUrl, fetch: globalThis.fetch };
@@ -121,7 +138,8 @@ async function main(): Promise<void> {
 
   const result = await runEphemeralRunners(
     {
-      register: (name) => generateJitConfig(http, { scope, name, runnerGroupId, labels, workFolder: values["work-folder"] }),
+      register: (name) =>
+        generateJitConfig(http, { scope, name, runnerGroupId, labels, workFolder: values["work-folder"] }),
       unregister: (config) => deleteRunner(http, scope, config.runnerId),
       runJob: (config) =>
         new Promise<JobExit>((resolve, reject) => {

@@ -29,7 +29,10 @@ export type RunnerLoopResult = { jobs: number; failedJobs: number; stoppedBy: "s
  * each job gets a clean runner. A failing GPU check or registration backs off (doubling up to
  * a cap) instead of registering a runner that would take a job it cannot run.
  */
-export async function runEphemeralRunners(deps: RunnerLoopDeps, options: RunnerLoopOptions = {}): Promise<RunnerLoopResult> {
+export async function runEphemeralRunners(
+  deps: RunnerLoopDeps,
+  options: RunnerLoopOptions = {},
+): Promise<RunnerLoopResult> {
   const backoff = options.backoffMs ?? { initial: 5_000, max: 300_000 };
   let delay = backoff.initial;
   let jobs = 0;
@@ -42,7 +45,8 @@ export async function runEphemeralRunners(deps: RunnerLoopDeps, options: RunnerL
   };
 
   while (!deps.stopped()) {
-    if (options.maxJobs !== undefined && jobs >= options.maxJobs) return { jobs, failedJobs, stoppedBy: "max-jobs" };
+    if (options.maxJobs !== undefined && jobs >= options.maxJobs)
+      return { jobs, failedJobs, stoppedBy: "max-jobs" };
     if (deps.checkGpu) {
       const gpu = await deps.checkGpu();
       if (!gpu.ok) {
@@ -56,7 +60,8 @@ export async function runEphemeralRunners(deps: RunnerLoopDeps, options: RunnerL
       config = await deps.register(deps.runnerName(attempt));
     } catch (err) {
       const code = err instanceof ModelshipError ? err.code : "";
-      if (code in JITCONFIG_REASONS && JITCONFIG_REASONS[code as keyof typeof JITCONFIG_REASONS].permanent) throw err;
+      if (code in JITCONFIG_REASONS && JITCONFIG_REASONS[code as keyof typeof JITCONFIG_REASONS].permanent)
+        throw err;
       await wait(`registration failed: ${(err as Error).message.split("\n")[0]}`);
       continue;
     }

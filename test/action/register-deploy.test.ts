@@ -203,6 +203,12 @@ describe("commands: deploy and rollback (local target)", () => {
     expect(last.payload).toMatchObject({ version: "1.0.0", previousVersion: v2 });
   });
 
+  it("report without a baseline compares with the version live in the environment, from the registry", async () => {
+    const result = await run(ws, { command: "report", "run-dir": "runs/iris-candidate" });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.summary).toContain("compared with baseline **v1.0.0**");
+  });
+
   it("ends the deployment in error when the version does not exist", async () => {
     const { id, event } = await deploymentEvent("9.9.9");
     const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });
@@ -210,11 +216,7 @@ describe("commands: deploy and rollback (local target)", () => {
     expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "version-not-found" });
     expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
   });
-
-  it("reports target-unavailable for the kubernetes target and ends the deployment in error", async () => {
-    const k8s = await registerWorkspace(`${IRIS_CONFIG}deploy:\n  target: kubernetes\n`);
-    const { id, event } = await deploymentEvent("1.0.0");
-    const result = await run(k8s, { command: "deploy" }, { event });
+});
     expect(result.code).toBe(1);
     expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "target-unavailable" });
     expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);

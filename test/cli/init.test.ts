@@ -11,7 +11,15 @@ const FILES = [
   ".github/workflows/modelship-deploy.yml",
   ".github/workflows/modelship-sweep.yml",
 ];
-const ARGS = ["init", "--model", "churn", "--runner-labels", "self-hosted,gpu,a100", "--action", "acme/modelship@v1"];
+const ARGS = [
+  "init",
+  "--model",
+  "churn",
+  "--runner-labels",
+  "self-hosted,gpu,a100",
+  "--action",
+  "acme/modelship@v1",
+];
 
 async function repo(): Promise<string> {
   return mkdtemp(join(tmpdir(), "ms-init-"));
@@ -35,7 +43,9 @@ describe("modelship init", () => {
       "modelship-train.yml",
     ]);
     const files = await snapshot(dir);
-    expect(files[".github/workflows/modelship-train.yml"]).toContain('runs-on: ["self-hosted", "gpu", "a100"]');
+    expect(files[".github/workflows/modelship-train.yml"]).toContain(
+      'runs-on: ["self-hosted", "gpu", "a100"]',
+    );
     expect(files[".github/workflows/modelship-train.yml"]).toContain("uses: acme/modelship@v1");
     expect(Object.values(files).join("\n")).not.toMatch(/__[A-Z_]+__|OWNER\/modelship@/);
   });
@@ -46,7 +56,10 @@ describe("modelship init", () => {
   ])("writes a config that validates, with the options given (%s)", async (target, extra) => {
     const dir = await repo();
     expect((await runCli([...ARGS, ...extra], { cwd: dir })).code).toBe(0);
-    const parsed = parseConfig(await readFile(join(dir, ".github/modelship.yml"), "utf8"), ".github/modelship.yml");
+    const parsed = parseConfig(
+      await readFile(join(dir, ".github/modelship.yml"), "utf8"),
+      ".github/modelship.yml",
+    );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     expect(parsed.config.model.name).toBe("churn");
     expect(parsed.config.train.runner.labels).toEqual(["self-hosted", "gpu", "a100"]);
@@ -77,7 +90,9 @@ describe("modelship init", () => {
     await writeFile(train, edited);
     const r = await runCli(ARGS, { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/kept your edits\s+\.github\/workflows\/modelship-train\.yml \(differs from what init writes; --force replaces it\)/);
+    expect(r.stdout).toMatch(
+      /kept your edits\s+\.github\/workflows\/modelship-train\.yml \(differs from what init writes; --force replaces it\)/,
+    );
     expect(r.stdout).toContain("nothing written: 1 edited file kept");
     expect(await readFile(train, "utf8")).toBe(edited);
   });
@@ -108,7 +123,10 @@ describe("modelship init", () => {
   it("--dry-run --json prints the plan as JSON", async () => {
     const dir = await repo();
     const r = await runCli([...ARGS, "--dry-run", "--json"], { cwd: dir });
-    expect(JSON.parse(r.stdout)).toEqual({ dryRun: true, files: FILES.map((path) => ({ path, kind: "create" })) });
+    expect(JSON.parse(r.stdout)).toEqual({
+      dryRun: true,
+      files: FILES.map((path) => ({ path, kind: "create" })),
+    });
   });
 
   it("warns while the workflows still name the placeholder Action", async () => {
@@ -121,7 +139,7 @@ describe("modelship init", () => {
   it.concurrent.for([
     [["--model", "Churn Model"], "--model: lower-case letters"],
     [["--runner-labels", "gpu,bad label"], "--runner-labels: a runner label"],
-    [["--target", "lambda"], '--target: expected one of local, kubernetes'],
+    [["--target", "lambda"], "--target: expected one of local, kubernetes"],
     [["--action", "acme/modelship"], "--action: OWNER/REPO@REF"],
   ] as const)("refuses %j with exit 2 and writes nothing", async ([extra, message], { expect }) => {
     const dir = await repo();

@@ -41,7 +41,12 @@ describe("modelship sweep", () => {
     await cp(join(RUNS, "iris-candidate"), join(trials, "modelship-run-sweep-99-t02"), { recursive: true });
     const r = await runCli(["sweep", "best", "--runs-dir", trials, "--json"], { cwd: dir });
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { ok: boolean; metric: string; direction: string; best: { id: string; params: unknown } };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      metric: string;
+      direction: string;
+      best: { id: string; params: unknown };
+    };
     expect(out).toMatchObject({ ok: true, metric: "accuracy", direction: "maximize", best: { id: "t02" } });
     expect(out.best.params).toEqual({ learningRate: 0.005, optimizer: "adam" });
   });

@@ -13,7 +13,10 @@ describe("the .github/modelship.yml template", () => {
       expect(typeof c.model.name).toBe("string");
       expect(c.train.runner.labels.every((l) => typeof l === "string")).toBe(true);
       expect(s.labels.slice(0, c.train.runner.labels.length)).toEqual(c.train.runner.labels);
-      expect(c.github).toMatchObject({ trainWorkflow: "modelship-train.yml", deployWorkflow: "modelship-deploy.yml" });
+      expect(c.github).toMatchObject({
+        trainWorkflow: "modelship-train.yml",
+        deployWorkflow: "modelship-deploy.yml",
+      });
     }
     const odd = configs.find((s) => s.sample.includes("YAML scalars"));
     const parsed = parseConfig(odd!.file.content, "x");

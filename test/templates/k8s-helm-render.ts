@@ -186,7 +186,8 @@ function evaluate(expr: string, scope: Scope): unknown {
       const fn = FUNCS[t];
       if (!fn) throw new Error(`unsupported function ${t}`);
       const args: unknown[] = [];
-      while (pos < tokens.length && tokens[pos] !== "|" && !stop.includes(tokens[pos] as string)) args.push(operand());
+      while (pos < tokens.length && tokens[pos] !== "|" && !stop.includes(tokens[pos] as string))
+        args.push(operand());
       return fn(scope, ...args, ...(piped ?? []));
     }
     if (piped) throw new Error(`cannot pipe into ${t}`);
@@ -203,7 +204,8 @@ function evaluate(expr: string, scope: Scope): unknown {
   if (tokens[1] === ":=" || tokens[1] === "=") {
     pos = 2;
     const v = pipeline([]);
-    if (tokens[1] === "=" && !scope.vars.has(tokens[0] as string)) throw new Error(`assignment to undeclared ${tokens[0]}`);
+    if (tokens[1] === "=" && !scope.vars.has(tokens[0] as string))
+      throw new Error(`assignment to undeclared ${tokens[0]}`);
     scope.vars.set(tokens[0] as string, v);
     return undefined;
   }

@@ -19,9 +19,19 @@ export function parserErrors(name: string, content: string): string[] {
  * actionlint's findings, except "unknown label" for the custom self-hosted labels the workflow was
  * rendered with — what an actionlint.yaml `self-hosted-runner.labels` list would declare.
  */
-export async function actionlintFindings(path: string, content: string, customLabels: readonly string[]): Promise<string[]> {
+export async function actionlintFindings(
+  path: string,
+  content: string,
+  customLabels: readonly string[],
+): Promise<string[]> {
   const findings = await runLint(content, path);
   return findings
-    .filter((f) => !(f.kind === "runner-label" && customLabels.some((l) => f.message.startsWith(`label "${l}" is unknown`))))
+    .filter(
+      (f) =>
+        !(
+          f.kind === "runner-label" &&
+          customLabels.some((l) => f.message.startsWith(`label "${l}" is unknown`))
+        ),
+    )
     .map((f) => `${path}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
 }

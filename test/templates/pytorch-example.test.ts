@@ -55,10 +55,26 @@ describe("examples/pytorch-ddp", () => {
     const r = spawnSync("python3", ["-c", CALLS, `${DIR}train.py`], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const { calls, strings } = JSON.parse(r.stdout) as { calls: string[]; strings: string[] };
-    for (const c of ["dist.init_process_group", "DistributedDataParallel", "DistributedSampler", "dist.all_reduce", "torch.onnx.export", "torch.save", "torch.load"]) {
+    for (const c of [
+      "dist.init_process_group",
+      "DistributedDataParallel",
+      "DistributedSampler",
+      "dist.all_reduce",
+      "torch.onnx.export",
+      "torch.save",
+      "torch.load",
+    ]) {
       expect(calls).toContain(c);
     }
-    for (const s of ["MODELSHIP_OUTPUT_DIR", "MODELSHIP_PARAMS", "MODELSHIP_CHECKPOINT_DIR", "LOCAL_RANK", "metrics.json", "history.json", "model.onnx"]) {
+    for (const s of [
+      "MODELSHIP_OUTPUT_DIR",
+      "MODELSHIP_PARAMS",
+      "MODELSHIP_CHECKPOINT_DIR",
+      "LOCAL_RANK",
+      "metrics.json",
+      "history.json",
+      "model.onnx",
+    ]) {
       expect(strings).toContain(s);
     }
     const config = await readFile(`${DIR}modelship.yml`, "utf8");

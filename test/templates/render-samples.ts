@@ -1,5 +1,9 @@
 import { readInitTemplates } from "../../adapters/init/read-templates.ts";
-import { defaultDeployRunnerLabels, InitOptionsSchema, type InitOptionsInput } from "../../core/init/init-options.ts";
+import {
+  defaultDeployRunnerLabels,
+  InitOptionsSchema,
+  type InitOptionsInput,
+} from "../../core/init/init-options.ts";
 import { renderInitFiles, type InitFile } from "../../core/init/render-init-files.ts";
 
 /** Parameter sets the templates are rendered with in tests: both targets, odd labels. */
@@ -34,7 +38,10 @@ export async function renderSamples(): Promise<RenderedSample[]> {
     const options = InitOptionsSchema.parse(input);
     return renderInitFiles(templates, options).map((file) => ({
       sample,
-      labels: [...options.runnerLabels, ...(options.deployRunnerLabels ?? defaultDeployRunnerLabels(options.target))],
+      labels: [
+        ...options.runnerLabels,
+        ...(options.deployRunnerLabels ?? defaultDeployRunnerLabels(options.target)),
+      ],
       action: options.action,
       file,
     }));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { actionlintFindings } from "./lint-workflow.ts";
+import { renderSamples } from "./render-samples.ts";
 import { contextReferences, scanScriptExpressions } from "./scan-run-expressions.ts";
 
 const workflow = (run: string) => `on: issue_comment
@@ -48,6 +49,19 @@ describe("scanScriptExpressions", () => {
     expect(scanScriptExpressions(text)).toHaveLength(1);
     const lint = await actionlintFindings("x.yml", text, []);
     expect(lint.join("\n")).toContain("potentially untrusted");
+  });
+
+  it("catches an injection planted in the real training template", async () => {
+    const train = (await renderSamples()).find((s) => s.file.path.endsWith("modelship-train.yml"))!;
+    const planted = train.file.content.replace(
+      'fail() { echo "::error title=modelship::$1"; exit 1; }',
+      'fail() { echo "::error title=modelship::$1"; exit 1; }\n          echo "${{ inputs.params }}"',
+    );
+    expect(planted).not.toBe(train.file.content);
+    expect(scanScriptExpressions(train.file.content)).toEqual([]);
+    expect(scanScriptExpressions(planted)).toEqual([
+      { job: "train", step: "Check inputs", expression: "inputs.params", context: "inputs.params" },
+    ]);
   });
 
   it("reads context paths, not function names or string literals", () => {

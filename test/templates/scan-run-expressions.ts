@@ -15,7 +15,8 @@ const TRUSTED = [
 
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
 // A context reference: an identifier followed by property accesses (`a.b`, `a['b']`, `a.*`).
-const REFERENCE = /(?<![\w.'-])([A-Za-z_][\w-]*)(?![\w-])((?:\s*\.\s*(?:[A-Za-z_*][\w-]*)|\s*\[[^\]]*\])*)(?!\s*\()/g;
+const REFERENCE =
+  /(?<![\w.'-])([A-Za-z_][\w-]*)(?![\w-])((?:\s*\.\s*(?:[A-Za-z_*][\w-]*)|\s*\[[^\]]*\])*)(?!\s*\()/g;
 const LITERALS = new Set(["true", "false", "null", "NaN", "Infinity"]);
 
 function stripStrings(expr: string): string {
@@ -28,7 +29,10 @@ export function contextReferences(expression: string): string[] {
   for (const m of stripStrings(expression).matchAll(REFERENCE)) {
     const head = m[1] ?? "";
     if (LITERALS.has(head)) continue;
-    const tail = (m[2] ?? "").replace(/\s+/g, "").replace(/\[''\]/g, ".*").replace(/\[([^\]]*)\]/g, ".$1");
+    const tail = (m[2] ?? "")
+      .replace(/\s+/g, "")
+      .replace(/\[''\]/g, ".*")
+      .replace(/\[([^\]]*)\]/g, ".$1");
     refs.push(`${head}${tail}`);
   }
   return refs;
@@ -42,13 +46,19 @@ export function scanScriptExpressions(workflowText: string): ScriptExpressionFin
     for (const [i, step] of (def.steps ?? []).entries()) {
       const name = typeof step["name"] === "string" ? step["name"] : `step ${i + 1}`;
       const withs = (step["with"] ?? {}) as Record<string, unknown>;
-      const code = [step["run"], typeof step["uses"] === "string" && step["uses"].startsWith("actions/github-script") ? withs["script"] : undefined];
+      const code = [
+        step["run"],
+        typeof step["uses"] === "string" && step["uses"].startsWith("actions/github-script")
+          ? withs["script"]
+          : undefined,
+      ];
       for (const text of code) {
         if (typeof text !== "string") continue;
         for (const m of text.matchAll(EXPRESSION)) {
           const expression = (m[1] ?? "").trim();
           for (const context of contextReferences(expression)) {
-            if (!TRUSTED.some((re) => re.test(context))) findings.push({ job, step: name, expression, context });
+            if (!TRUSTED.some((re) => re.test(context)))
+              findings.push({ job, step: name, expression, context });
           }
         }
       }

@@ -9,9 +9,31 @@ import { actionlintFindings, parserErrors } from "./lint-workflow.ts";
 import { renderSamples, type RenderedSample } from "./render-samples.ts";
 import { scanScriptExpressions } from "./scan-run-expressions.ts";
 
-type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string };
-type Job = { "runs-on": unknown; permissions?: unknown; steps: Step[]; needs?: unknown; if?: string; strategy?: { matrix?: unknown } };
-type Workflow = { name: string; "run-name"?: string; on: Record<string, unknown> | string; permissions: unknown; concurrency: { group: string; "cancel-in-progress": boolean }; jobs: Record<string, Job> };
+type Step = {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+};
+type Job = {
+  "runs-on": unknown;
+  permissions?: unknown;
+  steps: Step[];
+  needs?: unknown;
+  if?: string;
+  strategy?: { matrix?: unknown };
+};
+type Workflow = {
+  name: string;
+  "run-name"?: string;
+  on: Record<string, unknown> | string;
+  permissions: unknown;
+  concurrency: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, Job>;
+};
 
 const SHA_PINNED = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._/-]+)?@[0-9a-f]{40}$/;
 
@@ -69,7 +91,8 @@ describe("workflow templates", () => {
       expect(wf.permissions, s.file.path).toEqual({});
       for (const [name, job] of Object.entries(wf.jobs)) {
         expect(job.permissions, `${s.file.path} job ${name}`).toBeTypeOf("object");
-        for (const level of Object.values(job.permissions as Record<string, string>)) expect(["read", "write"]).toContain(level);
+        for (const level of Object.values(job.permissions as Record<string, string>))
+          expect(["read", "write"]).toContain(level);
       }
     }
   });
@@ -80,8 +103,17 @@ describe("modelship-train.yml", () => {
 
   it("takes exactly the dispatch inputs the App sends, and names runs by correlation id", () => {
     const wf = find("local, GPU labels", path);
-    const on = wf.on as { workflow_dispatch: { inputs: Record<string, { type: string }> }; schedule: { cron: string }[] };
-    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(["pr_number", "head_sha", "params", "correlation_id", "trigger"]);
+    const on = wf.on as {
+      workflow_dispatch: { inputs: Record<string, { type: string }> };
+      schedule: { cron: string }[];
+    };
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual([
+      "pr_number",
+      "head_sha",
+      "params",
+      "correlation_id",
+      "trigger",
+    ]);
     for (const input of Object.values(on.workflow_dispatch.inputs)) expect(input.type).toBe("string");
     expect(wf["run-name"]).toBe("modelship train ${{ inputs.correlation_id }}");
     expect(on.schedule.length).toBeGreaterThan(0);
@@ -107,13 +139,15 @@ describe("modelship-train.yml", () => {
     expect(action?.with).toMatchObject({ command: "train", params: "${{ inputs.params }}" });
     const upload = train.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.with?.["name"]).toBe(`${INIT_ARTIFACT_NAME}-\${{ steps.inputs.outputs.correlation_id }}`);
+    // The Action names the run directory it wrote (workspace-relative), with run.json at its root.
+    expect(upload?.with?.["path"]).toBe("${{ steps.train.outputs.run-dir }}");
+    expect(action?.with?.["run-dir"]).toBe(".modelship/runs");
     expect(train.steps.map((s) => s.uses?.split("@")[0] ?? "run")).toEqual([
       "run",
       "actions/checkout",
       "actions/cache/restore",
       "acme/modelship",
       "actions/cache/save",
-      "run",
       "actions/upload-artifact",
     ]);
   });
@@ -137,7 +171,10 @@ describe("modelship-train.yml", () => {
     expect(report.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["ref"]).toBe(
       "${{ github.event.repository.default_branch }}",
     );
-    expect(report.steps.at(-1)?.with).toMatchObject({ command: "report", pr: "${{ needs.train.outputs.pr_number }}" });
+    expect(report.steps.at(-1)?.with).toMatchObject({
+      command: "report",
+      pr: "${{ needs.train.outputs.pr_number }}",
+    });
   });
 });
 
@@ -179,18 +216,27 @@ describe("the input check of modelship-train.yml, run with bash", () => {
   }
 
   it("passes a dispatch from the App through", async () => {
-    const r = await runCheck({ PR_NUMBER: "17", HEAD_SHA: "a".repeat(40), CORRELATION_ID: "ms-7f3a9c", PARAMS: '{"epochs":20}' });
+    const r = await runCheck({
+      PR_NUMBER: "17",
+      HEAD_SHA: "a".repeat(40),
+      CORRELATION_ID: "ms-7f3a9c",
+      PARAMS: '{"epochs":20}',
+    });
     expect(r.status).toBe(0);
     expect(r.outputs["correlation_id"]).toBe("ms-7f3a9c");
     expect(r.outputs["pr_number"]).toBe("17");
-    expect(r.outputs["checkpoint_prefix"]).toMatch(new RegExp(`^modelship-checkpoint-churn-pr-17-${"a".repeat(40)}-[0-9a-f]{16}-$`));
+    expect(r.outputs["checkpoint_prefix"]).toMatch(
+      new RegExp(`^modelship-checkpoint-churn-pr-17-${"a".repeat(40)}-[0-9a-f]{16}-$`),
+    );
   });
 
   it("names a scheduled run itself", async () => {
     const r = await runCheck({ EVENT_NAME: "schedule", TRIGGER: "" });
     expect(r.status).toBe(0);
     expect(r.outputs["correlation_id"]).toBe("schedule-4242-1");
-    expect(r.outputs["checkpoint_prefix"]).toMatch(/^modelship-checkpoint-churn-run-4242-f{40}-[0-9a-f]{16}-$/);
+    expect(r.outputs["checkpoint_prefix"]).toMatch(
+      /^modelship-checkpoint-churn-run-4242-f{40}-[0-9a-f]{16}-$/,
+    );
   });
 
   it("keys checkpoints by params: other params, other prefix", async () => {
@@ -232,7 +278,9 @@ describe("modelship-deploy.yml", () => {
     expect(deploy.permissions).toEqual({ contents: "read", deployments: "write" });
     expect(deploy["runs-on"]).toEqual(labels);
     expect(deploy.steps.at(-1)?.with).toMatchObject({ command: "deploy" });
-    expect(deploy.steps.some((s) => s.env?.["KUBECONFIG_DATA"] === "${{ secrets.MODELSHIP_KUBECONFIG }}")).toBe(kube);
+    expect(
+      deploy.steps.some((s) => s.env?.["KUBECONFIG_DATA"] === "${{ secrets.MODELSHIP_KUBECONFIG }}"),
+    ).toBe(kube);
   });
 });
 
@@ -249,6 +297,7 @@ describe("modelship-sweep.yml", () => {
       params: "${{ toJSON(matrix.trial.params) }}",
     });
     expect(wf.jobs["best"]!.needs).toBe("trial");
+    expect(wf.jobs["best"]!.if).toBe("${{ !cancelled() && needs.trial.result != 'skipped' }}");
     expect(wf.jobs["best"]!.steps.at(-1)?.with).toMatchObject({ command: "sweep-best" });
   });
 });

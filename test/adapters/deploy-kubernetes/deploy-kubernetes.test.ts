@@ -80,7 +80,12 @@ afterEach(async () => {
 
 /** Puts 1.0.0 live on blue through the target itself, then forgets the calls it made. */
 async function baseline(): Promise<void> {
-  const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.0.0") });
+  const r = await deployKubernetes({
+    kubeConfig,
+    config: deployConfig(),
+    env: "production",
+    model: model("1.0.0"),
+  });
   expect(r).toMatchObject({ outcome: "succeeded", reason: "promoted", colour: "blue" });
   api.calls.length = 0;
 }
@@ -131,7 +136,12 @@ describe("deployKubernetes", () => {
       image: "ghcr.io/acme/iris-serve:1.0.0",
       args: ["serve", "--model", "/models/model", "--name", "iris", "--host", "0.0.0.0", "--port", "8080"],
     });
-    const state = await readKubernetesState({ kubeConfig, config: deployConfig(), env: "production", modelName: "iris" });
+    const state = await readKubernetesState({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      modelName: "iris",
+    });
     expect(state).toMatchObject({
       environment: "production",
       active: { colour: "blue", version: "1.0.0", image: "ghcr.io/acme/iris-serve:1.0.0" },
@@ -143,7 +153,12 @@ describe("deployKubernetes", () => {
   it("switches blue → green only once every green pod is Ready, then scales blue down after the delay", async () => {
     await baseline();
     api.pods("iris-green", { observeAfterMs: 30, readyAfterMs: 150 });
-    const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.1.0") });
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
     expect(r).toMatchObject({
       outcome: "succeeded",
       reason: "promoted",
@@ -190,7 +205,12 @@ describe("deployKubernetes", () => {
   it("rolls back on a readiness timeout without touching the Service", async () => {
     await baseline();
     api.pods("iris-green", { ready: false });
-    const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.1.0") });
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
     expect(r).toMatchObject({ outcome: "rolled-back", reason: "ready-timeout", phase: "rolled-back" });
     expect(r.message).toMatch(/iris-green was not ready within 1 s \(0\/2 ready, 2 updated, 2 in total\)/);
     expect(summarise(api.calls)).toEqual([
@@ -202,7 +222,9 @@ describe("deployKubernetes", () => {
       "GET deployments/iris-green",
       'SCALE deployments/iris-green {"replicas":0}',
     ]);
-    expect(api.get("Service", NS, "iris")).toMatchObject({ spec: { selector: { "modelship.dev/colour": "blue" } } });
+    expect(api.get("Service", NS, "iris")).toMatchObject({
+      spec: { selector: { "modelship.dev/colour": "blue" } },
+    });
     expect(api.get("Deployment", NS, "iris-green")).toMatchObject({ spec: { replicas: 0 } });
     expect(api.get("Deployment", NS, "iris-blue")).toMatchObject({ spec: { replicas: 2 } });
     expect(r.state).toMatchObject({ active: { colour: "blue", version: "1.0.0" } });
@@ -211,32 +233,45 @@ describe("deployKubernetes", () => {
   it.each([
     ["every smoke request fails", 0, "smoke-failed"],
     ["one of three fails", 2, "analysis-error-rate"],
-  ])("rolls back when the analysis fails (%s) without touching the Service", async (_name, failFrom, reason) => {
-    await baseline();
-    green.script.failInferFrom = failFrom;
-    const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.1.0") });
-    expect(r).toMatchObject({ outcome: "rolled-back", reason, phase: "rolled-back" });
-    expect(summarise(api.calls)).toEqual([
-      "GET services/iris",
-      "APPLY services/iris-preview",
-      "APPLY deployments/iris-green",
-      "APPLY horizontalpodautoscalers/iris-green",
-      "APPLY poddisruptionbudgets/iris",
-      "GET deployments/iris-green",
-      "proxy iris-preview GET /v2/models/iris",
-      "proxy iris-preview POST /v2/models/iris/infer",
-      'SCALE deployments/iris-green {"replicas":0}',
-    ]);
-    expect(api.calls.some(isServiceApply("iris"))).toBe(false);
-    expect(r.analysis.preSwitch).toMatchObject({ pass: false, reason });
-  });
+  ])(
+    "rolls back when the analysis fails (%s) without touching the Service",
+    async (_name, failFrom, reason) => {
+      await baseline();
+      green.script.failInferFrom = failFrom;
+      const r = await deployKubernetes({
+        kubeConfig,
+        config: deployConfig(),
+        env: "production",
+        model: model("1.1.0"),
+      });
+      expect(r).toMatchObject({ outcome: "rolled-back", reason, phase: "rolled-back" });
+      expect(summarise(api.calls)).toEqual([
+        "GET services/iris",
+        "APPLY services/iris-preview",
+        "APPLY deployments/iris-green",
+        "APPLY horizontalpodautoscalers/iris-green",
+        "APPLY poddisruptionbudgets/iris",
+        "GET deployments/iris-green",
+        "proxy iris-preview GET /v2/models/iris",
+        "proxy iris-preview POST /v2/models/iris/infer",
+        'SCALE deployments/iris-green {"replicas":0}',
+      ]);
+      expect(api.calls.some(isServiceApply("iris"))).toBe(false);
+      expect(r.analysis.preSwitch).toMatchObject({ pass: false, reason });
+    },
+  );
 
   it("switches the selector back when the post-switch check fails", async () => {
     await baseline();
     // Passes the three pre-switch requests, fails everything after the switch.
     green.script.failInferFrom = 3;
     const before = api.get("Service", NS, "iris") as { metadata: { annotations: Record<string, string> } };
-    const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.1.0") });
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
     expect(r).toMatchObject({ outcome: "rolled-back", reason: "post-switch-failed", phase: "rolled-back" });
     expect(summarise(api.calls)).toEqual([
       "GET services/iris",
@@ -254,9 +289,15 @@ describe("deployKubernetes", () => {
       'SCALE deployments/iris-green {"replicas":0}',
     ]);
     const switches = api.calls.filter(isServiceApply("iris"));
-    expect(switches.map((c) => (c.body as { spec: { selector: Record<string, string> } }).spec.selector["modelship.dev/colour"])).toEqual(["green", "blue"]);
+    expect(
+      switches.map(
+        (c) =>
+          (c.body as { spec: { selector: Record<string, string> } }).spec.selector["modelship.dev/colour"],
+      ),
+    ).toEqual(["green", "blue"]);
     const after = api.get("Service", NS, "iris") as { metadata: { annotations: Record<string, string> } };
-    const state = (s: typeof after) => JSON.parse(s.metadata.annotations["modelship.dev/state"] ?? "{}") as object;
+    const state = (s: typeof after) =>
+      JSON.parse(s.metadata.annotations["modelship.dev/state"] ?? "{}") as object;
     expect({ ...state(after), updatedAt: "" }).toEqual({ ...state(before), updatedAt: "" });
     expect(api.get("Deployment", NS, "iris-blue")).toMatchObject({ spec: { replicas: 2 } });
   });
@@ -275,7 +316,12 @@ describe("deployKubernetes", () => {
         },
       },
     });
-    const r = await deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.0.0") });
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.0.0"),
+    });
     expect(r).toMatchObject({ outcome: "failed", reason: "slot-crashed", phase: "failed" });
     expect(r.message).toMatch(/HTTP 422 .*spec\.selector: field is immutable/);
     expect(api.get("Service", NS, "iris")).toBeUndefined();
@@ -317,7 +363,12 @@ describe("rollbackKubernetes", () => {
     });
     expect(up.outcome).toBe("succeeded");
     api.calls.length = 0;
-    const r = await rollbackKubernetes({ kubeConfig, config: deployConfig(), env: "production", modelName: "iris" });
+    const r = await rollbackKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      modelName: "iris",
+    });
     expect(r).toMatchObject({
       kind: "rollback",
       outcome: "succeeded",
@@ -345,7 +396,12 @@ describe("rollbackKubernetes", () => {
       spec: { replicas: 2, template: { metadata: { annotations: { "modelship.dev/version": "1.0.0" } } } },
     });
     // A second rollback undoes the first.
-    const again = await rollbackKubernetes({ kubeConfig, config: deployConfig(), env: "production", modelName: "iris" });
+    const again = await rollbackKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      modelName: "iris",
+    });
     expect(again).toMatchObject({ outcome: "succeeded", version: "1.1.0", colour: "green" });
   });
 

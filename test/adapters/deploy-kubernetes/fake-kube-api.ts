@@ -37,7 +37,11 @@ export type PodBehaviour = { ready: boolean; observeAfterMs: number; readyAfterM
 type Stored = { kind: Kind; object: Json; changedAt: number; manager: string | null; readyAt: number | null };
 
 const RESOURCES: Array<{ re: RegExp; kind: Kind; apiVersion: string; sub?: "scale" | "status" }> = [
-  { re: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/, kind: "Deployment", apiVersion: "apps/v1" },
+  {
+    re: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/,
+    kind: "Deployment",
+    apiVersion: "apps/v1",
+  },
   {
     re: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/,
     kind: "Deployment",
@@ -121,7 +125,13 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     if (now < s.changedAt + b.observeAfterMs) {
       status = prev;
     } else if (replicas === 0) {
-      status = { observedGeneration: gen, replicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 };
+      status = {
+        observedGeneration: gen,
+        replicas: 0,
+        updatedReplicas: 0,
+        readyReplicas: 0,
+        availableReplicas: 0,
+      };
     } else if (!b.ready || now < s.changedAt + b.readyAfterMs) {
       status = {
         observedGeneration: gen,
@@ -133,13 +143,24 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       };
     } else {
       s.readyAt ??= s.changedAt + b.readyAfterMs;
-      status = { observedGeneration: gen, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+      status = {
+        observedGeneration: gen,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      };
     }
     o["status"] = status;
     return o;
   }
 
-  function problem(code: number, reason: string, message: string, causes?: Array<{ field: string; message: string }>) {
+  function problem(
+    code: number,
+    reason: string,
+    message: string,
+    causes?: Array<{ field: string; message: string }>,
+  ) {
     const err = {
       kind: "Status",
       apiVersion: "v1",
@@ -172,30 +193,54 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       causes.push({ field: "metadata.annotations", message: "Too long: must have at most 262144 bytes" });
     const spec = (o["spec"] ?? {}) as Json;
     if (kind === "Deployment") {
-      const selector = ((spec["selector"] as Json | undefined)?.["matchLabels"] ?? {}) as Record<string, string>;
+      const selector = ((spec["selector"] as Json | undefined)?.["matchLabels"] ?? {}) as Record<
+        string,
+        string
+      >;
       const template = (spec["template"] ?? {}) as Json;
-      const tLabels = ((template["metadata"] as Json | undefined)?.["labels"] ?? {}) as Record<string, string>;
+      const tLabels = ((template["metadata"] as Json | undefined)?.["labels"] ?? {}) as Record<
+        string,
+        string
+      >;
       checkLabels(tLabels, "spec.template.metadata.labels", causes);
       if (!Object.entries(selector).every(([k, v]) => tLabels[k] === v))
-        causes.push({ field: "spec.template.metadata.labels", message: "`selector` does not match template `labels`" });
+        causes.push({
+          field: "spec.template.metadata.labels",
+          message: "`selector` does not match template `labels`",
+        });
       if (old && !isDeepStrictEqual((old["spec"] as Json)["selector"], spec["selector"]))
         causes.push({ field: "spec.selector", message: "field is immutable" });
       const containers = ((template["spec"] as Json | undefined)?.["containers"] ?? []) as Json[];
       containers.forEach((c, i) => {
-        const res = (c["resources"] ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> };
+        const res = (c["resources"] ?? {}) as {
+          requests?: Record<string, string>;
+          limits?: Record<string, string>;
+        };
         for (const [part, values] of Object.entries(res)) {
           for (const [r, q] of Object.entries(values ?? {})) {
             if (!QUANTITY.test(String(q)))
-              causes.push({ field: `spec.template.spec.containers[${i}].resources.${part}[${r}]`, message: `Invalid value: "${q}": quantities must match the regular expression` });
+              causes.push({
+                field: `spec.template.spec.containers[${i}].resources.${part}[${r}]`,
+                message: `Invalid value: "${q}": quantities must match the regular expression`,
+              });
           }
         }
         for (const [r, q] of Object.entries(res.requests ?? {})) {
           if (r.includes("/") && !r.startsWith("kubernetes.io/") && res.limits?.[r] !== q)
-            causes.push({ field: `spec.template.spec.containers[${i}].resources.requests[${r}]`, message: `Invalid value: "${q}": must be equal to ${r} limit` });
+            causes.push({
+              field: `spec.template.spec.containers[${i}].resources.requests[${r}]`,
+              message: `Invalid value: "${q}": must be equal to ${r} limit`,
+            });
         }
         for (const p of (c["ports"] ?? []) as Json[]) {
-          if (p["name"] !== undefined && (!IANA_SVC_NAME.test(String(p["name"])) || String(p["name"]).length > 15))
-            causes.push({ field: `spec.template.spec.containers[${i}].ports.name`, message: `Invalid value: "${String(p["name"])}"` });
+          if (
+            p["name"] !== undefined &&
+            (!IANA_SVC_NAME.test(String(p["name"])) || String(p["name"]).length > 15)
+          )
+            causes.push({
+              field: `spec.template.spec.containers[${i}].ports.name`,
+              message: `Invalid value: "${String(p["name"])}"`,
+            });
         }
       });
     }
@@ -217,11 +262,16 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
 
   function checkLabels(labels: unknown, field: string, causes: Array<{ field: string; message: string }>) {
     for (const [k, v] of Object.entries((labels ?? {}) as Record<string, string>)) {
-      const [prefix, name] = k.includes("/") ? [k.slice(0, k.indexOf("/")), k.slice(k.indexOf("/") + 1)] : ["", k];
+      const [prefix, name] = k.includes("/")
+        ? [k.slice(0, k.indexOf("/")), k.slice(k.indexOf("/") + 1)]
+        : ["", k];
       if ((prefix !== "" && !DNS1123_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name) || name.length > 63)
         causes.push({ field, message: `Invalid value: "${k}": invalid label key` });
       if (typeof v !== "string" || !LABEL_VALUE.test(v) || v.length > 63)
-        causes.push({ field: `${field}.${k}`, message: `Invalid value: "${String(v)}": invalid label value` });
+        causes.push({
+          field: `${field}.${k}`,
+          message: `Invalid value: "${String(v)}": invalid label value`,
+        });
     }
   }
 
@@ -234,7 +284,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     meta["uid"] ??= `00000000-0000-4000-8000-${String(resourceVersion).padStart(12, "0")}`;
     meta["creationTimestamp"] ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const specChanged = !old || !isDeepStrictEqual(old.object["spec"], next["spec"]);
-    meta["generation"] = ((old?.object["metadata"] as Json | undefined)?.["generation"] as number | undefined ?? 0) + (specChanged ? 1 : 0);
+    meta["generation"] =
+      (((old?.object["metadata"] as Json | undefined)?.["generation"] as number | undefined) ?? 0) +
+      (specChanged ? 1 : 0);
     if (kind === "Service") {
       const spec = next["spec"] as Json;
       const oldSpec = (old?.object["spec"] ?? {}) as Json;
@@ -253,57 +305,101 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     return stored;
   }
 
-  function handle(method: string, path: string, query: URLSearchParams, contentType: string | null, raw: string): { code: number; body: unknown } {
+  function handle(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    contentType: string | null,
+    raw: string,
+  ): { code: number; body: unknown } {
     const res = RESOURCES.find((r) => r.re.test(path));
-    if (!res) return problem(404, "NotFound", `the server could not find the requested resource (${method} ${path})`);
+    if (!res)
+      return problem(404, "NotFound", `the server could not find the requested resource (${method} ${path})`);
     const m = res.re.exec(path) as RegExpExecArray;
     const ns = decodeURIComponent(m[1] as string);
     const name = decodeURIComponent(m[2] as string);
     const k = key(res.kind, ns, name);
     const existing = store.get(k);
     const notFound = () =>
-      problem(404, "NotFound", `${res.kind.toLowerCase()}s${res.apiVersion.includes("/") ? `.${res.apiVersion.split("/")[0]}` : ""} "${name}" not found`);
+      problem(
+        404,
+        "NotFound",
+        `${res.kind.toLowerCase()}s${res.apiVersion.includes("/") ? `.${res.apiVersion.split("/")[0]}` : ""} "${name}" not found`,
+      );
     if (method === "GET") {
       if (!existing) return notFound();
       const o = withStatus(existing);
       return { code: 200, body: res.sub === "scale" ? scaleOf(o) : o };
     }
-    if (method !== "PATCH") return problem(405, "MethodNotAllowed", `the fake API server does not accept ${method} here`);
+    if (method !== "PATCH")
+      return problem(405, "MethodNotAllowed", `the fake API server does not accept ${method} here`);
     const force = query.get("force");
     const fieldManager = query.get("fieldManager");
     if (contentType === "application/apply-patch+yaml") {
-      if (res.sub) return problem(415, "UnsupportedMediaType", "apply patches to subresources are not used here");
+      if (res.sub)
+        return problem(415, "UnsupportedMediaType", "apply patches to subresources are not used here");
       if (!fieldManager)
-        return problem(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        return problem(
+          422,
+          "Invalid",
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
       let body: Json;
       try {
         body = parseYaml(raw) as Json;
       } catch (err) {
         return problem(400, "BadRequest", `error decoding YAML: ${(err as Error).message}`);
       }
-      if (body === null || typeof body !== "object") return problem(400, "BadRequest", "the body is not an object");
+      if (body === null || typeof body !== "object")
+        return problem(400, "BadRequest", "the body is not an object");
       if (body["apiVersion"] !== res.apiVersion)
-        return problem(400, "BadRequest", `the API version in the data (${String(body["apiVersion"])}) does not match the expected API version (${res.apiVersion})`);
+        return problem(
+          400,
+          "BadRequest",
+          `the API version in the data (${String(body["apiVersion"])}) does not match the expected API version (${res.apiVersion})`,
+        );
       if (body["kind"] !== res.kind)
-        return problem(400, "BadRequest", `the kind in the data (${String(body["kind"])}) does not match the expected kind (${res.kind})`);
+        return problem(
+          400,
+          "BadRequest",
+          `the kind in the data (${String(body["kind"])}) does not match the expected kind (${res.kind})`,
+        );
       const meta = (body["metadata"] ?? {}) as Json;
       if (meta["name"] !== name)
-        return problem(400, "BadRequest", `the name of the object (${String(meta["name"])}) does not match the name on the URL (${name})`);
+        return problem(
+          400,
+          "BadRequest",
+          `the name of the object (${String(meta["name"])}) does not match the name on the URL (${name})`,
+        );
       if (meta["namespace"] !== undefined && meta["namespace"] !== ns)
-        return problem(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+        return problem(
+          400,
+          "BadRequest",
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       if (existing && existing.manager !== fieldManager && force !== "true")
-        return problem(409, "Conflict", `Apply failed with 1 conflict: conflict with "${existing.manager ?? "unknown"}": .spec`);
+        return problem(
+          409,
+          "Conflict",
+          `Apply failed with 1 conflict: conflict with "${existing.manager ?? "unknown"}": .spec`,
+        );
       // Same manager, whole object: the applied configuration replaces what that manager set.
       const next = structuredClone(body);
       delete next["status"];
       const causes = invalid(res.kind, next, existing?.object ?? null);
       if (causes.length > 0)
-        return problem(422, "Invalid", `${res.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`, causes);
+        return problem(
+          422,
+          "Invalid",
+          `${res.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+          causes,
+        );
       const stored = write(res.kind, ns, name, next, fieldManager);
       return { code: existing ? 200 : 201, body: withStatus(stored) };
     }
     if (contentType === "application/merge-patch+json") {
-      if (force !== null) return problem(422, "Invalid", "force: Forbidden: may not be specified for non-apply patch");
+      if (force !== null)
+        return problem(422, "Invalid", "force: Forbidden: may not be specified for non-apply patch");
       if (!existing) return notFound();
       let patch: unknown;
       try {
@@ -320,7 +416,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         }
         const replicas = (scale["spec"] as Json | undefined)?.["replicas"];
         if (typeof replicas !== "number" || replicas < 0)
-          return problem(422, "Invalid", `Scale "${name}" is invalid: spec.replicas: must be greater than or equal to 0`);
+          return problem(
+            422,
+            "Invalid",
+            `Scale "${name}" is invalid: spec.replicas: must be greater than or equal to 0`,
+          );
         const next = structuredClone(existing.object);
         (next["spec"] as Json)["replicas"] = replicas;
         const stored = write(res.kind, ns, name, next, null);
@@ -330,10 +430,19 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const next = mergePatch(structuredClone(existing.object), patch) as Json;
       const causes = invalid(res.kind, next, existing.object);
       if (causes.length > 0)
-        return problem(422, "Invalid", `${res.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`, causes);
+        return problem(
+          422,
+          "Invalid",
+          `${res.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+          causes,
+        );
       return { code: 200, body: withStatus(write(res.kind, ns, name, next, null)) };
     }
-    return problem(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`);
+    return problem(
+      415,
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`,
+    );
   }
 
   function scaleOf(o: Json): Json {
@@ -343,11 +452,18 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     return {
       apiVersion: "autoscaling/v1",
       kind: "Scale",
-      metadata: { name: meta["name"], namespace: meta["namespace"], resourceVersion: meta["resourceVersion"], uid: meta["uid"] },
+      metadata: {
+        name: meta["name"],
+        namespace: meta["namespace"],
+        resourceVersion: meta["resourceVersion"],
+        uid: meta["uid"],
+      },
       spec: { replicas: spec["replicas"] ?? 1 },
       status: {
         replicas: ((o["status"] as Json | undefined)?.["replicas"] as number | undefined) ?? 0,
-        selector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(","),
+        selector: Object.entries(sel)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(","),
       },
     };
   }
@@ -361,7 +477,10 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const o = withStatus(s);
       const meta = o["metadata"] as Json;
       if (meta["namespace"] !== ns) continue;
-      const labels = (((o["spec"] as Json)["template"] as Json)["metadata"] as Json)["labels"] as Record<string, string>;
+      const labels = (((o["spec"] as Json)["template"] as Json)["metadata"] as Json)["labels"] as Record<
+        string,
+        string
+      >;
       if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
       if ((((o["status"] as Json | undefined)?.["readyReplicas"] as number | undefined) ?? 0) === 0) continue;
       const url = backends.get(meta["name"] as string);
@@ -370,7 +489,12 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     return out;
   }
 
-  async function proxy(req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, raw: Buffer): Promise<number> {
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    m: RegExpExecArray,
+    raw: Buffer,
+  ): Promise<number> {
     const ns = decodeURIComponent(m[1] as string);
     const name = decodeURIComponent(m[2] as string);
     const port = decodeURIComponent(m[3] as string);
@@ -383,21 +507,31 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     if (!svc) return fail(problem(404, "NotFound", `services "${name}" not found`));
     const ports = ((svc.object["spec"] as Json)["ports"] ?? []) as Json[];
     if (!ports.some((p) => p["name"] === port || String(p["port"]) === port))
-      return fail(problem(503, "ServiceUnavailable", `no service port "${port}" found for service "${name}"`));
+      return fail(
+        problem(503, "ServiceUnavailable", `no service port "${port}" found for service "${name}"`),
+      );
     const targets = endpoints(ns, svc.object);
-    if (targets.length === 0) return fail(problem(503, "ServiceUnavailable", `no endpoints available for service "${name}"`));
+    if (targets.length === 0)
+      return fail(problem(503, "ServiceUnavailable", `no endpoints available for service "${name}"`));
     const target = new URL(rest, targets[Math.floor(Math.random() * targets.length)]);
     return new Promise<number>((resolve) => {
       const out = httpRequest(
         target,
-        { method: req.method, headers: { "content-type": req.headers["content-type"] ?? "application/json" } },
+        {
+          method: req.method,
+          headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+        },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, { "content-type": answer.headers["content-type"] ?? "application/json" });
+          res.writeHead(answer.statusCode ?? 502, {
+            "content-type": answer.headers["content-type"] ?? "application/json",
+          });
           answer.pipe(res);
           answer.on("end", () => resolve(answer.statusCode ?? 502));
         },
       );
-      out.on("error", (err) => resolve(fail(problem(503, "ServiceUnavailable", `error trying to reach service: ${err.message}`))));
+      out.on("error", (err) =>
+        resolve(fail(problem(503, "ServiceUnavailable", `error trying to reach service: ${err.message}`))),
+      );
       out.end(raw);
     });
   }
@@ -475,7 +609,8 @@ function parseBody(text: string, contentType: string | null): unknown {
 /** RFC 7386 JSON merge patch. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Json = target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Json) } : {};
+  const out: Json =
+    target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Json) } : {};
   for (const [k, v] of Object.entries(patch as Json)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);

@@ -29,7 +29,8 @@ export async function startFakeV2Pod(opts: { name: string; version: string }): P
         res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
       const path = req.url ?? "/";
       if (req.method === "GET" && path === "/v2/health/ready") return send(200, { ready: true });
-      if (req.method === "GET" && path === `/v2/models/${opts.name}`) return send(200, METADATA(opts.name, opts.version));
+      if (req.method === "GET" && path === `/v2/models/${opts.name}`)
+        return send(200, METADATA(opts.name, opts.version));
       if (req.method === "POST" && path === `/v2/models/${opts.name}/infer`) {
         const index = infers++;
         let body: { inputs?: Array<{ name: string; shape: number[]; data: unknown[] }> };

@@ -11,7 +11,14 @@ import type { StickyCommentPort } from "../../../adapters/github/upsert-sticky-c
 import type { WorkflowsPort } from "../../../adapters/github/workflows.ts";
 
 /** Every port of adapters/github at once: a client that satisfies this satisfies each. */
-type AllPorts = StickyCommentPort & CheckRunsPort & PermissionPort & WorkflowsPort & DeploymentsPort & GitDataPort & RunnersPort & ReleasesRegistryPort;
+type AllPorts = StickyCommentPort &
+  CheckRunsPort &
+  PermissionPort &
+  WorkflowsPort &
+  DeploymentsPort &
+  GitDataPort &
+  RunnersPort &
+  ReleasesRegistryPort;
 
 // Checked by `tsc`: both clients the front doors hold must fit every port.
 type ProbotClient = InstanceType<typeof ProbotOctokit>;

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { planInit, planWrites } from "../../../core/init/plan-init.ts";
 import { renderTemplate, yamlFlowList } from "../../../core/init/render-template.ts";
 
-const file = { path: ".github/modelship.yml", template: "config/modelship.yml", content: "model:\n  name: churn\n" };
+const file = {
+  path: ".github/modelship.yml",
+  template: "config/modelship.yml",
+  content: "model:\n  name: churn\n",
+};
 
 describe("planInit", () => {
   it.each([
@@ -22,9 +26,12 @@ describe("planInit", () => {
 
 describe("renderTemplate", () => {
   it("replaces placeholders and plain replacements", () => {
-    const r = renderTemplate("name: __MODEL_NAME__\nuses: OWNER/modelship@v1\n", "t.yml", { __MODEL_NAME__: "churn" }, [
-      ["OWNER/modelship@v1", "acme/modelship@v1"],
-    ]);
+    const r = renderTemplate(
+      "name: __MODEL_NAME__\nuses: OWNER/modelship@v1\n",
+      "t.yml",
+      { __MODEL_NAME__: "churn" },
+      [["OWNER/modelship@v1", "acme/modelship@v1"]],
+    );
     expect(r).toEqual({ ok: true, text: "name: churn\nuses: acme/modelship@v1\n" });
   });
 
@@ -32,7 +39,12 @@ describe("renderTemplate", () => {
     const r = renderTemplate("a: 1\nb: x-__NEW_THING__\n", "t.yml", {});
     expect(r).toEqual({
       ok: false,
-      problems: [expect.objectContaining({ code: "template-placeholder-left", where: { file: "t.yml", line: 2, column: 6 } })],
+      problems: [
+        expect.objectContaining({
+          code: "template-placeholder-left",
+          where: { file: "t.yml", line: 2, column: 6 },
+        }),
+      ],
     });
   });
 

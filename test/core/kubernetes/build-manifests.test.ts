@@ -27,7 +27,8 @@ type Container = {
   livenessProbe: unknown;
 };
 function container(d: Deployment): Container {
-  return (d.toJSON() as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers[0] as Container;
+  return (d.toJSON() as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec
+    .containers[0] as Container;
 }
 
 describe("buildDeployment", () => {
@@ -43,22 +44,49 @@ describe("buildDeployment", () => {
     const d = buildDeployment(ctx, { model, colour: "green" });
     const json = d.toJSON() as {
       metadata: { name: string; namespace: string };
-      spec: { replicas: number; selector: unknown; template: { metadata: { labels: Record<string, string> }; spec: { tolerations?: unknown } } };
+      spec: {
+        replicas: number;
+        selector: unknown;
+        template: { metadata: { labels: Record<string, string> }; spec: { tolerations?: unknown } };
+      };
     };
     expect(json.metadata).toMatchObject({ name: "iris-green", namespace: "default" });
     expect(json.spec.replicas).toBe(want.replicas);
     expect(json.spec.selector).toEqual({
-      matchLabels: { "app.kubernetes.io/name": "modelship", "modelship.dev/model": "iris", "modelship.dev/colour": "green" },
+      matchLabels: {
+        "app.kubernetes.io/name": "modelship",
+        "modelship.dev/model": "iris",
+        "modelship.dev/colour": "green",
+      },
     });
-    expect(json.spec.template.metadata.labels).toMatchObject({ "modelship.dev/version": "1.2.0", "modelship.dev/environment": "production" });
+    expect(json.spec.template.metadata.labels).toMatchObject({
+      "modelship.dev/version": "1.2.0",
+      "modelship.dev/environment": "production",
+    });
     const c = container(d);
-    expect(c.args).toEqual(["serve", "--model", "/models/model", "--name", "iris", "--host", "0.0.0.0", "--port", String(want.port)]);
+    expect(c.args).toEqual([
+      "serve",
+      "--model",
+      "/models/model",
+      "--name",
+      "iris",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(want.port),
+    ]);
     expect(c.ports[0]?.containerPort).toBe(want.port);
     expect(c.resources.requests).toMatchObject({ cpu: want.cpu, memory: want.memory });
     expect(c.resources.requests["nvidia.com/gpu"]).toBe(want.gpu);
     expect(c.resources.limits["nvidia.com/gpu"]).toBe(want.gpu);
     expect(json.spec.template.spec.tolerations === undefined).toBe(want.gpu === undefined);
-    const probe = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
+    const probe = {
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    };
     expect(c.readinessProbe).toEqual({ httpGet: { path: "/v2/health/ready", port: "http" }, ...probe });
     expect(c.livenessProbe).toEqual({ httpGet: { path: "/v2/health/live", port: "http" }, ...probe });
     // The plain JSON is still valid against the official schema.
@@ -71,7 +99,10 @@ describe("buildDeployment", () => {
     ["ghcr.io/acme/{model}:{version}", "registry.local/iris@sha256:abc", "registry.local/iris@sha256:abc"],
   ])("image %s (override %s) → %s", (image, override, want) => {
     const { ctx } = setup({ kubernetes: { image } });
-    const d = buildDeployment(ctx, { model: { ...model, ...(override ? { image: override } : {}) }, colour: "blue" });
+    const d = buildDeployment(ctx, {
+      model: { ...model, ...(override ? { image: override } : {}) },
+      colour: "blue",
+    });
     expect(container(d).image).toBe(want);
   });
 
@@ -92,27 +123,43 @@ describe("buildDeployment", () => {
 describe("buildService", () => {
   it("selects the live colour and carries the state annotation", () => {
     const { ctx } = setup({ kubernetes: { namespace: "ml", port: 9000 } });
-    const s = buildService(ctx, { modelName: "iris", colour: "blue", state: "{}" }).toJSON() as Record<string, any>;
-    expect(s.metadata).toMatchObject({ name: "iris", namespace: "ml", annotations: { "modelship.dev/state": "{}" } });
-    expect(s.spec.selector["modelship.dev/colour"]).toBe("blue");
-    expect(s.spec.ports).toEqual([{ name: "http", port: 9000, targetPort: "http", protocol: "TCP" }]);
+    const s = buildService(ctx, { modelName: "iris", colour: "blue", state: "{}" });
+    expect(s.metadata).toMatchObject({
+      name: "iris",
+      namespace: "ml",
+      annotations: { "modelship.dev/state": "{}" },
+    });
+    expect(s.spec?.selector?.["modelship.dev/colour"]).toBe("blue");
+    expect(s.spec?.ports).toEqual([{ name: "http", port: 9000, targetPort: "http", protocol: "TCP" }]);
   });
 });
 
 describe("buildAutoscaler", () => {
   it.each([
-    ["a colour's Deployment", "green" as const, { kind: "Deployment", name: "iris-green", apiVersion: "apps/v1" }],
+    [
+      "a colour's Deployment",
+      "green" as const,
+      { kind: "Deployment", name: "iris-green", apiVersion: "apps/v1" },
+    ],
     ["the Argo Rollout", null, { kind: "Rollout", name: "iris", apiVersion: "argoproj.io/v1alpha1" }],
   ])("scales %s on requests per second, down after 300 s", (_name, colour, target) => {
-    const { ctx } = setup({ kubernetes: { autoscaling: { minReplicas: 3, maxReplicas: 12, targetRequestsPerSecond: 50 } } });
-    const h = buildAutoscaler(ctx, { modelName: "iris", colour }).toJSON() as Record<string, any>;
+    const { ctx } = setup({
+      kubernetes: { autoscaling: { minReplicas: 3, maxReplicas: 12, targetRequestsPerSecond: 50 } },
+    });
+    const h = buildAutoscaler(ctx, { modelName: "iris", colour });
     expect(h.apiVersion).toBe("autoscaling/v2");
     expect(h.spec).toMatchObject({ scaleTargetRef: target, minReplicas: 3, maxReplicas: 12 });
-    expect(h.spec.metrics).toEqual([
-      { type: "Pods", pods: { metric: { name: "modelship_requests_per_second" }, target: { type: "AverageValue", averageValue: "50" } } },
+    expect(h.spec?.metrics).toEqual([
+      {
+        type: "Pods",
+        pods: {
+          metric: { name: "modelship_requests_per_second" },
+          target: { type: "AverageValue", averageValue: "50" },
+        },
+      },
     ]);
-    expect(h.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
-    expect(h.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
+    expect(h.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).toBe(300);
+    expect(h.spec?.behavior?.scaleUp?.stabilizationWindowSeconds).toBe(0);
   });
 });
 
@@ -121,7 +168,15 @@ describe("buildManifests", () => {
     [
       "two Deployments (default)",
       {},
-      ["Deployment iris-blue", "Deployment iris-green", "Service iris", "Service iris-preview", "HorizontalPodAutoscaler iris-blue", "HorizontalPodAutoscaler iris-green", "PodDisruptionBudget iris"],
+      [
+        "Deployment iris-blue",
+        "Deployment iris-green",
+        "Service iris",
+        "Service iris-preview",
+        "HorizontalPodAutoscaler iris-blue",
+        "HorizontalPodAutoscaler iris-green",
+        "PodDisruptionBudget iris",
+      ],
     ],
     [
       "no autoscaling, no disruption budget",
@@ -131,7 +186,15 @@ describe("buildManifests", () => {
     [
       "Argo Rollouts",
       { argoRollouts: true },
-      ["Rollout iris", "AnalysisTemplate iris-pre", "AnalysisTemplate iris-post", "Service iris", "Service iris-preview", "HorizontalPodAutoscaler iris", "PodDisruptionBudget iris"],
+      [
+        "Rollout iris",
+        "AnalysisTemplate iris-pre",
+        "AnalysisTemplate iris-post",
+        "Service iris",
+        "Service iris-preview",
+        "HorizontalPodAutoscaler iris",
+        "PodDisruptionBudget iris",
+      ],
     ],
   ])("%s", (_name, kubernetes, kinds) => {
     const { ctx, deploy } = setup({ kubernetes });
@@ -141,8 +204,14 @@ describe("buildManifests", () => {
 
   it("scales the idle colour to 0 and points both Services the right way", () => {
     const { ctx, deploy } = setup();
-    const objects = buildManifests(ctx, { model, deploy, colour: "green" }).map((o) => o.toJSON() as Record<string, any>);
-    const byName = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+    type Plain = {
+      kind: string;
+      metadata: { name: string };
+      spec: { replicas?: number; selector: Record<string, string> };
+    };
+    const objects = buildManifests(ctx, { model, deploy, colour: "green" }).map((o) => o.toJSON() as Plain);
+    const byName = (kind: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name);
     expect(byName("Deployment", "iris-green")?.spec.replicas).toBe(2);
     expect(byName("Deployment", "iris-blue")?.spec.replicas).toBe(0);
     expect(byName("Service", "iris")?.spec.selector["modelship.dev/colour"]).toBe("green");
@@ -153,25 +222,48 @@ describe("buildManifests", () => {
 describe("buildArgoRollout", () => {
   it.each([
     ["defaults", {}, { delay: 30, pre: true, post: true, failureLimit: 0, count: 20 }],
-    ["fractional delay rounds up", { scaleDownDelaySeconds: 2.5 }, { delay: 3, pre: true, post: true, failureLimit: 0, count: 20 }],
+    [
+      "fractional delay rounds up",
+      { scaleDownDelaySeconds: 2.5 },
+      { delay: 3, pre: true, post: true, failureLimit: 0, count: 20 },
+    ],
     [
       "an error budget of 10 %",
       { analysis: { smokeRequests: 30, maxErrorRate: 0.1 } },
       { delay: 30, pre: true, post: true, failureLimit: 3, count: 30 },
     ],
-    ["no pre-switch smoke", { analysis: { smokeRequests: 0 } }, { delay: 30, pre: false, post: true, failureLimit: 0, count: 1 }],
-    ["no post-switch check", { analysis: { postSwitchSeconds: 0 } }, { delay: 30, pre: true, post: false, failureLimit: 0, count: 20 }],
+    [
+      "no pre-switch smoke",
+      { analysis: { smokeRequests: 0 } },
+      { delay: 30, pre: false, post: true, failureLimit: 0, count: 1 },
+    ],
+    [
+      "no post-switch check",
+      { analysis: { postSwitchSeconds: 0 } },
+      { delay: 30, pre: true, post: false, failureLimit: 0, count: 20 },
+    ],
   ])("%s", (_name, deployInput, want) => {
     const { ctx, deploy } = setup({ ...deployInput, kubernetes: { argoRollouts: true } });
     const { rollout, analysisTemplates } = buildArgoRollout(ctx, { model, deploy });
-    const bg = (rollout.toJSON() as Record<string, any>).spec.strategy.blueGreen;
-    expect(bg).toMatchObject({ activeService: "iris", previewService: "iris-preview", autoPromotionEnabled: true, scaleDownDelaySeconds: want.delay });
+    const bg = rollout.spec.strategy?.blueGreen ?? { activeService: "" };
+    expect(bg).toMatchObject({
+      activeService: "iris",
+      previewService: "iris-preview",
+      autoPromotionEnabled: true,
+      scaleDownDelaySeconds: want.delay,
+    });
     expect(bg.prePromotionAnalysis !== undefined).toBe(want.pre);
     expect(bg.postPromotionAnalysis !== undefined).toBe(want.post);
-    if (want.pre) expect(bg.prePromotionAnalysis.templates).toEqual([{ templateName: "iris-pre" }]);
-    const metric = (analysisTemplates[0]?.toJSON() as Record<string, any>).spec.metrics[0];
-    expect(metric).toMatchObject({ count: want.count, failureLimit: want.failureLimit, successCondition: "result == true" });
-    expect(metric.provider.web.url).toBe("http://{{args.service}}.{{args.namespace}}.svc.cluster.local:{{args.port}}/v2/models/{{args.model}}/ready");
+    if (want.pre) expect(bg.prePromotionAnalysis?.templates).toEqual([{ templateName: "iris-pre" }]);
+    const metric = analysisTemplates[0]?.spec.metrics[0];
+    expect(metric).toMatchObject({
+      count: want.count,
+      failureLimit: want.failureLimit,
+      successCondition: "result == true",
+    });
+    expect(metric?.provider.web?.url).toBe(
+      "http://{{args.service}}.{{args.namespace}}.svc.cluster.local:{{args.port}}/v2/models/{{args.model}}/ready",
+    );
   });
 });
 
@@ -182,15 +274,29 @@ describe("kubernetes state annotation", () => {
       schemaVersion: 1 as const,
       environment: "production",
       updatedAt: "2026-11-27T00:00:00.000Z",
-      active: { name: "iris", version: "1.2.0", modelUri: "/models/model", image: "img:1.2.0", colour: "green" as const, since: "2026-11-27T00:00:00.000Z" },
+      active: {
+        name: "iris",
+        version: "1.2.0",
+        modelUri: "/models/model",
+        image: "img:1.2.0",
+        colour: "green" as const,
+        since: "2026-11-27T00:00:00.000Z",
+      },
       previous: { name: "iris", version: "1.1.0", modelUri: "/models/model", image: "img:1.1.0" },
     };
-    expect(parseKubernetesState({ "modelship.dev/state": renderKubernetesState(state) }, where)).toEqual(state);
+    expect(parseKubernetesState({ "modelship.dev/state": renderKubernetesState(state) }, where)).toEqual(
+      state,
+    );
     expect(parseKubernetesState({}, where)).toBeNull();
     expect(parseKubernetesState(undefined, where)).toBeNull();
   });
 
-  it.each([["not JSON", "{"], ["wrong shape", '{"schemaVersion":1,"active":"green"}']])("refuses %s with a fix", (_name, text) => {
-    expect(() => parseKubernetesState({ "modelship.dev/state": text }, where)).toThrow(/kubectl annotate service iris modelship.dev\/state- -n ml/);
+  it.each([
+    ["not JSON", "{"],
+    ["wrong shape", '{"schemaVersion":1,"active":"green"}'],
+  ])("refuses %s with a fix", (_name, text) => {
+    expect(() => parseKubernetesState({ "modelship.dev/state": text }, where)).toThrow(
+      /kubectl annotate service iris modelship.dev\/state- -n ml/,
+    );
   });
 });

@@ -38,7 +38,10 @@ describe("planSweep", () => {
   });
 
   it("samples a log range log-uniformly: about half the draws below the geometric mean", () => {
-    const plan = planSweep({ lr: dim({ min: 0.0001, max: 1, log: true }) }, { trials: 256, sampler: "random", seed: 3 });
+    const plan = planSweep(
+      { lr: dim({ min: 0.0001, max: 1, log: true }) },
+      { trials: 256, sampler: "random", seed: 3 },
+    );
     if (!plan.ok) throw new Error(plan.message);
     const below = plan.trials.filter((t) => (t.params["lr"] as number) < 0.01).length;
     expect(below / 256).toBeGreaterThan(0.4);
@@ -46,7 +49,10 @@ describe("planSweep", () => {
   });
 
   it("stops a random sweep when a small discrete space runs out instead of repeating trials", () => {
-    const plan = planSweep({ optimizer: dim({ values: ["adam", "sgd"] }) }, { trials: 10, sampler: "random", seed: 1 });
+    const plan = planSweep(
+      { optimizer: dim({ values: ["adam", "sgd"] }) },
+      { trials: 10, sampler: "random", seed: 1 },
+    );
     expect(plan.ok && plan.trials.map((t) => t.params["optimizer"]).sort()).toEqual(["adam", "sgd"]);
   });
 
@@ -65,7 +71,9 @@ describe("planSweep", () => {
     expect(plan.trials).toHaveLength(expected);
     expect(new Set(plan.trials.map((t) => JSON.stringify(t.params))).size).toBe(expected);
     if (trials >= 12) {
-      expect([...new Set(plan.trials.map((t) => t.params["learningRate"]))].sort()).toEqual([0.001, 0.01, 0.1]);
+      expect([...new Set(plan.trials.map((t) => t.params["learningRate"]))].sort()).toEqual([
+        0.001, 0.01, 0.1,
+      ]);
     }
   });
 
@@ -99,6 +107,9 @@ describe("pickBestTrial", () => {
     [[], "no-trials"],
     [[{ id: "t01", params: {}, metrics: { loss: 1 } }], "metric-missing"],
   ] as const)("fails with a reason %#", (list, reason) => {
-    expect(pickBestTrial(list, { metric: "accuracy", direction: "maximize" })).toMatchObject({ ok: false, reason });
+    expect(pickBestTrial(list, { metric: "accuracy", direction: "maximize" })).toMatchObject({
+      ok: false,
+      reason,
+    });
   });
 });

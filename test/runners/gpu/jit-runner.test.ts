@@ -21,7 +21,11 @@ afterAll(async () => {
   await gh.close();
 });
 
-const http = (token = "ghp_admin"): GitHubHttp => ({ apiUrl: gh.url, fetch: globalThis.fetch, token: async () => token });
+const http = (token = "ghp_admin"): GitHubHttp => ({
+  apiUrl: gh.url,
+  fetch: globalThis.fetch,
+  token: async () => token,
+});
 
 describe("generateJitConfig against GitHub's API description", () => {
   it("registers a repository runner with the labels, group and work folder", async () => {
@@ -39,27 +43,53 @@ describe("generateJitConfig against GitHub's API description", () => {
         operationId: "actions/generate-runner-jitconfig-for-repo",
         method: "POST",
         path: "/repos/acme/models/actions/runners/generate-jitconfig",
-        body: { name: "gpu-box-1a2b", runner_group_id: 1, labels: ["self-hosted", "linux", "x64", "gpu"], work_folder: "_work" },
+        body: {
+          name: "gpu-box-1a2b",
+          runner_group_id: 1,
+          labels: ["self-hosted", "linux", "x64", "gpu"],
+          work_folder: "_work",
+        },
         status: 201,
       }),
     ]);
     expect(cfg.name).toBe("gpu-box-1a2b");
-    expect(JSON.parse(Buffer.from(cfg.encodedJitConfig, "base64").toString())).toMatchObject({ labels: expect.arrayContaining(["gpu"]) });
+    expect(JSON.parse(Buffer.from(cfg.encodedJitConfig, "base64").toString())).toMatchObject({
+      labels: expect.arrayContaining(["gpu"]),
+    });
     await deleteRunner(http(), { owner: "acme", repo: "models" }, cfg.runnerId);
-    expect(gh.calls.at(-1)).toMatchObject({ operationId: "actions/delete-self-hosted-runner-from-repo", method: "DELETE" });
+    expect(gh.calls.at(-1)).toMatchObject({
+      operationId: "actions/delete-self-hosted-runner-from-repo",
+      method: "DELETE",
+    });
   });
 
   it("registers an organisation runner", async () => {
-    const cfg = await generateJitConfig(http(), { scope: { org: "acme" }, name: "gpu-org-1", runnerGroupId: 3, labels: ["gpu"], workFolder: "_work" });
+    const cfg = await generateJitConfig(http(), {
+      scope: { org: "acme" },
+      name: "gpu-org-1",
+      runnerGroupId: 3,
+      labels: ["gpu"],
+      workFolder: "_work",
+    });
     expect(cfg.runnerId).toBeGreaterThan(0);
-    expect(gh.calls.at(-1)).toMatchObject({ operationId: "actions/generate-runner-jitconfig-for-org", body: expect.objectContaining({ runner_group_id: 3 }) });
+    expect(gh.calls.at(-1)).toMatchObject({
+      operationId: "actions/generate-runner-jitconfig-for-org",
+      body: expect.objectContaining({ runner_group_id: 3 }),
+    });
   });
 
   it.each([
     ["no labels (GitHub requires at least one)", { labels: [] as string[] }, "jitconfig-rejected"],
     ["an unknown repository", { scope: { owner: "acme", repo: "nope" } }, "jitconfig-not-found"],
   ])("fails with a reason code on %s", async (_what, patch, code) => {
-    const req = { scope: { owner: "acme", repo: "models" }, name: "gpu-x", runnerGroupId: 1, labels: ["gpu"], workFolder: "_work", ...patch };
+    const req = {
+      scope: { owner: "acme", repo: "models" },
+      name: "gpu-x",
+      runnerGroupId: 1,
+      labels: ["gpu"],
+      workFolder: "_work",
+      ...patch,
+    };
     await expect(generateJitConfig(http(), req)).rejects.toMatchObject({ code });
   });
 });
@@ -88,16 +118,33 @@ describe("GitHub App installation tokens", () => {
     const jwt = seen[0]!.replace(/^Bearer /, "");
     const [header, payload, signature] = jwt.split(".");
     expect(JSON.parse(Buffer.from(header!, "base64url").toString())).toEqual({ alg: "RS256", typ: "JWT" });
-    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString()) as { iss: string; iat: number; exp: number };
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString()) as {
+      iss: string;
+      iat: number;
+      exp: number;
+    };
     expect(claims.iss).toBe("12345");
     expect(claims.exp - claims.iat).toBeLessThanOrEqual(600);
-    expect(createVerify("RSA-SHA256").update(`${header}.${payload}`).verify(publicKey, Buffer.from(signature!, "base64url"))).toBe(true);
+    expect(
+      createVerify("RSA-SHA256")
+        .update(`${header}.${payload}`)
+        .verify(publicKey, Buffer.from(signature!, "base64url")),
+    ).toBe(true);
 
     now = new Date(now.getTime() + 56 * 60_000);
     expect(await token()).not.toBe(first);
     expect(seen).toHaveLength(2);
     // The minted token registers a runner.
-    const cfg = await generateJitConfig({ apiUrl: gh.url, fetch: globalThis.fetch, token }, { scope: { owner: "acme", repo: "models" }, name: "gpu-app-1", runnerGroupId: 1, labels: ["gpu"], workFolder: "_work" });
+    const cfg = await generateJitConfig(
+      { apiUrl: gh.url, fetch: globalThis.fetch, token },
+      {
+        scope: { owner: "acme", repo: "models" },
+        name: "gpu-app-1",
+        runnerGroupId: 1,
+        labels: ["gpu"],
+        workFolder: "_work",
+      },
+    );
     expect(cfg.name).toBe("gpu-app-1");
     expect(gh.invalid.slice(invalidBefore)).toEqual([]);
   });
@@ -139,21 +186,42 @@ describe("runners/gpu/main.ts, run as a process", () => {
     const dir = await fakeRunnerDir("exit");
     const before = gh.callsTo("actions/generate-runner-jitconfig-for-repo").length;
     const invalidBefore = gh.invalid.length;
-    const run = startMain(["--repo", "acme/models", "--runner-dir", dir, "--max-jobs", "2", "--no-gpu-check", "--name-prefix", "h100-a"], {
-      MODELSHIP_RUNNER_TOKEN: "ghp_secret_admin_token",
-    });
+    const run = startMain(
+      [
+        "--repo",
+        "acme/models",
+        "--runner-dir",
+        dir,
+        "--max-jobs",
+        "2",
+        "--no-gpu-check",
+        "--name-prefix",
+        "h100-a",
+      ],
+      {
+        MODELSHIP_RUNNER_TOKEN: "ghp_secret_admin_token",
+      },
+    );
     expect(await run.done, run.stderr()).toBe(0);
     const calls = gh.callsTo("actions/generate-runner-jitconfig-for-repo").slice(before);
     expect(calls).toHaveLength(2);
     const names = calls.map((c) => (c.body as { name: string }).name);
     expect(new Set(names).size).toBe(2);
-    for (const c of calls) expect(c.body).toMatchObject({ name: expect.stringMatching(/^h100-a-[0-9a-f]{8}$/), labels: ["self-hosted", "linux", "x64", "gpu"], runner_group_id: 1, work_folder: "_work" });
+    for (const c of calls)
+      expect(c.body).toMatchObject({
+        name: expect.stringMatching(/^h100-a-[0-9a-f]{8}$/),
+        labels: ["self-hosted", "linux", "x64", "gpu"],
+        runner_group_id: 1,
+        work_folder: "_work",
+      });
     expect(gh.invalid.slice(invalidBefore)).toEqual([]);
 
     const envs = await filesStarting(dir, "env-");
     expect(envs).toHaveLength(2);
     const configs = envs.map((e) => /^ACTIONS_RUNNER_INPUT_JITCONFIG=(.*)$/m.exec(e)?.[1]);
-    const decoded = configs.map((c) => JSON.parse(Buffer.from(c ?? "", "base64").toString()) as { runner: string });
+    const decoded = configs.map(
+      (c) => JSON.parse(Buffer.from(c ?? "", "base64").toString()) as { runner: string },
+    );
     expect(decoded.map((d) => d.runner).sort()).toEqual([...names].sort());
     for (const e of envs) expect(e).not.toContain("ghp_secret_admin_token");
     expect(await filesStarting(dir, "args-")).toEqual(["\n", "\n"]);
@@ -162,10 +230,16 @@ describe("runners/gpu/main.ts, run as a process", () => {
   it("does not register while nvidia-smi finds no GPU, and stops on SIGTERM", async () => {
     const dir = await fakeRunnerDir("exit");
     const bin = await mkdtemp(join(tmpdir(), "ms-bin-"));
-    await writeFile(join(bin, "nvidia-smi"), "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.' >&2\nexit 9\n");
+    await writeFile(
+      join(bin, "nvidia-smi"),
+      "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.' >&2\nexit 9\n",
+    );
     await chmod(join(bin, "nvidia-smi"), 0o755);
     const before = gh.calls.length;
-    const run = startMain(["--repo", "acme/models", "--runner-dir", dir], { MODELSHIP_RUNNER_TOKEN: "t", PATH: `${bin}:${process.env["PATH"] ?? ""}` });
+    const run = startMain(["--repo", "acme/models", "--runner-dir", dir], {
+      MODELSHIP_RUNNER_TOKEN: "t",
+      PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+    });
     await waitFor(() => run.stderr().includes("GPU check failed"));
     run.child.kill("SIGTERM");
     expect(await run.done).toBe(0);
@@ -175,9 +249,15 @@ describe("runners/gpu/main.ts, run as a process", () => {
   it("passes SIGTERM to a runner waiting for a job, then removes its registration", async () => {
     const dir = await fakeRunnerDir("wait-for-term");
     const bin = await mkdtemp(join(tmpdir(), "ms-bin-"));
-    await writeFile(join(bin, "nvidia-smi"), "#!/bin/sh\necho 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)'\n");
+    await writeFile(
+      join(bin, "nvidia-smi"),
+      "#!/bin/sh\necho 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)'\n",
+    );
     await chmod(join(bin, "nvidia-smi"), 0o755);
-    const run = startMain(["--repo", "acme/models", "--runner-dir", dir], { MODELSHIP_RUNNER_TOKEN: "t", PATH: `${bin}:${process.env["PATH"] ?? ""}` });
+    const run = startMain(["--repo", "acme/models", "--runner-dir", dir], {
+      MODELSHIP_RUNNER_TOKEN: "t",
+      PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+    });
     await waitFor(async () => (await filesStarting(dir, "started-")).length === 1);
     const deletesBefore = gh.callsTo("actions/delete-self-hosted-runner-from-repo").length;
     run.child.kill("SIGTERM");

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ModelshipError } from "../../../core/errors.ts";
 import type { JitConfig } from "../../../runners/gpu/generate-jitconfig.ts";
-import { runEphemeralRunners, type GpuCheck, type JobExit, type RunnerLoopDeps } from "../../../runners/gpu/runner-loop.ts";
+import {
+  runEphemeralRunners,
+  type GpuCheck,
+  type JobExit,
+  type RunnerLoopDeps,
+} from "../../../runners/gpu/runner-loop.ts";
 
 type Script = {
   gpu?: GpuCheck[];
@@ -57,7 +62,14 @@ describe("runEphemeralRunners", () => {
     const h = harness({});
     const r = await runEphemeralRunners(h.deps, { maxJobs: 3, backoffMs });
     expect(r).toEqual({ jobs: 3, failedJobs: 0, stoppedBy: "max-jobs" });
-    expect(h.events).toEqual(["register gpu-1", "run cfg-gpu-1", "register gpu-2", "run cfg-gpu-2", "register gpu-3", "run cfg-gpu-3"]);
+    expect(h.events).toEqual([
+      "register gpu-1",
+      "run cfg-gpu-1",
+      "register gpu-2",
+      "run cfg-gpu-2",
+      "register gpu-3",
+      "run cfg-gpu-3",
+    ]);
     expect(h.sleeps).toEqual([]);
   });
 
@@ -73,15 +85,23 @@ describe("runEphemeralRunners", () => {
     const taken = new ModelshipError({ code: "jitconfig-name-taken", message: "name in use" });
     const h = harness({ register: [taken, new Error("socket hang up")] });
     await runEphemeralRunners(h.deps, { maxJobs: 1, backoffMs });
-    expect(h.events).toEqual(["register-failed gpu-1", "register-failed gpu-2", "register gpu-3", "run cfg-gpu-3"]);
+    expect(h.events).toEqual([
+      "register-failed gpu-1",
+      "register-failed gpu-2",
+      "register gpu-3",
+      "run cfg-gpu-3",
+    ]);
     expect(h.sleeps).toEqual([1000, 2000]);
   });
 
-  it.each(["jitconfig-unauthorized", "jitconfig-not-found", "jitconfig-rejected"])("stops on %s", async (code) => {
-    const h = harness({ register: [new ModelshipError({ code, message: "no" })] });
-    await expect(runEphemeralRunners(h.deps, { maxJobs: 1, backoffMs })).rejects.toMatchObject({ code });
-    expect(h.sleeps).toEqual([]);
-  });
+  it.each(["jitconfig-unauthorized", "jitconfig-not-found", "jitconfig-rejected"])(
+    "stops on %s",
+    async (code) => {
+      const h = harness({ register: [new ModelshipError({ code, message: "no" })] });
+      await expect(runEphemeralRunners(h.deps, { maxJobs: 1, backoffMs })).rejects.toMatchObject({ code });
+      expect(h.sleeps).toEqual([]);
+    },
+  );
 
   it("removes a registration whose runner could not start", async () => {
     const h = harness({ jobs: [new Error("spawn EACCES")] });
@@ -90,7 +110,13 @@ describe("runEphemeralRunners", () => {
   });
 
   it("counts a failed job, backs off, and resets the backoff after a good one", async () => {
-    const h = harness({ jobs: [{ exitCode: 1, signal: null }, { exitCode: 0, signal: null }, { exitCode: 1, signal: null }] });
+    const h = harness({
+      jobs: [
+        { exitCode: 1, signal: null },
+        { exitCode: 0, signal: null },
+        { exitCode: 1, signal: null },
+      ],
+    });
     const r = await runEphemeralRunners(h.deps, { maxJobs: 3, backoffMs });
     expect(r).toMatchObject({ jobs: 3, failedJobs: 2 });
     expect(h.sleeps).toEqual([1000, 1000]);

@@ -10,14 +10,24 @@ import { describe, expect, it } from "vitest";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const GPU = join(ROOT, "runners/gpu");
 
-type Container = { name: string; resources: { requests: Record<string, unknown>; limits: Record<string, unknown> } };
+type Container = {
+  name: string;
+  resources: { requests: Record<string, unknown>; limits: Record<string, unknown> };
+};
 type ArcValues = {
   githubConfigUrl: string;
   githubConfigSecret: string;
   runnerScaleSetName: string;
   minRunners: number;
   maxRunners: number;
-  template: { spec: { nodeSelector: Record<string, string>; tolerations: { key: string; effect: string }[]; containers: Container[]; restartPolicy: string } };
+  template: {
+    spec: {
+      nodeSelector: Record<string, string>;
+      tolerations: { key: string; effect: string }[];
+      containers: Container[];
+      restartPolicy: string;
+    };
+  };
 };
 
 describe("actions-runner-controller values (arc-values.yaml)", () => {
@@ -31,7 +41,9 @@ describe("actions-runner-controller values (arc-values.yaml)", () => {
     const spec = values.template.spec;
     expect(spec.restartPolicy).toBe("Never");
     expect(spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
-    expect(spec.tolerations).toContainEqual(expect.objectContaining({ key: "nvidia.com/gpu", effect: "NoSchedule" }));
+    expect(spec.tolerations).toContainEqual(
+      expect.objectContaining({ key: "nvidia.com/gpu", effect: "NoSchedule" }),
+    );
     // ARC finds the runner container by this name.
     const runner = spec.containers.find((c) => c.name === "runner");
     expect(runner?.resources.limits["nvidia.com/gpu"]).toBe(1);
@@ -40,7 +52,10 @@ describe("actions-runner-controller values (arc-values.yaml)", () => {
   });
 
   it("reject a broken pod template (the validation above can fail)", () => {
-    const bad = { containers: [{ name: "runner", resources: { limits: { "nvidia.com/gpu": "one" } } }], restartPolicy: "Sometimes" };
+    const bad = {
+      containers: [{ name: "runner", resources: { limits: { "nvidia.com/gpu": "one" } } }],
+      restartPolicy: "Sometimes",
+    };
     expect(() => new Pod({ metadata: { name: "runner" }, spec: bad as never }).validate()).toThrow();
   });
 });
@@ -65,7 +80,9 @@ describe("the runner image (Dockerfile)", () => {
     expect(docker).toMatch(/^ARG NODE_MAJOR=24$/m);
     const copies = [...docker.matchAll(/^COPY (\S+) /gm)].map((m) => m[1]!);
     const covered = (path: string) =>
-      copies.some((c) => c === path || (c.endsWith("/*.ts") && dirname(path) === dirname(c) && path.endsWith(".ts")));
+      copies.some(
+        (c) => c === path || (c.endsWith("/*.ts") && dirname(path) === dirname(c) && path.endsWith(".ts")),
+      );
     const modules = [...(await relativeImports(join(GPU, "main.ts")))].map((f) => relative(ROOT, f));
     expect(modules).toContain("core/errors.ts");
     for (const m of modules) expect(covered(m), `${m} is not copied into the image`).toBe(true);
@@ -77,7 +94,10 @@ describe("the runner image (Dockerfile)", () => {
     const bin = await mkdtemp(join(tmpdir(), "ms-bin-"));
     await writeFile(join(bin, "nvidia-smi"), "#!/bin/sh\nexit 9\n");
     await chmod(join(bin, "nvidia-smi"), 0o755);
-    const r = spawnSync("bash", [entry, "--repo", "acme/models"], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+    const r = spawnSync("bash", [entry, "--repo", "acme/models"], {
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no GPU visible in the container; start it with --gpus all");
   });
@@ -93,8 +113,15 @@ describe("the systemd unit", () => {
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
     expect(unit).toMatch(/^\[Unit\]$[\s\S]*^\[Service\]$[\s\S]*^\[Install\]$/m);
-    expect(keys["ExecStart"]).toMatch(/^\/usr\/bin\/node \/opt\/modelship\/runners\/gpu\/main\.ts --repo \S+ --labels \S*gpu\S* --runner-dir \S+$/);
-    expect(keys).toMatchObject({ Restart: "always", KillSignal: "SIGTERM", EnvironmentFile: "/etc/modelship/runner.env", User: "runner" });
+    expect(keys["ExecStart"]).toMatch(
+      /^\/usr\/bin\/node \/opt\/modelship\/runners\/gpu\/main\.ts --repo \S+ --labels \S*gpu\S* --runner-dir \S+$/,
+    );
+    expect(keys).toMatchObject({
+      Restart: "always",
+      KillSignal: "SIGTERM",
+      EnvironmentFile: "/etc/modelship/runner.env",
+      User: "runner",
+    });
     expect(Number(keys["TimeoutStopSec"])).toBeGreaterThanOrEqual(60);
   });
 });

@@ -43,9 +43,20 @@ describe("fake GitHub", () => {
     const { data } = await octokit.rest.repos.get({ owner: "acme", repo: "models" });
     expect(data.default_branch).toBe("main");
     const before = gh.calls.length;
-    await octokit.rest.checks.create({ owner: "acme", repo: "models", name: "modelship/train", head_sha: repo.refs["refs/heads/main"] ?? "", status: "queued" });
+    await octokit.rest.checks.create({
+      owner: "acme",
+      repo: "models",
+      name: "modelship/train",
+      head_sha: repo.refs["refs/heads/main"] ?? "",
+      status: "queued",
+    });
     expect(gh.calls.slice(before)).toEqual([
-      expect.objectContaining({ operationId: "checks/create", method: "POST", status: 201, body: expect.objectContaining({ name: "modelship/train", status: "queued" }) }),
+      expect.objectContaining({
+        operationId: "checks/create",
+        method: "POST",
+        status: 201,
+        body: expect.objectContaining({ name: "modelship/train", status: "queued" }),
+      }),
     ]);
     expect(gh.invalid).toEqual([]);
   });
@@ -56,15 +67,27 @@ describe("fake GitHub", () => {
   ])("answers 422 and records %s in invalid", async (_label, patch) => {
     const invalidBefore = gh.invalid.length;
     const body = { name: "modelship/train", head_sha: "abc", ...patch };
-    await expect(octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: "acme", repo: "models", ...body } as never)).rejects.toMatchObject({ status: 422 });
-    expect(gh.invalid.slice(invalidBefore)).toEqual([expect.objectContaining({ operationId: "checks/create", status: 422 })]);
+    await expect(
+      octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+        owner: "acme",
+        repo: "models",
+        ...body,
+      } as never),
+    ).rejects.toMatchObject({ status: 422 });
+    expect(gh.invalid.slice(invalidBefore)).toEqual([
+      expect.objectContaining({ operationId: "checks/create", status: 422 }),
+    ]);
     gh.invalid.splice(invalidBefore);
   });
 
   it("answers 404 for a route GitHub does not have and records it", async () => {
     const invalidBefore = gh.invalid.length;
-    await expect(octokit.request("GET /repos/{owner}/{repo}/no-such-thing", { owner: "acme", repo: "models" })).rejects.toMatchObject({ status: 404 });
-    expect(gh.invalid.slice(invalidBefore)).toEqual([expect.objectContaining({ operationId: "unknown", status: 404 })]);
+    await expect(
+      octokit.request("GET /repos/{owner}/{repo}/no-such-thing", { owner: "acme", repo: "models" }),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(gh.invalid.slice(invalidBefore)).toEqual([
+      expect.objectContaining({ operationId: "unknown", status: 404 }),
+    ]);
     gh.invalid.splice(invalidBefore);
   });
 
@@ -76,9 +99,20 @@ describe("fake GitHub", () => {
 
   it("paginates issue comments with Link headers that Octokit follows", async () => {
     gh.repo("acme", "models");
-    for (let i = 0; i < 7; i++) await octokit.rest.issues.createComment({ owner: "acme", repo: "models", issue_number: 5, body: `comment ${i}` });
+    for (let i = 0; i < 7; i++)
+      await octokit.rest.issues.createComment({
+        owner: "acme",
+        repo: "models",
+        issue_number: 5,
+        body: `comment ${i}`,
+      });
     const before = gh.calls.length;
-    const all = await octokit.paginate(octokit.rest.issues.listComments, { owner: "acme", repo: "models", issue_number: 5, per_page: 3 });
+    const all = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner: "acme",
+      repo: "models",
+      issue_number: 5,
+      per_page: 3,
+    });
     expect(all.map((c) => c.body)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `comment ${i}`));
     expect(gh.calls.slice(before).map((c) => [c.operationId, c.query.page ?? "1"])).toEqual([
       ["issues/list-comments", "1"],
@@ -90,12 +124,23 @@ describe("fake GitHub", () => {
   it("creates a ref atomically: the second create answers 422", async () => {
     const repo = gh.repo("acme", "models");
     const sha = repo.refs["refs/heads/main"] ?? "";
-    await octokit.rest.git.createRef({ owner: "acme", repo: "models", ref: "refs/heads/lock/production", sha });
-    await expect(octokit.rest.git.createRef({ owner: "acme", repo: "models", ref: "refs/heads/lock/production", sha })).rejects.toMatchObject({
+    await octokit.rest.git.createRef({
+      owner: "acme",
+      repo: "models",
+      ref: "refs/heads/lock/production",
+      sha,
+    });
+    await expect(
+      octokit.rest.git.createRef({ owner: "acme", repo: "models", ref: "refs/heads/lock/production", sha }),
+    ).rejects.toMatchObject({
       status: 422,
       response: { data: { message: "Reference already exists" } },
     });
-    const { data } = await octokit.rest.git.getRef({ owner: "acme", repo: "models", ref: "heads/lock/production" });
+    const { data } = await octokit.rest.git.getRef({
+      owner: "acme",
+      repo: "models",
+      ref: "heads/lock/production",
+    });
     expect(data.object.sha).toBe(sha);
     expect(gh.invalid).toEqual([]);
   });
@@ -103,25 +148,76 @@ describe("fake GitHub", () => {
   it("downloads a run artifact as a real zip after GitHub's redirect", async () => {
     const repo = gh.repo("acme", "models");
     const pull = addPull(gh.state, repo, { number: 9 });
-    repo.workflowRuns.push({ id: 77, workflowFile: "modelship-train.yml", name: "modelship train", displayTitle: "modelship train c-1", event: "workflow_dispatch", status: "completed", conclusion: "success", headSha: pull.head.sha, headBranch: pull.head.ref, runAttempt: 1, createdAt: "2026-01-01T00:00:00Z" });
-    repo.artifacts.push({ id: 88, runId: 77, name: "modelship-run-c-1", files: [{ name: "run.json", data: '{"ok":true}' }, { name: "model/model.onnx", data: "onnx" }] });
-    const { data: list } = await octokit.rest.actions.listWorkflowRunArtifacts({ owner: "acme", repo: "models", run_id: 77, name: "modelship-run-c-1" });
+    repo.workflowRuns.push({
+      id: 77,
+      workflowFile: "modelship-train.yml",
+      name: "modelship train",
+      displayTitle: "modelship train c-1",
+      event: "workflow_dispatch",
+      status: "completed",
+      conclusion: "success",
+      headSha: pull.head.sha,
+      headBranch: pull.head.ref,
+      runAttempt: 1,
+      createdAt: "2026-01-01T00:00:00Z",
+    });
+    repo.artifacts.push({
+      id: 88,
+      runId: 77,
+      name: "modelship-run-c-1",
+      files: [
+        { name: "run.json", data: '{"ok":true}' },
+        { name: "model/model.onnx", data: "onnx" },
+      ],
+    });
+    const { data: list } = await octokit.rest.actions.listWorkflowRunArtifacts({
+      owner: "acme",
+      repo: "models",
+      run_id: 77,
+      name: "modelship-run-c-1",
+    });
     expect(list.artifacts.map((a) => a.id)).toEqual([88]);
-    const { data } = await octokit.rest.actions.downloadArtifact({ owner: "acme", repo: "models", artifact_id: 88, archive_format: "zip" });
-    expect(unzipNames(Buffer.from(data as ArrayBuffer))).toEqual({ "run.json": '{"ok":true}', "model/model.onnx": "onnx" });
+    const { data } = await octokit.rest.actions.downloadArtifact({
+      owner: "acme",
+      repo: "models",
+      artifact_id: 88,
+      archive_format: "zip",
+    });
+    expect(unzipNames(Buffer.from(data as ArrayBuffer))).toEqual({
+      "run.json": '{"ok":true}',
+      "model/model.onnx": "onnx",
+    });
     expect(gh.invalid).toEqual([]);
   });
 
   it("serves repository contents on a ref, base64-encoded", async () => {
     const repo = gh.repo("acme", "models");
     repo.files.main = { ".github/modelship.yml": "model:\n  name: iris\n" };
-    const { data } = await octokit.rest.repos.getContent({ owner: "acme", repo: "models", path: ".github/modelship.yml", ref: "main" });
-    expect(Buffer.from((data as { content: string }).content, "base64").toString()).toBe("model:\n  name: iris\n");
-    await expect(octokit.rest.repos.getContent({ owner: "acme", repo: "models", path: ".github/modelship.yml", ref: "other" })).rejects.toMatchObject({ status: 404 });
+    const { data } = await octokit.rest.repos.getContent({
+      owner: "acme",
+      repo: "models",
+      path: ".github/modelship.yml",
+      ref: "main",
+    });
+    expect(Buffer.from((data as { content: string }).content, "base64").toString()).toBe(
+      "model:\n  name: iris\n",
+    );
+    await expect(
+      octokit.rest.repos.getContent({
+        owner: "acme",
+        repo: "models",
+        path: ".github/modelship.yml",
+        ref: "other",
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it("lets Probot authenticate as an installation through GHE_HOST-style /api/v3", async () => {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const probot = new Probot({
       appId: 1,
       privateKey,
@@ -130,24 +226,52 @@ describe("fake GitHub", () => {
       log: pino({ level: "silent" }),
     });
     const installation = await probot.auth(42);
-    const { data } = await installation.rest.issues.createComment({ owner: "acme", repo: "models", issue_number: 2, body: "from the app" });
+    const { data } = await installation.rest.issues.createComment({
+      owner: "acme",
+      repo: "models",
+      issue_number: 2,
+      body: "from the app",
+    });
     expect(data.user?.login).toBe("modelship[bot]");
-    expect(gh.callsTo("apps/create-installation-access-token").at(-1)?.path).toBe("/app/installations/42/access_tokens");
+    expect(gh.callsTo("apps/create-installation-access-token").at(-1)?.path).toBe(
+      "/app/installations/42/access_tokens",
+    );
   });
 
   it("mints installation tokens and acts as the App with them", async () => {
     const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: 1 });
     const asApp = new Octokit({ baseUrl: gh.url, auth: data.token });
-    const { data: comment } = await asApp.rest.issues.createComment({ owner: "acme", repo: "models", issue_number: 1, body: "hi" });
+    const { data: comment } = await asApp.rest.issues.createComment({
+      owner: "acme",
+      repo: "models",
+      issue_number: 1,
+      body: "hi",
+    });
     expect(comment.user?.login).toBe("modelship[bot]");
   });
 
   it("uploads a release asset to upload_url and downloads the same bytes", async () => {
     gh.repo("acme", "models");
-    const { data: release } = await octokit.rest.repos.createRelease({ owner: "acme", repo: "models", tag_name: "v1.0.0", target_commitish: "main" });
+    const { data: release } = await octokit.rest.repos.createRelease({
+      owner: "acme",
+      repo: "models",
+      tag_name: "v1.0.0",
+      target_commitish: "main",
+    });
     const bytes = Buffer.from([0, 1, 2, 250, 251]);
-    const { data: asset } = await octokit.request({ method: "POST", url: release.upload_url, name: "model.onnx", data: bytes, headers: { "content-type": "application/octet-stream" } });
-    const { data: got } = await octokit.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", { owner: "acme", repo: "models", asset_id: (asset as { id: number }).id, headers: { accept: "application/octet-stream" } });
+    const { data: asset } = await octokit.request({
+      method: "POST",
+      url: release.upload_url,
+      name: "model.onnx",
+      data: bytes,
+      headers: { "content-type": "application/octet-stream" },
+    });
+    const { data: got } = await octokit.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", {
+      owner: "acme",
+      repo: "models",
+      asset_id: (asset as { id: number }).id,
+      headers: { accept: "application/octet-stream" },
+    });
     expect(Buffer.from(got as unknown as ArrayBuffer)).toEqual(bytes);
     expect(gh.callsTo("repos/upload-release-asset")).toHaveLength(1);
     expect(gh.invalid).toEqual([]);

@@ -54,7 +54,9 @@ let backendPromise: Promise<OpenAPIBackend> | undefined;
 export function loadGitHubApi(): Promise<OpenAPIBackend> {
   backendPromise ??= (async () => {
     const require = createRequire(import.meta.url);
-    const specFile = require.resolve("@octokit/openapi/package.json").replace(/package\.json$/, "") + SPEC_PATH.replace("node_modules/@octokit/openapi/", "");
+    const specFile =
+      require.resolve("@octokit/openapi/package.json").replace(/package\.json$/, "") +
+      SPEC_PATH.replace("node_modules/@octokit/openapi/", "");
     const definition = JSON.parse(readFileSync(specFile, "utf8")) as Document;
     const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
     const api = new OpenAPIBackend({
@@ -127,10 +129,17 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
         try {
           body = JSON.parse(raw.toString("utf8"));
         } catch {
-          return send(res, record({ operationId: "unknown", method, path, query, body: raw.toString("utf8"), status: 400 }, true), {
-            status: 400,
-            body: { message: "Problems parsing JSON" },
-          });
+          return send(
+            res,
+            record(
+              { operationId: "unknown", method, path, query, body: raw.toString("utf8"), status: 400 },
+              true,
+            ),
+            {
+              status: 400,
+              body: { message: "Problems parsing JSON" },
+            },
+          );
         }
       } else {
         body = raw.toString("utf8");
@@ -144,7 +153,10 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
     const obReq: OBRequest = { method, path, headers: flatHeaders(req.headers), query, body };
     const operation = api.matchOperation(obReq) as Operation | undefined;
     if (operation === undefined || (upload && operation.operationId !== "repos/upload-release-asset")) {
-      const call = record({ operationId: "unknown", method, path, query, body, status: 404, errors: "no such operation" }, true);
+      const call = record(
+        { operationId: "unknown", method, path, query, body, status: 404, errors: "no such operation" },
+        true,
+      );
       return send(res, call, { status: 404, body: notFound() });
     }
     const operationId = operation.operationId ?? "unknown";
@@ -182,9 +194,20 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
       actor: state.tokens[token] ?? state.defaultActor,
       example: (id) => exampleResponse(api, id).mock as Record<string, unknown>,
     };
+    state.hooks.onRequest?.({ operationId, params, body });
     const handler = handlers[operationId];
     const result: HandlerResult = handler !== undefined ? handler(ctx) : fallback(ctx);
-    const call = record({ operationId, method, path, query, body: upload ? `<${raw.length} bytes>` : body, status: result.status }, false);
+    const call = record(
+      {
+        operationId,
+        method,
+        path,
+        query,
+        body: upload ? `<${raw.length} bytes>` : body,
+        status: result.status,
+      },
+      false,
+    );
     send(res, call, result);
   }
 
@@ -201,7 +224,11 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
         return handler({
           operationId: "fake/artifact-zip",
           method: "GET",
-          params: { owner: decodeURIComponent(artifact[1] ?? ""), repo: decodeURIComponent(artifact[2] ?? ""), artifact_id: artifact[3] ?? "" },
+          params: {
+            owner: decodeURIComponent(artifact[1] ?? ""),
+            repo: decodeURIComponent(artifact[2] ?? ""),
+            artifact_id: artifact[3] ?? "",
+          },
           query: {},
           body: undefined,
           rawBody: Buffer.alloc(0),
@@ -245,7 +272,11 @@ export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promis
 }
 
 /** Checks GitHub makes that its description does not express. */
-function semanticErrors(operationId: string, body: unknown, query: Record<string, string | string[]>): string[] {
+function semanticErrors(
+  operationId: string,
+  body: unknown,
+  query: Record<string, string | string[]>,
+): string[] {
   const errors: string[] = [];
   const b = (body ?? {}) as Record<string, unknown>;
   if (operationId === "actions/create-workflow-dispatch") {
@@ -261,14 +292,18 @@ function semanticErrors(operationId: string, body: unknown, query: Record<string
   }
   if (operationId === "git/create-ref") {
     const ref = String(b.ref ?? "");
-    if (!ref.startsWith("refs/") || ref.split("/").length < 3) errors.push("ref must start with refs/ and have at least two slashes");
+    if (!ref.startsWith("refs/") || ref.split("/").length < 3)
+      errors.push("ref must start with refs/ and have at least two slashes");
   }
   return errors;
 }
 
 function send(res: ServerResponse, call: RecordedCall | undefined, result: HandlerResult): void {
   if (call !== undefined) call.status = result.status;
-  const headers: Record<string, string> = { "x-github-request-id": `FAKE:${Date.now().toString(16)}`, ...(result.headers ?? {}) };
+  const headers: Record<string, string> = {
+    "x-github-request-id": `FAKE:${Date.now().toString(16)}`,
+    ...(result.headers ?? {}),
+  };
   if (result.raw !== undefined) {
     headers["content-type"] ??= "application/octet-stream";
     headers["content-length"] = String(result.raw.length);

@@ -183,6 +183,11 @@ export type FakeRepo = {
 };
 
 export type FakeHooks = {
+  /**
+   * Called for each valid request before it is answered, e.g. to simulate another client acting
+   * in between two requests of the code under test.
+   */
+  onRequest?: (call: { operationId: string; params: Record<string, string>; body: unknown }) => void;
   /** Called after a workflow dispatch is recorded, e.g. to create the run it would start. */
   onWorkflowDispatch?: (repo: FakeRepo, dispatch: FakeDispatch) => void;
 };
@@ -283,7 +288,9 @@ export function addCommit(
 ): string {
   const parents = opts.parents ?? [];
   const message = opts.message ?? "commit";
-  const sha = opts.sha ?? fakeSha(`${repo.owner}/${repo.name}:${message}:${parents.join(",")}:${Object.keys(repo.commits).length}`);
+  const sha =
+    opts.sha ??
+    fakeSha(`${repo.owner}/${repo.name}:${message}:${parents.join(",")}:${Object.keys(repo.commits).length}`);
   repo.commits[sha] = {
     sha,
     message,
@@ -299,11 +306,25 @@ export function addCommit(
 export function addPull(
   state: FakeState,
   repo: FakeRepo,
-  opts: { number: number; headRef?: string; headSha?: string; fork?: boolean; author?: string; merged?: boolean; title?: string },
+  opts: {
+    number: number;
+    headRef?: string;
+    headSha?: string;
+    fork?: boolean;
+    author?: string;
+    merged?: boolean;
+    title?: string;
+  },
 ): FakePull {
   const headRef = opts.headRef ?? `feature-${opts.number}`;
-  const headSha = opts.headSha ?? addCommit(repo, { message: `head of #${opts.number}`, parents: [repo.refs[`refs/heads/${repo.defaultBranch}`] ?? ""].filter((p) => p !== "") });
-  if (repo.commits[headSha] === undefined) addCommit(repo, { sha: headSha, message: `head of #${opts.number}` });
+  const headSha =
+    opts.headSha ??
+    addCommit(repo, {
+      message: `head of #${opts.number}`,
+      parents: [repo.refs[`refs/heads/${repo.defaultBranch}`] ?? ""].filter((p) => p !== ""),
+    });
+  if (repo.commits[headSha] === undefined)
+    addCommit(repo, { sha: headSha, message: `head of #${opts.number}` });
   if (opts.fork !== true) repo.refs[`refs/heads/${headRef}`] = headSha;
   const merged = opts.merged === true;
   const pull: FakePull = {

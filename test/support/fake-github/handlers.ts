@@ -39,7 +39,12 @@ export type HandlerContext = {
   example: (operationId: string) => Record<string, unknown>;
 };
 
-export type HandlerResult = { status: number; body?: unknown; raw?: Buffer; headers?: Record<string, string> };
+export type HandlerResult = {
+  status: number;
+  body?: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+};
 
 type Handler = (ctx: HandlerContext) => HandlerResult;
 
@@ -54,7 +59,10 @@ const unprocessable = (message: string, errors: unknown[] = []): HandlerResult =
 });
 
 function iso(state: FakeState): string {
-  return state.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  return state
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 function bodyOf(ctx: HandlerContext): Record<string, unknown> {
@@ -230,7 +238,8 @@ function applyCheckRunBody(ctx: HandlerContext, run: FakeCheckRun, b: Record<str
     if (str(output.summary) !== undefined) run.output.summary = output.summary as string;
     if (str(output.text) !== undefined) run.output.text = output.text as string;
     // GitHub appends annotations on every update.
-    if (Array.isArray(output.annotations)) run.annotations.push(...(output.annotations as Record<string, unknown>[]));
+    if (Array.isArray(output.annotations))
+      run.annotations.push(...(output.annotations as Record<string, unknown>[]));
   }
 }
 
@@ -270,15 +279,28 @@ function artifactEntries(artifact: { files?: ZipEntry[]; dir?: string }): ZipEnt
       const full = join(dir, name);
       const st = statSync(full);
       if (st.isDirectory()) walk(full);
-      else entries.push({ name: relative(artifact.dir as string, full).split(sep).join("/"), data: readFileSync(full) });
+      else
+        entries.push({
+          name: relative(artifact.dir as string, full)
+            .split(sep)
+            .join("/"),
+          data: readFileSync(full),
+        });
     }
   };
   walk(artifact.dir);
   return entries;
 }
 
-function artifactJson(ctx: HandlerContext, repo: FakeRepo, a: FakeRepo["artifacts"][number]): Record<string, unknown> {
-  const size = artifactEntries(a).reduce((n, e) => n + (typeof e.data === "string" ? Buffer.byteLength(e.data) : e.data.length), 0);
+function artifactJson(
+  ctx: HandlerContext,
+  repo: FakeRepo,
+  a: FakeRepo["artifacts"][number],
+): Record<string, unknown> {
+  const size = artifactEntries(a).reduce(
+    (n, e) => n + (typeof e.data === "string" ? Buffer.byteLength(e.data) : e.data.length),
+    0,
+  );
   const api = `${ctx.apiBase}/repos/${repo.owner}/${repo.name}`;
   return {
     id: a.id,
@@ -291,7 +313,13 @@ function artifactJson(ctx: HandlerContext, repo: FakeRepo, a: FakeRepo["artifact
     created_at: "2026-01-01T00:00:00Z",
     expires_at: "2026-04-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
-    workflow_run: { id: a.runId, repository_id: repo.id, head_repository_id: repo.id, head_branch: repo.defaultBranch, head_sha: repo.refs[`refs/heads/${repo.defaultBranch}`] ?? "" },
+    workflow_run: {
+      id: a.runId,
+      repository_id: repo.id,
+      head_repository_id: repo.id,
+      head_branch: repo.defaultBranch,
+      head_sha: repo.refs[`refs/heads/${repo.defaultBranch}`] ?? "",
+    },
   };
 }
 
@@ -376,7 +404,11 @@ function deploymentJson(ctx: HandlerContext, repo: FakeRepo, d: FakeDeployment):
   };
 }
 
-function deploymentStatusJson(ctx: HandlerContext, repo: FakeRepo, s: FakeDeploymentStatus): Record<string, unknown> {
+function deploymentStatusJson(
+  ctx: HandlerContext,
+  repo: FakeRepo,
+  s: FakeDeploymentStatus,
+): Record<string, unknown> {
   const api = `${ctx.apiBase}/repos/${repo.owner}/${repo.name}`;
   return {
     url: `${api}/deployments/${s.deploymentId}/statuses/${s.id}`,
@@ -403,7 +435,11 @@ function runnerJson(r: FakeRunner): Record<string, unknown> {
     os: r.os,
     status: r.status,
     busy: r.busy,
-    labels: r.labels.map((name, i) => ({ id: i + 1, name, type: ["self-hosted", "linux", "x64", "gpu"].includes(name) && i < 3 ? "read-only" : "custom" })),
+    labels: r.labels.map((name, i) => ({
+      id: i + 1,
+      name,
+      type: ["self-hosted", "linux", "x64", "gpu"].includes(name) && i < 3 ? "read-only" : "custom",
+    })),
   };
 }
 
@@ -412,7 +448,11 @@ function gitRefJson(ctx: HandlerContext, repo: FakeRepo, ref: string, sha: strin
     ref,
     node_id: `REF_${Buffer.from(ref).toString("base64url")}`,
     url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/${ref}`,
-    object: { type: "commit", sha, url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/commits/${sha}` },
+    object: {
+      type: "commit",
+      sha,
+      url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/commits/${sha}`,
+    },
   };
 }
 
@@ -429,7 +469,11 @@ function gitCommitJson(ctx: HandlerContext, repo: FakeRepo, sha: string): Record
     committer: c.author,
     message: c.message,
     tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
-    parents: c.parents.map((p) => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${p}` })),
+    parents: c.parents.map((p) => ({
+      sha: p,
+      url: `${api}/git/commits/${p}`,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${p}`,
+    })),
     verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
   };
 }
@@ -445,7 +489,15 @@ export const handlers: Record<string, Handler> = {
       body: {
         token,
         expires_at: expires,
-        permissions: { checks: "write", contents: "write", deployments: "write", issues: "write", pull_requests: "write", actions: "write", metadata: "read" },
+        permissions: {
+          checks: "write",
+          contents: "write",
+          deployments: "write",
+          issues: "write",
+          pull_requests: "write",
+          actions: "write",
+          metadata: "read",
+        },
         repository_selection: "all",
       },
     };
@@ -456,7 +508,9 @@ export const handlers: Record<string, Handler> = {
   "repos/get-content": withRepo((ctx, repo) => {
     const ref = queryString(ctx, "ref") ?? repo.defaultBranch;
     const path = ctx.params.path ?? "";
-    const byRef = repo.files[ref] ?? (resolveSha(repo, ref) !== undefined ? repo.files[resolveSha(repo, ref) as string] : undefined);
+    const byRef =
+      repo.files[ref] ??
+      (resolveSha(repo, ref) !== undefined ? repo.files[resolveSha(repo, ref) as string] : undefined);
     const text = byRef?.[path];
     if (text === undefined) return notFound();
     const name = path.split("/").pop() ?? path;
@@ -475,7 +529,11 @@ export const handlers: Record<string, Handler> = {
         git_url: null,
         html_url: null,
         download_url: null,
-        _links: { self: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/contents/${path}`, git: null, html: null },
+        _links: {
+          self: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/contents/${path}`,
+          git: null,
+          html: null,
+        },
       },
     };
   }),
@@ -484,7 +542,9 @@ export const handlers: Record<string, Handler> = {
     const pull = repo.pulls[Number(ctx.params.pull_number)];
     if (pull === undefined) return notFound();
     const base = ctx.example("pulls/get");
-    const headRepo = pull.head.fork ? { ...repoJson(ctx, repo), full_name: pull.head.repoFullName, fork: true, name: repo.name } : repoJson(ctx, repo);
+    const headRepo = pull.head.fork
+      ? { ...repoJson(ctx, repo), full_name: pull.head.repoFullName, fork: true, name: repo.name }
+      : repoJson(ctx, repo);
     return {
       status: 200,
       body: {
@@ -496,8 +556,20 @@ export const handlers: Record<string, Handler> = {
         merged: pull.merged,
         merge_commit_sha: pull.mergeCommitSha,
         merged_at: pull.merged ? "2026-01-02T00:00:00Z" : null,
-        head: { label: `${pull.head.repoFullName.split("/")[0]}:${pull.head.ref}`, ref: pull.head.ref, sha: pull.head.sha, user: userJson(ctx, pull.user), repo: headRepo },
-        base: { label: `${repo.owner}:${pull.base.ref}`, ref: pull.base.ref, sha: pull.base.sha, user: userJson(ctx, { login: repo.owner, id: 1, type: "Organization" }), repo: repoJson(ctx, repo) },
+        head: {
+          label: `${pull.head.repoFullName.split("/")[0]}:${pull.head.ref}`,
+          ref: pull.head.ref,
+          sha: pull.head.sha,
+          user: userJson(ctx, pull.user),
+          repo: headRepo,
+        },
+        base: {
+          label: `${repo.owner}:${pull.base.ref}`,
+          ref: pull.base.ref,
+          sha: pull.base.sha,
+          user: userJson(ctx, { login: repo.owner, id: 1, type: "Organization" }),
+          repo: repoJson(ctx, repo),
+        },
       },
     };
   }),
@@ -523,7 +595,9 @@ export const handlers: Record<string, Handler> = {
 
   "repos/get-collaborator-permission-level": withRepo((ctx, repo) => {
     const username = ctx.params.username ?? "";
-    const role = Object.entries(repo.permissions).find(([login]) => login.toLowerCase() === username.toLowerCase())?.[1];
+    const role = Object.entries(repo.permissions).find(
+      ([login]) => login.toLowerCase() === username.toLowerCase(),
+    )?.[1];
     if (role === undefined) return notFound();
     const legacy = role === "admin" ? "admin" : role === "maintain" || role === "write" ? "write" : "read";
     return {
@@ -531,7 +605,16 @@ export const handlers: Record<string, Handler> = {
       body: {
         permission: legacy,
         role_name: role,
-        user: { ...userJson(ctx, { login: username, id: 7, type: "User" }), permissions: { admin: role === "admin", maintain: role === "admin" || role === "maintain", push: legacy !== "read", triage: role !== "read", pull: true } },
+        user: {
+          ...userJson(ctx, { login: username, id: 7, type: "User" }),
+          permissions: {
+            admin: role === "admin",
+            maintain: role === "admin" || role === "maintain",
+            push: legacy !== "read",
+            triage: role !== "read",
+            pull: true,
+          },
+        },
       },
     };
   }),
@@ -539,7 +622,9 @@ export const handlers: Record<string, Handler> = {
   "issues/list-comments": withRepo((ctx, repo) => {
     const n = Number(ctx.params.issue_number);
     const since = queryString(ctx, "since");
-    const list = repo.comments.filter((c) => c.issueNumber === n && (since === undefined || c.updatedAt >= since)).sort((a, b) => a.id - b.id);
+    const list = repo.comments
+      .filter((c) => c.issueNumber === n && (since === undefined || c.updatedAt >= since))
+      .sort((a, b) => a.id - b.id);
     return paginate(
       ctx,
       list.map((c) => commentJson(ctx, repo, c)),
@@ -548,7 +633,14 @@ export const handlers: Record<string, Handler> = {
 
   "issues/create-comment": withRepo((ctx, repo) => {
     const now = iso(ctx.state);
-    const c: FakeComment = { id: nextId(ctx.state), issueNumber: Number(ctx.params.issue_number), body: String(bodyOf(ctx).body), user: ctx.actor, createdAt: now, updatedAt: now };
+    const c: FakeComment = {
+      id: nextId(ctx.state),
+      issueNumber: Number(ctx.params.issue_number),
+      body: String(bodyOf(ctx).body),
+      user: ctx.actor,
+      createdAt: now,
+      updatedAt: now,
+    };
     repo.comments.push(c);
     return { status: 201, body: commentJson(ctx, repo, c) };
   }),
@@ -562,7 +654,8 @@ export const handlers: Record<string, Handler> = {
     const c = repo.comments.find((x) => x.id === Number(ctx.params.comment_id));
     if (c === undefined) return notFound();
     // GitHub lets only the author (or a maintainer) edit; the fake lets only the author.
-    if (c.user.login !== ctx.actor.login) return { status: 403, body: { message: "Resource not accessible by integration", status: "403" } };
+    if (c.user.login !== ctx.actor.login)
+      return { status: 403, body: { message: "Resource not accessible by integration", status: "403" } };
     c.body = String(bodyOf(ctx).body);
     c.updatedAt = iso(ctx.state);
     return { status: 200, body: commentJson(ctx, repo, c) };
@@ -579,12 +672,20 @@ export const handlers: Record<string, Handler> = {
     const commentId = Number(ctx.params.comment_id);
     if (!repo.comments.some((c) => c.id === commentId)) return notFound();
     const content = String(bodyOf(ctx).content);
-    const existing = repo.reactions.find((r) => r.commentId === commentId && r.content === content && r.user.login === ctx.actor.login);
+    const existing = repo.reactions.find(
+      (r) => r.commentId === commentId && r.content === content && r.user.login === ctx.actor.login,
+    );
     const reaction = existing ?? { id: nextId(ctx.state), commentId, content, user: ctx.actor };
     if (existing === undefined) repo.reactions.push(reaction);
     return {
       status: existing === undefined ? 201 : 200,
-      body: { id: reaction.id, node_id: `REA_${reaction.id}`, user: userJson(ctx, reaction.user), content, created_at: iso(ctx.state) },
+      body: {
+        id: reaction.id,
+        node_id: `REA_${reaction.id}`,
+        user: userJson(ctx, reaction.user),
+        content,
+        created_at: iso(ctx.state),
+      },
     };
   }),
 
@@ -632,7 +733,12 @@ export const handlers: Record<string, Handler> = {
     const name = queryString(ctx, "check_name");
     const status = queryString(ctx, "status");
     const runs = repo.checkRuns
-      .filter((r) => r.headSha === sha && (name === undefined || r.name === name) && (status === undefined || r.status === status))
+      .filter(
+        (r) =>
+          r.headSha === sha &&
+          (name === undefined || r.name === name) &&
+          (status === undefined || r.status === status),
+      )
       .sort((a, b) => b.id - a.id)
       .map((r) => checkRunJson(ctx, repo, r));
     return paginate(ctx, runs, (page) => ({ total_count: runs.length, check_runs: page }));
@@ -642,7 +748,11 @@ export const handlers: Record<string, Handler> = {
     const b = bodyOf(ctx);
     const ref = String(b.ref);
     if (resolveSha(repo, ref) === undefined) return unprocessable(`No ref found for: ${ref}`);
-    const dispatch = { workflowId: ctx.params.workflow_id ?? "", ref, inputs: (b.inputs ?? {}) as Record<string, unknown> };
+    const dispatch = {
+      workflowId: ctx.params.workflow_id ?? "",
+      ref,
+      inputs: (b.inputs ?? {}) as Record<string, unknown>,
+    };
     repo.dispatches.push(dispatch);
     ctx.state.hooks.onWorkflowDispatch?.(repo, dispatch);
     return { status: 204 };
@@ -660,7 +770,9 @@ export const handlers: Record<string, Handler> = {
     const runId = Number(ctx.params.run_id);
     if (!repo.workflowRuns.some((r) => r.id === runId)) return notFound();
     const name = queryString(ctx, "name");
-    const list = repo.artifacts.filter((a) => a.runId === runId && (name === undefined || a.name === name)).map((a) => artifactJson(ctx, repo, a));
+    const list = repo.artifacts
+      .filter((a) => a.runId === runId && (name === undefined || a.name === name))
+      .map((a) => artifactJson(ctx, repo, a));
     return paginate(ctx, list, (page) => ({ total_count: list.length, artifacts: page }));
   }),
 
@@ -674,7 +786,12 @@ export const handlers: Record<string, Handler> = {
     if (a === undefined) return notFound();
     if (a.expired === true) return { status: 410, body: { message: "Artifact has expired", status: "410" } };
     // GitHub answers 302 to a short-lived storage URL.
-    return { status: 302, headers: { location: `${ctx.origin}/_fake/artifacts/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}/${a.id}.zip` } };
+    return {
+      status: 302,
+      headers: {
+        location: `${ctx.origin}/_fake/artifacts/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}/${a.id}.zip`,
+      },
+    };
   }),
 
   "fake/artifact-zip": withRepo((ctx, repo) => {
@@ -687,24 +804,39 @@ export const handlers: Record<string, Handler> = {
     const b = bodyOf(ctx);
     const parents = (b.parents ?? []) as string[];
     const tree = String(b.tree);
-    if (tree !== EMPTY_TREE_SHA && repo.trees[tree] === undefined && !Object.values(repo.commits).some((c) => c.tree === tree)) return unprocessable("Tree SHA does not exist");
-    for (const p of parents) if (repo.commits[p] === undefined) return unprocessable("Parent SHA does not exist or is not a commit object");
+    if (
+      tree !== EMPTY_TREE_SHA &&
+      repo.trees[tree] === undefined &&
+      !Object.values(repo.commits).some((c) => c.tree === tree)
+    )
+      return unprocessable("Tree SHA does not exist");
+    for (const p of parents)
+      if (repo.commits[p] === undefined)
+        return unprocessable("Parent SHA does not exist or is not a commit object");
     const message = String(b.message);
-    const sha = fakeSha(`commit:${repo.owner}/${repo.name}:${message}:${tree}:${parents.join(",")}:${nextId(ctx.state)}`);
+    const sha = fakeSha(
+      `commit:${repo.owner}/${repo.name}:${message}:${tree}:${parents.join(",")}:${nextId(ctx.state)}`,
+    );
     const author = (b.author as { name?: string; email?: string; date?: string } | undefined) ?? {};
     repo.commits[sha] = {
       sha,
       message,
       tree,
       parents,
-      author: { name: author.name ?? ctx.actor.login, email: author.email ?? `${ctx.actor.id}+${ctx.actor.login}@users.noreply.github.com`, date: author.date ?? iso(ctx.state) },
+      author: {
+        name: author.name ?? ctx.actor.login,
+        email: author.email ?? `${ctx.actor.id}+${ctx.actor.login}@users.noreply.github.com`,
+        date: author.date ?? iso(ctx.state),
+      },
     };
     return { status: 201, body: gitCommitJson(ctx, repo, sha) };
   }),
 
   "git/create-tree": withRepo((ctx, repo) => {
     const b = bodyOf(ctx);
-    const entries = ((b.tree ?? []) as Array<{ path?: string; content?: string; sha?: string | null }>).map((e) => ({ path: String(e.path), content: e.content ?? "" }));
+    const entries = ((b.tree ?? []) as Array<{ path?: string; content?: string; sha?: string | null }>).map(
+      (e) => ({ path: String(e.path), content: e.content ?? "" }),
+    );
     const sha = fakeSha(`tree:${str(b.base_tree) ?? ""}:${JSON.stringify(entries)}`);
     repo.trees[sha] = entries;
     return {
@@ -713,14 +845,23 @@ export const handlers: Record<string, Handler> = {
         sha,
         url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/trees/${sha}`,
         truncated: false,
-        tree: entries.map((e) => ({ path: e.path, mode: "100644", type: "blob", sha: fakeSha(`blob:${e.content}`), size: Buffer.byteLength(e.content), url: "" })),
+        tree: entries.map((e) => ({
+          path: e.path,
+          mode: "100644",
+          type: "blob",
+          sha: fakeSha(`blob:${e.content}`),
+          size: Buffer.byteLength(e.content),
+          url: "",
+        })),
       },
     };
   }),
 
   "git/get-commit": withRepo((ctx, repo) => {
     const sha = ctx.params.commit_sha ?? "";
-    return repo.commits[sha] === undefined ? notFound() : { status: 200, body: gitCommitJson(ctx, repo, sha) };
+    return repo.commits[sha] === undefined
+      ? notFound()
+      : { status: 200, body: gitCommitJson(ctx, repo, sha) };
   }),
 
   "git/create-ref": withRepo((ctx, repo) => {
@@ -755,7 +896,8 @@ export const handlers: Record<string, Handler> = {
     const sha = String(b.sha);
     if (current === undefined) return unprocessable("Reference does not exist");
     if (repo.commits[sha] === undefined) return unprocessable("Object does not exist");
-    if (b.force !== true && !isAncestor(repo, current, sha)) return unprocessable("Update is not a fast forward");
+    if (b.force !== true && !isAncestor(repo, current, sha))
+      return unprocessable("Update is not a fast forward");
     repo.refs[ref] = sha;
     return { status: 200, body: gitRefJson(ctx, repo, ref, sha) };
   }),
@@ -771,13 +913,18 @@ export const handlers: Record<string, Handler> = {
     const b = bodyOf(ctx);
     const tag = String(b.tag_name);
     if (repo.releases.some((r) => r.tagName === tag)) {
-      return unprocessable("Validation Failed", [{ resource: "Release", code: "already_exists", field: "tag_name" }]);
+      return unprocessable("Validation Failed", [
+        { resource: "Release", code: "already_exists", field: "tag_name" },
+      ]);
     }
     const draft = b.draft === true;
     const target = str(b.target_commitish) ?? repo.defaultBranch;
     if (!draft && repo.refs[`refs/tags/${tag}`] === undefined) {
       const sha = resolveSha(repo, target);
-      if (sha === undefined) return unprocessable("Validation Failed", [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
+      if (sha === undefined)
+        return unprocessable("Validation Failed", [
+          { resource: "Release", code: "invalid", field: "target_commitish" },
+        ]);
       repo.refs[`refs/tags/${tag}`] = sha;
     }
     const now = iso(ctx.state);
@@ -810,7 +957,10 @@ export const handlers: Record<string, Handler> = {
     if (b.draft === false && r.draft) {
       if (repo.refs[`refs/tags/${r.tagName}`] === undefined) {
         const sha = resolveSha(repo, r.targetCommitish);
-        if (sha === undefined) return unprocessable("Validation Failed", [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
+        if (sha === undefined)
+          return unprocessable("Validation Failed", [
+            { resource: "Release", code: "invalid", field: "target_commitish" },
+          ]);
         repo.refs[`refs/tags/${r.tagName}`] = sha;
       }
       r.draft = false;
@@ -844,14 +994,22 @@ export const handlers: Record<string, Handler> = {
 
   "repos/list-release-assets": withRepo((ctx, repo) => {
     const r = repo.releases.find((x) => x.id === Number(ctx.params.release_id));
-    return r === undefined ? notFound() : paginate(ctx, r.assets.map((a) => assetJson(ctx, repo, a)));
+    return r === undefined
+      ? notFound()
+      : paginate(
+          ctx,
+          r.assets.map((a) => assetJson(ctx, repo, a)),
+        );
   }),
 
   "repos/upload-release-asset": withRepo((ctx, repo) => {
     const r = repo.releases.find((x) => x.id === Number(ctx.params.release_id));
     if (r === undefined) return notFound();
     const name = String(queryString(ctx, "name"));
-    if (r.assets.some((a) => a.name === name)) return unprocessable("Validation Failed", [{ resource: "ReleaseAsset", code: "already_exists", field: "name" }]);
+    if (r.assets.some((a) => a.name === name))
+      return unprocessable("Validation Failed", [
+        { resource: "ReleaseAsset", code: "already_exists", field: "name" },
+      ]);
     const asset: FakeAsset = {
       id: nextId(ctx.state),
       name,
@@ -892,9 +1050,24 @@ export const handlers: Record<string, Handler> = {
     if (sha === undefined) return unprocessable(`No ref found for: ${ref}`);
     const required = b.required_contexts as string[] | undefined;
     if (required !== undefined) {
-      const failing = required.filter((name) => !repo.checkRuns.some((r) => r.headSha === sha && r.name === name && r.conclusion === "success"));
+      const failing = required.filter(
+        (name) =>
+          !repo.checkRuns.some((r) => r.headSha === sha && r.name === name && r.conclusion === "success"),
+      );
       if (failing.length > 0) {
-        return { status: 409, body: { message: `Conflict: Commit status checks failed for ${ref}.`, errors: failing.map((c) => ({ contexts: [{ context: c, state: "pending" }], resource: "Deployment", field: "required_contexts", code: "invalid" })), status: "409" } };
+        return {
+          status: 409,
+          body: {
+            message: `Conflict: Commit status checks failed for ${ref}.`,
+            errors: failing.map((c) => ({
+              contexts: [{ context: c, state: "pending" }],
+              resource: "Deployment",
+              field: "required_contexts",
+              code: "invalid",
+            })),
+            status: "409",
+          },
+        };
       }
     }
     const environment = str(b.environment) ?? "production";
@@ -907,7 +1080,10 @@ export const handlers: Record<string, Handler> = {
       payload: typeof b.payload === "string" ? safeJson(b.payload) : (b.payload ?? {}),
       description: str(b.description) ?? null,
       transientEnvironment: b.transient_environment === true,
-      productionEnvironment: typeof b.production_environment === "boolean" ? b.production_environment : environment === "production",
+      productionEnvironment:
+        typeof b.production_environment === "boolean"
+          ? b.production_environment
+          : environment === "production",
       creator: ctx.actor,
       createdAt: iso(ctx.state),
     };
@@ -918,7 +1094,13 @@ export const handlers: Record<string, Handler> = {
   "repos/list-deployments": withRepo((ctx, repo) => {
     const f = (k: string): string | undefined => queryString(ctx, k);
     const list = repo.deployments
-      .filter((d) => (f("environment") === undefined || d.environment === f("environment")) && (f("sha") === undefined || d.sha === f("sha")) && (f("ref") === undefined || d.ref === f("ref")) && (f("task") === undefined || d.task === f("task")))
+      .filter(
+        (d) =>
+          (f("environment") === undefined || d.environment === f("environment")) &&
+          (f("sha") === undefined || d.sha === f("sha")) &&
+          (f("ref") === undefined || d.ref === f("ref")) &&
+          (f("task") === undefined || d.task === f("task")),
+      )
       .sort((a, b) => b.id - a.id)
       .map((d) => deploymentJson(ctx, repo, d));
     return paginate(ctx, list);
@@ -951,7 +1133,13 @@ export const handlers: Record<string, Handler> = {
         if (other.id === d.id || other.environment !== d.environment || other.transientEnvironment) continue;
         const latest = repo.deploymentStatuses.filter((x) => x.deploymentId === other.id).at(-1);
         if (latest !== undefined && latest.state === "success") {
-          repo.deploymentStatuses.push({ ...latest, id: nextId(ctx.state), state: "inactive", description: "", createdAt: iso(ctx.state) });
+          repo.deploymentStatuses.push({
+            ...latest,
+            id: nextId(ctx.state),
+            state: "inactive",
+            description: "",
+            createdAt: iso(ctx.state),
+          });
         }
       }
     }
@@ -961,7 +1149,10 @@ export const handlers: Record<string, Handler> = {
   "repos/list-deployment-statuses": withRepo((ctx, repo) => {
     const id = Number(ctx.params.deployment_id);
     if (!repo.deployments.some((d) => d.id === id)) return notFound();
-    const list = repo.deploymentStatuses.filter((s) => s.deploymentId === id).sort((a, b) => b.id - a.id).map((s) => deploymentStatusJson(ctx, repo, s));
+    const list = repo.deploymentStatuses
+      .filter((s) => s.deploymentId === id)
+      .sort((a, b) => b.id - a.id)
+      .map((s) => deploymentStatusJson(ctx, repo, s));
     return paginate(ctx, list);
   }),
 
@@ -973,23 +1164,54 @@ export const handlers: Record<string, Handler> = {
 
   "actions/list-self-hosted-runners-for-org": (ctx) => {
     const runners = ctx.state.orgRunners[ctx.params.org ?? ""];
-    if (runners === undefined) return { status: 403, body: { message: "Resource not accessible by integration", status: "403" } };
+    if (runners === undefined)
+      return { status: 403, body: { message: "Resource not accessible by integration", status: "403" } };
     const list = runners.map(runnerJson);
     return paginate(ctx, list, (page) => ({ total_count: list.length, runners: page }));
   },
 
   "actions/generate-runner-jitconfig-for-repo": withRepo((ctx, repo) => {
     const b = bodyOf(ctx);
-    const runner: FakeRunner = { id: nextId(ctx.state), name: String(b.name), os: "linux", status: "offline", busy: false, labels: (b.labels as string[] | undefined) ?? [] };
+    const runner: FakeRunner = {
+      id: nextId(ctx.state),
+      name: String(b.name),
+      os: "linux",
+      status: "offline",
+      busy: false,
+      labels: (b.labels as string[] | undefined) ?? [],
+    };
     repo.runners.push(runner);
-    return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: Buffer.from(JSON.stringify({ runner: runner.name, labels: runner.labels })).toString("base64") } };
+    return {
+      status: 201,
+      body: {
+        runner: runnerJson(runner),
+        encoded_jit_config: Buffer.from(
+          JSON.stringify({ runner: runner.name, labels: runner.labels }),
+        ).toString("base64"),
+      },
+    };
   }),
 
   "actions/generate-runner-jitconfig-for-org": (ctx) => {
     const b = bodyOf(ctx);
-    const runner: FakeRunner = { id: nextId(ctx.state), name: String(b.name), os: "linux", status: "offline", busy: false, labels: (b.labels as string[] | undefined) ?? [] };
+    const runner: FakeRunner = {
+      id: nextId(ctx.state),
+      name: String(b.name),
+      os: "linux",
+      status: "offline",
+      busy: false,
+      labels: (b.labels as string[] | undefined) ?? [],
+    };
     (ctx.state.orgRunners[ctx.params.org ?? ""] ??= []).push(runner);
-    return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: Buffer.from(JSON.stringify({ runner: runner.name, labels: runner.labels })).toString("base64") } };
+    return {
+      status: 201,
+      body: {
+        runner: runnerJson(runner),
+        encoded_jit_config: Buffer.from(
+          JSON.stringify({ runner: runner.name, labels: runner.labels }),
+        ).toString("base64"),
+      },
+    };
   },
 };
 

@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeKubeApi, type FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
+import { startFakeV2Pod, type FakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
+import { ensureRepo, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
+import { createWorkspace, IRIS_CONFIG } from "./action-workspace.ts";
+import { runAction } from "./run-action.ts";
+
+const NS = "ml";
+const CONFIG = `${IRIS_CONFIG}deploy:
+  target: kubernetes
+  health: { readyTimeoutSeconds: 2, intervalMs: 20 }
+  analysis: { smokeRequests: 3, maxLatencyP95Ms: 1000, postSwitchSeconds: 0 }
+  scaleDownDelaySeconds: 0
+  environments:
+    production: { url: "https://iris.example.com" }
+  kubernetes:
+    namespace: ${NS}
+    image: "ghcr.io/acme/iris-serve:{version}"
+`;
+
+let fake: FakeGitHub;
+let repo: FakeRepo;
+let kube: FakeKubeApi;
+let pods: FakeV2Pod[] = [];
+let ws = "";
+let kubeconfig = "";
+
+beforeAll(async () => {
+  fake = await startFakeGitHub();
+  repo = ensureRepo(fake.state, "Codertocat", "Hello-World");
+  kube = await startFakeKubeApi();
+  const blue = await startFakeV2Pod({ name: "iris", version: "blue" });
+  const green = await startFakeV2Pod({ name: "iris", version: "green" });
+  pods = [blue, green];
+  kube.backend("iris-blue", blue.url);
+  kube.backend("iris-green", green.url);
+  const dir = await mkdtemp(join(tmpdir(), "modelship-kube-"));
+  kubeconfig = join(dir, "kubeconfig");
+  // JSON is YAML: a kubeconfig as the workflow writes it from a secret.
+  await writeFile(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "fake", cluster: { server: kube.url, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "ci", user: { token: "test-token" } }],
+      contexts: [{ name: "fake", context: { cluster: "fake", user: "ci", namespace: NS } }],
+      "current-context": "fake",
+    }),
+  );
+  ws = await createWorkspace({ config: CONFIG });
+  // The registry keeps the model file; the cluster runs it from the serving image.
+  await mkdir(join(ws, "runs", "iris-candidate", "model"), { recursive: true });
+  await writeFile(join(ws, "runs", "iris-candidate", "model", "model.onnx"), "onnx bytes");
+});
+afterAll(async () => {
+  expect(fake.invalid).toEqual([]);
+  await Promise.all([fake.close(), kube.close(), ...pods.map((p) => p.close())]);
+});
+
+function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  return runAction({
+    workspace: ws,
+    inputs: { "github-token": "ghs_workflowtoken", ...inputs },
+    apiUrl: fake.url,
+    timeoutMs: 120_000,
+    env: { GITHUB_SHA: repo.refs["refs/heads/main"]!, KUBECONFIG: kubeconfig, ...env },
+  });
+}
+
+describe("command: deploy with target kubernetes", () => {
+  it("rolls out through the cluster API from the bundle, then rolls back to the previous version", async () => {
+    const service = () => kube.get("Service", NS, "iris") as { spec: { selector: Record<string, string> } } | undefined;
+    const candidate = join(ws, "runs", "iris-candidate");
+    expect((await run({ command: "register", "run-dir": "runs/iris-candidate" })).outputs["version"]).toBe("1.0.0");
+    const record = JSON.parse(await readFile(join(candidate, "run.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(candidate, "run.json"), JSON.stringify({ ...record, runId: "second-run" }));
+    const v2 = (await run({ command: "register", "run-dir": "runs/iris-candidate", baseline: "runs/iris-baseline" })).outputs["version"];
+
+    const first = await run({ command: "deploy", version: "1.0.0" });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.outputs).toMatchObject({ decision: "pass", "reason-code": "promoted", version: "1.0.0", "deployment-url": "https://iris.example.com" });
+    expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "blue" });
+    const deployment = (kube.get("Deployment", NS, "iris-blue") as { spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } })
+      .spec.template.spec.containers[0]!;
+    expect(deployment.image).toBe("ghcr.io/acme/iris-serve:1.0.0");
+    expect(deployment.args).toContain("/models/model");
+
+    const second = await run({ command: "deploy" });
+    expect(second.outputs).toMatchObject({ "reason-code": "promoted", version: v2 });
+    expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "green" });
+
+    const back = await run({ command: "rollback" });
+    expect(back.code, back.stdout).toBe(0);
+    expect(back.outputs).toMatchObject({ decision: "pass", "reason-code": "promoted", version: "1.0.0" });
+    expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "blue" });
+
+    const created = repo.deployments.slice(-3);
+    expect(created.map((d) => (d.payload as { version: string }).version)).toEqual(["1.0.0", v2, "1.0.0"]);
+    for (const d of created) {
+      expect(repo.deploymentStatuses.filter((s) => s.deploymentId === d.id).map((s) => s.state)).toEqual(
+        expect.arrayContaining(["in_progress", "success"]),
+      );
+    }
+  });
+
+  it("ends in error with kubeconfig-missing when the job has no cluster credentials", async () => {
+    const result = await run({ command: "deploy", version: "1.0.0" }, { KUBECONFIG: join(ws, "nope") });
+    expect(result.code).toBe(1);
+    expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "kubeconfig-missing" });
+  });
+});

@@ -1,0 +1,21 @@
+import { AnalysisTemplate, Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { Service } from "kubernetes-models/v1";
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  "apps/v1 Deployment": Deployment,
+  "v1 Service": Service,
+  "autoscaling/v2 HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "policy/v1 PodDisruptionBudget": PodDisruptionBudget,
+  "argoproj.io/v1alpha1 Rollout": Rollout,
+  "argoproj.io/v1alpha1 AnalysisTemplate": AnalysisTemplate,
+};
+
+/** Validates a plain manifest object against the official schema for its apiVersion and kind. */
+export function validateManifest(doc: { apiVersion?: unknown; kind?: unknown }): void {
+  const model = MODELS[`${String(doc.apiVersion)} ${String(doc.kind)}`];
+  if (!model) throw new Error(`no schema for ${String(doc.apiVersion)} ${String(doc.kind)}`);
+  new model(structuredClone(doc) as never).validate();
+}
