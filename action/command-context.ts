@@ -15,7 +15,10 @@ export type CommandContext = {
 };
 
 /** Loads the config relative to the workspace; the `model` input overrides model.name. */
-export async function loadActionConfig(ctx: CommandContext, opts: { required?: boolean } = {}): Promise<Config> {
+export async function loadActionConfig(
+  ctx: CommandContext,
+  opts: { required?: boolean } = {},
+): Promise<Config> {
   const config = await loadConfig(resolve(ctx.action.workspace, ctx.inputs.config), opts);
   return ctx.inputs.model ? { ...config, model: { ...config.model, name: ctx.inputs.model } } : config;
 }
@@ -43,4 +46,16 @@ export function requireRepository(ctx: CommandContext): { owner: string; repo: s
     });
   }
   return { owner: ctx.action.owner, repo: ctx.action.repo };
+}
+
+const PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+
+/** Releases and deploys come from merged code only: a pull request's head is never promoted. */
+export function refuseOnPullRequest(ctx: CommandContext): void {
+  if (!PULL_REQUEST_EVENTS.includes(ctx.action.eventName)) return;
+  throw new ModelshipError({
+    code: "unmerged-code",
+    message: `${ctx.inputs.command} does not run on ${ctx.action.eventName} events: it would promote code that is not merged`,
+    hint: "Run register on push to the default branch (or after merge), and deploy on `deployment`; use `command: report` in pull requests.",
+  });
 }

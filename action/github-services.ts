@@ -64,7 +64,10 @@ export async function upsertReportComment(
 /** Reports statuses on one GitHub Deployment. */
 export type DeploymentReporter = {
   deploymentId: number;
-  status(state: "in_progress" | "success" | "failure" | "error", o: { description: string; environmentUrl?: string }): Promise<void>;
+  status(
+    state: "in_progress" | "success" | "failure" | "error",
+    o: { description: string; environmentUrl?: string },
+  ): Promise<void>;
 };
 
 /** Reports on the deployment of the triggering `deployment` event. */
@@ -89,7 +92,10 @@ export function reporterForDeployment(ctx: CommandContext, deploymentId: number)
 }
 
 /** Creates a GitHub Deployment of this run's commit with the Modelship payload, and reports on it. */
-export async function createRunDeployment(ctx: CommandContext, payload: DeploymentPayload): Promise<DeploymentReporter> {
+export async function createRunDeployment(
+  ctx: CommandContext,
+  payload: DeploymentPayload,
+): Promise<DeploymentReporter> {
   const octokit = octokitFor(ctx, "create a deployment");
   const { owner, repo } = requireRepository(ctx);
   const created = await createDeployment(octokit, {

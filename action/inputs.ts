@@ -44,8 +44,7 @@ export const ACTION_INPUTS = {
     required: false,
   },
   params: {
-    description:
-      "train: JSON object of parameter overrides, each within the config's train.search bounds.",
+    description: "train: JSON object of parameter overrides, each within the config's train.search bounds.",
     required: false,
   },
   pr: {
@@ -73,7 +72,9 @@ export const ACTION_OUTPUTS = {
   "report-path": { description: "Path of the Markdown report written by report and register." },
   metrics: { description: "The candidate's metrics as a JSON object." },
   "deployment-url": { description: "URL of the environment after deploy or rollback." },
-  "run-dir": { description: "train: the run directory written, relative to the workspace (upload it as the artifact)." },
+  "run-dir": {
+    description: "train: the run directory written, relative to the workspace (upload it as the artifact).",
+  },
 } as const satisfies Record<string, OutputSpec>;
 
 export type InputName = keyof typeof ACTION_INPUTS;
@@ -93,7 +94,7 @@ const JsonObjectText = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: "custom", message: "must be a JSON object such as {\"epochs\": 20}" });
+    ctx.addIssue({ code: "custom", message: 'must be a JSON object such as {"epochs": 20}' });
     return z.NEVER;
   }
   return value as Record<string, unknown>;
@@ -139,7 +140,8 @@ export function parseActionInputs(getInput: (name: string) => string): ActionInp
   const raw: Record<string, string> = {};
   for (const [name, spec] of Object.entries(ACTION_INPUTS) as [InputName, InputSpec][]) {
     const value = getInput(name);
-    raw[name] = value === "" && spec.default !== undefined && !spec.default.includes("${{") ? spec.default : value;
+    raw[name] =
+      value === "" && spec.default !== undefined && !spec.default.includes("${{") ? spec.default : value;
   }
   const parsed = ActionInputsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

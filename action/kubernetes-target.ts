@@ -22,7 +22,11 @@ export const KUBERNETES_MODEL_URI = "/models/model";
  * (or ~/.kube/config, or the pod's service account). Loaded only when a deploy needs it, so the
  * other commands never load the Kubernetes client.
  */
-export async function openKubernetesTarget(ctx: CommandContext, config: Config, environment: string): Promise<DeployTarget> {
+export async function openKubernetesTarget(
+  ctx: CommandContext,
+  config: Config,
+  environment: string,
+): Promise<DeployTarget> {
   const kubeConfig = await loadKubeConfig(ctx.env);
   const base = {
     kubeConfig,

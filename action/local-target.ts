@@ -1,7 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdir, open, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { connectLocalDeployment, type RemoteDeployment } from "../adapters/deploy-local/connect-local-deployment.ts";
+import {
+  connectLocalDeployment,
+  type RemoteDeployment,
+} from "../adapters/deploy-local/connect-local-deployment.ts";
 import type { RolloutResult } from "../adapters/deploy-local/start-local-deployment.ts";
 import type { Config } from "../core/config/schema.ts";
 import { ModelshipError } from "../core/errors.ts";
@@ -17,7 +20,11 @@ const ROUTER_START_TIMEOUT_MS = 60_000;
  * so a router on a self-hosted runner outlives the job. When none runs, one is started with the
  * `modelship` CLI (which carries onnxruntime-node), detached from the job.
  */
-export async function openLocalTarget(ctx: CommandContext, config: Config, environment: string): Promise<DeployTarget> {
+export async function openLocalTarget(
+  ctx: CommandContext,
+  config: Config,
+  environment: string,
+): Promise<DeployTarget> {
   const home = resolve(ctx.action.workspace, ctx.env["MODELSHIP_HOME"] ?? ".");
   const stateDir = join(home, ".modelship", "deploy");
   const control = await connectOrStart(ctx, config, { home, stateDir, environment });
@@ -75,7 +82,9 @@ async function connectOrStart(
   await mkdir(o.stateDir, { recursive: true });
   const logFile = join(o.stateDir, `${o.environment}.router.log`);
   const out = await open(logFile, "a");
-  ctx.log(`modelship: no router for ${o.environment}; starting \`modelship up\` (${cli.source}), log ${logFile}`);
+  ctx.log(
+    `modelship: no router for ${o.environment}; starting \`modelship up\` (${cli.source}), log ${logFile}`,
+  );
   const child = spawn(
     cli.node,
     [

@@ -39,12 +39,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       log: (line) => core.info(line),
     });
   } catch (err) {
-    if (!(err instanceof ModelshipError)) core.debug(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    if (!(err instanceof ModelshipError))
+      core.debug(err instanceof Error ? (err.stack ?? err.message) : String(err));
     outcome = errorOutcome(err, { command, workspace });
   }
   try {
     await publishOutcome(core, outcome);
   } catch (err) {
-    core.setFailed(`modelship: could not publish the outcome: ${err instanceof Error ? err.message : String(err)}`);
+    core.setFailed(
+      `modelship: could not publish the outcome: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

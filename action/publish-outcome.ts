@@ -3,7 +3,10 @@ import type { ActionOutcome } from "./outcome.ts";
 /** The parts of `@actions/core` the exit path uses. */
 export type CorePort = {
   setOutput(name: string, value: string): void;
-  error(message: string, props?: { title?: string; file?: string; startLine?: number; startColumn?: number }): void;
+  error(
+    message: string,
+    props?: { title?: string; file?: string; startLine?: number; startColumn?: number },
+  ): void;
   info(message: string): void;
   setFailed(message: string): void;
   summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } };

@@ -31,9 +31,7 @@ export type DeploymentEvent = { id: number; environment: string; payload: unknow
 // Only the fields read here are checked; the rest of the payload passes through untouched.
 const EventSchema = z.object({
   pull_request: z.object({ number: z.number().int().positive() }).optional(),
-  issue: z
-    .object({ number: z.number().int().positive(), pull_request: z.unknown().optional() })
-    .optional(),
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).optional(),
   inputs: z.record(z.string(), z.unknown()).nullable().optional(),
   deployment: z
     .object({ id: z.number().int().positive(), environment: z.string(), payload: z.unknown() })

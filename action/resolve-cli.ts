@@ -4,13 +4,18 @@ import { join, resolve } from "node:path";
 import { ModelshipError } from "../core/errors.ts";
 
 /** How to start the `modelship` CLI: Node (the runner's, which runs this Action) and the entry file. */
-export type CliCommand = { node: string; entry: string; source: "env" | "workspace" | "tool-cache" | "installed" };
+export type CliCommand = {
+  node: string;
+  entry: string;
+  source: "env" | "workspace" | "tool-cache" | "installed";
+};
 
 // Replaced by the package version when scripts/build-action.mjs bundles the Action.
 declare const __MODELSHIP_VERSION__: string | undefined;
 
 /** The package version this Action was built from; `npm install` fetches the same one. */
-export const ACTION_VERSION: string = typeof __MODELSHIP_VERSION__ === "string" ? __MODELSHIP_VERSION__ : "latest";
+export const ACTION_VERSION: string =
+  typeof __MODELSHIP_VERSION__ === "string" ? __MODELSHIP_VERSION__ : "latest";
 
 /**
  * Finds the CLI that carries the native runtime (onnxruntime-node, TensorFlow.js), in order:
@@ -47,7 +52,10 @@ export async function resolveModelshipCli(opts: {
     const child = spawn(
       npm,
       ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", toolDir, `modelship@${ACTION_VERSION}`],
-      { stdio: ["ignore", "inherit", "inherit"], env: { ...opts.env, npm_config_onnxruntime_node_install: "skip" } },
+      {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...opts.env, npm_config_onnxruntime_node_install: "skip" },
+      },
     );
     child.on("error", () => done(null));
     child.on("close", done);

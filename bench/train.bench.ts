@@ -76,10 +76,26 @@ async function builtin(n: number): Promise<number> {
 
 await plain(2);
 await builtin(2);
-const plainMs = await plain(epochs);
-const builtinMs = await builtin(epochs);
+// Alternate the order over several rounds so drift in machine load hits both sides alike.
+const rounds = Number(process.env.ROUNDS ?? 3);
+const plainRuns: number[] = [];
+const builtinRuns: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  if (r % 2 === 0) {
+    plainRuns.push(await plain(epochs));
+    builtinRuns.push(await builtin(epochs));
+  } else {
+    builtinRuns.push(await builtin(epochs));
+    plainRuns.push(await plain(epochs));
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const plainMs = median(plainRuns);
+const builtinMs = median(builtinRuns);
 const sps = (ms: number) => (train.length * epochs) / (ms / 1000);
-console.log(`backend ${backend}, ${train.length} training rows, ${epochs} epochs, batch ${params.batchSize}`);
+console.log(
+  `backend ${backend}, ${train.length} training rows, ${epochs} epochs, batch ${params.batchSize}, median of ${rounds} alternating rounds`,
+);
 console.log(`plain model.fit : ${sps(plainMs).toFixed(0)} samples/s (${plainMs.toFixed(0)} ms)`);
 console.log(`built-in trainer: ${sps(builtinMs).toFixed(0)} samples/s (${builtinMs.toFixed(0)} ms)`);
 console.log(`ratio built-in / plain: ${(sps(builtinMs) / sps(plainMs)).toFixed(3)} (target >= 0.9)`);

@@ -18,8 +18,9 @@ const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = 
   () => import("./commands/serve.ts"),
   () => import("./commands/deploy.ts"),
   () => import("./commands/run.ts"),
-  () => import("./commands/init.ts"), // TEMP-INIT
-  () => import("./commands/sweep.ts"), // TEMP-INIT
+  () => import("./commands/init.ts"),
+  () => import("./commands/sweep.ts"),
+  () => import("./commands/runners.ts"),
 ];
 
 for (const load of registrations) (await load()).register(program);

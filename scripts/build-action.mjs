@@ -43,7 +43,9 @@ export async function buildAction(outDir = root) {
     define: { __MODELSHIP_VERSION__: JSON.stringify(version) },
     logLevel: "warning",
     // Some bundled CommonJS dependencies call require() for node builtins.
-    banner: { js: 'import { createRequire as __msCreateRequire } from "node:module";const require = __msCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __msCreateRequire } from "node:module";const require = __msCreateRequire(import.meta.url);',
+    },
     external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...NATIVE_PACKAGES],
   });
   await writeFile(join(outDir, "dist", "package.json"), '{ "type": "module" }\n');

@@ -4,7 +4,7 @@ import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
-import { loadActionConfig, type CommandContext } from "../command-context.ts";
+import { loadActionConfig, refuseOnPullRequest, type CommandContext } from "../command-context.ts";
 import {
   createRunDeployment,
   openActionRegistry,
@@ -34,6 +34,7 @@ export function rollbackCommand(ctx: CommandContext): Promise<ActionOutcome> {
  * ends it in error.
  */
 async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcome> {
+  refuseOnPullRequest(ctx);
   const config = await loadActionConfig(ctx);
   const event = ctx.action.deployment;
   const payload = event ? eventPayload(event) : undefined;
@@ -50,7 +51,15 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
     }
     const registry = openActionRegistry(ctx, config);
     const target = await openTarget(ctx, config, environment);
-    const plan = await planRollout({ ctx, kind, target, registry, name, environment, ref: ctx.inputs.version ?? payload?.version });
+    const plan = await planRollout({
+      ctx,
+      kind,
+      target,
+      registry,
+      name,
+      environment,
+      ref: ctx.inputs.version ?? payload?.version,
+    });
     reporter ??= await createRunDeployment(ctx, {
       model: name,
       version: plan.version,
@@ -64,24 +73,41 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
     return await finish(ctx, { kind, config, environment, registry, reporter, rollout });
   } catch (err) {
     const code = err instanceof ModelshipError ? err.code : "internal-error";
-    await reporter?.status("error", { description: `${kind} could not run (${code})` }).catch(() => undefined);
+    await reporter
+      ?.status("error", { description: `${kind} could not run (${code})` })
+      .catch(() => undefined);
     throw err;
   }
 }
 
 async function finish(
   ctx: CommandContext,
-  o: { kind: Kind; config: Config; environment: string; registry: Registry; reporter: DeploymentReporter; rollout: TargetRollout },
+  o: {
+    kind: Kind;
+    config: Config;
+    environment: string;
+    registry: Registry;
+    reporter: DeploymentReporter;
+    rollout: TargetRollout;
+  },
 ): Promise<ActionOutcome> {
   const { rollout, config, environment } = o;
   const name = config.model.name;
   const envUrl = config.deploy.environments[environment]?.url ?? rollout.url;
   const ok = rollout.outcome === "succeeded";
+  let aliasNote = "";
   if (ok) {
-    await o.registry.setAlias(name, environment, rollout.version, {
-      now: ctx.now(),
-      reason: `${o.kind} (${ctx.action.runUrl ?? "workflow run"})`,
-    });
+    // Traffic has moved: a registry that cannot record it is worth a warning, not a failed deploy.
+    try {
+      await o.registry.setAlias(name, environment, rollout.version, {
+        now: ctx.now(),
+        reason: `${o.kind} (${ctx.action.runUrl ?? "workflow run"})`,
+      });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      ctx.log(`modelship: warning: the ${environment} alias was not moved to ${rollout.version}: ${why}`);
+      aliasNote = `\n> [!WARNING]\n> The registry alias \`${escapeMarkdown(environment)}\` still points at the old version: ${escapeMarkdown(why, { maxLength: 500 })}. Give the job \`contents: write\` so \`report\` compares with what is live.\n`;
+    }
   }
   await o.reporter.status(ok ? "success" : "failure", {
     description: `${rollout.reason}: ${rollout.message}`,
@@ -100,7 +126,7 @@ async function finish(
       escapeMarkdown(rollout.message, { maxLength: 2000 }),
       "",
       `Target \`${config.deploy.target}\`${envUrl ? ` · ${envUrl}` : ""}${rollout.fromVersion ? ` · was v${escapeMarkdown(rollout.fromVersion)}` : ""} · GitHub deployment ${o.reporter.deploymentId}`,
-      "",
+      aliasNote,
     ].join("\n"),
     annotations: ok ? [] : [{ title: `Modelship ${o.kind}: ${rollout.reason}`, message: rollout.message }],
   };

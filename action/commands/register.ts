@@ -2,7 +2,7 @@ import { planRelease } from "../../core/pipeline/plan-release.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
-import { loadActionConfig, type CommandContext } from "../command-context.ts";
+import { loadActionConfig, refuseOnPullRequest, type CommandContext } from "../command-context.ts";
 import { openActionRegistry } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";
 import type { ActionOutcome } from "../outcome.ts";
@@ -13,6 +13,7 @@ import { compareWithBaseline, gateAnnotations, writeReport } from "./report.ts";
  * GitHub Release (tag, release, assets, sha256 manifest). Registering the same run again is a no-op.
  */
 export async function registerCommand(ctx: CommandContext): Promise<ActionOutcome> {
+  refuseOnPullRequest(ctx);
   const config = await loadActionConfig(ctx);
   const registry = openActionRegistry(ctx, config);
   const compared = await compareWithBaseline(ctx, config);
@@ -22,7 +23,9 @@ export async function registerCommand(ctx: CommandContext): Promise<ActionOutcom
     comparison: compared.comparison,
     bump: config.registry.bump,
     ...(ctx.inputs.version ? { exactVersion: ctx.inputs.version } : {}),
-    signatureChanged: latest ? signatureChanged(latest.signature, compared.candidate.record.signature) : false,
+    signatureChanged: latest
+      ? signatureChanged(latest.signature, compared.candidate.record.signature)
+      : false,
   });
   const markdown = renderComparisonMarkdown(compared.comparison, {
     modelName: name,

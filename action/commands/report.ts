@@ -22,7 +22,11 @@ export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome>
   const pr = ctx.inputs.pr ?? ctx.action.pullRequest;
   let commentLine = "";
   if (pr !== undefined) {
-    const comment = await upsertReportComment(ctx, { pr, marker: reportMarker(config.model.name), body: markdown });
+    const comment = await upsertReportComment(ctx, {
+      pr,
+      marker: reportMarker(config.model.name),
+      body: markdown,
+    });
     commentLine = `\n---\nPull request #${pr}: report comment ${comment.action} (${comment.url}).\n`;
   }
   return {

@@ -121,7 +121,7 @@ function checkParams(raw: Record<string, unknown>, config: Parameters<typeof val
       throw new ModelshipError({
         code: "input-invalid",
         message: `input 'params': '${key}' must be a number, string or boolean`,
-        hint: "Pass flat values, e.g. {\"learningRate\": 0.005, \"epochs\": 30}.",
+        hint: 'Pass flat values, e.g. {"learningRate": 0.005, "epochs": 30}.',
       });
     }
     named.push([key, String(value)]);
@@ -140,7 +140,8 @@ function checkParams(raw: Record<string, unknown>, config: Parameters<typeof val
 /** The dispatch's correlation id when it is a usable directory name, else one per workflow run attempt. */
 function runIdFor(ctx: CommandContext): string {
   const correlation = ctx.action.dispatchInputs["correlation_id"];
-  if (typeof correlation === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(correlation)) return correlation;
+  if (typeof correlation === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(correlation))
+    return correlation;
   const runId = ctx.env["GITHUB_RUN_ID"];
   if (runId && /^\d+$/.test(runId)) return `gh-${runId}-${ctx.env["GITHUB_RUN_ATTEMPT"] ?? "1"}`;
   return `run-${ctx.now().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}`;

@@ -207,6 +207,10 @@ async function runRollout(
       event ??= next;
     }
   }
+  if (state.outcome === "failed") {
+    await runner.clearFailedFirstDeploy();
+    if (runner.live !== undefined) live = runner.live;
+  }
   record.finishedAt = now().toISOString();
   runner.dispose();
   if (!TERMINAL_PHASES.includes(state.phase)) {
@@ -277,7 +281,7 @@ class EffectRunner {
         const colour = effect.colour;
         try {
           await api.apply(buildPreviewService(ctx, { modelName: model.name, colour }));
-          await api.apply(buildDeployment(ctx, { model, colour }));
+          await api.apply(buildDeployment(ctx, { model, colour, replicas: await this.previewReplicas() }));
           if (ctx.kubernetes.autoscaling.enabled) {
             await api.apply(buildAutoscaler(ctx, { modelName: model.name, colour }));
           }
@@ -368,6 +372,40 @@ class EffectRunner {
       case "record-status":
         opts.onStatus?.(effect);
         return null;
+    }
+  }
+
+  /**
+   * The new colour starts as large as the live one is now (the autoscaler may have grown it), so
+   * the switch never moves full traffic onto fewer pods; never smaller than `replicas`.
+   */
+  private async previewReplicas(): Promise<number> {
+    const { api, ctx, names, before } = this.deps;
+    if (!before?.active) return ctx.kubernetes.replicas;
+    const live = await api.readDeployment(names.deployment(before.active.colour));
+    return Math.max(ctx.kubernetes.replicas, live?.replicas ?? 0);
+  }
+
+  /**
+   * A first deploy that switched traffic and then failed leaves no version live: the Service
+   * keeps pointing at the (now empty) colour, and its annotation says nothing is live.
+   */
+  async clearFailedFirstDeploy(): Promise<void> {
+    const { api, ctx, target, opts, now, before } = this.deps;
+    const colour = this.live?.active?.colour;
+    if (colour === undefined) return;
+    const state: KubernetesState = {
+      schemaVersion: 1,
+      environment: opts.env,
+      updatedAt: now().toISOString(),
+      active: null,
+      previous: before?.previous ?? null,
+    };
+    try {
+      await api.apply(buildService(ctx, { modelName: target.name, colour, state: renderKubernetesState(state) }));
+      this.live = state;
+    } catch (err) {
+      this.deps.warnings.push(`recording that nothing is live failed: ${(err as Error).message}`);
     }
   }
 

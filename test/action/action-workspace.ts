@@ -30,9 +30,14 @@ type WebhookExample = { name: string; examples: Array<Record<string, unknown> & 
 /** A real payload from @octokit/webhooks-examples. */
 export async function webhookExample(name: string, action?: string): Promise<Record<string, unknown>> {
   const all = JSON.parse(
-    await readFile(join(REPO_ROOT, "node_modules", "@octokit", "webhooks-examples", "api.github.com", "index.json"), "utf8"),
+    await readFile(
+      join(REPO_ROOT, "node_modules", "@octokit", "webhooks-examples", "api.github.com", "index.json"),
+      "utf8",
+    ),
   ) as WebhookExample[];
-  const found = all.find((e) => e.name === name)?.examples.find((x) => action === undefined || x.action === action);
+  const found = all
+    .find((e) => e.name === name)
+    ?.examples.find((x) => action === undefined || x.action === action);
   if (!found) throw new Error(`no ${name}.${action ?? "*"} example`);
   return structuredClone(found);
 }

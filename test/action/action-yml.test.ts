@@ -100,7 +100,12 @@ describe("parseActionInputs", () => {
     const parsed = parseActionInputs(
       inputs({ command: "train", params: '{"epochs": 20, "optimizer": "sgd"}', pr: "42", model: "iris" }),
     );
-    expect(parsed).toMatchObject({ command: "train", params: { epochs: 20, optimizer: "sgd" }, pr: 42, model: "iris" });
+    expect(parsed).toMatchObject({
+      command: "train",
+      params: { epochs: 20, optimizer: "sgd" },
+      pr: 42,
+      model: "iris",
+    });
   });
 
   it.each([

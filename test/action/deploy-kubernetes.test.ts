@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeKubeApi, type FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
 import { startFakeV2Pod, type FakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
-import { ensureRepo, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
+import {
+  ensureRepo,
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeRepo,
+} from "../support/fake-github/fake-github.ts";
 import { createWorkspace, IRIS_CONFIG } from "./action-workspace.ts";
 import { runAction } from "./run-action.ts";
 
@@ -73,19 +78,32 @@ function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
 
 describe("command: deploy with target kubernetes", () => {
   it("rolls out through the cluster API from the bundle, then rolls back to the previous version", async () => {
-    const service = () => kube.get("Service", NS, "iris") as { spec: { selector: Record<string, string> } } | undefined;
+    const service = () =>
+      kube.get("Service", NS, "iris") as { spec: { selector: Record<string, string> } } | undefined;
     const candidate = join(ws, "runs", "iris-candidate");
-    expect((await run({ command: "register", "run-dir": "runs/iris-candidate" })).outputs["version"]).toBe("1.0.0");
+    expect((await run({ command: "register", "run-dir": "runs/iris-candidate" })).outputs["version"]).toBe(
+      "1.0.0",
+    );
     const record = JSON.parse(await readFile(join(candidate, "run.json"), "utf8")) as Record<string, unknown>;
     await writeFile(join(candidate, "run.json"), JSON.stringify({ ...record, runId: "second-run" }));
-    const v2 = (await run({ command: "register", "run-dir": "runs/iris-candidate", baseline: "runs/iris-baseline" })).outputs["version"];
+    const v2 = (
+      await run({ command: "register", "run-dir": "runs/iris-candidate", baseline: "runs/iris-baseline" })
+    ).outputs["version"];
 
     const first = await run({ command: "deploy", version: "1.0.0" });
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.outputs).toMatchObject({ decision: "pass", "reason-code": "promoted", version: "1.0.0", "deployment-url": "https://iris.example.com" });
+    expect(first.outputs).toMatchObject({
+      decision: "pass",
+      "reason-code": "promoted",
+      version: "1.0.0",
+      "deployment-url": "https://iris.example.com",
+    });
     expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "blue" });
-    const deployment = (kube.get("Deployment", NS, "iris-blue") as { spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } })
-      .spec.template.spec.containers[0]!;
+    const deployment = (
+      kube.get("Deployment", NS, "iris-blue") as {
+        spec: { template: { spec: { containers: { image: string; args: string[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!;
     expect(deployment.image).toBe("ghcr.io/acme/iris-serve:1.0.0");
     expect(deployment.args).toContain("/models/model");
 

@@ -7,7 +7,14 @@ import { REPO_ROOT } from "./run-action.ts";
 
 type Metafile = {
   inputs: Record<string, unknown>;
-  outputs: Record<string, { bytes: number; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }>;
+  outputs: Record<
+    string,
+    {
+      bytes: number;
+      inputs: Record<string, unknown>;
+      imports: { path: string; kind: string; external?: boolean }[];
+    }
+  >;
 };
 
 let outDir = "";
@@ -43,12 +50,17 @@ describe("the committed bundle", () => {
 
   it("contains no native runtime and no runner code", async () => {
     const bundle = await readFile(join(REPO_ROOT, "dist", "index.js"), "utf8");
-    const nativeImports = bundle.match(/(?:from|import\(|require\()\s*["'](?:onnxruntime-node|@tensorflow\/[^"']+)["']/g);
+    const nativeImports = bundle.match(
+      /(?:from|import\(|require\()\s*["'](?:onnxruntime-node|@tensorflow\/[^"']+)["']/g,
+    );
     expect(nativeImports).toBeNull();
     const inputs = Object.keys(meta.inputs);
     expect(inputs.filter((f) => /^runners\/|onnxruntime|@tensorflow|onnx-proto/.test(f))).toEqual([]);
-    const imports = Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
-    const builtin = (p: string) => builtinModules.includes(p) || builtinModules.includes(p.replace(/^node:/, ""));
+    const imports = Object.values(meta.outputs).flatMap((o) =>
+      o.imports.filter((i) => i.external).map((i) => i.path),
+    );
+    const builtin = (p: string) =>
+      builtinModules.includes(p) || builtinModules.includes(p.replace(/^node:/, ""));
     // ws (under the Kubernetes client) tries these optional native speed-ups in a try/catch.
     const optional = ["bufferutil", "utf-8-validate"];
     expect([...new Set(imports)].filter((p) => !builtin(p) && !optional.includes(p))).toEqual([]);
@@ -58,9 +70,15 @@ describe("the committed bundle", () => {
     const entry = Object.entries(meta.outputs).find(([file]) => file.endsWith("dist/index.js"));
     expect(entry).toBeDefined();
     expect(entry![1].bytes).toBeLessThan(2 * 1024 * 1024);
-    const staticImports = entry![1].imports.filter((i) => !i.external && i.kind === "import-statement").map((i) => i.path);
+    const staticImports = entry![1].imports
+      .filter((i) => !i.external && i.kind === "import-statement")
+      .map((i) => i.path);
     const k8sChunks = Object.entries(meta.outputs)
-      .filter(([file, o]) => file.includes("/chunks/") && Object.keys(o.inputs).some((f) => f.includes("@kubernetes/client-node")))
+      .filter(
+        ([file, o]) =>
+          file.includes("/chunks/") &&
+          Object.keys(o.inputs).some((f) => f.includes("@kubernetes/client-node")),
+      )
       .map(([file]) => file);
     expect(k8sChunks.length).toBeGreaterThan(0);
     for (const chunk of k8sChunks) expect(staticImports).not.toContain(chunk);

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifierModel } from "../fixtures/onnx/make-models.ts";
-import { ensureRepo, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
+import {
+  ensureRepo,
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeRepo,
+} from "../support/fake-github/fake-github.ts";
 import { createWorkspace, IRIS_CONFIG, webhookExample } from "./action-workspace.ts";
 import { CLI_ENTRY, runAction, type RunActionOptions } from "./run-action.ts";
 
@@ -95,9 +100,28 @@ describe("command: register", () => {
     const again = await run(ws, { command: "register", "run-dir": "runs/iris-candidate" });
     expect(again.code).toBe(0);
     expect(again.outputs).toMatchObject({ "reason-code": "already-registered", version: "1.0.0" });
-    expect(opsSince(mid).filter((o) => o === "repos/create-release" || o === "repos/upload-release-asset")).toEqual([]);
+    expect(
+      opsSince(mid).filter((o) => o === "repos/create-release" || o === "repos/upload-release-asset"),
+    ).toEqual([]);
     expect(repo.releases.filter((r) => r.tagName.startsWith("model/iris/"))).toHaveLength(1);
   });
+
+  it.each(["register", "deploy", "rollback"])(
+    "refuses to %s from a pull_request event (unmerged code is never promoted)",
+    async (command) => {
+      const ws = await registerWorkspace();
+      const before = fake.calls.length;
+      const payload = await webhookExample("pull_request", "opened");
+      const result = await run(
+        ws,
+        { command, "run-dir": "runs/iris-candidate" },
+        { event: { name: "pull_request", payload } },
+      );
+      expect(result.code).toBe(1);
+      expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "unmerged-code" });
+      expect(fake.calls.length).toBe(before);
+    },
+  );
 
   it("refuses to register a run that fails a gate", async () => {
     const ws = await registerWorkspace(IRIS_CONFIG.replace("min: 0.9", "min: 0.99"));
@@ -122,7 +146,14 @@ describe("commands: deploy and rollback (local target)", () => {
 
   /** A GitHub Deployment as the App creates it, and the `deployment` event GitHub then sends. */
   async function deploymentEvent(version: string, environment = "production") {
-    const payload = { model: "iris", version, strategy: "blue-green", previousVersion: null, environment, pr: 2 };
+    const payload = {
+      model: "iris",
+      version,
+      strategy: "blue-green",
+      previousVersion: null,
+      environment,
+      pr: 2,
+    };
     const res = await fetch(`${fake.url}/repos/Codertocat/Hello-World/deployments`, {
       method: "POST",
       headers: { authorization: "token ghs_app", "content-type": "application/json" },
@@ -131,7 +162,14 @@ describe("commands: deploy and rollback (local target)", () => {
     const created = (await res.json()) as { id: number };
     const event = await webhookExample("deployment", "created");
     const deployment = event["deployment"] as Record<string, unknown>;
-    Object.assign(deployment, { id: created.id, environment, original_environment: environment, payload, sha: headSha, ref: "main" });
+    Object.assign(deployment, {
+      id: created.id,
+      environment,
+      original_environment: environment,
+      payload,
+      sha: headSha,
+      ref: "main",
+    });
     return { id: created.id, event: { name: "deployment", payload: event } };
   }
 
@@ -142,7 +180,9 @@ describe("commands: deploy and rollback (local target)", () => {
   }
 
   async function adminFile(): Promise<{ routerUrl: string; pid: number }> {
-    return JSON.parse(await readFile(join(home, ".modelship", "deploy", "production.admin.json"), "utf8")) as {
+    return JSON.parse(
+      await readFile(join(home, ".modelship", "deploy", "production.admin.json"), "utf8"),
+    ) as {
       routerUrl: string;
       pid: number;
     };
@@ -174,15 +214,26 @@ describe("commands: deploy and rollback (local target)", () => {
   it("deploys a new version without the App (creating the deployment), then rolls back to the previous one", async () => {
     const candidate = join(ws, "runs", "iris-candidate");
     const record = JSON.parse(await readFile(join(candidate, "run.json"), "utf8")) as Record<string, unknown>;
-    await writeFile(join(candidate, "run.json"), JSON.stringify({ ...record, runId: "20261127-001500-aaaaaa" }));
-    const registered = await run(ws, { command: "register", "run-dir": "runs/iris-candidate", baseline: "runs/iris-baseline" });
+    await writeFile(
+      join(candidate, "run.json"),
+      JSON.stringify({ ...record, runId: "20261127-001500-aaaaaa" }),
+    );
+    const registered = await run(ws, {
+      command: "register",
+      "run-dir": "runs/iris-candidate",
+      baseline: "runs/iris-baseline",
+    });
     const v2 = registered.outputs["version"];
     expect(v2).toMatch(/^1\.\d+\.\d+$/);
     expect(v2).not.toBe("1.0.0");
 
     const before = repo.deployments.length;
     const deployed = await run(ws, { command: "deploy" }, { env: { MODELSHIP_HOME: home } });
-    expect(deployed.outputs, deployed.stdout).toMatchObject({ decision: "pass", "reason-code": "promoted", version: v2 });
+    expect(deployed.outputs, deployed.stdout).toMatchObject({
+      decision: "pass",
+      "reason-code": "promoted",
+      version: v2,
+    });
     const created = repo.deployments.slice(before);
     expect(created).toHaveLength(1);
     expect(created[0]!.payload).toEqual({
@@ -196,7 +247,11 @@ describe("commands: deploy and rollback (local target)", () => {
     expect(statusesOf(created[0]!.id).map((s) => s.state)).toEqual(["in_progress", "success"]);
 
     const rolledBack = await run(ws, { command: "rollback" }, { env: { MODELSHIP_HOME: home } });
-    expect(rolledBack.outputs, rolledBack.stdout).toMatchObject({ decision: "pass", "reason-code": "promoted", version: "1.0.0" });
+    expect(rolledBack.outputs, rolledBack.stdout).toMatchObject({
+      decision: "pass",
+      "reason-code": "promoted",
+      version: "1.0.0",
+    });
     const served = await fetch(`${(await adminFile()).routerUrl}/v2/models/iris`);
     expect(served.headers.get("x-modelship-version")).toBe("1.0.0");
     const last = repo.deployments.at(-1)!;
@@ -214,11 +269,6 @@ describe("commands: deploy and rollback (local target)", () => {
     const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });
     expect(result.code).toBe(1);
     expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "version-not-found" });
-    expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
-  });
-});
-    expect(result.code).toBe(1);
-    expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "target-unavailable" });
     expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
   });
 });

@@ -65,10 +65,19 @@ describe("command: report", () => {
       baseline: "runs/iris-baseline",
       "github-token": "ghs_workflowtoken",
     };
-    const first = await runAction({ workspace: ws, inputs, apiUrl: fake.url, event: { name: "pull_request", payload } });
+    const first = await runAction({
+      workspace: ws,
+      inputs,
+      apiUrl: fake.url,
+      event: { name: "pull_request", payload },
+    });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.outputs).toMatchObject({ decision: "pass", "reason-code": "all-gates-passed", "report-path": ".modelship/reports/iris.md" });
+    expect(first.outputs).toMatchObject({
+      decision: "pass",
+      "reason-code": "all-gates-passed",
+      "report-path": ".modelship/reports/iris.md",
+    });
     expect(JSON.parse(first.outputs["metrics"] ?? "")).toEqual(
       JSON.parse(await readFile(join(ws, "runs", "iris-candidate", "metrics.json"), "utf8")),
     );
@@ -81,14 +90,24 @@ describe("command: report", () => {
     const metricsFile = join(ws, "runs", "iris-candidate", "metrics.json");
     const metrics = JSON.parse(await readFile(metricsFile, "utf8")) as Record<string, number>;
     await writeFile(metricsFile, JSON.stringify({ ...metrics, accuracy: 0.9701 }));
-    const second = await runAction({ workspace: ws, inputs, apiUrl: fake.url, event: { name: "pull_request", payload } });
+    const second = await runAction({
+      workspace: ws,
+      inputs,
+      apiUrl: fake.url,
+      event: { name: "pull_request", payload },
+    });
     expect(second.code).toBe(0);
     expect(second.summary).toContain(`Pull request #${pr}: report comment updated`);
     const updated = await readFile(join(ws, ".modelship", "reports", "iris.md"), "utf8");
     expect(updated).toContain("0.9701");
 
     // The same report again: nothing to edit.
-    const third = await runAction({ workspace: ws, inputs, apiUrl: fake.url, event: { name: "pull_request", payload } });
+    const third = await runAction({
+      workspace: ws,
+      inputs,
+      apiUrl: fake.url,
+      event: { name: "pull_request", payload },
+    });
     expect(third.summary).toContain(`Pull request #${pr}: report comment unchanged`);
 
     const ops = fake.calls.slice(before).map((c) => c.operationId);

@@ -46,7 +46,15 @@ const env = { MODELSHIP_CLI: CLI_ENTRY };
 describe("command: train", () => {
   it("trains through the modelship CLI and resumes from the cached checkpoint directory", async () => {
     const ws = await trainWorkspace();
-    const dispatch = { inputs: { pr_number: "2", head_sha: "ec26c3e", params: "{}", correlation_id: "pr2-ec26c3e-ab12", trigger: "comment" } };
+    const dispatch = {
+      inputs: {
+        pr_number: "2",
+        head_sha: "ec26c3e",
+        params: "{}",
+        correlation_id: "pr2-ec26c3e-ab12",
+        trigger: "comment",
+      },
+    };
     const first = await runAction({
       workspace: ws,
       inputs: { command: "train", params: '{"epochs": 3}' },
@@ -60,13 +68,23 @@ describe("command: train", () => {
       "reason-code": "trained",
       "run-dir": ".modelship/runs/pr2-ec26c3e-ab12",
     });
-    expect(JSON.parse(first.outputs["metrics"] ?? "")).toEqual({ accuracy: 0.95, loss: 0.12, resumed_from_epoch: 0 });
-    const record = JSON.parse(await readFile(join(ws, ".modelship/runs/pr2-ec26c3e-ab12/run.json"), "utf8")) as {
+    expect(JSON.parse(first.outputs["metrics"] ?? "")).toEqual({
+      accuracy: 0.95,
+      loss: 0.12,
+      resumed_from_epoch: 0,
+    });
+    const record = JSON.parse(
+      await readFile(join(ws, ".modelship/runs/pr2-ec26c3e-ab12/run.json"), "utf8"),
+    ) as {
       params: { epochs: number };
     };
     expect(record.params.epochs).toBe(3);
     expect(first.summary).toContain("it was empty when the run started");
-    expect(await readdir(join(ws, ".modelship/checkpoints"))).toEqual(["epoch-001", "epoch-002", "epoch-003"]);
+    expect(await readdir(join(ws, ".modelship/checkpoints"))).toEqual([
+      "epoch-001",
+      "epoch-002",
+      "epoch-003",
+    ]);
 
     // A rerun (the cache restored .modelship/checkpoints) picks up where the first stopped.
     const second = await runAction({

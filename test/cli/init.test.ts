@@ -112,11 +112,12 @@ describe("modelship init", () => {
     expect((await runCli(other, { cwd: dir })).stdout).toContain("nothing to do");
   });
 
-  it("--dry-run lists what it would do and writes nothing", async () => {
+  it("--dry-run lists what it would do, writes nothing, and notes the placeholder Action", async () => {
     const dir = await repo();
-    const r = await runCli([...ARGS, "--dry-run"], { cwd: dir });
+    const r = await runCli(["init", "--model", "churn", "--dry-run"], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout.match(/would create/g)).toHaveLength(4);
+    expect(r.stdout).toContain("note: the workflows use OWNER/modelship@v1");
     await expect(readdir(join(dir, ".github"))).rejects.toThrow(/ENOENT/);
   });
 
@@ -129,23 +130,31 @@ describe("modelship init", () => {
     });
   });
 
-  it("warns while the workflows still name the placeholder Action", async () => {
+  it("refuses invalid options with exit 2, naming each flag, and writes nothing", async () => {
     const dir = await repo();
-    const r = await runCli(["init", "--model", "churn"], { cwd: dir });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("note: the workflows use OWNER/modelship@v1");
-  });
-
-  it.concurrent.for([
-    [["--model", "Churn Model"], "--model: lower-case letters"],
-    [["--runner-labels", "gpu,bad label"], "--runner-labels: a runner label"],
-    [["--target", "lambda"], "--target: expected one of local, kubernetes"],
-    [["--action", "acme/modelship"], "--action: OWNER/REPO@REF"],
-  ] as const)("refuses %j with exit 2 and writes nothing", async ([extra, message], { expect }) => {
-    const dir = await repo();
-    const r = await runCli(["init", "--model", "churn", ...extra], { cwd: dir });
+    const r = await runCli(
+      [
+        "init",
+        "--model",
+        "Churn Model",
+        "--runner-labels",
+        "gpu,bad label",
+        "--target",
+        "lambda",
+        "--action",
+        "acme/modelship",
+      ],
+      { cwd: dir },
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(message);
+    for (const message of [
+      "--model: lower-case letters",
+      "--runner-labels: a runner label",
+      "--target: expected one of local, kubernetes",
+      "--action: OWNER/REPO@REF",
+    ]) {
+      expect(r.stderr).toContain(message);
+    }
     expect(r.stderr).toContain("[init-invalid-option]");
     await expect(readdir(join(dir, ".github"))).rejects.toThrow(/ENOENT/);
   });

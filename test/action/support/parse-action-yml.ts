@@ -5,4 +5,19 @@ const content = readFileSync(process.argv[2]!, "utf8");
 const r = parseAction({ name: "action.yml", content }, new NoOperationTraceWriter());
 const errors = r.context.errors.getErrors().map((e) => e.message);
 const t = r.value ? convertActionTemplate(r.context, r.value) : null;
-process.stdout.write(JSON.stringify({ errors, template: t && { name: t.name, runs: t.runs, inputs: t.inputs?.map((i) => ({ id: i.id, required: i.required ?? false, default: i.default?.toString(), description: i.description })), outputs: t.outputs?.map(o=>({id:o.id, description:o.description})) } }));
+process.stdout.write(
+  JSON.stringify({
+    errors,
+    template: t && {
+      name: t.name,
+      runs: t.runs,
+      inputs: t.inputs?.map((i) => ({
+        id: i.id,
+        required: i.required ?? false,
+        default: i.default?.toString(),
+        description: i.description,
+      })),
+      outputs: t.outputs?.map((o) => ({ id: o.id, description: o.description })),
+    },
+  }),
+);

@@ -152,7 +152,7 @@ describe("deployKubernetes", () => {
 
   it("switches blue → green only once every green pod is Ready, then scales blue down after the delay", async () => {
     await baseline();
-    api.pods("iris-green", { observeAfterMs: 30, readyAfterMs: 150 });
+    api.pods("iris-green", { observeAfterMs: 0, readyAfterReads: 4 });
     const r = await deployKubernetes({
       kubeConfig,
       config: deployConfig(),
@@ -184,7 +184,10 @@ describe("deployKubernetes", () => {
     ]);
     // Several reads while green was not ready yet, and the switch strictly after it was.
     const polls = api.calls.filter((c) => c.method === "GET" && c.path.endsWith("/deployments/iris-green"));
-    expect(polls.length).toBeGreaterThan(2);
+    expect(polls.length).toBe(4);
+    expect(polls.slice(0, 3).map((c) => c.response)).toEqual(
+      Array(3).fill(expect.objectContaining({ status: expect.objectContaining({ readyReplicas: 0 }) })),
+    );
     const switchCall = lastCall(isServiceApply("iris"));
     const readyAt = api.readyAt(NS, "iris-green");
     expect(readyAt).not.toBeNull();

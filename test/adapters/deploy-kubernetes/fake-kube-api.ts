@@ -31,10 +31,26 @@ export type FakeKubeCall = {
   at: number;
 };
 
-/** How a Deployment's pods behave after a change: Ready after `readyAfterMs`, or never. */
-export type PodBehaviour = { ready: boolean; observeAfterMs: number; readyAfterMs: number };
+/**
+ * How a Deployment's pods behave after a change: Ready `readyAfterMs` later, or once the
+ * Deployment was read `readyAfterReads` times (deterministic under load), or never.
+ */
+export type PodBehaviour = {
+  ready: boolean;
+  observeAfterMs: number;
+  readyAfterMs: number;
+  readyAfterReads?: number;
+};
 
-type Stored = { kind: Kind; object: Json; changedAt: number; manager: string | null; readyAt: number | null };
+type Stored = {
+  kind: Kind;
+  object: Json;
+  changedAt: number;
+  manager: string | null;
+  readyAt: number | null;
+  /** GETs of this object since its spec last changed. */
+  reads: number;
+};
 
 const RESOURCES: Array<{ re: RegExp; kind: Kind; apiVersion: string; sub?: "scale" | "status" }> = [
   {
@@ -132,7 +148,10 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         readyReplicas: 0,
         availableReplicas: 0,
       };
-    } else if (!b.ready || now < s.changedAt + b.readyAfterMs) {
+    } else if (
+      !b.ready ||
+      (b.readyAfterReads === undefined ? now < s.changedAt + b.readyAfterMs : s.reads < b.readyAfterReads)
+    ) {
       status = {
         observedGeneration: gen,
         replicas,
@@ -142,7 +161,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         unavailableReplicas: replicas,
       };
     } else {
-      s.readyAt ??= s.changedAt + b.readyAfterMs;
+      s.readyAt ??= b.readyAfterReads === undefined ? s.changedAt + b.readyAfterMs : now;
       status = {
         observedGeneration: gen,
         replicas,
@@ -300,6 +319,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       changedAt: specChanged ? Date.now() : (old?.changedAt ?? Date.now()),
       manager: manager ?? old?.manager ?? null,
       readyAt: specChanged ? null : (old?.readyAt ?? null),
+      reads: specChanged ? 0 : (old?.reads ?? 0),
     };
     store.set(k, stored);
     return stored;
@@ -328,6 +348,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       );
     if (method === "GET") {
       if (!existing) return notFound();
+      existing.reads++;
       const o = withStatus(existing);
       return { code: 200, body: res.sub === "scale" ? scaleOf(o) : o };
     }

@@ -20,7 +20,12 @@ beforeEach(() => {
   gh.calls.length = 0;
 });
 
-function seed(n: number, at: number | undefined, author: FakeUser = bot, body = `${marker}\nold report`): void {
+function seed(
+  n: number,
+  at: number | undefined,
+  author: FakeUser = bot,
+  body = `${marker}\nold report`,
+): void {
   for (let i = 0; i < n; i++) {
     const id = 10_000 + repo.comments.length;
     const text = i === at ? body : `chatter ${i}`;

@@ -238,6 +238,59 @@ describe("fake GitHub", () => {
     );
   });
 
+  it("serves pull requests (fork or not), their files, reviews and combined status from state", async () => {
+    const repo = gh.repo("acme", "prs");
+    const own = addPull(gh.state, repo, { number: 3, files: ["train.py"], labels: ["bump:minor"] });
+    const fork = addPull(gh.state, repo, { number: 4, fork: true });
+    repo.reviews[3] = [
+      {
+        id: 1,
+        user: { login: "bob", id: 2, type: "User" },
+        state: "APPROVED",
+        commitId: own.head.sha,
+        submittedAt: "2026-01-01T00:00:00Z",
+      },
+    ];
+    repo.statuses[own.head.sha] = [
+      { context: "ci", state: "failure" },
+      { context: "ci", state: "success" },
+    ];
+    const { data: p3 } = await octokit.rest.pulls.get({ owner: "acme", repo: "prs", pull_number: 3 });
+    const { data: p4 } = await octokit.rest.pulls.get({ owner: "acme", repo: "prs", pull_number: 4 });
+    expect([p3.head.sha, p3.head.repo?.fork, p3.labels.map((l) => l.name)]).toEqual([
+      own.head.sha,
+      false,
+      ["bump:minor"],
+    ]);
+    expect([p4.head.sha, p4.head.repo?.fork, p4.head.repo?.full_name]).toEqual([
+      fork.head.sha,
+      true,
+      "fork-owner/prs",
+    ]);
+    const { data: files } = await octokit.rest.pulls.listFiles({
+      owner: "acme",
+      repo: "prs",
+      pull_number: 3,
+    });
+    expect(files.map((f) => f.filename)).toEqual(["train.py"]);
+    const { data: reviews } = await octokit.rest.pulls.listReviews({
+      owner: "acme",
+      repo: "prs",
+      pull_number: 3,
+    });
+    expect(reviews.map((r) => [r.state, r.commit_id])).toEqual([["APPROVED", own.head.sha]]);
+    const { data: status } = await octokit.rest.repos.getCombinedStatusForRef({
+      owner: "acme",
+      repo: "prs",
+      ref: own.head.sha,
+    });
+    expect(status.state).toBe("success");
+    await expect(
+      octokit.rest.pulls.get({ owner: "acme", repo: "prs", pull_number: 99 }),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(gh.invalid).toEqual([]);
+  });
+
   it("mints installation tokens and acts as the App with them", async () => {
     const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: 1 });
     const asApp = new Octokit({ baseUrl: gh.url, auth: data.token });

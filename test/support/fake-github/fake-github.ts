@@ -7,7 +7,7 @@ import addFormatsModule from "ajv-formats";
 import { createFakeState, ensureRepo, type FakeRepo, type FakeState } from "./fake-state.ts";
 import { handlers, type HandlerContext, type HandlerResult } from "./handlers.ts";
 
-export type { FakeState, FakeRepo } from "./fake-state.ts";
+export type { FakeState, FakeRepo, FakeUser, FakePull, FakeRole } from "./fake-state.ts";
 export { addCommit, addPull, ensureRepo, fakeSha, EMPTY_TREE_SHA } from "./fake-state.ts";
 
 /** One request the fake received, in arrival order. */

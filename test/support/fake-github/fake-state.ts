@@ -53,6 +53,9 @@ export type FakePull = {
   user: FakeUser;
   head: { ref: string; sha: string; fork: boolean; repoFullName: string };
   base: { ref: string; sha: string };
+  /** Paths the pull request changes (served by pulls/list-files, status "modified"). */
+  files: string[];
+  labels: string[];
 };
 
 export type FakeReview = {
@@ -177,6 +180,8 @@ export type FakeRepo = {
   /** Trees created through the API: sha → entries (path and text content). */
   trees: Record<string, Array<{ path: string; content: string }>>;
   releases: FakeRelease[];
+  /** Commit statuses by sha (the legacy Statuses API), newest last. */
+  statuses: Record<string, Array<{ context: string; state: "error" | "failure" | "pending" | "success" }>>;
   deployments: FakeDeployment[];
   deploymentStatuses: FakeDeploymentStatus[];
   runners: FakeRunner[];
@@ -269,6 +274,7 @@ export function ensureRepo(
     commits: { [root.sha]: root },
     trees: {},
     releases: [],
+    statuses: {},
     deployments: [],
     deploymentStatuses: [],
     runners: [],
@@ -314,6 +320,8 @@ export function addPull(
     author?: string;
     merged?: boolean;
     title?: string;
+    files?: string[];
+    labels?: string[];
   },
 ): FakePull {
   const headRef = opts.headRef ?? `feature-${opts.number}`;
@@ -341,6 +349,8 @@ export function addPull(
       repoFullName: opts.fork === true ? `fork-owner/${repo.name}` : `${repo.owner}/${repo.name}`,
     },
     base: { ref: repo.defaultBranch, sha: repo.refs[`refs/heads/${repo.defaultBranch}`] ?? "" },
+    files: opts.files ?? [],
+    labels: opts.labels ?? [],
   };
   repo.pulls[opts.number] = pull;
   void state;

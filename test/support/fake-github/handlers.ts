@@ -554,6 +554,15 @@ export const handlers: Record<string, Handler> = {
         title: pull.title,
         user: userJson(ctx, pull.user),
         merged: pull.merged,
+        labels: pull.labels.map((name, i) => ({
+          id: i + 1,
+          node_id: `L_${i + 1}`,
+          url: "",
+          name,
+          description: null,
+          color: "ededed",
+          default: false,
+        })),
         merge_commit_sha: pull.mergeCommitSha,
         merged_at: pull.merged ? "2026-01-02T00:00:00Z" : null,
         head: {
@@ -570,6 +579,62 @@ export const handlers: Record<string, Handler> = {
           user: userJson(ctx, { login: repo.owner, id: 1, type: "Organization" }),
           repo: repoJson(ctx, repo),
         },
+      },
+    };
+  }),
+
+  "pulls/list-files": withRepo((ctx, repo) => {
+    const pull = repo.pulls[Number(ctx.params.pull_number)];
+    if (pull === undefined) return notFound();
+    const files = pull.files.map((filename) => ({
+      sha: fakeSha(`file:${filename}`),
+      filename,
+      status: "modified",
+      additions: 1,
+      deletions: 0,
+      changes: 1,
+      blob_url: `https://github.com/${repo.owner}/${repo.name}/blob/${pull.head.sha}/${filename}`,
+      raw_url: `https://github.com/${repo.owner}/${repo.name}/raw/${pull.head.sha}/${filename}`,
+      contents_url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/contents/${filename}?ref=${pull.head.sha}`,
+    }));
+    return paginate(ctx, files);
+  }),
+
+  "repos/get-combined-status-for-ref": withRepo((ctx, repo) => {
+    const ref = ctx.params.ref ?? "";
+    const sha = resolveSha(repo, ref);
+    if (sha === undefined) return notFound();
+    // The newest status per context counts, like GitHub.
+    const latest = new Map<string, string>();
+    for (const s of repo.statuses[sha] ?? []) latest.set(s.context, s.state);
+    const states = [...latest.values()];
+    const state = states.some((s) => s === "failure" || s === "error")
+      ? "failure"
+      : states.some((s) => s === "pending") || states.length === 0
+        ? "pending"
+        : "success";
+    const statuses = [...latest].map(([context, st], i) => ({
+      id: i + 1,
+      node_id: `ST_${i + 1}`,
+      url: "",
+      avatar_url: null,
+      state: st,
+      description: null,
+      target_url: null,
+      context,
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+    }));
+    return {
+      status: 200,
+      body: {
+        state,
+        statuses,
+        sha,
+        total_count: statuses.length,
+        repository: repoJson(ctx, repo),
+        commit_url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/commits/${sha}`,
+        url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/commits/${sha}/status`,
       },
     };
   }),

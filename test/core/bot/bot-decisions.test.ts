@@ -1,0 +1,208 @@
+import { describe, expect, it } from "vitest";
+import { bumpFromLabels } from "../../../core/bot/bump-from-labels.ts";
+import { checkRunFromComparison, failedRunOutcome } from "../../../core/bot/check-run-result.ts";
+import { checkWebhookSecret } from "../../../core/bot/check-webhook-secret.ts";
+import {
+  correlationFromRunName,
+  createCorrelationId,
+  parseCorrelationId,
+  trainDispatchInputs,
+  trainRunName,
+} from "../../../core/bot/correlation-id.ts";
+import { liveVersion, parseDeploymentPayload } from "../../../core/bot/deployment-payload.ts";
+import { globToRegExp, matchesPaths, trainingPaths } from "../../../core/bot/matches-paths.ts";
+import { planDeployment } from "../../../core/bot/plan-deployment.ts";
+import { compareRuns } from "../../../core/compare/compare-runs.ts";
+import { ConfigSchema } from "../../../core/config/schema.ts";
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+describe("correlation ids", () => {
+  it.each([
+    { pr: 42, nonce: "c1234", id: `pr42-${SHA}-c1234` },
+    { pr: null, nonce: "Nightly-Run!", id: `sched-${SHA}-nightlyrun` },
+    { pr: 7, nonce: "x", id: `pr7-${SHA}-x000` },
+  ])("round-trips pr=$pr nonce=$nonce", ({ pr, nonce, id }) => {
+    expect(createCorrelationId({ pr, headSha: SHA, nonce })).toBe(id);
+    expect(parseCorrelationId(id)).toEqual({ id, pr, headSha: SHA });
+    expect(correlationFromRunName(trainRunName(id))).toEqual({ id, pr, headSha: SHA });
+  });
+
+  it.each(["modelship train", "CI", `modelship train pr1-${SHA}-c1 extra`, `modelship train pr1-XYZ-c1234`, `Modelship train pr1-${SHA}-c1234`])(
+    "ignores the run title %j",
+    (title) => {
+      expect(correlationFromRunName(title)).toBeUndefined();
+    },
+  );
+
+  it("builds the five dispatch inputs of the contract, all strings", () => {
+    expect(trainDispatchInputs({ pr: null, headSha: SHA, params: { lr: 0.1 }, correlationId: "sched-x", trigger: "schedule" })).toEqual({
+      pr_number: "",
+      head_sha: SHA,
+      params: '{"lr":0.1}',
+      correlation_id: "sched-x",
+      trigger: "schedule",
+    });
+  });
+});
+
+describe("training paths", () => {
+  it.each([
+    { glob: "src/**", file: "src/a/b.py", match: true },
+    { glob: "src/**", file: "srcx/a.py", match: false },
+    { glob: "**/*.py", file: "train.py", match: true },
+    { glob: "**/*.py", file: "a/b/train.py", match: true },
+    { glob: "*.py", file: "a/train.py", match: false },
+    { glob: "data", file: "data/iris.csv", match: true },
+    { glob: "data/*.{csv,json}", file: "data/x.json", match: true },
+    { glob: "data/?.csv", file: "data/ab.csv", match: false },
+    { glob: "a.b", file: "axb", match: false },
+  ])("$glob vs $file → $match", ({ glob, file, match }) => {
+    expect(globToRegExp(glob).test(file)).toBe(match);
+  });
+
+  it("defaults to data files, the config and code, and ignores docs", () => {
+    const config = ConfigSchema.parse({ data: { source: ["data/iris.csv"] } });
+    const globs = trainingPaths(config);
+    expect(matchesPaths(["data/iris.csv"], globs)).toBe(true);
+    expect(matchesPaths([".github/modelship.yml"], globs)).toBe(true);
+    expect(matchesPaths(["model/train.py"], globs)).toBe(true);
+    expect(matchesPaths(["README.md", "docs/guide.md"], globs)).toBe(false);
+    expect(trainingPaths(ConfigSchema.parse({ github: { paths: ["models/**"] } }))).toEqual(["models/**"]);
+  });
+});
+
+describe("bumpFromLabels", () => {
+  it.each([
+    { labels: ["bug", "model:minor"], out: { ok: true, bump: "minor" } },
+    { labels: ["model:major", "model:major"], out: { ok: true, bump: "major" } },
+    { labels: ["model:huge"], out: { ok: true, bump: null } },
+    { labels: [], out: { ok: true, bump: null } },
+    { labels: ["model:patch", "model:major"], out: { ok: false, reason: "conflicting-bump-labels", labels: ["model:patch", "model:major"] } },
+  ])("$labels", ({ labels, out }) => {
+    expect(bumpFromLabels(labels)).toEqual(out);
+  });
+});
+
+describe("checkWebhookSecret", () => {
+  it.each([
+    { secret: undefined, reason: "webhook-secret-missing" },
+    { secret: "", reason: "webhook-secret-missing" },
+    { secret: "development", reason: "webhook-secret-weak" },
+    { secret: "short-secret", reason: "webhook-secret-weak" },
+    { secret: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", reason: "webhook-secret-weak" },
+  ])("refuses $secret ($reason)", ({ secret, reason }) => {
+    const r = checkWebhookSecret(secret);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toBe(reason);
+  });
+  it("accepts a random 32-byte hex secret", () => {
+    expect(checkWebhookSecret("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")).toEqual({ ok: true });
+  });
+});
+
+describe("check run results", () => {
+  const gates = { accuracy: { direction: "maximize" as const, required: false, maxRegression: 0.01 } };
+  it("fails with one annotation per failed gate, on the gate's line of the config", () => {
+    const comparison = compareRuns({
+      candidate: { label: "run 2", metrics: { accuracy: 0.8 }, params: {} },
+      baseline: { label: "v1.0.0", metrics: { accuracy: 0.9 }, params: {} },
+      gates,
+    });
+    const r = checkRunFromComparison({ comparison, report: "R", configFile: ".github/modelship.yml", gateLine: () => 12 });
+    expect(r.conclusion).toBe("failure");
+    expect(r.title).toBe("1 gate failed");
+    expect(r.annotations).toEqual([
+      expect.objectContaining({ path: ".github/modelship.yml", start_line: 12, end_line: 12, annotation_level: "failure", title: "Gate failed: accuracy" }),
+    ]);
+  });
+  it("succeeds when every gate holds", () => {
+    const comparison = compareRuns({
+      candidate: { label: "run 2", metrics: { accuracy: 0.95 }, params: {} },
+      baseline: { label: "v1.0.0", metrics: { accuracy: 0.9 }, params: {} },
+      gates,
+    });
+    expect(checkRunFromComparison({ comparison, report: "R", configFile: "c" })).toMatchObject({
+      conclusion: "success",
+      title: "Every gate holds against v1.0.0",
+      annotations: [],
+    });
+  });
+  it.each([
+    { conclusion: "failure", out: { conclusion: "failure", reason: "run-failed" } },
+    { conclusion: "cancelled", out: { conclusion: "cancelled", reason: "run-cancelled" } },
+    { conclusion: "timed_out", out: { conclusion: "timed_out", reason: "run-timed-out" } },
+    { conclusion: null, out: { conclusion: "failure", reason: "run-failed" } },
+  ])("a $conclusion run → $out.reason", ({ conclusion, out }) => {
+    expect(failedRunOutcome(conclusion)).toEqual(out);
+  });
+});
+
+describe("deployments", () => {
+  const config = ConfigSchema.parse({
+    model: { name: "iris" },
+    deploy: { environments: { production: {}, staging: { requireApprovedReview: false, requireGreenChecks: false } } },
+  });
+  const base = {
+    config,
+    environment: "production",
+    version: "1.1.0",
+    previousVersion: "1.0.0",
+    ref: SHA,
+    pr: 3,
+    kind: "merge" as const,
+    lock: { locked: false } as const,
+    actor: null,
+    approvedReview: true,
+    checksGreen: true,
+    fromFork: false,
+  };
+  it("deploys with the contract's payload", () => {
+    expect(planDeployment(base)).toEqual({
+      action: "deploy",
+      ref: SHA,
+      description: "merge iris 1.1.0 to production",
+      payload: { model: "iris", version: "1.1.0", strategy: "blue-green", previousVersion: "1.0.0", environment: "production", pr: 3 },
+    });
+  });
+  it.each([
+    { change: { lock: { locked: true, owner: "alice" } as const }, reason: "environment-locked" },
+    { change: { lock: { locked: true, owner: null } as const }, reason: "environment-locked" },
+    { change: { approvedReview: false }, reason: "review-required" },
+    { change: { approvedReview: null }, reason: "review-required" },
+    { change: { checksGreen: null }, reason: "checks-unknown" },
+    { change: { checksGreen: false }, reason: "checks-not-green" },
+    { change: { fromFork: true }, reason: "fork-not-allowed" },
+    { change: { previousVersion: "1.1.0" }, reason: "already-deployed" },
+    { change: { kind: "deploy" as const, approvedReview: false }, reason: "review-required" },
+  ])("refuses: $reason", ({ change, reason }) => {
+    const plan = planDeployment({ ...base, ...change });
+    expect(plan).toMatchObject({ action: "refuse", reason });
+  });
+  it.each([
+    { title: "the lock holder may deploy", change: { lock: { locked: true, owner: "alice" } as const, actor: "alice" } },
+    { title: "staging has no review or check gate", change: { environment: "staging", approvedReview: false, checksGreen: false } },
+    { title: "a rollback of released code skips the gates", change: { kind: "rollback" as const, approvedReview: null, checksGreen: null } },
+    { title: "a rollback may redeploy the live version", change: { kind: "rollback" as const, previousVersion: "1.1.0" } },
+    { title: "promote skips the PR gates", change: { kind: "promote" as const, approvedReview: null, checksGreen: null } },
+  ])("$title", ({ change }) => {
+    expect(planDeployment({ ...base, ...change }).action).toBe("deploy");
+  });
+
+  it("reads payloads back strictly and finds the live version", () => {
+    const p = { model: "iris", version: "1.1.0", strategy: "blue-green", previousVersion: "1.0.0", environment: "production", pr: 3 };
+    expect(parseDeploymentPayload(JSON.stringify(p))).toEqual(p);
+    expect(parseDeploymentPayload({ ...p, strategy: "canary" })).toBeUndefined();
+    expect(parseDeploymentPayload("{not json")).toBeUndefined();
+    expect(
+      liveVersion(
+        [
+          { payload: { ...p, version: "1.2.0", previousVersion: "1.1.0" }, latestState: "failure" },
+          { payload: { ...p, model: "other" }, latestState: "success" },
+          { payload: p, latestState: "success" },
+        ],
+        "iris",
+      ),
+    ).toEqual({ version: "1.1.0", previousVersion: "1.0.0" });
+  });
+});
