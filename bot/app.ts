@@ -22,6 +22,20 @@ export type ModelshipAppOptions = {
 
 type AnyContext = Context & { payload: unknown };
 
+/** The webhook events the App handles; `app.yml` subscribes to exactly these. */
+export const APP_EVENTS = [
+  "issue_comment.created",
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.closed",
+  "check_run.rerequested",
+  "workflow_run.requested",
+  "workflow_run.in_progress",
+  "workflow_run.completed",
+  "deployment_status.created",
+] as const;
+
 /**
  * The Probot app: one small handler per event, each delivery handled once per process
  * (`X-GitHub-Delivery`), every handler idempotent against state kept in GitHub.

@@ -37,11 +37,11 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
   refuseOnPullRequest(ctx);
   const config = await loadActionConfig(ctx);
   const event = ctx.action.deployment;
-  const payload = event ? eventPayload(event) : undefined;
   const environment = ctx.inputs.environment ?? event?.environment ?? config.deploy.environment;
   const name = config.model.name;
   let reporter: DeploymentReporter | undefined = event ? reporterForDeployment(ctx, event.id) : undefined;
   try {
+    const payload = event ? eventPayload(event) : undefined;
     if (payload && payload.model !== name) {
       throw new ModelshipError({
         code: "model-name-mismatch",

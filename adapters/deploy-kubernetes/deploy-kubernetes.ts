@@ -402,7 +402,9 @@ class EffectRunner {
       previous: before?.previous ?? null,
     };
     try {
-      await api.apply(buildService(ctx, { modelName: target.name, colour, state: renderKubernetesState(state) }));
+      await api.apply(
+        buildService(ctx, { modelName: target.name, colour, state: renderKubernetesState(state) }),
+      );
       this.live = state;
     } catch (err) {
       this.deps.warnings.push(`recording that nothing is live failed: ${(err as Error).message}`);

@@ -1,6 +1,5 @@
-import { mkdtemp, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { mkdir } from "node:fs/promises";
 import { ModelshipError } from "../../core/errors.ts";
 import { readRunDir, type RunDir } from "../run-dir/read-run-dir.ts";
 import { extractZip } from "./extract-zip.ts";

@@ -264,6 +264,15 @@ describe("commands: deploy and rollback (local target)", () => {
     expect(result.summary).toContain("compared with baseline **v1.0.0**");
   });
 
+  it("ends a deployment Modelship did not create in error (deployment-payload-invalid)", async () => {
+    const { id, event } = await deploymentEvent("1.0.0");
+    const deployment = event.payload["deployment"] as Record<string, unknown>;
+    deployment["payload"] = { version: "1.0.0" };
+    const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });
+    expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "deployment-payload-invalid" });
+    expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
+  });
+
   it("ends the deployment in error when the version does not exist", async () => {
     const { id, event } = await deploymentEvent("9.9.9");
     const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });

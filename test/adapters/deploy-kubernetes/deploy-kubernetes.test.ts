@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   deployKubernetes,
@@ -10,7 +13,7 @@ import { ConfigSchema } from "../../../core/config/schema.ts";
 import type { ConfigInput } from "../../../core/config/schema.ts";
 import { ModelshipError } from "../../../core/errors.ts";
 import { startFakeKubeApi } from "./fake-kube-api.ts";
-import type { FakeKubeApi, FakeKubeCall } from "./fake-kube-api.ts";
+import type { FakeKubeApi, FakeKubeCall, RbacRule } from "./fake-kube-api.ts";
 import { startFakeV2Pod } from "./fake-v2-pod.ts";
 import type { FakeV2Pod } from "./fake-v2-pod.ts";
 
@@ -171,6 +174,7 @@ describe("deployKubernetes", () => {
     expect(summarise(api.calls)).toEqual([
       "GET services/iris",
       "APPLY services/iris-preview",
+      "GET deployments/iris-blue",
       "APPLY deployments/iris-green",
       "APPLY horizontalpodautoscalers/iris-green",
       "APPLY poddisruptionbudgets/iris",
@@ -219,6 +223,7 @@ describe("deployKubernetes", () => {
     expect(summarise(api.calls)).toEqual([
       "GET services/iris",
       "APPLY services/iris-preview",
+      "GET deployments/iris-blue",
       "APPLY deployments/iris-green",
       "APPLY horizontalpodautoscalers/iris-green",
       "APPLY poddisruptionbudgets/iris",
@@ -251,6 +256,7 @@ describe("deployKubernetes", () => {
       expect(summarise(api.calls)).toEqual([
         "GET services/iris",
         "APPLY services/iris-preview",
+        "GET deployments/iris-blue",
         "APPLY deployments/iris-green",
         "APPLY horizontalpodautoscalers/iris-green",
         "APPLY poddisruptionbudgets/iris",
@@ -279,6 +285,7 @@ describe("deployKubernetes", () => {
     expect(summarise(api.calls)).toEqual([
       "GET services/iris",
       "APPLY services/iris-preview",
+      "GET deployments/iris-blue",
       "APPLY deployments/iris-green",
       "APPLY horizontalpodautoscalers/iris-green",
       "APPLY poddisruptionbudgets/iris",
@@ -303,6 +310,61 @@ describe("deployKubernetes", () => {
       JSON.parse(s.metadata.annotations["modelship.dev/state"] ?? "{}") as object;
     expect({ ...state(after), updatedAt: "" }).toEqual({ ...state(before), updatedAt: "" });
     expect(api.get("Deployment", NS, "iris-blue")).toMatchObject({ spec: { replicas: 2 } });
+  });
+
+  it("starts the new colour as large as the autoscaler made the live one", async () => {
+    await baseline();
+    // The autoscaler grew blue to 5 pods through the scale subresource.
+    const grown = await fetch(`${api.url}/apis/apps/v1/namespaces/${NS}/deployments/iris-blue/scale`, {
+      method: "PATCH",
+      headers: { "content-type": "application/merge-patch+json" },
+      body: JSON.stringify({ spec: { replicas: 5 } }),
+    });
+    expect(grown.status).toBe(200);
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
+    expect(r.outcome).toBe("succeeded");
+    const applied = lastCall((c) => c.method === "PATCH" && c.path.endsWith("/deployments/iris-green"));
+    expect(applied.body).toMatchObject({ spec: { replicas: 5 } });
+  });
+
+  it("leaves nothing marked live when a first deploy fails after the switch, and the next one starts over", async () => {
+    blue.script.failInferFrom = 3;
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.0.0"),
+    });
+    expect(r).toMatchObject({
+      outcome: "failed",
+      reason: "post-switch-failed",
+      phase: "failed",
+      state: { active: null },
+    });
+    expect(summarise(api.calls).slice(-3)).toEqual([
+      "proxy iris POST /v2/models/iris/infer",
+      'SCALE deployments/iris-blue {"replicas":0}',
+      "APPLY services/iris",
+    ]);
+    expect(
+      await readKubernetesState({ kubeConfig, config: deployConfig(), env: "production", modelName: "iris" }),
+    ).toMatchObject({
+      active: null,
+      previous: null,
+    });
+    blue.script.failInferFrom = Infinity;
+    const again = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.0.1"),
+    });
+    expect(again).toMatchObject({ outcome: "succeeded", colour: "blue", fromVersion: null });
   });
 
   it("fails the first deploy when the API server refuses the Deployment, and says why", async () => {
@@ -383,6 +445,7 @@ describe("rollbackKubernetes", () => {
     expect(summarise(api.calls)).toEqual([
       "GET services/iris",
       "APPLY services/iris-preview",
+      "GET deployments/iris-green",
       "APPLY deployments/iris-blue",
       "APPLY horizontalpodautoscalers/iris-blue",
       "APPLY poddisruptionbudgets/iris",
@@ -418,5 +481,59 @@ describe("rollbackKubernetes", () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelshipError);
     expect(err).toMatchObject({ code: "no-previous-version" });
+  });
+});
+
+describe("templates/k8s/rbac.yaml", () => {
+  async function roleRules(): Promise<RbacRule[]> {
+    const text = await readFile(
+      join(import.meta.dirname, "..", "..", "..", "templates", "k8s", "rbac.yaml"),
+      "utf8",
+    );
+    const role = parseAllDocuments(text)
+      .map((d) => d.toJS() as { kind?: string; rules?: RbacRule[] } | null)
+      .find((d) => d?.kind === "Role");
+    return role?.rules ?? [];
+  }
+
+  it("grants every call a deploy, a failed deploy and a rollback make", async () => {
+    api.authorize(await roleRules());
+    await baseline();
+    green.script.failInferFrom = 3;
+    const failed = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
+    expect(failed.reason).toBe("post-switch-failed");
+    green.script.failInferFrom = Infinity;
+    const up = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.1.0"),
+    });
+    expect(up.outcome).toBe("succeeded");
+    const back = await rollbackKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      modelName: "iris",
+    });
+    expect(back.outcome).toBe("succeeded");
+    expect(api.calls.filter((c) => c.status === 403)).toEqual([]);
+  });
+
+  it("is needed: without the service proxy rule the analysis cannot reach the preview", async () => {
+    api.authorize((await roleRules()).filter((r) => !r.resources.includes("services/proxy")));
+    const r = await deployKubernetes({
+      kubeConfig,
+      config: deployConfig(),
+      env: "production",
+      model: model("1.0.0"),
+    });
+    expect(r).toMatchObject({ outcome: "failed", reason: "smoke-failed" });
+    expect(r.message).toMatch(/HTTP 403 .*cannot get resource "services\/proxy"/);
   });
 });

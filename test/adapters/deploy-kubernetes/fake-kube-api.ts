@@ -99,8 +99,13 @@ const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 // k8s.io/apimachinery/pkg/api/resource: the shape ParseQuantity accepts.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
 
+/** One rule of an RBAC Role. */
+export type RbacRule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
 export type FakeKubeApi = {
   url: string;
+  /** Authorise every request against these Role rules (403 Forbidden otherwise), as RBAC does. */
+  authorize(rules: RbacRule[] | null): void;
   calls: FakeKubeCall[];
   /** The stored object, as a GET would return it. */
   get(kind: Kind, namespace: string, name: string): Json | undefined;
@@ -120,6 +125,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const behaviours = new Map<string, PodBehaviour>();
   const backends = new Map<string, string>();
   const calls: FakeKubeCall[] = [];
+  let rules: RbacRule[] | null = null;
   let resourceVersion = 1000;
   let nextIp = 10;
   const key = (kind: Kind, ns: string, name: string) => `${kind}/${ns}/${name}`;
@@ -557,6 +563,49 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     });
   }
 
+  /** The RBAC decision for a request: null when allowed, else the Status the API server sends. */
+  function forbidden(method: string, path: string): unknown {
+    if (rules === null) return null;
+    let group: string;
+    let resource: string;
+    let verb: string;
+    let exists = true;
+    const pm = PROXY.exec(path);
+    if (pm) {
+      group = "";
+      resource = "services/proxy";
+      verb = method === "GET" ? "get" : "create";
+    } else {
+      const res = RESOURCES.find((r) => r.re.test(path));
+      if (!res) return null;
+      const m = res.re.exec(path) as RegExpExecArray;
+      group = res.apiVersion.includes("/") ? (res.apiVersion.split("/")[0] as string) : "";
+      const plural = /\/(\w+)\/[^/]+$/.exec(path.replace(/\/(scale|status)$/, ""))?.[1] ?? "";
+      resource = res.sub ? `${plural}/${res.sub}` : plural;
+      verb = method === "GET" ? "get" : "patch";
+      exists = store.has(
+        key(res.kind, decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)),
+      );
+    }
+    // Applying an object that does not exist yet creates it: both verbs are needed.
+    const verbs = verb === "patch" && !exists ? ["patch", "create"] : [verb];
+    const allowed = (v: string) =>
+      (rules ?? []).some(
+        (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(v),
+      );
+    const missing = verbs.find((v) => !allowed(v));
+    if (missing === undefined) return null;
+    return {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: `${resource}${group ? `.${group}` : ""} is forbidden: User "system:serviceaccount:ml:modelship-deployer" cannot ${missing} resource "${resource}" in API group "${group}"`,
+      reason: "Forbidden",
+      code: 403,
+    };
+  }
+
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -575,6 +624,13 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         at: Date.now(),
       };
       calls.push(call);
+      const denied = forbidden(call.method, url.pathname);
+      if (denied) {
+        call.status = 403;
+        call.response = denied;
+        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify(denied));
+        return;
+      }
       const pm = PROXY.exec(url.pathname);
       if (pm) {
         void proxy(req, res, pm, raw).then((code) => (call.status = code));
@@ -592,6 +648,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    authorize(r) {
+      rules = r;
+    },
     get(kind, namespace, name) {
       const s = store.get(key(kind, namespace, name));
       return s ? structuredClone(withStatus(s)) : undefined;

@@ -88,7 +88,16 @@ export function exampleResponse(api: OpenAPIBackend, operationId: string): { sta
   return { status: cached.status, mock: structuredClone(cached.mock) };
 }
 
-/** Starts a fake api.github.com on 127.0.0.1 that validates every request against GitHub's OpenAPI description. */
+/**
+ * Starts a fake api.github.com on 127.0.0.1 that validates every request against GitHub's OpenAPI
+ * description (422 + `invalid` on any mismatch, 404 + `invalid` for a route GitHub lacks).
+ * Stateful operations read and write `state` (seed it with `repo(owner, name)`, `addPull`,
+ * `addCommit`, or by pushing into the arrays); the rest answer with the description's example.
+ * `state.hooks.onRequest` runs before each valid request is answered (simulate a concurrent
+ * client); `state.hooks.onWorkflowDispatch` after each dispatch (create the run it starts).
+ * Tokens minted by `POST /app/installations/{id}/access_tokens` act as `state.appBot`; any other
+ * token acts as `state.defaultActor` (`github-actions[bot]`).
+ */
 export async function startFakeGitHub(opts: StartFakeGitHubOptions = {}): Promise<FakeGitHub> {
   const api = await loadGitHubApi();
   const state = createFakeState();
