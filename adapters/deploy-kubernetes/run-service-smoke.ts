@@ -25,7 +25,7 @@ export async function runServiceSmoke(opts: {
   });
   if (meta.status !== 200) {
     const why =
-      meta.status === null ? (meta.error ?? "no response") : `HTTP ${meta.status} ${meta.body.slice(0, 200)}`;
+      meta.status === null ? (meta.error ?? "no response") : `HTTP ${meta.status} ${errorText(meta.body)}`;
     return [{ status: null, latencyMs: 0, error: `GET /v2/models/${opts.modelName} failed: ${why}` }];
   }
   let metadata: unknown;
@@ -52,8 +52,20 @@ export async function runServiceSmoke(opts: {
     const latencyMs = performance.now() - t0;
     const sample: AnalysisSample = { status: r.status, latencyMs };
     if (r.status === null) sample.error = r.error ?? "no response";
-    else if (r.status < 200 || r.status >= 300) sample.error = `HTTP ${r.status} ${r.body.slice(0, 200)}`;
+    else if (r.status < 200 || r.status >= 300) sample.error = `HTTP ${r.status} ${errorText(r.body)}`;
     samples.push(sample);
   }
   return samples;
+}
+
+/** The message of a V2 error body (`error`) or a Kubernetes Status (`message`), else the body's start. */
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    if (typeof parsed.error === "string") return parsed.error.slice(0, 300);
+    if (typeof parsed.message === "string") return parsed.message.slice(0, 300);
+  } catch {
+    // not JSON: show the text itself
+  }
+  return body.slice(0, 200);
 }

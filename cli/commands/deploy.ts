@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { deployVersion, describeRollout, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
+import { requireVersion } from "../shared/baseline.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
 type DeployOptions = CommonOptions & { env?: string; port?: string; serve: boolean; json?: boolean };
@@ -72,14 +73,7 @@ export function register(program: Command): void {
     const { config, repoDir } = await loadCommonConfig(opts);
     const env = opts.env ?? config.deploy.environment;
     const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
-    const version = await registry.resolve(config.model.name, ref);
-    if (!version) {
-      throw new ModelshipError({
-        code: "version-not-found",
-        message: `model '${config.model.name}' has no version '${ref}'`,
-        hint: "Register one with `modelship register RUN_DIR`, or list them with `modelship models list`.",
-      });
-    }
+    const version = await requireVersion(registry, config.model.name, ref);
     const opened = await openDeployment({
       config,
       repoDir,
@@ -118,14 +112,7 @@ export function register(program: Command): void {
       });
       let result;
       if (ref) {
-        const version = await registry.resolve(config.model.name, ref);
-        if (!version) {
-          throw new ModelshipError({
-            code: "version-not-found",
-            message: `model '${config.model.name}' has no version '${ref}'`,
-            hint: "List versions with `modelship models list`.",
-          });
-        }
+        const version = await requireVersion(registry, config.model.name, ref);
         result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
       } else {
         result = await opened.control.rollback();

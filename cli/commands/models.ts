@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
-import { ModelshipError } from "../../core/errors.ts";
+import { requireVersion } from "../shared/baseline.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
@@ -68,14 +68,7 @@ export function register(program: Command): void {
       .argument("[ref]", "version, `latest` or alias", "latest"),
   ).action(async (ref: string, opts: ModelsOptions) => {
     const { registry, name } = await open(opts);
-    const v = await registry.resolve(name, ref);
-    if (!v) {
-      throw new ModelshipError({
-        code: "version-not-found",
-        message: `'${ref}' is not a version, \`latest\` or an alias of model '${name}'`,
-        hint: "List what exists with `modelship models list`.",
-      });
-    }
+    const v = await requireVersion(registry, name, ref);
     emit(opts.json, v, () => renderVersion(v));
   });
 
@@ -88,14 +81,7 @@ export function register(program: Command): void {
       .option("--reason <text>", "why, kept in the alias history"),
   ).action(async (alias: string, version: string, opts: ModelsOptions & { reason?: string }) => {
     const { registry, name } = await open(opts);
-    const target = await registry.resolve(name, version);
-    if (!target) {
-      throw new ModelshipError({
-        code: "version-not-found",
-        message: `model '${name}' has no version '${version}'`,
-        hint: "List what exists with `modelship models list`.",
-      });
-    }
+    const target = await requireVersion(registry, name, version);
     const r = await registry.setAlias(name, alias, target.version, {
       now: new Date(),
       ...(opts.reason ? { reason: opts.reason } : {}),

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readRunDir, toRunSummary } from "../../adapters/run-dir/read-run-dir.ts";
 import type { RunSummary } from "../../core/compare/compare-runs.ts";
+import { ModelshipError } from "../../core/errors.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
 
 /** Where verified copies of registered versions are unpacked for compare and deploy. */
@@ -50,4 +51,15 @@ export async function resolveBaseline(opts: {
   const dir = await materializeCached(opts.registry, opts.repoDir, version);
   const run = await readRunDir(dir);
   return { summary: toRunSummary(run, { label: `v${version.version}` }), version, dir };
+}
+
+/** Resolves a version, `latest` or an alias, or throws version-not-found with a hint. */
+export async function requireVersion(registry: Registry, name: string, ref: string): Promise<ModelVersion> {
+  const version = await registry.resolve(name, ref);
+  if (version) return version;
+  throw new ModelshipError({
+    code: "version-not-found",
+    message: `'${ref}' is not a version, \`latest\` or an alias of model '${name}'`,
+    hint: "Register one with `modelship register RUN_DIR`; list them with `modelship models list`.",
+  });
 }

@@ -41,6 +41,7 @@ describe("templates/k8s", () => {
         "PodDisruptionBudget",
       ],
     ],
+    ["rbac.yaml", ["ServiceAccount", "Role", "RoleBinding"]],
   ])("every object in %s passes the official schema", async (name, kinds) => {
     const docs = parseAllDocuments(await readFile(join(DIR, name), "utf8"))
       .map((d) => d.toJS() as { apiVersion: string; kind: string } | null)

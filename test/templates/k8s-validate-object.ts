@@ -2,11 +2,15 @@ import { AnalysisTemplate, Rollout } from "@kubernetes-models/argo-rollouts/argo
 import { Deployment } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { Service } from "kubernetes-models/v1";
+import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import { Service, ServiceAccount } from "kubernetes-models/v1";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "apps/v1 Deployment": Deployment,
   "v1 Service": Service,
+  "v1 ServiceAccount": ServiceAccount,
+  "rbac.authorization.k8s.io/v1 Role": Role,
+  "rbac.authorization.k8s.io/v1 RoleBinding": RoleBinding,
   "autoscaling/v2 HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "policy/v1 PodDisruptionBudget": PodDisruptionBudget,
   "argoproj.io/v1alpha1 Rollout": Rollout,
