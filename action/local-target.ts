@@ -10,7 +10,7 @@ import type { Config } from "../core/config/schema.ts";
 import { ModelshipError } from "../core/errors.ts";
 import type { CommandContext } from "./command-context.ts";
 import type { DeployTarget, TargetRollout } from "./deploy-target.ts";
-import { resolveModelshipCli } from "./resolve-cli.ts";
+import { resolveModelshipCli, withoutCredentials } from "./resolve-cli.ts";
 
 const ROUTER_START_TIMEOUT_MS = 60_000;
 
@@ -104,7 +104,7 @@ async function connectOrStart(
       detached: true,
       stdio: ["ignore", out.fd, out.fd],
       // An empty RUNNER_TRACKING_ID keeps the runner from ending the router when the job ends.
-      env: { ...ctx.env, RUNNER_TRACKING_ID: "" },
+      env: { ...withoutCredentials(ctx.env), RUNNER_TRACKING_ID: "" },
     },
   );
   child.unref();

@@ -79,7 +79,7 @@ export function runModelshipCli(
   return new Promise((done, fail) => {
     const child = spawn(cli.node, [cli.entry, ...args], {
       cwd: opts.cwd,
-      env: opts.env,
+      env: withoutCredentials(opts.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -93,6 +93,27 @@ export function runModelshipCli(
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
+
+/**
+ * The CLI runs user code (`train.command`, the model under test), so it never sees the Action's
+ * inputs (`INPUT_GITHUB-TOKEN`) or the runner's own tokens.
+ */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith("INPUT_") || CREDENTIAL_VARIABLES.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const CREDENTIAL_VARIABLES = new Set([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+]);
 
 /** The `[code]` that ends the last problem the CLI printed (`error: ... [code]`), if any. */
 export function cliErrorCode(stderr: string): string | undefined {

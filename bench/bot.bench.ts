@@ -122,6 +122,7 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
 
+console.error("bot up");
 // (a) receipt → first GitHub call, one delivery at a time (after a warm-up that mints the token).
 for (let i = 0; i < 10; i++) await post(commentDelivery().body, `warm-${i}`);
 const latencies: number[] = [];
@@ -136,6 +137,7 @@ for (let i = 0; i < SAMPLES; i++) {
 const p50 = percentile(latencies, 50);
 const p95 = percentile(latencies, 95);
 
+console.error("latency done", latencies.length);
 // (b) a burst, each delivery sent twice with the same id, 20 in flight.
 const rssBefore = rssMb();
 let peak = rssBefore;

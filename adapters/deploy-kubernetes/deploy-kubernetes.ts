@@ -141,7 +141,13 @@ async function runRollout(
   const api = createKubernetesApi({ kubeConfig: opts.kubeConfig, namespace, serviceUrls });
 
   const where = `${opts.env} (namespace ${namespace})`;
-  const existing = await api.readService(names.service);
+  const existing = await api.readService(names.service).catch((err: unknown) => {
+    throw new ModelshipError({
+      code: "kubernetes-api-error",
+      message: `reading Service ${namespace}/${names.service} failed: ${(err as Error).message}`,
+      hint: "Check the kubeconfig's current context and that its identity holds the Role in templates/k8s/rbac.yaml.",
+    });
+  });
   const before = parseKubernetesState(existing?.annotations, { namespace, service: names.service });
   if (before && before.environment !== opts.env) {
     throw new ModelshipError({

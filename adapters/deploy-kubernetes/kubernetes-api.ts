@@ -164,7 +164,10 @@ async function call<T>(fn: () => Promise<T>, allowMissing: boolean, what?: strin
         `${what ? `${what}: ` : ""}${statusMessage(err.code, err.body)}`,
       );
     }
-    throw err;
+    // No HTTP answer at all (connection refused, TLS, DNS): name the cause fetch hides.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause ? ` (${cause.code ?? cause.message ?? "no detail"})` : "";
+    throw new KubernetesApiError(0, `${what ? `${what}: ` : ""}${(err as Error).message}${detail}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AliasEvent, AliasOptions } from "./registry-port.ts";
 
 export const ALIAS_EVENT_FORMAT = "modelship.alias/1";
 
@@ -45,4 +46,37 @@ export function parseAliasMessage(message: string): AliasEventRecord | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The record of moving `alias` of `name` from `previous` to `version` (null: removing it). */
+export function createAliasEventRecord(input: {
+  name: string;
+  alias: string;
+  version: string | null;
+  previous: string | null;
+  opts: AliasOptions;
+}): AliasEventRecord {
+  const { opts } = input;
+  return {
+    format: ALIAS_EVENT_FORMAT,
+    name: input.name,
+    alias: input.alias,
+    version: input.version,
+    previous: input.previous,
+    at: opts.now.toISOString(),
+    ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+    ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+  };
+}
+
+/** One entry of `aliasHistory` from a commit message of the alias's chain; undefined when it is not one of its events. */
+export function aliasHistoryEvent(message: string, name: string, alias: string): AliasEvent | undefined {
+  const e = parseAliasMessage(message);
+  if (e === undefined || e.name !== name || e.alias !== alias) return undefined;
+  return {
+    version: e.version,
+    at: e.at,
+    ...(e.reason !== undefined ? { reason: e.reason } : {}),
+    ...(e.actor !== undefined ? { actor: e.actor } : {}),
+  };
 }

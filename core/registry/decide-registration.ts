@@ -22,7 +22,7 @@ export function decideRegistration(input: {
   runId: string;
   artifacts: readonly Artifact[];
   bump: Bump | { exact: string };
-  parentVersion?: string | null;
+  parentVersion?: string | null | undefined;
   registered: readonly RegisteredRun[];
   occupied?: readonly string[];
 }): RegistrationDecision {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { RunRecordSchema } from "../run/run-record.ts";
+import { RunRecordSchema, type RunRecord } from "../run/run-record.ts";
+import type { Artifact } from "./registry-port.ts";
 
 /** Identifies the metadata format stored with each version (a git tag message, a release body block). */
 export const VERSION_METADATA_FORMAT = "modelship.version/1";
@@ -62,4 +63,36 @@ export function parseVersionBody(
     };
   }
   return { ok: true, metadata: parsed.data };
+}
+
+/** The metadata stored with a new version of a run's files. */
+export function createVersionMetadata(input: {
+  name: string;
+  version: string;
+  parentVersion: string | null;
+  record: RunRecord;
+  artifacts: Artifact[];
+  now: Date;
+  pr?: number | undefined;
+}): VersionMetadata {
+  const { record } = input;
+  return {
+    format: VERSION_METADATA_FORMAT,
+    name: input.name,
+    version: input.version,
+    createdAt: input.now.toISOString(),
+    runId: record.runId,
+    metrics: record.metrics,
+    params: record.params,
+    dataFingerprint: record.data.fingerprint,
+    lineage: {
+      commit: record.code.commit,
+      branch: record.code.branch,
+      runId: record.runId,
+      parentVersion: input.parentVersion,
+      ...(input.pr !== undefined ? { pr: input.pr } : {}),
+    },
+    artifacts: input.artifacts,
+    ...(record.signature ? { signature: record.signature } : {}),
+  };
 }

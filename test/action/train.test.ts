@@ -20,7 +20,8 @@ for (let e = done + 1; e <= params.epochs; e++) {
   writeFileSync(join(ckpt, "epoch-" + String(e).padStart(3, "0")), "weights");
   epochs.push({ epoch: e, loss: 1 / e });
 }
-writeFileSync(join(out, "metrics.json"), JSON.stringify({ accuracy: 0.95, loss: 0.12, resumed_from_epoch: done }));
+const sawToken = Object.keys(process.env).some((k) => k.startsWith("INPUT_") || k === "ACTIONS_RUNTIME_TOKEN") ? 1 : 0;
+writeFileSync(join(out, "metrics.json"), JSON.stringify({ accuracy: 0.95, loss: 0.12, resumed_from_epoch: done, saw_token: sawToken }));
 writeFileSync(join(out, "history.json"), JSON.stringify({ epochs }));
 copyFileSync("model.onnx", join(out, "model.onnx"));
 `;
@@ -57,9 +58,9 @@ describe("command: train", () => {
     };
     const first = await runAction({
       workspace: ws,
-      inputs: { command: "train", params: '{"epochs": 3}' },
+      inputs: { command: "train", params: '{"epochs": 3}', "github-token": "ghs_secret" },
       event: { name: "workflow_dispatch", payload: dispatch },
-      env,
+      env: { ...env, ACTIONS_RUNTIME_TOKEN: "runtime-secret" },
       timeoutMs: 120_000,
     });
     expect(first.code, first.stderr).toBe(0);
@@ -68,10 +69,12 @@ describe("command: train", () => {
       "reason-code": "trained",
       "run-dir": ".modelship/runs/pr2-ec26c3e-ab12",
     });
+    // The program under training never sees the Action's token or the runner's.
     expect(JSON.parse(first.outputs["metrics"] ?? "")).toEqual({
       accuracy: 0.95,
       loss: 0.12,
       resumed_from_epoch: 0,
+      saw_token: 0,
     });
     const record = JSON.parse(
       await readFile(join(ws, ".modelship/runs/pr2-ec26c3e-ab12/run.json"), "utf8"),

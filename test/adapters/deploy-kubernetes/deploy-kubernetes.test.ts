@@ -409,6 +409,27 @@ describe("deployKubernetes", () => {
     expect(api.calls.some(isServiceApply("iris"))).toBe(false);
   });
 
+  it("stops before any change when the API server cannot be reached or refuses to answer", async () => {
+    const closed = await startFakeKubeApi();
+    await closed.close();
+    await expect(
+      deployKubernetes({
+        kubeConfig: kubeConfigFor(closed.url),
+        config: deployConfig(),
+        env: "production",
+        model: model("1.0.0"),
+      }),
+    ).rejects.toMatchObject({ code: "kubernetes-api-error", message: expect.stringMatching(/ECONNREFUSED/) });
+    api.authorize([]);
+    await expect(
+      deployKubernetes({ kubeConfig, config: deployConfig(), env: "production", model: model("1.0.0") }),
+    ).rejects.toMatchObject({
+      code: "kubernetes-api-error",
+      message: expect.stringMatching(/HTTP 403 .*forbidden/),
+    });
+    expect(api.calls.map((c) => `${c.method} ${c.status}`)).toEqual(["GET 403"]);
+  });
+
   it("refuses a Service that belongs to another environment", async () => {
     await baseline();
     await expect(
