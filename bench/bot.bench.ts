@@ -72,7 +72,7 @@ const bot = spawn(process.execPath, ["bot/index.ts"], {
     GHE_PROTOCOL: "http",
     PORT: String(botPort),
     HOST: "127.0.0.1",
-    LOG_LEVEL: "error",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
     LOG_FORMAT: "json",
   },
   stdio: ["ignore", "inherit", "inherit"],

@@ -1,41 +1,41 @@
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { join } from "node:path";
 import { ModelshipError, type Problem } from "../../core/errors.ts";
 import {
-  ALIAS_EVENT_FORMAT,
-  checkAliasName,
+  aliasHistoryEvent,
   parseAliasMessage,
   renderAliasMessage,
+  type AliasEventRecord,
 } from "../../core/registry/alias-event.ts";
-import { decideRegistration } from "../../core/registry/decide-registration.ts";
-import type {
-  AliasEvent,
-  Artifact,
-  ModelVersion,
-  RegisterInput,
-  RegisterResult,
-  Registry,
-  VerifyResult,
-} from "../../core/registry/registry-port.ts";
+import { collectAliasTargets, type AliasTargets } from "../../core/registry/alias-targets.ts";
 import {
-  VERSION_METADATA_FORMAT,
+  artifactMismatch,
+  isSafeArtifactPath,
+  manifestProblems,
+} from "../../core/registry/check-manifest.ts";
+import { checkAliasInput } from "../../core/registry/check-registry-input.ts";
+import { checkMetadataMatchesTag, classifyVersionTag } from "../../core/registry/classify-version-tag.ts";
+import { decideRegistration } from "../../core/registry/decide-registration.ts";
+import type { AliasEvent, RegisterInput, RegisterResult, Registry } from "../../core/registry/registry-port.ts";
+import { registrationRaceLost } from "../../core/registry/registry-problems.ts";
+import { toModelVersion } from "../../core/registry/to-model-version.ts";
+import {
+  createVersionMetadata,
   parseVersionBody,
   renderVersionMessage,
   type VersionMetadata,
 } from "../../core/registry/version-metadata.ts";
 import { checkRefFormat } from "../../core/version/check-ref-format.ts";
-import { compareVersions, normalizeVersion } from "../../core/version/semver.ts";
+import { MODEL_NAME_RE, parseTag, parseTagFormat, type TagFormat } from "../../core/version/tag-format.ts";
+import { checkArtifactBytes } from "../registry-common/check-artifact-bytes.ts";
 import {
-  MODEL_NAME_RE,
-  parseTag,
-  parseTagFormat,
-  renderTag,
-  type TagFormat,
-} from "../../core/version/tag-format.ts";
+  VersionRegistry,
+  type AliasHead,
+  type StoredVersion,
+} from "../registry-common/version-registry.ts";
+import type { ArtifactSink } from "../registry-common/write-verified-dir.ts";
 import { createPlumbing, type GitIdentity, type Plumbing } from "./git-plumbing.ts";
-import { listRunFiles } from "./list-run-files.ts";
 
 /** Where alias chains live; push them with `git push origin 'refs/modelship/*'`. */
 export const ALIAS_REF_PREFIX = "refs/modelship/aliases/";
@@ -52,6 +52,9 @@ type TagEntry = {
   stored?: { metadata: VersionMetadata; commit: string };
   invalid?: string;
 };
+
+/** A valid version found in git: its metadata, its tag, and the commit whose tree holds its files. */
+type GitVersion = StoredVersion & { commit: string };
 
 /**
  * A registry stored in a git repository: each version is an annotated tag on a commit whose tree
@@ -75,29 +78,24 @@ export async function openGitRegistry(opts: { repoDir: string; tagFormat: string
   return new GitRegistry(git, format);
 }
 
-class GitRegistry implements Registry {
+class GitRegistry extends VersionRegistry<GitVersion> {
   readonly #git: Plumbing;
-  readonly #format: TagFormat;
   #identity: Promise<GitIdentity> | undefined;
   #emptyTree: Promise<string> | undefined;
 
   constructor(git: Plumbing, format: TagFormat) {
+    super(format, {
+      aliasAttempts: ALIAS_ATTEMPTS,
+      notFoundHint:
+        "List versions with `modelship registry list`; fetch tags if the registry lives on a remote.",
+      aliasTargetMissingHint:
+        "Fetch the registry's tags (git fetch origin 'refs/tags/*:refs/tags/*'), or move the alias.",
+    });
     this.#git = git;
-    this.#format = format;
   }
 
   async register(input: RegisterInput): Promise<RegisterResult> {
-    this.#tagFor(input.name, "1.0.0");
-    const { record, files } = await listRunFiles(input.runDir);
-    if (record.model.name !== input.name) {
-      throw new ModelshipError({
-        code: "model-name-mismatch",
-        message: `run ${record.runId} trained model "${record.model.name}", not "${input.name}"`,
-        where: { file: join(input.runDir, "run.json") },
-        hint: "Register it under the name in run.json, or check model.name in modelship.yml.",
-      });
-    }
-    const artifacts: Artifact[] = files.map(({ path, sha256, bytes }) => ({ path, sha256, bytes }));
+    const { record, files, artifacts } = await this.readRun(input, { refuseFailed: false });
     const tree = await this.#writeTree(files);
     const parent =
       record.code.commit && (await this.#commitExists(record.code.commit)) ? record.code.commit : null;
@@ -109,44 +107,16 @@ class GitRegistry implements Registry {
         runId: record.runId,
         artifacts,
         bump: input.bump,
-        ...(input.parentVersion !== undefined ? { parentVersion: input.parentVersion } : {}),
-        registered: entries.map((e) => ({
-          version: e.stored.metadata.version,
-          runId: e.stored.metadata.runId,
-          artifacts: e.stored.metadata.artifacts,
-        })),
+        parentVersion: input.parentVersion,
+        registered: entries.map((e) => e.stored.metadata),
         occupied,
       });
       if (decision.kind === "reject") throw new ModelshipError(decision.problem);
-      if (decision.kind === "existing") {
-        const version = await this.get(input.name, decision.version);
-        if (version) return { outcome: "already-registered", version };
-        throw new ModelshipError({
-          code: "version-not-found",
-          message: `${input.name} ${decision.version} vanished`,
-        });
-      }
+      if (decision.kind === "existing")
+        return { outcome: "already-registered", version: await this.mustGet(input.name, decision.version) };
 
-      const tag = this.#tagFor(input.name, decision.version);
-      const metadata: VersionMetadata = {
-        format: VERSION_METADATA_FORMAT,
-        name: input.name,
-        version: decision.version,
-        createdAt: input.now.toISOString(),
-        runId: record.runId,
-        metrics: record.metrics,
-        params: record.params,
-        dataFingerprint: record.data.fingerprint,
-        lineage: {
-          commit: record.code.commit,
-          branch: record.code.branch,
-          runId: record.runId,
-          parentVersion: decision.parentVersion,
-          ...(input.pr !== undefined ? { pr: input.pr } : {}),
-        },
-        artifacts,
-        ...(record.signature ? { signature: record.signature } : {}),
-      };
+      const tag = this.tagFor(input.name, decision.version);
+      const metadata = createVersionMetadata(input, decision, { record, artifacts });
       const identity = await this.#whoami();
       const commit = await this.#raw(["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], {
         input: `modelship: ${input.name} ${decision.version}\n\nrun ${record.runId}\n`,
@@ -173,217 +143,43 @@ class GitRegistry implements Registry {
         if (!(await this.#refExists(`refs/tags/${tag}`))) throw gitFailed(`cannot create tag ${tag}`, err);
         // Someone registered this version first: decide again against what is there now.
         if (attempt < REGISTER_ATTEMPTS) continue;
-        throw new ModelshipError({
-          code: "concurrent-update",
-          message: `could not register ${input.name}: ${attempt} versions were taken by concurrent registrations`,
-          hint: "Try again.",
-        });
+        throw new ModelshipError(registrationRaceLost(input.name, attempt));
       }
       return { outcome: "created", version: toModelVersion(metadata, tag, []) };
     }
   }
 
-  async list(name?: string): Promise<ModelVersion[]> {
-    if (name !== undefined) this.#tagFor(name, "1.0.0");
-    const { entries } = await this.#scan(name);
-    const aliases = await this.#aliasTargets(name);
-    return entries
-      .map((e) =>
-        toModelVersion(
-          e.stored.metadata,
-          e.tag,
-          aliases.get(key(e.stored.metadata.name, e.stored.metadata.version)) ?? [],
-        ),
-      )
-      .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
-  }
-
-  async get(name: string, version: string): Promise<ModelVersion | undefined> {
-    const found = await this.#find(name, version);
-    if (!found) return undefined;
-    const aliases = await this.#aliasTargets(name);
-    return toModelVersion(found.metadata, found.tag, aliases.get(key(name, found.metadata.version)) ?? []);
-  }
-
-  async latest(name: string): Promise<ModelVersion | undefined> {
-    return (await this.list(name))[0];
-  }
-
-  async materialize(
-    name: string,
-    version: string,
-    destDir: string,
-  ): Promise<{ dir: string; version: ModelVersion }> {
-    const found = await this.#find(name, version);
-    if (!found) throw notFound(name, version);
-    const dir = resolvePath(destDir);
-    const destState = await dirState(dir);
-    if (destState === "non-empty") {
-      throw new ModelshipError({
-        code: "destination-not-empty",
-        message: `${dir} already exists and is not empty`,
-        hint: "Materialize into a new or empty directory.",
-      });
-    }
-    await mkdir(dirname(dir), { recursive: true });
-    const staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}.modelship-`));
-    try {
-      const problems = await this.#checkArtifacts(found, async (path, bytes) => {
-        await mkdir(dirname(join(staging, path)), { recursive: true });
-        await writeFile(join(staging, path), bytes);
-      });
-      if (problems.length) throw new ModelshipError(problems);
-      if (destState === "empty") await rmdir(dir);
-      await rename(staging, dir);
-    } catch (err) {
-      await rm(staging, { recursive: true, force: true });
-      throw err;
-    }
-    const aliases = await this.#aliasTargets(name);
-    return {
-      dir,
-      version: toModelVersion(
-        found.metadata,
-        found.tag,
-        aliases.get(key(name, found.metadata.version)) ?? [],
-      ),
-    };
-  }
-
-  async verify(name: string, version: string): Promise<VerifyResult> {
-    let found;
-    try {
-      found = await this.#find(name, version);
-    } catch (err) {
-      if (err instanceof ModelshipError) return { ok: false, problems: [...err.problems] };
-      throw err;
-    }
-    if (!found) return { ok: false, problems: [...notFound(name, version).problems] };
-    const problems = await this.#checkArtifacts(found, async () => {});
-    if (problems.length) return { ok: false, problems };
-    const aliases = await this.#aliasTargets(name);
-    return {
-      ok: true,
-      version: toModelVersion(
-        found.metadata,
-        found.tag,
-        aliases.get(key(name, found.metadata.version)) ?? [],
-      ),
-    };
-  }
-
-  async setAlias(
-    name: string,
-    alias: string,
-    version: string | null,
-    opts: { now: Date; reason?: string; actor?: string },
-  ): Promise<{ previous: string | null }> {
-    const ref = this.#aliasRef(name, alias);
-    let target: string | null = null;
-    if (version !== null) {
-      const found = await this.#find(name, version);
-      if (!found) throw notFound(name, version);
-      target = found.metadata.version;
-    }
-    const identity = await this.#whoami();
-    const emptyTree = await this.#emptyTreeOid();
-    for (let attempt = 1; ; attempt++) {
-      const head = await this.#aliasHead(ref);
-      const current = head?.event?.version ?? null;
-      if (current === target) return { previous: current };
-      const message = renderAliasMessage({
-        format: ALIAS_EVENT_FORMAT,
-        name,
-        alias,
-        version: target,
-        previous: current,
-        at: opts.now.toISOString(),
-        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-        ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-      });
-      const commit = await this.#raw(
-        ["commit-tree", emptyTree, ...(head ? ["-p", head.oid] : []), "-F", "-"],
-        {
-          input: message,
-          identity,
-          now: opts.now,
-        },
-      );
-      try {
-        // Compare-and-swap: only moves the alias if nobody else moved it since we read `head`.
-        await this.#git.raw(["update-ref", "-m", `modelship alias ${alias}`, ref, commit, head?.oid ?? ""]);
-        return { previous: current };
-      } catch (err) {
-        const now = await this.#aliasHead(ref);
-        if (now?.oid === head?.oid && !/lock/i.test(String(err)))
-          throw gitFailed(`cannot move alias ${alias}`, err);
-        if (attempt >= ALIAS_ATTEMPTS) {
-          throw new ModelshipError({
-            code: "concurrent-update",
-            message: `could not move alias ${alias} of ${name} after ${attempt} attempts: ${firstLine(err)}`,
-            hint: "Another writer keeps moving it; try again.",
-          });
-        }
-        await sleep(5 + Math.random() * 20 * Math.min(attempt, 5));
-      }
-    }
-  }
-
-  async resolve(name: string, ref: string): Promise<ModelVersion | undefined> {
-    if (ref === "latest") return this.latest(name);
-    if (normalizeVersion(ref) !== undefined) return this.get(name, ref);
-    const head = await this.#aliasHead(this.#aliasRef(name, ref));
-    const version = head?.event?.version;
-    if (version === undefined || version === null) return undefined;
-    const found = await this.get(name, version);
-    if (!found) {
-      throw new ModelshipError({
-        code: "alias-target-missing",
-        message: `alias ${ref} of ${name} points at ${version}, which is not in the registry`,
-        hint: "Fetch the registry's tags (git fetch origin 'refs/tags/*:refs/tags/*'), or move the alias.",
-      });
-    }
-    return found;
-  }
-
   async aliasHistory(name: string, alias: string): Promise<AliasEvent[]> {
-    const ref = this.#aliasRef(name, alias);
+    const ref = this.aliasRef(name, alias);
     if (!(await this.#refExists(ref))) return [];
     const out = await this.#git.raw(["log", "--first-parent", "-z", "--format=%B", ref, "--"]);
-    return out
-      .split("\0")
-      .map((m) => parseAliasMessage(m))
-      .flatMap((e) =>
-        e && e.name === name && e.alias === alias
-          ? [
-              {
-                version: e.version,
-                at: e.at,
-                ...(e.reason !== undefined ? { reason: e.reason } : {}),
-                ...(e.actor !== undefined ? { actor: e.actor } : {}),
-              },
-            ]
-          : [],
-      );
+    return out.split("\0").flatMap((m) => aliasHistoryEvent(m, name, alias) ?? []);
   }
 
-  // --- internals ---
+  // --- storage ---
 
-  #tagFor(name: string, version: string): string {
-    const r = renderTag(this.#format, { name, version });
-    if (!r.ok) throw new ModelshipError(r.problem);
-    return r.tag;
+  protected async listStored(name?: string): Promise<StoredVersion[]> {
+    const { entries } = await this.#scan(name);
+    return entries.map((e) => ({ metadata: e.stored.metadata, tag: e.tag }));
   }
 
-  #aliasRef(name: string, alias: string): string {
-    if (!MODEL_NAME_RE.test(name)) this.#tagFor(name, "1.0.0"); // throws invalid-model-name
-    const why = checkAliasName(alias);
-    if (why)
+  protected async findStored(name: string, tag: string): Promise<GitVersion | undefined> {
+    const [entry] = await this.#readTags(`refs/tags/${tag}`);
+    if (!entry) return undefined;
+    if (entry.stored && entry.stored.metadata.name !== name) return undefined;
+    if (!entry.stored) {
       throw new ModelshipError({
-        code: "invalid-alias-name",
-        message: why,
-        hint: "Use a name such as production or staging.",
+        code: "registry-metadata-invalid",
+        message: `tag ${tag} is not a valid registry version: ${entry.invalid}`,
+        hint: "It was not made by modelship, or it was altered. Delete or rename the tag.",
       });
+    }
+    return { ...entry.stored, tag };
+  }
+
+  protected aliasRef(name: string, alias: string): string {
+    if (!MODEL_NAME_RE.test(name)) this.tagFor(name, "1.0.0"); // throws invalid-model-name
+    checkAliasInput(alias);
     const ref = `${ALIAS_REF_PREFIX}${name}/${alias}`;
     const bad = checkRefFormat(ref);
     if (bad)
@@ -393,6 +189,101 @@ class GitRegistry implements Registry {
       });
     return ref;
   }
+
+  /** "name@version" → aliases currently pointing at it. */
+  protected async aliasTargets(name?: string): Promise<AliasTargets> {
+    const prefix = name === undefined ? ALIAS_REF_PREFIX : `${ALIAS_REF_PREFIX}${name}/`;
+    const out = await this.#git.raw(["for-each-ref", "--format=%(refname)%00%(contents)%00", prefix]);
+    const heads: Array<{ ref: string; message: string }> = [];
+    for (const record of out.split("\0\n")) {
+      const [ref, message] = record.replace(/^\n/, "").split("\0");
+      if (ref?.startsWith(ALIAS_REF_PREFIX) && message !== undefined) heads.push({ ref, message });
+    }
+    return collectAliasTargets(heads, (n, a) => `${ALIAS_REF_PREFIX}${n}/${a}`);
+  }
+
+  protected async aliasHead(ref: string): Promise<AliasHead | undefined> {
+    const out = await this.#git.raw([
+      "for-each-ref",
+      "--format=%(refname)%00%(objectname)%00%(contents)%00",
+      ref,
+    ]);
+    for (const record of out.split("\0\n")) {
+      const [r, oid, contents] = record.replace(/^\n/, "").split("\0");
+      if (r === ref && oid) return { id: oid, event: parseAliasMessage(contents ?? "") };
+    }
+    return undefined;
+  }
+
+  protected async moveAlias(
+    ref: string,
+    head: AliasHead | undefined,
+    event: AliasEventRecord,
+    now: Date,
+  ): Promise<string | undefined> {
+    const identity = await this.#whoami();
+    const emptyTree = await this.#emptyTreeOid();
+    const commit = await this.#raw(["commit-tree", emptyTree, ...(head ? ["-p", head.id] : []), "-F", "-"], {
+      input: renderAliasMessage(event),
+      identity,
+      now,
+    });
+    try {
+      // Compare-and-swap: only moves the alias if nobody else moved it since we read `head`.
+      await this.#git.raw(["update-ref", "-m", `modelship alias ${event.alias}`, ref, commit, head?.id ?? ""]);
+      return undefined;
+    } catch (err) {
+      const current = await this.aliasHead(ref);
+      if (current?.id === head?.id && !/lock/i.test(String(err)))
+        throw gitFailed(`cannot move alias ${event.alias}`, err);
+      return firstLine(err);
+    }
+  }
+
+  protected override async beforeAliasRetry(attempt: number): Promise<void> {
+    await sleep(5 + Math.random() * 20 * Math.min(attempt, 5));
+  }
+
+  /**
+   * Reads every blob of a version and checks the tree against the manifest: same paths, sizes and
+   * sha256. `sink` receives each verified file; problems are returned, never thrown.
+   */
+  protected async checkArtifacts(found: GitVersion, sink: ArtifactSink): Promise<Problem[]> {
+    const { metadata, tag } = found;
+    const mismatch = artifactMismatch(
+      metadata,
+      tag,
+      "The stored model does not match its recorded digests: the tag or its objects were altered. Do not deploy it.",
+    );
+    const out = await this.#raw(["ls-tree", "-r", "-z", "--full-tree", found.commit]);
+    const tree = new Map<string, { type: string; oid: string }>();
+    for (const line of out.split("\0")) {
+      if (!line) continue;
+      const tab = line.indexOf("\t");
+      const [, type, oid] = line.slice(0, tab).split(" ");
+      tree.set(line.slice(tab + 1), { type: type ?? "", oid: oid ?? "" });
+    }
+    const problems = manifestProblems({
+      expected: metadata.artifacts.map((a) => a.path),
+      actual: [...tree.keys()],
+      noun: "files",
+      mismatch,
+    });
+    if (problems.length) return problems;
+    return checkArtifactBytes({
+      artifacts: metadata.artifacts,
+      read: async (a) => {
+        const entry = tree.get(a.path);
+        if (!entry || entry.type !== "blob" || !isSafeArtifactPath(a.path))
+          return { problem: `${a.path} is not a plain file at a safe path` };
+        return this.#git.blob(entry.oid);
+      },
+      mismatch,
+      sink,
+    });
+  }
+
+  // --- internals ---
 
   async #raw(args: string[], opts: Parameters<Plumbing["raw"]>[1] = {}): Promise<string> {
     try {
@@ -492,41 +383,17 @@ class GitRegistry implements Registry {
     const entries: Array<TagEntry & { stored: NonNullable<TagEntry["stored"]> }> = [];
     const occupied: string[] = [];
     for (const e of all) {
-      if (name === undefined) {
-        if (e.stored) entries.push({ ...e, stored: e.stored });
-        continue;
-      }
       // Without {name} in the format every model shares one tag namespace.
-      if (this.#format.hasName && e.parsed.name !== name) continue;
-      if (e.stored && e.stored.metadata.name === name) entries.push({ ...e, stored: e.stored });
-      else occupied.push(e.parsed.version);
+      const kind = classifyVersionTag({
+        format: this.format,
+        name,
+        parsed: e.parsed,
+        metadata: e.stored?.metadata,
+      });
+      if (kind === "mine" && e.stored) entries.push({ ...e, stored: e.stored });
+      else if (kind === "occupied") occupied.push(e.parsed.version);
     }
     return { entries, occupied };
-  }
-
-  async #find(
-    name: string,
-    version: string,
-  ): Promise<{ metadata: VersionMetadata; commit: string; tag: string } | undefined> {
-    const canonical = normalizeVersion(version);
-    if (canonical === undefined) {
-      throw new ModelshipError({
-        code: "invalid-version",
-        message: `"${version}" is not a semantic version`,
-      });
-    }
-    const tag = this.#tagFor(name, canonical);
-    const [entry] = await this.#readTags(`refs/tags/${tag}`);
-    if (!entry) return undefined;
-    if (entry.stored && entry.stored.metadata.name !== name) return undefined;
-    if (!entry.stored) {
-      throw new ModelshipError({
-        code: "registry-metadata-invalid",
-        message: `tag ${tag} is not a valid registry version: ${entry.invalid}`,
-        hint: "It was not made by modelship, or it was altered. Delete or rename the tag.",
-      });
-    }
-    return { ...entry.stored, tag };
   }
 
   async #readTags(pattern: string): Promise<TagEntry[]> {
@@ -544,7 +411,7 @@ class GitRegistry implements Registry {
       const [ref, type, tagHeader, target, targetType, body] = record.replace(/^\n/, "").split("\0");
       if (!ref?.startsWith("refs/tags/")) continue;
       const tag = ref.slice("refs/tags/".length);
-      const parsed = parseTag(this.#format, tag);
+      const parsed = parseTag(this.format, tag);
       if (!parsed) continue;
       const entry: TagEntry = { ref, tag, parsed };
       if (type !== "tag" || targetType !== "commit" || !target)
@@ -552,148 +419,15 @@ class GitRegistry implements Registry {
       else if (tagHeader !== tag) entry.invalid = `its tag object is named ${tagHeader}`;
       else {
         const meta = parseVersionBody(body ?? "");
-        if (!meta.ok) entry.invalid = meta.message;
-        else if (
-          meta.metadata.version !== parsed.version ||
-          (parsed.name !== undefined && meta.metadata.name !== parsed.name)
-        ) {
-          entry.invalid = `its metadata describes ${meta.metadata.name} ${meta.metadata.version}`;
-        } else entry.stored = { metadata: meta.metadata, commit: target };
+        const why = meta.ok ? checkMetadataMatchesTag(meta.metadata, parsed) : meta.message;
+        if (why !== undefined) entry.invalid = why;
+        else if (meta.ok) entry.stored = { metadata: meta.metadata, commit: target };
       }
       entries.push(entry);
     }
     return entries;
   }
 
-  /** "name@version" → aliases currently pointing at it. */
-  async #aliasTargets(name?: string): Promise<Map<string, string[]>> {
-    const prefix = name === undefined ? ALIAS_REF_PREFIX : `${ALIAS_REF_PREFIX}${name}/`;
-    const out = await this.#git.raw(["for-each-ref", "--format=%(refname)%00%(contents)%00", prefix]);
-    const map = new Map<string, string[]>();
-    for (const record of out.split("\0\n")) {
-      const [ref, contents] = record.replace(/^\n/, "").split("\0");
-      if (!ref?.startsWith(ALIAS_REF_PREFIX) || contents === undefined) continue;
-      const e = parseAliasMessage(contents);
-      if (!e || e.version === null || ref !== `${ALIAS_REF_PREFIX}${e.name}/${e.alias}`) continue;
-      const k = key(e.name, e.version);
-      map.set(k, [...(map.get(k) ?? []), e.alias].sort());
-    }
-    return map;
-  }
-
-  async #aliasHead(
-    ref: string,
-  ): Promise<{ oid: string; event: ReturnType<typeof parseAliasMessage> } | undefined> {
-    const out = await this.#git.raw([
-      "for-each-ref",
-      "--format=%(refname)%00%(objectname)%00%(contents)%00",
-      ref,
-    ]);
-    for (const record of out.split("\0\n")) {
-      const [r, oid, contents] = record.replace(/^\n/, "").split("\0");
-      if (r === ref && oid) return { oid, event: parseAliasMessage(contents ?? "") };
-    }
-    return undefined;
-  }
-
-  /**
-   * Reads every blob of a version and checks the tree against the manifest: same paths, sizes and
-   * sha256. `sink` receives each verified file; problems are returned, never thrown.
-   */
-  async #checkArtifacts(
-    found: { metadata: VersionMetadata; commit: string; tag: string },
-    sink: (path: string, bytes: Buffer) => Promise<void>,
-  ): Promise<Problem[]> {
-    const { metadata, tag } = found;
-    const mismatch = (message: string): Problem => ({
-      code: "artifact-digest-mismatch",
-      message: `${metadata.name} ${metadata.version} (${tag}): ${message}`,
-      hint: "The stored model does not match its recorded digests: the tag or its objects were altered. Do not deploy it.",
-    });
-    const out = await this.#raw(["ls-tree", "-r", "-z", "--full-tree", found.commit]);
-    const tree = new Map<string, { type: string; oid: string }>();
-    for (const line of out.split("\0")) {
-      if (!line) continue;
-      const tab = line.indexOf("\t");
-      const [, type, oid] = line.slice(0, tab).split(" ");
-      tree.set(line.slice(tab + 1), { type: type ?? "", oid: oid ?? "" });
-    }
-    const manifest = new Map(metadata.artifacts.map((a) => [a.path, a]));
-    const extra = [...tree.keys()].filter((p) => !manifest.has(p));
-    const missing = [...manifest.keys()].filter((p) => !tree.has(p));
-    const problems: Problem[] = [];
-    if (extra.length) problems.push(mismatch(`files not in the manifest: ${extra.join(", ")}`));
-    if (missing.length) problems.push(mismatch(`files missing: ${missing.join(", ")}`));
-    if (problems.length) return problems;
-    for (const a of metadata.artifacts) {
-      const entry = tree.get(a.path);
-      if (!entry || entry.type !== "blob" || !isSafePath(a.path)) {
-        problems.push(mismatch(`${a.path} is not a plain file at a safe path`));
-        continue;
-      }
-      const bytes = await this.#git.blob(entry.oid);
-      const sha256 = createHash("sha256").update(bytes).digest("hex");
-      if (bytes.length !== a.bytes || sha256 !== a.sha256) {
-        problems.push(
-          mismatch(
-            `${a.path} has sha256 ${sha256} (${bytes.length} bytes), expected ${a.sha256} (${a.bytes} bytes)`,
-          ),
-        );
-        continue;
-      }
-      if (!problems.length) await sink(a.path, bytes);
-    }
-    return problems;
-  }
-}
-
-function toModelVersion(m: VersionMetadata, tag: string, aliases: string[]): ModelVersion {
-  return {
-    name: m.name,
-    version: m.version,
-    tag,
-    createdAt: m.createdAt,
-    runId: m.runId,
-    metrics: m.metrics,
-    params: m.params,
-    dataFingerprint: m.dataFingerprint,
-    lineage: {
-      commit: m.lineage.commit,
-      branch: m.lineage.branch,
-      runId: m.lineage.runId,
-      parentVersion: m.lineage.parentVersion,
-      ...(m.lineage.pr !== undefined ? { pr: m.lineage.pr } : {}),
-    },
-    artifacts: m.artifacts,
-    ...(m.signature ? { signature: m.signature } : {}),
-    aliases,
-  };
-}
-
-function key(name: string, version: string): string {
-  return `${name}@${version}`;
-}
-
-function isSafePath(path: string): boolean {
-  return path.split("/").every((s) => s !== "" && s !== "." && s !== ".." && s !== ".git");
-}
-
-async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {
-  try {
-    return (await readdir(dir)).length ? "non-empty" : "empty";
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "absent";
-    if ((err as NodeJS.ErrnoException).code === "ENOTDIR") return "non-empty";
-    throw err;
-  }
-}
-
-function notFound(name: string, version: string): ModelshipError {
-  return new ModelshipError({
-    code: "version-not-found",
-    message: `${name} ${version} is not in the registry`,
-    hint: "List versions with `modelship registry list`; fetch tags if the registry lives on a remote.",
-  });
 }
 
 function gitFailed(what: string, err: unknown): ModelshipError {

@@ -25,7 +25,7 @@ export function manifestProblems(input: {
   const expected = new Set(input.expected);
   const actual = new Set(input.actual);
   const extra = input.actual.filter((n) => !expected.has(n));
-  const missing = input.expected.filter((n) => !actual.has(n));
+  const missing = [...expected].filter((n) => !actual.has(n));
   const problems: Problem[] = [];
   if (extra.length > 0) problems.push(mismatch(`${noun} not in the manifest: ${extra.join(", ")}`));
   if (missing.length > 0) problems.push(mismatch(`${noun} missing: ${missing.join(", ")}`));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RunRecordSchema, type RunRecord } from "../run/run-record.ts";
-import type { Artifact } from "./registry-port.ts";
+import type { Artifact, RegisterInput } from "./registry-port.ts";
 
 /** Identifies the metadata format stored with each version (a git tag message, a release body block). */
 export const VERSION_METADATA_FORMAT = "modelship.version/1";
@@ -65,21 +65,17 @@ export function parseVersionBody(
   return { ok: true, metadata: parsed.data };
 }
 
-/** The metadata stored with a new version of a run's files. */
-export function createVersionMetadata(input: {
-  name: string;
-  version: string;
-  parentVersion: string | null;
-  record: RunRecord;
-  artifacts: Artifact[];
-  now: Date;
-  pr?: number | undefined;
-}): VersionMetadata {
-  const { record } = input;
+/** The metadata stored with a new version: what registration decided, and the run it registers. */
+export function createVersionMetadata(
+  input: Pick<RegisterInput, "name" | "now" | "pr">,
+  decision: { version: string; parentVersion: string | null },
+  run: { record: RunRecord; artifacts: Artifact[] },
+): VersionMetadata {
+  const { record } = run;
   return {
     format: VERSION_METADATA_FORMAT,
     name: input.name,
-    version: input.version,
+    version: decision.version,
     createdAt: input.now.toISOString(),
     runId: record.runId,
     metrics: record.metrics,
@@ -89,10 +85,10 @@ export function createVersionMetadata(input: {
       commit: record.code.commit,
       branch: record.code.branch,
       runId: record.runId,
-      parentVersion: input.parentVersion,
+      parentVersion: decision.parentVersion,
       ...(input.pr !== undefined ? { pr: input.pr } : {}),
     },
-    artifacts: input.artifacts,
+    artifacts: run.artifacts,
     ...(record.signature ? { signature: record.signature } : {}),
   };
 }

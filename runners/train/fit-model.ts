@@ -12,8 +12,49 @@ export type FitResult = {
   /** 1-based epoch whose weights the model holds at the end. */
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Training time in this process (a resumed run does not count the epochs it restored). */
   fitMs: number;
+  /** Training rows seen in this process. */
   samplesSeen: number;
+  /** The last epoch restored from `resume`, when there was one. */
+  resumedFromEpoch?: number;
+};
+
+/** A tensor's values, detached from tfjs, as a checkpoint stores them. */
+export type NamedArray = {
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+  data: Float32Array | Int32Array;
+};
+
+export type EarlyStoppingState = {
+  /** Best monitored value so far (may be NaN when training diverged). */
+  best: number;
+  /** 1-based epoch of `best`; 0 before the first epoch. */
+  bestEpoch: number;
+  /** Epochs since the last improvement. */
+  wait: number;
+  stoppedEarly: boolean;
+};
+
+/** Everything needed to continue training exactly where it stopped, after `epoch` epochs. */
+export type FitState = {
+  epoch: number;
+  history: EpochLog[];
+  earlyStopping: EarlyStoppingState;
+  weights: NamedArray[];
+  /** `model.optimizer.getWeights()`: the iteration count, then e.g. Adam's moments. */
+  optimizer: NamedArray[];
+  /** With early stopping: the best epoch's weights. */
+  bestWeights?: NamedArray[];
+};
+
+export type FitCheckpointing = {
+  /** State to continue from (already checked against this model by the caller). */
+  resume?: FitState;
+  /** Called after every epoch, once the early-stopping state is updated; awaited. */
+  save?: (state: FitState) => Promise<void>;
 };
 
 const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy" };
@@ -32,6 +73,7 @@ export async function fitModel(
   data: { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor },
   params: TrainParams,
   onEpoch: (log: EpochLog) => void = () => undefined,
+  checkpointing: FitCheckpointing = {},
 ): Promise<FitResult> {
   const n = data.xTrain.shape[0] ?? 0;
   const es = params.earlyStopping;
@@ -44,8 +86,17 @@ export async function fitModel(
   let stoppedEarly = false;
   const epochs: EpochLog[] = [];
   let fitMs = 0;
+  let firstEpoch = 0;
+  const resume = checkpointing.resume;
   try {
-    for (let epoch = 0; epoch < params.epochs; epoch++) {
+    if (resume) {
+      await restoreState(tf, model, resume);
+      epochs.push(...resume.history.map((h) => ({ ...h })));
+      ({ best, bestEpoch, wait, stoppedEarly } = resume.earlyStopping);
+      if (es && resume.bestWeights) bestWeights = resume.bestWeights.map((w) => toTensor(tf, w));
+      firstEpoch = resume.epoch;
+    }
+    for (let epoch = firstEpoch; epoch < params.epochs && !stoppedEarly; epoch++) {
       const t0 = performance.now();
       const order = tf.tensor1d(shuffledIndices(n, params.seed * 100003 + epoch), "int32");
       const x = tf.gather(data.xTrain, order);
@@ -98,10 +149,11 @@ export async function fitModel(
         }
       } else if (es) {
         wait++;
-        if (wait > es.patience) {
-          stoppedEarly = true;
-          break;
-        }
+        if (wait > es.patience) stoppedEarly = true;
+      }
+      if (checkpointing.save) {
+        const es = { best, bestEpoch, wait, stoppedEarly };
+        await checkpointing.save(await captureState(tf, model, epochs, es, bestWeights));
       }
     }
     if (es && bestWeights && bestEpoch !== epochs.length) model.setWeights(bestWeights);
@@ -109,5 +161,63 @@ export async function fitModel(
   } finally {
     bestWeights?.forEach((w) => w.dispose());
   }
-  return { epochs, bestEpoch, stoppedEarly, fitMs, samplesSeen: n * epochs.length };
+  return {
+    epochs,
+    bestEpoch,
+    stoppedEarly,
+    fitMs,
+    samplesSeen: n * (epochs.length - firstEpoch),
+    ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
+  };
+}
+
+async function toArray(name: string, t: Tensor): Promise<NamedArray> {
+  const dtype = t.dtype === "int32" ? "int32" : "float32";
+  const values = await t.data();
+  const data = dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values);
+  return { name, shape: [...t.shape], dtype, data };
+}
+
+function toTensor(tf: Tf, a: NamedArray): Tensor {
+  return tf.tensor(a.data, a.shape, a.dtype);
+}
+
+/** Copies the model's weights, its optimizer's state and the early-stopping state out of tfjs. */
+export async function captureState(
+  tf: Tf,
+  model: Sequential,
+  history: EpochLog[],
+  earlyStopping: EarlyStoppingState,
+  bestWeights: Tensor[] | undefined,
+): Promise<FitState> {
+  const names = model.weights.map((w) => w.originalName);
+  const weights = await Promise.all(model.getWeights().map((w, i) => toArray(names[i] ?? `w${i}`, w)));
+  const optimizer: NamedArray[] = [];
+  for (const { name, tensor } of await model.optimizer.getWeights()) {
+    optimizer.push(await toArray(name, tensor));
+    // The moments are the optimizer's own variables; only the iteration scalar is a fresh tensor.
+    if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
+  return {
+    epoch: history.length,
+    history: history.map((h) => ({ ...h })),
+    earlyStopping: { ...earlyStopping },
+    weights,
+    optimizer,
+    ...(bestWeights
+      ? { bestWeights: await Promise.all(bestWeights.map((w, i) => toArray(names[i] ?? `w${i}`, w))) }
+      : {}),
+  };
+}
+
+async function restoreState(tf: Tf, model: Sequential, state: FitState): Promise<void> {
+  const weights = state.weights.map((w) => toTensor(tf, w));
+  const optimizer = state.optimizer.map((w) => ({ name: w.name, tensor: toTensor(tf, w) }));
+  try {
+    model.setWeights(weights);
+    await model.optimizer.setWeights(optimizer);
+  } finally {
+    weights.forEach((w) => w.dispose());
+    optimizer.forEach((w) => w.tensor.dispose());
+  }
 }

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { createModelshipApp } from "../../bot/app.ts";
+import { unthrottledOctokit } from "../../bot/start.ts";
 import { addPull, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
 
 const require = createRequire(import.meta.url);
@@ -77,7 +78,7 @@ export async function startHarness(opts: { config?: string } = {}): Promise<Harn
     secret: "test-secret",
     baseUrl: fake.url,
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: unthrottledOctokit(),
   });
   await probot.load(createModelshipApp());
   return {

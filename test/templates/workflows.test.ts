@@ -275,7 +275,7 @@ describe("modelship-deploy.yml", () => {
     expect(wf.concurrency.group).toContain("${{ github.event.deployment.environment }}");
     expect(wf.concurrency["cancel-in-progress"]).toBe(false);
     const deploy = wf.jobs["deploy"]!;
-    expect(deploy.permissions).toEqual({ contents: "read", deployments: "write" });
+    expect(deploy.permissions).toEqual({ contents: "write", deployments: "write" });
     expect(deploy["runs-on"]).toEqual(labels);
     expect(deploy.steps.at(-1)?.with).toMatchObject({ command: "deploy" });
     expect(
