@@ -61,8 +61,7 @@ const privateKey = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
 }).privateKey;
-const bot = spawn(process.execPath, ["bot/index.ts"], {
-  env: {
+const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     NODE_ENV: "test",
     APP_ID: "1",
@@ -72,11 +71,10 @@ const bot = spawn(process.execPath, ["bot/index.ts"], {
     GHE_PROTOCOL: "http",
     PORT: String(botPort),
     HOST: "127.0.0.1",
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
+    LOG_LEVEL: "error",
     LOG_FORMAT: "json",
-  },
-  stdio: ["ignore", "inherit", "inherit"],
-});
+};
+const bot = spawn(process.execPath, ["bot/index.ts"], { env, stdio: ["ignore", "inherit", "inherit"] });
 const botUrl = `http://127.0.0.1:${botPort}`;
 for (let i = 0; !(await fetch(`${botUrl}/ping`).then((r) => r.ok, () => false)); i++) {
   if (i > 300) throw new Error("the App did not start");
@@ -122,7 +120,6 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
 
-console.error("bot up");
 // (a) receipt → first GitHub call, one delivery at a time (after a warm-up that mints the token).
 for (let i = 0; i < 10; i++) await post(commentDelivery().body, `warm-${i}`);
 const latencies: number[] = [];
@@ -137,7 +134,6 @@ for (let i = 0; i < SAMPLES; i++) {
 const p50 = percentile(latencies, 50);
 const p95 = percentile(latencies, 95);
 
-console.error("latency done", latencies.length);
 // (b) a burst, each delivery sent twice with the same id, 20 in flight.
 const rssBefore = rssMb();
 let peak = rssBefore;

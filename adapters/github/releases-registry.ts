@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { readFile } from "node:fs/promises";
 import { ModelshipError, type Problem } from "../../core/errors.ts";
 import { refComponent } from "../../core/github/deploy-lock.ts";
 import {
@@ -13,27 +11,38 @@ import {
   type ReleaseRecord,
 } from "../../core/github/release-body.ts";
 import {
-  ALIAS_EVENT_FORMAT,
-  checkAliasName,
+  aliasHistoryEvent,
   parseAliasMessage,
   renderAliasMessage,
+  type AliasEventRecord,
 } from "../../core/registry/alias-event.ts";
+import { collectAliasTargets, type AliasTargets } from "../../core/registry/alias-targets.ts";
+import {
+  artifactMismatch,
+  isSafeArtifactPath,
+  manifestProblems,
+} from "../../core/registry/check-manifest.ts";
+import { checkAliasInput } from "../../core/registry/check-registry-input.ts";
+import {
+  checkMetadataMatchesTag,
+  classifyVersionTag,
+  type ParsedTag,
+} from "../../core/registry/classify-version-tag.ts";
 import { decideRegistration } from "../../core/registry/decide-registration.ts";
 import type {
   AliasEvent,
-  AliasOptions,
-  Artifact,
-  ModelVersion,
   RegisterInput,
   RegisterResult,
   Registry,
-  VerifyResult,
 } from "../../core/registry/registry-port.ts";
-import { VERSION_METADATA_FORMAT, type VersionMetadata } from "../../core/registry/version-metadata.ts";
+import { registrationRaceLost } from "../../core/registry/registry-problems.ts";
+import { toModelVersion } from "../../core/registry/to-model-version.ts";
+import { createVersionMetadata } from "../../core/registry/version-metadata.ts";
 import { renderModelCard } from "../../core/report/render-model-card.ts";
-import { compareVersions, normalizeVersion } from "../../core/version/semver.ts";
-import { parseTag, parseTagFormat, renderTag, type TagFormat } from "../../core/version/tag-format.ts";
-import { listRunFiles } from "../registry-git/list-run-files.ts";
+import { parseTag, parseTagFormat, type TagFormat } from "../../core/version/tag-format.ts";
+import { checkArtifactBytes } from "../registry-common/check-artifact-bytes.ts";
+import { VersionRegistry, type AliasHead, type StoredVersion } from "../registry-common/version-registry.ts";
+import type { ArtifactSink } from "../registry-common/write-verified-dir.ts";
 import { createFileCommit, isRefExists, readRef, shortRef, type GitDataPort } from "./git-data.ts";
 import { githubMessage, httpStatus } from "./http-status.ts";
 
@@ -138,8 +147,12 @@ type Scanned = {
   tag: string;
   record?: ReleaseRecord;
   invalid?: string;
-  parsed: { name: string | undefined; version: string };
+  parsed: ParsedTag;
 };
+type ValidScanned = Scanned & { record: ReleaseRecord };
+
+/** A valid version found on GitHub: its release, with the record its body holds. */
+type ReleaseVersion = StoredVersion & { release: ReleaseData; record: ReleaseRecord };
 
 /**
  * The model registry on GitHub: each version is a tag plus a GitHub Release whose body is the
@@ -156,37 +169,23 @@ export async function openGitHubReleasesRegistry(
   return new ReleasesRegistry(octokit, opts, parsed.format);
 }
 
-class ReleasesRegistry implements Registry {
+class ReleasesRegistry extends VersionRegistry<ReleaseVersion> {
   readonly #gh: ReleasesRegistryPort;
   readonly #opts: ReleasesRegistryOptions;
-  readonly #format: TagFormat;
   readonly #repo: { owner: string; repo: string };
 
   constructor(gh: ReleasesRegistryPort, opts: ReleasesRegistryOptions, format: TagFormat) {
+    super(format, {
+      aliasAttempts: ALIAS_ATTEMPTS,
+      notFoundHint: "List versions with `modelship registry list`.",
+    });
     this.#gh = gh;
     this.#opts = opts;
-    this.#format = format;
     this.#repo = { owner: opts.owner, repo: opts.repo };
   }
 
   async register(input: RegisterInput): Promise<RegisterResult> {
-    this.#tagFor(input.name, "1.0.0");
-    const { record, files } = await listRunFiles(input.runDir);
-    if (record.status === "failed") {
-      throw new ModelshipError({
-        code: "run-record-invalid",
-        message: `run ${record.runId} failed; a failed run is never registered`,
-      });
-    }
-    if (record.model.name !== input.name) {
-      throw new ModelshipError({
-        code: "model-name-mismatch",
-        message: `run ${record.runId} trained model "${record.model.name}", not "${input.name}"`,
-        where: { file: join(input.runDir, "run.json") },
-        hint: "Register it under the name in run.json, or check model.name in modelship.yml.",
-      });
-    }
-    const artifacts: Artifact[] = files.map(({ path, sha256, bytes }) => ({ path, sha256, bytes }));
+    const { record, files, artifacts } = await this.readRun(input, { refuseFailed: true });
 
     for (let attempt = 1; ; attempt++) {
       const scan = await this.#scan(input.name);
@@ -195,12 +194,8 @@ class ReleasesRegistry implements Registry {
         runId: record.runId,
         artifacts,
         bump: input.bump,
-        ...(input.parentVersion !== undefined ? { parentVersion: input.parentVersion } : {}),
-        registered: [...scan.valid, ...scan.drafts].map((e) => ({
-          version: e.record.metadata.version,
-          runId: e.record.metadata.runId,
-          artifacts: e.record.metadata.artifacts,
-        })),
+        parentVersion: input.parentVersion,
+        registered: [...scan.valid, ...scan.drafts].map((e) => e.record.metadata),
         occupied: scan.occupied,
       });
       if (decision.kind === "reject") throw new ModelshipError(decision.problem);
@@ -209,31 +204,13 @@ class ReleasesRegistry implements Registry {
         if (draft !== undefined) {
           // A registration of this run stopped half-way: finish it.
           await this.#uploadAndPublish(draft.release, draft.record, files);
-          return { outcome: "created", version: await this.#mustGet(input.name, decision.version) };
+          return { outcome: "created", version: await this.mustGet(input.name, decision.version) };
         }
-        return { outcome: "already-registered", version: await this.#mustGet(input.name, decision.version) };
+        return { outcome: "already-registered", version: await this.mustGet(input.name, decision.version) };
       }
 
-      const tag = this.#tagFor(input.name, decision.version);
-      const metadata: VersionMetadata = {
-        format: VERSION_METADATA_FORMAT,
-        name: input.name,
-        version: decision.version,
-        createdAt: input.now.toISOString(),
-        runId: record.runId,
-        metrics: record.metrics,
-        params: record.params,
-        dataFingerprint: record.data.fingerprint,
-        lineage: {
-          commit: record.code.commit,
-          branch: record.code.branch,
-          runId: record.runId,
-          parentVersion: decision.parentVersion,
-          ...(input.pr !== undefined ? { pr: input.pr } : {}),
-        },
-        artifacts,
-        ...(record.signature ? { signature: record.signature } : {}),
-      };
+      const tag = this.tagFor(input.name, decision.version);
+      const metadata = createVersionMetadata(input, decision, { record, artifacts });
       const releaseRecord: ReleaseRecord = {
         format: RELEASE_RECORD_FORMAT,
         metadata,
@@ -260,13 +237,7 @@ class ReleasesRegistry implements Registry {
         await this.#gh.rest.git.createRef({ ...this.#repo, ref: `refs/tags/${tag}`, sha: target });
       } catch (err) {
         if (!isRefExists(err)) throw githubFailed(`cannot create tag ${tag}`, err);
-        if (attempt >= REGISTER_ATTEMPTS) {
-          throw new ModelshipError({
-            code: "concurrent-update",
-            message: `could not register ${input.name}: ${attempt} versions were taken by concurrent registrations`,
-            hint: "Try again.",
-          });
-        }
+        if (attempt >= REGISTER_ATTEMPTS) throw new ModelshipError(registrationRaceLost(input.name, attempt));
         await this.#waitForRelease(tag);
         continue;
       }
@@ -292,207 +263,133 @@ class ReleasesRegistry implements Registry {
     }
   }
 
-  async list(name?: string): Promise<ModelVersion[]> {
-    if (name !== undefined) this.#tagFor(name, "1.0.0");
-    const scan = await this.#scan(name);
-    const aliases = await this.#aliasTargets(name);
-    return scan.valid
-      .map((e) =>
-        toModelVersion(
-          e.record.metadata,
-          e.tag,
-          aliases.get(key(e.record.metadata.name, e.record.metadata.version)) ?? [],
-        ),
-      )
-      .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
-  }
-
-  async get(name: string, version: string): Promise<ModelVersion | undefined> {
-    const found = await this.#find(name, version);
-    if (found === undefined) return undefined;
-    const aliases = await this.#aliasTargets(name);
-    return toModelVersion(
-      found.record.metadata,
-      found.tag,
-      aliases.get(key(name, found.record.metadata.version)) ?? [],
-    );
-  }
-
-  async latest(name: string): Promise<ModelVersion | undefined> {
-    return (await this.list(name))[0];
-  }
-
-  async materialize(
-    name: string,
-    version: string,
-    destDir: string,
-  ): Promise<{ dir: string; version: ModelVersion }> {
-    const found = await this.#find(name, version);
-    if (found === undefined) throw notFound(name, version);
-    const dir = resolvePath(destDir);
-    const state = await dirState(dir);
-    if (state === "non-empty") {
-      throw new ModelshipError({
-        code: "destination-not-empty",
-        message: `${dir} already exists and is not empty`,
-        hint: "Materialize into a new or empty directory.",
-      });
-    }
-    await mkdir(dirname(dir), { recursive: true });
-    const staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}.modelship-`));
-    try {
-      const problems = await this.#checkAssets(found, async (path, bytes) => {
-        await mkdir(dirname(join(staging, path)), { recursive: true });
-        await writeFile(join(staging, path), bytes);
-      });
-      if (problems.length > 0) throw new ModelshipError(problems);
-      if (state === "empty") await rmdir(dir);
-      await rename(staging, dir);
-    } catch (err) {
-      await rm(staging, { recursive: true, force: true });
-      throw err;
-    }
-    const aliases = await this.#aliasTargets(name);
-    return {
-      dir,
-      version: toModelVersion(
-        found.record.metadata,
-        found.tag,
-        aliases.get(key(name, found.record.metadata.version)) ?? [],
-      ),
-    };
-  }
-
-  async verify(name: string, version: string): Promise<VerifyResult> {
-    let found;
-    try {
-      found = await this.#find(name, version);
-    } catch (err) {
-      if (err instanceof ModelshipError) return { ok: false, problems: [...err.problems] };
-      throw err;
-    }
-    if (found === undefined) return { ok: false, problems: [...notFound(name, version).problems] };
-    const problems = await this.#checkAssets(found, async () => {});
-    if (problems.length > 0) return { ok: false, problems };
-    const aliases = await this.#aliasTargets(name);
-    return {
-      ok: true,
-      version: toModelVersion(
-        found.record.metadata,
-        found.tag,
-        aliases.get(key(name, found.record.metadata.version)) ?? [],
-      ),
-    };
-  }
-
-  async setAlias(
-    name: string,
-    alias: string,
-    version: string | null,
-    opts: AliasOptions,
-  ): Promise<{ previous: string | null }> {
-    const ref = this.#aliasRef(name, alias);
-    let target: string | null = null;
-    if (version !== null) {
-      const found = await this.#find(name, version);
-      if (found === undefined) throw notFound(name, version);
-      target = found.record.metadata.version;
-    }
-    for (let attempt = 1; ; attempt++) {
-      const head = await this.#aliasHead(ref);
-      const current = head?.event?.version ?? null;
-      if (current === target) return { previous: current };
-      const event = {
-        format: ALIAS_EVENT_FORMAT,
-        name,
-        alias,
-        version: target,
-        previous: current,
-        at: opts.now.toISOString(),
-        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-        ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-      } as const;
-      const commit = await createFileCommit(this.#gh, this.#repo, {
-        path: "alias.json",
-        content: `${JSON.stringify(event, null, 2)}\n`,
-        message: renderAliasMessage(event),
-        parents: head !== undefined ? [head.sha] : [],
-      });
-      try {
-        // Compare-and-swap: a create fails if the alias appeared, a non-forced update fails unless
-        // it is a fast-forward from the head we read.
-        if (head === undefined) await this.#gh.rest.git.createRef({ ...this.#repo, ref, sha: commit });
-        else
-          await this.#gh.rest.git.updateRef({ ...this.#repo, ref: shortRef(ref), sha: commit, force: false });
-        return { previous: current };
-      } catch (err) {
-        if (httpStatus(err) !== 422) throw githubFailed(`cannot move alias ${alias}`, err);
-        if (attempt >= ALIAS_ATTEMPTS) {
-          throw new ModelshipError({
-            code: "concurrent-update",
-            message: `could not move alias ${alias} of ${name} after ${attempt} attempts: ${githubMessage(err)}`,
-            hint: "Another writer keeps moving it; try again.",
-          });
-        }
-      }
-    }
-  }
-
-  async resolve(name: string, ref: string): Promise<ModelVersion | undefined> {
-    if (ref === "latest") return this.latest(name);
-    if (normalizeVersion(ref) !== undefined) return this.get(name, ref);
-    const head = await this.#aliasHead(this.#aliasRef(name, ref));
-    const version = head?.event?.version;
-    if (version === undefined || version === null) return undefined;
-    const found = await this.get(name, version);
-    if (found === undefined) {
-      throw new ModelshipError({
-        code: "alias-target-missing",
-        message: `alias ${ref} of ${name} points at ${version}, which is not in the registry`,
-      });
-    }
-    return found;
-  }
-
   async aliasHistory(name: string, alias: string): Promise<AliasEvent[]> {
-    const ref = this.#aliasRef(name, alias);
+    const ref = this.aliasRef(name, alias);
     let sha = await readRef(this.#gh, this.#repo, ref);
     const events: AliasEvent[] = [];
     for (let i = 0; sha !== undefined && i < MAX_ALIAS_HISTORY; i++) {
       const { data } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: sha });
-      const e = parseAliasMessage(data.message);
-      if (e !== undefined && e.name === name && e.alias === alias) {
-        events.push({
-          version: e.version,
-          at: e.at,
-          ...(e.reason !== undefined ? { reason: e.reason } : {}),
-          ...(e.actor !== undefined ? { actor: e.actor } : {}),
-        });
-      }
+      const event = aliasHistoryEvent(data.message, name, alias);
+      if (event !== undefined) events.push(event);
       sha = data.parents[0]?.sha;
     }
     return events;
   }
 
-  // ---- internals ----
+  // ---- storage ----
 
-  #tagFor(name: string, version: string): string {
-    const r = renderTag(this.#format, { name, version });
-    if (!r.ok) throw new ModelshipError(r.problem);
-    return r.tag;
+  protected async listStored(name?: string): Promise<StoredVersion[]> {
+    const { valid } = await this.#scan(name);
+    return valid.map((e) => ({ metadata: e.record.metadata, tag: e.tag }));
   }
 
-  #aliasRef(name: string, alias: string): string {
-    this.#tagFor(name, "1.0.0"); // throws invalid-model-name
-    const why = checkAliasName(alias);
-    if (why !== undefined)
+  protected async findStored(name: string, tag: string): Promise<ReleaseVersion | undefined> {
+    let release: ReleaseData;
+    try {
+      ({ data: release } = await this.#gh.rest.repos.getReleaseByTag({ ...this.#repo, tag }));
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw githubFailed(`cannot read the release ${tag}`, err);
+    }
+    const entry = this.#classify(release);
+    if (entry?.record !== undefined && entry.record.metadata.name !== name) return undefined;
+    if (entry?.record === undefined) {
       throw new ModelshipError({
-        code: "invalid-alias-name",
-        message: why,
-        hint: "Use a name such as production or staging.",
+        code: "registry-metadata-invalid",
+        message: `release ${tag} is not a valid registry version: ${entry?.invalid ?? "its tag does not match the format"}`,
+        hint: "It was not made by modelship, or its body was edited. Restore the modelship:version block or delete the release.",
       });
+    }
+    return { release, record: entry.record, metadata: entry.record.metadata, tag: entry.tag };
+  }
+
+  protected aliasRef(name: string, alias: string): string {
+    this.tagFor(name, "1.0.0"); // throws invalid-model-name
+    checkAliasInput(alias);
     return `${ALIAS_BRANCH_PREFIX}${refComponent(name)}/${alias}`;
   }
+
+  /** "name@version" → aliases currently pointing at it. */
+  protected async aliasTargets(name?: string): Promise<AliasTargets> {
+    const prefix = name === undefined ? ALIAS_BRANCH_PREFIX : `${ALIAS_BRANCH_PREFIX}${refComponent(name)}/`;
+    const { data } = await this.#gh.rest.git.listMatchingRefs({ ...this.#repo, ref: shortRef(prefix) });
+    const heads: Array<{ ref: string; message: string }> = [];
+    for (const r of data) {
+      if (!r.ref.startsWith(prefix)) continue;
+      const { data: commit } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: r.object.sha });
+      heads.push({ ref: r.ref, message: commit.message });
+    }
+    return collectAliasTargets(heads, (n, a) => `${ALIAS_BRANCH_PREFIX}${refComponent(n)}/${a}`);
+  }
+
+  protected async aliasHead(ref: string): Promise<AliasHead | undefined> {
+    const sha = await readRef(this.#gh, this.#repo, ref);
+    if (sha === undefined) return undefined;
+    const { data } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: sha });
+    return { id: sha, event: parseAliasMessage(data.message) };
+  }
+
+  protected async moveAlias(
+    ref: string,
+    head: AliasHead | undefined,
+    event: AliasEventRecord,
+  ): Promise<string | undefined> {
+    const commit = await createFileCommit(this.#gh, this.#repo, {
+      path: "alias.json",
+      content: `${JSON.stringify(event, null, 2)}\n`,
+      message: renderAliasMessage(event),
+      parents: head !== undefined ? [head.id] : [],
+    });
+    try {
+      // Compare-and-swap: a create fails if the alias appeared, a non-forced update fails unless
+      // it is a fast-forward from the head we read.
+      if (head === undefined) await this.#gh.rest.git.createRef({ ...this.#repo, ref, sha: commit });
+      else
+        await this.#gh.rest.git.updateRef({ ...this.#repo, ref: shortRef(ref), sha: commit, force: false });
+      return undefined;
+    } catch (err) {
+      if (httpStatus(err) !== 422) throw githubFailed(`cannot move alias ${event.alias}`, err);
+      return githubMessage(err);
+    }
+  }
+
+  /**
+   * Downloads every asset of a version and checks it against the recorded digests; the set of
+   * assets must be exactly the recorded files plus SHA256SUMS, which must match too.
+   */
+  protected async checkArtifacts(found: ReleaseVersion, sink: ArtifactSink): Promise<Problem[]> {
+    const { metadata, assets: names } = found.record;
+    const mismatch = artifactMismatch(
+      metadata,
+      found.tag,
+      "The release's assets do not match their recorded digests: they were replaced or altered. Do not deploy it.",
+    );
+    const assets = await this.#assets(found.release.id);
+    const byName = new Map(assets.map((a) => [a.name, a]));
+    const expected = new Set([...metadata.artifacts.map((a) => names[a.path] as string), SHA256SUMS_ASSET]);
+    const problems = manifestProblems({
+      expected: [...expected],
+      actual: assets.map((a) => a.name),
+      noun: "assets",
+      mismatch,
+    });
+    if (problems.length > 0) return problems;
+    const sums = await this.#download(byName.get(SHA256SUMS_ASSET) as AssetData);
+    if (sums.toString("utf8") !== renderSha256Sums(metadata, names))
+      problems.push(mismatch(`${SHA256SUMS_ASSET} does not match the recorded digests`));
+    return checkArtifactBytes({
+      artifacts: metadata.artifacts,
+      read: async (a) =>
+        isSafeArtifactPath(a.path) && !a.path.includes("\\")
+          ? this.#download(byName.get(names[a.path] as string) as AssetData)
+          : { problem: `${a.path} is not a safe path` },
+      mismatch,
+      sink,
+      problems,
+    });
+  }
+
+  // ---- internals ----
 
   async #targetSha(): Promise<string> {
     let target = this.#opts.targetCommitish;
@@ -522,92 +419,55 @@ class ReleasesRegistry implements Registry {
   }
 
   /** Version releases (published and valid), drafts of unfinished registrations, and versions held otherwise. */
-  async #scan(name?: string): Promise<{
-    valid: Array<Scanned & { record: ReleaseRecord }>;
-    drafts: Array<Scanned & { record: ReleaseRecord }>;
-    occupied: string[];
-  }> {
-    const valid: Array<Scanned & { record: ReleaseRecord }> = [];
-    const drafts: Array<Scanned & { record: ReleaseRecord }> = [];
+  async #scan(name?: string): Promise<{ valid: ValidScanned[]; drafts: ValidScanned[]; occupied: string[] }> {
+    const valid: ValidScanned[] = [];
+    const drafts: ValidScanned[] = [];
     const occupied: string[] = [];
     const withRelease = new Set<string>();
     for (const release of await this.#allReleases()) {
       const entry = this.#classify(release);
       if (entry === undefined) continue;
       withRelease.add(entry.tag);
-      if (name !== undefined && this.#format.hasName && entry.parsed.name !== name) continue;
-      const mine = entry.record !== undefined && (name === undefined || entry.record.metadata.name === name);
-      if (mine && !release.draft) valid.push(entry as Scanned & { record: ReleaseRecord });
-      else if (mine && release.draft) drafts.push(entry as Scanned & { record: ReleaseRecord });
-      else occupied.push(entry.parsed.version);
+      const { record } = entry;
+      const kind = classifyVersionTag({
+        format: this.format,
+        name,
+        parsed: entry.parsed,
+        metadata: record?.metadata,
+      });
+      if (kind === "mine" && record !== undefined)
+        (release.draft ? drafts : valid).push({ ...entry, record });
+      else if (kind === "occupied") occupied.push(entry.parsed.version);
     }
     // Tags without a release hold their version number too: versions are never reused.
     if (name !== undefined) {
       for (const tag of await this.#tagsOf(name)) {
         if (withRelease.has(tag)) continue;
-        const p = parseTag(this.#format, tag);
-        if (p !== undefined && (!this.#format.hasName || p.name === name)) occupied.push(p.version);
+        const p = parseTag(this.format, tag);
+        if (p !== undefined && (!this.format.hasName || p.name === name)) occupied.push(p.version);
       }
     }
     return { valid, drafts, occupied };
   }
 
   #classify(release: ReleaseData): Scanned | undefined {
-    const parsed = parseTag(this.#format, release.tag_name);
+    const parsed = parseTag(this.format, release.tag_name);
     if (parsed === undefined) return undefined;
     const entry: Scanned = { release, tag: release.tag_name, parsed };
     const body = parseReleaseBody(release.body);
-    if (!body.ok) entry.invalid = body.message;
-    else if (
-      body.record.metadata.version !== parsed.version ||
-      (parsed.name !== undefined && body.record.metadata.name !== parsed.name)
-    ) {
-      entry.invalid = `its metadata describes ${body.record.metadata.name} ${body.record.metadata.version}`;
-    } else entry.record = body.record;
+    const why = body.ok ? checkMetadataMatchesTag(body.record.metadata, parsed) : body.message;
+    if (why !== undefined) entry.invalid = why;
+    else if (body.ok) entry.record = body.record;
     return entry;
   }
 
   async #tagsOf(name: string): Promise<string[]> {
     // The literal text before the first placeholder narrows the listing.
-    const probe = this.#tagFor(name, "0.0.0");
-    const at = this.#format.source.indexOf("{");
+    const probe = this.tagFor(name, "0.0.0");
+    const at = this.format.source.indexOf("{");
     const prefix = probe.slice(0, Math.max(at, 0));
     const { data } = await this.#gh.rest.git.listMatchingRefs({ ...this.#repo, ref: `tags/${prefix}` });
     return data.map((r) => r.ref.replace(/^refs\/tags\//, ""));
-  }
-
-  async #find(name: string, version: string): Promise<(Scanned & { record: ReleaseRecord }) | undefined> {
-    const canonical = normalizeVersion(version);
-    if (canonical === undefined)
-      throw new ModelshipError({
-        code: "invalid-version",
-        message: `"${version}" is not a semantic version`,
-      });
-    const tag = this.#tagFor(name, canonical);
-    let release: ReleaseData;
-    try {
-      ({ data: release } = await this.#gh.rest.repos.getReleaseByTag({ ...this.#repo, tag }));
-    } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
-      throw githubFailed(`cannot read the release ${tag}`, err);
-    }
-    const entry = this.#classify(release);
-    if (entry?.record !== undefined && entry.record.metadata.name !== name) return undefined;
-    if (entry?.record === undefined) {
-      throw new ModelshipError({
-        code: "registry-metadata-invalid",
-        message: `release ${tag} is not a valid registry version: ${entry?.invalid ?? "its tag does not match the format"}`,
-        hint: "It was not made by modelship, or its body was edited. Restore the modelship:version block or delete the release.",
-      });
-    }
-    return entry as Scanned & { record: ReleaseRecord };
-  }
-
-  async #mustGet(name: string, version: string): Promise<ModelVersion> {
-    const v = await this.get(name, version);
-    if (v === undefined)
-      throw new ModelshipError({ code: "version-not-found", message: `${name} ${version} vanished` });
-    return v;
   }
 
   async #waitForRelease(tag: string): Promise<void> {
@@ -668,55 +528,6 @@ class ReleasesRegistry implements Registry {
     });
   }
 
-  /**
-   * Downloads every asset of a version and checks it against the recorded digests; the set of
-   * assets must be exactly the recorded files plus SHA256SUMS, which must match too.
-   */
-  async #checkAssets(
-    found: Scanned & { record: ReleaseRecord },
-    sink: (path: string, bytes: Buffer) => Promise<void>,
-  ): Promise<Problem[]> {
-    const { metadata, assets: names } = found.record;
-    const mismatch = (message: string): Problem => ({
-      code: "artifact-digest-mismatch",
-      message: `${metadata.name} ${metadata.version} (${found.tag}): ${message}`,
-      hint: "The release's assets do not match their recorded digests: they were replaced or altered. Do not deploy it.",
-    });
-    const assets = await this.#assets(found.release.id);
-    const byName = new Map(assets.map((a) => [a.name, a]));
-    const expected = new Set([...metadata.artifacts.map((a) => names[a.path] as string), SHA256SUMS_ASSET]);
-    const extra = assets.filter((a) => !expected.has(a.name)).map((a) => a.name);
-    const missing = [...expected].filter((n) => !byName.has(n));
-    const problems: Problem[] = [];
-    if (extra.length > 0) problems.push(mismatch(`assets not in the manifest: ${extra.join(", ")}`));
-    if (missing.length > 0) problems.push(mismatch(`assets missing: ${missing.join(", ")}`));
-    if (problems.length > 0) return problems;
-    const sums = await this.#download(byName.get(SHA256SUMS_ASSET) as AssetData);
-    if (sums.toString("utf8") !== renderSha256Sums(metadata, names))
-      problems.push(mismatch(`${SHA256SUMS_ASSET} does not match the recorded digests`));
-    const verified: Array<[string, Buffer]> = [];
-    for (const a of metadata.artifacts) {
-      if (!isSafePath(a.path)) {
-        problems.push(mismatch(`${a.path} is not a safe path`));
-        continue;
-      }
-      const bytes = await this.#download(byName.get(names[a.path] as string) as AssetData);
-      const sha256 = createHash("sha256").update(bytes).digest("hex");
-      if (bytes.length !== a.bytes || sha256 !== a.sha256) {
-        problems.push(
-          mismatch(
-            `${a.path} has sha256 ${sha256} (${bytes.length} bytes), expected ${a.sha256} (${a.bytes} bytes)`,
-          ),
-        );
-        continue;
-      }
-      verified.push([a.path, bytes]);
-    }
-    // Nothing is handed to the sink until every file has been verified.
-    if (problems.length === 0) for (const [path, bytes] of verified) await sink(path, bytes);
-    return problems;
-  }
-
   async #download(asset: AssetData): Promise<Buffer> {
     const { data } = await this.#gh.rest.repos.getReleaseAsset({
       ...this.#repo,
@@ -731,88 +542,6 @@ class ReleasesRegistry implements Registry {
       message: `asset ${asset.name} did not download as bytes`,
     });
   }
-
-  /** "name@version" → aliases currently pointing at it. */
-  async #aliasTargets(name?: string): Promise<Map<string, string[]>> {
-    const prefix = name === undefined ? ALIAS_BRANCH_PREFIX : `${ALIAS_BRANCH_PREFIX}${refComponent(name)}/`;
-    const { data } = await this.#gh.rest.git.listMatchingRefs({ ...this.#repo, ref: shortRef(prefix) });
-    const map = new Map<string, string[]>();
-    for (const r of data) {
-      if (!r.ref.startsWith(prefix)) continue;
-      const { data: commit } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: r.object.sha });
-      const e = parseAliasMessage(commit.message);
-      if (
-        e === undefined ||
-        e.version === null ||
-        r.ref !== `${ALIAS_BRANCH_PREFIX}${refComponent(e.name)}/${e.alias}`
-      )
-        continue;
-      const k = key(e.name, e.version);
-      map.set(k, [...(map.get(k) ?? []), e.alias].sort());
-    }
-    return map;
-  }
-
-  async #aliasHead(
-    ref: string,
-  ): Promise<{ sha: string; event: ReturnType<typeof parseAliasMessage> } | undefined> {
-    const sha = await readRef(this.#gh, this.#repo, ref);
-    if (sha === undefined) return undefined;
-    const { data } = await this.#gh.rest.git.getCommit({ ...this.#repo, commit_sha: sha });
-    return { sha, event: parseAliasMessage(data.message) };
-  }
-}
-
-function toModelVersion(m: VersionMetadata, tag: string, aliases: string[]): ModelVersion {
-  return {
-    name: m.name,
-    version: m.version,
-    tag,
-    createdAt: m.createdAt,
-    runId: m.runId,
-    metrics: m.metrics,
-    params: m.params,
-    dataFingerprint: m.dataFingerprint,
-    lineage: {
-      commit: m.lineage.commit,
-      branch: m.lineage.branch,
-      runId: m.lineage.runId,
-      parentVersion: m.lineage.parentVersion,
-      ...(m.lineage.pr !== undefined ? { pr: m.lineage.pr } : {}),
-    },
-    artifacts: m.artifacts,
-    ...(m.signature ? { signature: m.signature } : {}),
-    aliases,
-  };
-}
-
-function key(name: string, version: string): string {
-  return `${name}@${version}`;
-}
-
-function isSafePath(path: string): boolean {
-  return (
-    path.split("/").every((s) => s !== "" && s !== "." && s !== ".." && s !== ".git") && !path.includes("\\")
-  );
-}
-
-async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {
-  try {
-    return (await readdir(dir)).length > 0 ? "non-empty" : "empty";
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "absent";
-    if (code === "ENOTDIR") return "non-empty";
-    throw err;
-  }
-}
-
-function notFound(name: string, version: string): ModelshipError {
-  return new ModelshipError({
-    code: "version-not-found",
-    message: `${name} ${version} is not in the registry`,
-    hint: "List versions with `modelship registry list`.",
-  });
 }
 
 function githubFailed(what: string, err: unknown): ModelshipError {

@@ -1,8 +1,5 @@
 import { ModelshipError, type Problem } from "../../core/errors.ts";
-import {
-  createAliasEventRecord,
-  type AliasEventRecord,
-} from "../../core/registry/alias-event.ts";
+import { createAliasEventRecord, type AliasEventRecord } from "../../core/registry/alias-event.ts";
 import { aliasesOf, type AliasTargets } from "../../core/registry/alias-targets.ts";
 import { checkVersionInput } from "../../core/registry/check-registry-input.ts";
 import type {
@@ -88,9 +85,7 @@ export abstract class VersionRegistry<Found extends StoredVersion> implements Re
     const stored = await this.listStored(name);
     const aliases = await this.aliasTargets(name);
     return stored
-      .map((s) =>
-        toModelVersion(s.metadata, s.tag, aliasesOf(aliases, s.metadata.name, s.metadata.version)),
-      )
+      .map((s) => toModelVersion(s.metadata, s.tag, aliasesOf(aliases, s.metadata.name, s.metadata.version)))
       .sort(compareListedVersions);
   }
 

@@ -17,7 +17,12 @@ import {
 import { checkAliasInput } from "../../core/registry/check-registry-input.ts";
 import { checkMetadataMatchesTag, classifyVersionTag } from "../../core/registry/classify-version-tag.ts";
 import { decideRegistration } from "../../core/registry/decide-registration.ts";
-import type { AliasEvent, RegisterInput, RegisterResult, Registry } from "../../core/registry/registry-port.ts";
+import type {
+  AliasEvent,
+  RegisterInput,
+  RegisterResult,
+  Registry,
+} from "../../core/registry/registry-port.ts";
 import { registrationRaceLost } from "../../core/registry/registry-problems.ts";
 import { toModelVersion } from "../../core/registry/to-model-version.ts";
 import {
@@ -29,11 +34,7 @@ import {
 import { checkRefFormat } from "../../core/version/check-ref-format.ts";
 import { MODEL_NAME_RE, parseTag, parseTagFormat, type TagFormat } from "../../core/version/tag-format.ts";
 import { checkArtifactBytes } from "../registry-common/check-artifact-bytes.ts";
-import {
-  VersionRegistry,
-  type AliasHead,
-  type StoredVersion,
-} from "../registry-common/version-registry.ts";
+import { VersionRegistry, type AliasHead, type StoredVersion } from "../registry-common/version-registry.ts";
 import type { ArtifactSink } from "../registry-common/write-verified-dir.ts";
 import { createPlumbing, type GitIdentity, type Plumbing } from "./git-plumbing.ts";
 
@@ -230,7 +231,14 @@ class GitRegistry extends VersionRegistry<GitVersion> {
     });
     try {
       // Compare-and-swap: only moves the alias if nobody else moved it since we read `head`.
-      await this.#git.raw(["update-ref", "-m", `modelship alias ${event.alias}`, ref, commit, head?.id ?? ""]);
+      await this.#git.raw([
+        "update-ref",
+        "-m",
+        `modelship alias ${event.alias}`,
+        ref,
+        commit,
+        head?.id ?? "",
+      ]);
       return undefined;
     } catch (err) {
       const current = await this.aliasHead(ref);
@@ -427,7 +435,6 @@ class GitRegistry extends VersionRegistry<GitVersion> {
     }
     return entries;
   }
-
 }
 
 function gitFailed(what: string, err: unknown): ModelshipError {

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { ModelshipError } from "../../core/errors.ts";
 
-type ServeFlags = { model: string; name?: string; port: string; host: string };
+type ServeFlags = { model: string; name?: string; modelVersion?: string; port: string; host: string };
 
-/** Adds `modelship serve --model FILE.onnx [--name NAME] [--port N] [--host H]`. */
+/** Adds `modelship serve --model FILE.onnx [--name NAME] [--model-version V] [--port N] [--host H]`. */
 export function register(program: Command): void {
   program
     .command("serve")
@@ -15,6 +15,7 @@ export function register(program: Command): void {
       "model.onnx file, a model directory holding model.onnx, or a run directory",
     )
     .option("--name <name>", "model name in the URL (default: from the file or run name)")
+    .option("--model-version <v>", "version reported in metadata, responses and metrics (default: 1)")
     .option("--port <n>", "port to listen on; 0 picks a free one", "8080")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .action(async (flags: ServeFlags) => {
@@ -30,6 +31,7 @@ export function register(program: Command): void {
       await serveUntilSignal({
         models: [flags.model],
         ...(flags.name === undefined ? {} : { names: [flags.name] }),
+        ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
         host: flags.host,
         port,
       });

@@ -18,6 +18,8 @@ export function createProgress(
   mode: ProgressMode,
   totalEpochs: number,
   stream: NodeJS.WriteStream = process.stderr,
+  /** Epochs already done (a resumed run), where the bar starts. */
+  startAt = 0,
 ): Progress {
   if (mode === "silent") return { epoch: () => undefined, log: () => undefined, stop: () => undefined };
   if (mode === "plain" || !stream.isTTY) {
@@ -36,7 +38,7 @@ export function createProgress(
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(totalEpochs, 0, { metrics: "" });
+  bar.start(totalEpochs, startAt, { metrics: "" });
   return {
     epoch: ({ epoch, logs }) => bar.update(epoch, { metrics: fmt(logs) }),
     log: (line) => stream.write(`\r\x1b[K${line}\n`),

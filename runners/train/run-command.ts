@@ -32,6 +32,8 @@ export async function runCommand(opts: {
   timeoutMs: number;
   /** Where the program's output goes; defaults to this process's stderr. null discards it. */
   sink?: NodeJS.WritableStream | null;
+  /** More environment variables for the program (e.g. MODELSHIP_CHECKPOINT_DIR). */
+  env?: Record<string, string>;
 }): Promise<CommandResult> {
   await mkdir(opts.outputDir, { recursive: true });
   const sink = opts.sink === undefined ? process.stderr : opts.sink;
@@ -45,6 +47,7 @@ export async function runCommand(opts: {
         stdio: ["ignore", "pipe", "pipe"],
         env: {
           ...process.env,
+          ...opts.env,
           MODELSHIP_OUTPUT_DIR: opts.outputDir,
           MODELSHIP_RUN_ID: opts.runId,
           MODELSHIP_PARAMS: JSON.stringify(opts.params),

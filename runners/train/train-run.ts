@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { TrainParamsSchema, type Config, type TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { evaluateClassification, evaluateRegression } from "../../core/data/evaluate.ts";
@@ -15,10 +15,11 @@ import {
 import { renderModelCard } from "../../core/report/render-model-card.ts";
 import type { History, RunRecord } from "../../core/run/run-record.ts";
 import { buildModel } from "./build-model.ts";
+import { openCheckpointStore, type CheckpointStore } from "./checkpoint.ts";
 import { checkParity, PARITY_TOLERANCE } from "./check-parity.ts";
 import { codeRevision } from "./code-revision.ts";
 import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
-import { fitModel } from "./fit-model.ts";
+import { fitModel, type FitState } from "./fit-model.ts";
 import { loadData, type LoadedData } from "./load-data.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { runCommand } from "./run-command.ts";
@@ -35,6 +36,13 @@ export type TrainRunOptions = {
   now?: () => Date;
   /** Largest allowed |onnxruntime − tfjs| on held-out rows (default PARITY_TOLERANCE). */
   parityTolerance?: number;
+  /**
+   * Built-in trainer: write a checkpoint here after every epoch and resume from the one found
+   * (`<dir>/<model name>/`). A `train.command` program gets it as MODELSHIP_CHECKPOINT_DIR.
+   */
+  checkpointDir?: string;
+  /** Checkpoint notices (resumed, ignored); default: stderr, even when progress is silent. */
+  log?: (line: string) => void;
 };
 
 export type TrainRunResult = { runDir: string; record: RunRecord };
@@ -75,6 +83,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         card,
       },
     });
+    // The run is safely written: the checkpoint has done its job.
+    await built.afterWrite?.();
     if (record.status === "failed" && record.failure) {
       throw new ModelshipError({
         code: record.failure.code,
@@ -134,7 +144,13 @@ type Ctx = TrainRunOptions & {
   now: () => Date;
   started: Date;
 };
-type Built = { record: RunRecord; model: Uint8Array; history?: History; preprocess?: FittedPreprocessor };
+type Built = {
+  record: RunRecord;
+  model: Uint8Array;
+  history?: History;
+  preprocess?: FittedPreprocessor;
+  afterWrite?: () => Promise<void>;
+};
 
 async function trainBuiltin(ctx: Ctx): Promise<Built> {
   const { config, params } = ctx;
@@ -187,17 +203,60 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     yVal: targetsTensor(tf, prep.yVal, classification, outputUnits),
   }));
   const model = buildModel(tf, { inputWidth: width, outputUnits, task: config.model.task, params });
-  const progress = createProgress(ctx.progress ?? "auto", params.epochs);
+  const log = ctx.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const checkpoints = ctx.checkpointDir
+    ? openCheckpointStore({
+        checkpointDir: ctx.checkpointDir,
+        modelName: config.model.name,
+        backend,
+        now: ctx.now,
+        identity: {
+          preprocessHash: p.hash,
+          dataFingerprint: data.fingerprint,
+          split: {
+            seed: config.data.seed,
+            validationSplit: config.data.validationSplit,
+            trainRows: trainRows.length,
+            validationRows: valRows.length,
+          },
+          params: { ...params },
+          architecture: {
+            task: config.model.task,
+            inputWidth: width,
+            outputUnits,
+            layers: model.layers.map((l) => ({
+              type: l.getClassName(),
+              weights: l.getWeights().map((w) => w.shape),
+            })),
+          },
+        },
+      })
+    : undefined;
+  let progress: ReturnType<typeof createProgress> | undefined;
   try {
-    progress.log(
+    const resume = checkpoints ? await findCheckpoint(checkpoints, model, params, log) : undefined;
+    progress = createProgress(ctx.progress ?? "auto", params.epochs, process.stderr, resume?.epoch ?? 0);
+    const live = progress;
+    live.log(
       `training on ${backend}: ${trainRows.length} rows, ${valRows.length} validation rows, ${width} inputs`,
     );
-    const fit = await fitModel(tf, model, tensors, params, (log) => {
-      const { epoch, ...rest } = log;
-      progress.epoch({ epoch, logs: rest });
-    });
-    progress.stop();
+    const fit = await fitModel(
+      tf,
+      model,
+      tensors,
+      params,
+      (log) => {
+        const { epoch, ...rest } = log;
+        live.epoch({ epoch, logs: rest });
+      },
+      {
+        ...(resume ? { resume } : {}),
+        ...(checkpoints ? { save: (state: FitState) => checkpoints.save(state) } : {}),
+      },
+    );
+    live.stop();
     timings.fitMs = Math.round(fit.fitMs);
+    if (checkpoints) timings.checkpointMs = Math.round(checkpoints.writeMs());
 
     const evaluation = await mark("evaluateMs", async () => {
       const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
@@ -240,6 +299,12 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       }),
     );
 
+    const training: NonNullable<RunRecord["training"]> & { resumedFromEpoch?: number } = {
+      epochs: fit.epochs.length,
+      bestEpoch: fit.bestEpoch,
+      stoppedEarly: fit.stoppedEarly,
+      ...(fit.resumedFromEpoch !== undefined ? { resumedFromEpoch: fit.resumedFromEpoch } : {}),
+    };
     const finished = ctx.now();
     const fitSeconds = fit.fitMs / 1000;
     const record: RunRecord = {
@@ -252,7 +317,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       finishedAt: finished.toISOString(),
       durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
       timings,
-      training: { epochs: fit.epochs.length, bestEpoch: fit.bestEpoch, stoppedEarly: fit.stoppedEarly },
+      training,
       ...(fitSeconds > 0 ? { samplesPerSecond: Math.round(fit.samplesSeen / fitSeconds) } : {}),
       code: await codeRevision(ctx.repoDir),
       data: { fingerprint: data.fingerprint, files: data.files, rows: data.rows.length },
@@ -275,11 +340,55 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
             },
           }),
     };
-    return { record, model: onnxModel, history: { epochs: fit.epochs }, preprocess: p };
+    return {
+      record,
+      model: onnxModel,
+      history: { epochs: fit.epochs },
+      preprocess: p,
+      ...(checkpoints ? { afterWrite: () => removeCheckpoint(checkpoints, log) } : {}),
+    };
   } finally {
-    progress.stop();
+    progress?.stop();
     model.dispose();
     Object.values(tensors).forEach((t) => t.dispose());
+  }
+}
+
+/** The checkpoint to resume from, if `checkpoints` holds one of this very training; logs why not. */
+async function findCheckpoint(
+  checkpoints: CheckpointStore,
+  model: ReturnType<Tf["sequential"]>,
+  params: TrainParams,
+  log: (line: string) => void,
+): Promise<FitState | undefined> {
+  const found = await checkpoints.load({
+    weights: model.getWeights().map((w) => [...w.shape]),
+    trainable: model.trainableWeights.map((w) => w.shape.map((d) => d ?? -1)),
+    epochs: params.epochs,
+  });
+  switch (found.kind) {
+    case "none":
+      log(`checkpoints: none in ${checkpoints.dir}; training from epoch 1, checkpointing every epoch`);
+      return undefined;
+    case "ignored":
+      log(`warning: checkpoint ignored: ${found.reason}; training from epoch 1 and replacing it`);
+      return undefined;
+    case "resume": {
+      const { epoch, earlyStopping } = found.state;
+      const done = earlyStopping.stoppedEarly || epoch >= params.epochs;
+      log(
+        `checkpoints: resuming from epoch ${epoch}/${params.epochs} (${checkpoints.dir}, written ${found.manifest.writtenAt} on ${found.manifest.backend})${done ? "; training had already finished" : `; continuing at epoch ${epoch + 1}`}`,
+      );
+      return found.state;
+    }
+  }
+}
+
+async function removeCheckpoint(checkpoints: CheckpointStore, log: (line: string) => void): Promise<void> {
+  try {
+    await checkpoints.remove();
+  } catch (err) {
+    log(`warning: could not remove the checkpoint in ${checkpoints.dir}: ${(err as Error).message}`);
   }
 }
 
@@ -358,6 +467,7 @@ async function trainWithCommand(ctx: Ctx): Promise<Built> {
     outputs: config.train.outputs,
     timeoutMs: config.train.timeoutMinutes * 60_000,
     sink: ctx.progress === "silent" ? null : process.stderr,
+    ...(ctx.checkpointDir ? { env: { MODELSHIP_CHECKPOINT_DIR: resolve(ctx.checkpointDir) } } : {}),
   });
   const commandMs = Math.round(performance.now() - t0);
   await removeStagingDir(join(ctx.staging, "output"));

@@ -164,12 +164,17 @@ describe("modelship serve", () => {
   }
 
   it("serves from the real executable and stops on SIGTERM", async () => {
-    const p = startMain(["serve", "--model", fx.files.classifier, "--port", "0"], BIN);
+    const p = startMain(
+      ["serve", "--model", fx.files.classifier, "--model-version", "2.1.0", "--port", "0"],
+      BIN,
+    );
     running.push(p);
     const { event, url } = JSON.parse(await firstLine(p)) as { event: string; url: string };
     expect(event).toBe("listening");
     await waitReady(url);
-    expect((await post(`${url}/v2/models/classifier/infer`, goodClf)).status).toBe(200);
+    const res = await post(`${url}/v2/models/classifier/infer`, goodClf);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ model_name: "classifier", model_version: "2.1.0" });
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
   });
