@@ -80,7 +80,10 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
     };
 
     on("issue_comment.created", handleIssueCommentCreated);
-    on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"], handlePullRequestUpdated);
+    on(
+      ["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"],
+      handlePullRequestUpdated,
+    );
     on("pull_request.closed", handlePullRequestClosed);
     on("check_run.rerequested", handleCheckRunRerequested);
     on(["workflow_run.requested", "workflow_run.in_progress", "workflow_run.completed"], handleWorkflowRun);

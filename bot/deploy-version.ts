@@ -33,7 +33,9 @@ export async function deployVersion(input: {
   // A redelivered event finds its own deployment as the newest one of this model: reuse it.
   const newest = deployments.find((d) => parseDeploymentPayload(d.payload)?.model === config.model.name);
   const same =
-    newest && parseDeploymentPayload(newest.payload)?.version === input.version && !FAILED.has(newest.latestState ?? "")
+    newest &&
+    parseDeploymentPayload(newest.payload)?.version === input.version &&
+    !FAILED.has(newest.latestState ?? "")
       ? newest
       : undefined;
   if (same) return { outcome: "exists", deploymentId: same.id };
@@ -42,7 +44,9 @@ export async function deployVersion(input: {
   const [lock, approvedReview, checksGreen] = await Promise.all([
     gh.getLock(input.environment),
     needsGates && input.pr !== null ? gh.approvedReview(input.pr) : Promise.resolve(null),
-    needsGates && input.checkSha !== null ? gh.checksGreen(input.checkSha, [TRAIN_CHECK_NAME]) : Promise.resolve(null),
+    needsGates && input.checkSha !== null
+      ? gh.checksGreen(input.checkSha, [TRAIN_CHECK_NAME])
+      : Promise.resolve(null),
   ]);
   const plan = planDeployment({
     config,

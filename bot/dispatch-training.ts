@@ -1,8 +1,4 @@
-import {
-  createCorrelationId,
-  trainDispatchInputs,
-  type TrainTrigger,
-} from "../core/bot/correlation-id.ts";
+import { createCorrelationId, trainDispatchInputs, type TrainTrigger } from "../core/bot/correlation-id.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { TrainValue } from "../core/commands/validate-command.ts";
 import type { BotGitHub, PullInfo } from "./github-port.ts";
@@ -11,7 +7,8 @@ export { TRAIN_CHECK_NAME } from "../adapters/github/check-runs.ts";
 import { TRAIN_CHECK_NAME } from "../adapters/github/check-runs.ts";
 
 /** Why a dispatch did not happen. Closed set, shown to users. */
-export type DispatchRefusal = "pr-closed" | "fork-not-allowed" | "fork-needs-approval" | "head-moved" | "dispatch-failed";
+export type DispatchRefusal =
+  "pr-closed" | "fork-not-allowed" | "fork-needs-approval" | "head-moved" | "dispatch-failed";
 
 export type DispatchResult =
   | { outcome: "dispatched"; correlationId: string; checkRunId: number; headSha: string }
@@ -33,7 +30,11 @@ export async function dispatchTraining(input: {
 }): Promise<DispatchResult> {
   const { gh, config, pull } = input;
   if (pull.state !== "open") {
-    return { outcome: "refused", reason: "pr-closed", message: "the pull request is closed; reopen it to train." };
+    return {
+      outcome: "refused",
+      reason: "pr-closed",
+      message: "the pull request is closed; reopen it to train.",
+    };
   }
   if (pull.fromFork) {
     if (!config.github.allowForks) {

@@ -57,7 +57,13 @@ export type ArtifactDownload =
   | { ok: true; dir: string }
   | {
       ok: false;
-      reason: "artifact-missing" | "artifact-expired" | "artifact-too-large" | "artifact-invalid" | "artifact-unsafe" | "run-dir-invalid";
+      reason:
+        | "artifact-missing"
+        | "artifact-expired"
+        | "artifact-too-large"
+        | "artifact-invalid"
+        | "artifact-unsafe"
+        | "run-dir-invalid";
       message: string;
     };
 
@@ -93,11 +99,17 @@ export type BotGitHub = {
   /** Every check run and commit status on `sha` passed (ignoring the names given); null when unreadable. */
   checksGreen(sha: string, ignore: readonly string[]): Promise<boolean | null>;
   dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
-  createCheckRun(input: { name: string; headSha: string; externalId: string } & CheckRunUpdate): Promise<number>;
+  createCheckRun(
+    input: { name: string; headSha: string; externalId: string } & CheckRunUpdate,
+  ): Promise<number>;
   updateCheckRun(id: number, update: CheckRunUpdate): Promise<void>;
   listCheckRuns(headSha: string, name: string): Promise<CheckRunInfo[]>;
   /** The newest dispatched run of `workflow` on `headSha` whose title carries the correlation id. */
-  findTrainingRun(workflow: string, correlationId: string, headSha: string): Promise<WorkflowRunInfo | undefined>;
+  findTrainingRun(
+    workflow: string,
+    correlationId: string,
+    headSha: string,
+  ): Promise<WorkflowRunInfo | undefined>;
   /** Downloads the named artifact of a run into `destDir`, verified. */
   downloadRunArtifact(runId: number, name: string, destDir: string): Promise<ArtifactDownload>;
   /** The GitHub Releases backend of the registry for this repository. */
@@ -111,7 +123,11 @@ export type BotGitHub = {
   }): Promise<{ id: number }>;
   getLock(environment: string): Promise<LockState>;
   /** Creates the lock ref atomically; when it exists already, reports who holds it. */
-  acquireLock(environment: string, owner: string, reason: string): Promise<{ ok: true } | { ok: false; owner: string | null }>;
+  acquireLock(
+    environment: string,
+    owner: string,
+    reason: string,
+  ): Promise<{ ok: true } | { ok: false; owner: string | null }>;
   /** Deletes the lock ref; false when there was none. */
   releaseLock(environment: string): Promise<boolean>;
 };

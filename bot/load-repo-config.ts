@@ -30,7 +30,9 @@ export async function loadRepoConfig(source: ConfigSource): Promise<RepoConfigRe
   const extendsBase = doc.errors.length === 0 && doc.has("_extends");
   if (!extendsBase) {
     const parsed = parseConfig(text, CONFIG_PATH);
-    return parsed.ok ? { ok: true, config: parsed.config } : { ok: false, reason: "config-invalid", problems: parsed.problems };
+    return parsed.ok
+      ? { ok: true, config: parsed.config }
+      : { ok: false, reason: "config-invalid", problems: parsed.problems };
   }
   const merged = (await source.loadMerged(CONFIG_PATH)) ?? {};
   const { _extends: _ignored, ...rest } = merged;

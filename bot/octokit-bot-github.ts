@@ -1,11 +1,26 @@
 import type { Context } from "probot";
-import { completeCheckRun, createCheckRun, listCheckRuns, updateCheckRun } from "../adapters/github/check-runs.ts";
-import { acquireLock, createDeployment, listDeployments, readLock, releaseLock } from "../adapters/github/deployments.ts";
+import {
+  completeCheckRun,
+  createCheckRun,
+  listCheckRuns,
+  updateCheckRun,
+} from "../adapters/github/check-runs.ts";
+import {
+  acquireLock,
+  createDeployment,
+  listDeployments,
+  readLock,
+  releaseLock,
+} from "../adapters/github/deployments.ts";
 import { httpStatus } from "../adapters/github/http-status.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
 import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
-import { dispatchWorkflow, downloadRunArtifact, findRunByCorrelationId } from "../adapters/github/workflows.ts";
+import {
+  dispatchWorkflow,
+  downloadRunArtifact,
+  findRunByCorrelationId,
+} from "../adapters/github/workflows.ts";
 import type { BotGitHub } from "./github-port.ts";
 
 /** The App's GitHub port over Probot's authenticated Octokit, for the event's repository. */
@@ -52,18 +67,28 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
         mergeCommitSha: data.merged ? (data.merge_commit_sha ?? null) : null,
         headSha: data.head.sha,
         headRef: data.head.ref,
-        fromFork: data.head.repo === null || data.head.repo.full_name.toLowerCase() !== `${owner}/${repo}`.toLowerCase(),
+        fromFork:
+          data.head.repo === null ||
+          data.head.repo.full_name.toLowerCase() !== `${owner}/${repo}`.toLowerCase(),
         baseRef: data.base.ref,
         labels: (data.labels ?? []).map((l) => l.name ?? "").filter((n) => n !== ""),
       };
     },
     async pullFiles(number) {
-      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...r, pull_number: number, per_page: 100 });
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+        ...r,
+        pull_number: number,
+        per_page: 100,
+      });
       return files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]);
     },
     async approvedReview(number, sha) {
       try {
-        const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { ...r, pull_number: number, per_page: 100 });
+        const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
+          ...r,
+          pull_number: number,
+          per_page: 100,
+        });
         // Each reviewer's latest decisive review counts; an approval of an older commit does not cover `sha`.
         const latest = new Map<string, { state: string; commit: string | null }>();
         for (const rv of reviews) {
@@ -79,9 +104,16 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     },
     async checksGreen(sha, ignore) {
       try {
-        const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...r, ref: sha, filter: "latest", per_page: 100 });
+        const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+          ...r,
+          ref: sha,
+          filter: "latest",
+          per_page: 100,
+        });
         const relevant = runs.filter((c) => !ignore.includes(c.name));
-        const checksOk = relevant.every((c) => c.status === "completed" && ["success", "neutral", "skipped"].includes(c.conclusion ?? ""));
+        const checksOk = relevant.every(
+          (c) => c.status === "completed" && ["success", "neutral", "skipped"].includes(c.conclusion ?? ""),
+        );
         const { data } = await octokit.rest.repos.getCombinedStatusForRef({ ...r, ref: sha });
         return checksOk && (data.total_count === 0 || data.state === "success");
       } catch {
@@ -123,7 +155,8 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
       });
     },
     listCheckRuns: (headSha, name) => listCheckRuns(octokit, { ...r, ref: headSha, name }),
-    findTrainingRun: (workflow, correlationId, headSha) => findRunByCorrelationId(octokit, { ...r, workflow, correlationId, headSha }),
+    findTrainingRun: (workflow, correlationId, headSha) =>
+      findRunByCorrelationId(octokit, { ...r, workflow, correlationId, headSha }),
     async downloadRunArtifact(runId, name, destDir) {
       const result = await downloadRunArtifact(octokit, { ...r, runId, name, destDir });
       return result.ok ? { ok: true, dir: result.dir } : result;
@@ -138,7 +171,13 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     async listDeployments(environment) {
       const list = await listDeployments(octokit, { ...r, environment, limit: 30 });
       // GitHub marks older successful deployments inactive; the effective state ignores that.
-      return list.map((d) => ({ id: d.id, sha: d.sha, environment: d.environment, payload: d.payload, latestState: d.effectiveState }));
+      return list.map((d) => ({
+        id: d.id,
+        sha: d.sha,
+        environment: d.environment,
+        payload: d.payload,
+        latestState: d.effectiveState,
+      }));
     },
     async createDeployment(input) {
       const result = await createDeployment(octokit, {
@@ -159,7 +198,9 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     },
     async acquireLock(environment, actor, reason) {
       const result = await acquireLock(octokit, { ...r, environment, actor, reason, sha: "", now: now() });
-      return result.outcome === "acquired" ? { ok: true } : { ok: false, owner: result.holder?.actor ?? null };
+      return result.outcome === "acquired"
+        ? { ok: true }
+        : { ok: false, owner: result.holder?.actor ?? null };
     },
     async releaseLock(environment) {
       // /unlock is itself authorised (maintain by default), so it frees a lock whoever holds it.

@@ -70,7 +70,9 @@ export async function compareTrainingRun(input: {
   }
   const comparison = compareRuns({
     candidate: toRunSummary(candidate, { label: `run ${input.run.id}`, runUrl: input.run.htmlUrl }),
-    ...(baselineRun && baseline ? { baseline: toRunSummary(baselineRun, { label: `v${baseline.version}` }) } : {}),
+    ...(baselineRun && baseline
+      ? { baseline: toRunSummary(baselineRun, { label: `v${baseline.version}` }) }
+      : {}),
     gates: config.metrics.gates,
     ...(config.metrics.primary ? { primary: config.metrics.primary } : {}),
   });
@@ -98,13 +100,18 @@ export async function reportTrainingRun(input: {
   const check = checkRuns.find((c) => c.externalId === correlation.id);
   const name = config.model.name;
   if (report.ok) {
-    if (correlation.pr !== null) await env.gh.upsertComment(correlation.pr, reportMarker(name), report.markdown);
+    if (correlation.pr !== null)
+      await env.gh.upsertComment(correlation.pr, reportMarker(name), report.markdown);
     const checkMarkdown = renderComparisonMarkdown(report.comparison, {
       modelName: name,
       runUrl: run.htmlUrl,
       maxLength: CHECK_REPORT_LIMIT,
     });
-    const result = checkRunFromComparison({ comparison: report.comparison, report: checkMarkdown, configFile: CONFIG_PATH });
+    const result = checkRunFromComparison({
+      comparison: report.comparison,
+      report: checkMarkdown,
+      configFile: CONFIG_PATH,
+    });
     const update = {
       status: "completed" as const,
       conclusion: result.conclusion,
@@ -112,11 +119,23 @@ export async function reportTrainingRun(input: {
       output: { title: result.title, summary: result.summary, annotations: result.annotations },
     };
     if (check) await env.gh.updateCheckRun(check.id, update);
-    else await env.gh.createCheckRun({ name: TRAIN_CHECK_NAME, headSha: correlation.headSha, externalId: correlation.id, ...update });
+    else
+      await env.gh.createCheckRun({
+        name: TRAIN_CHECK_NAME,
+        headSha: correlation.headSha,
+        externalId: correlation.id,
+        ...update,
+      });
     return report;
   }
   const conclusion = run.conclusion === "success" ? "failure" : failedRunOutcome(run.conclusion).conclusion;
-  const body = renderFailure({ modelName: name, reason: report.reason, message: report.message, runUrl: run.htmlUrl, headSha: correlation.headSha });
+  const body = renderFailure({
+    modelName: name,
+    reason: report.reason,
+    message: report.message,
+    runUrl: run.htmlUrl,
+    headSha: correlation.headSha,
+  });
   if (correlation.pr !== null) await env.gh.upsertComment(correlation.pr, reportMarker(name), body);
   const update = {
     status: "completed" as const,
@@ -125,7 +144,13 @@ export async function reportTrainingRun(input: {
     output: { title: describeTrainFailure(report.reason), summary: body },
   };
   if (check) await env.gh.updateCheckRun(check.id, update);
-  else await env.gh.createCheckRun({ name: TRAIN_CHECK_NAME, headSha: correlation.headSha, externalId: correlation.id, ...update });
+  else
+    await env.gh.createCheckRun({
+      name: TRAIN_CHECK_NAME,
+      headSha: correlation.headSha,
+      externalId: correlation.id,
+      ...update,
+    });
   return report;
 }
 

@@ -154,7 +154,7 @@ function renderCheckpointNote(o: { dir: string; filesAtStart: number; command: b
       : "it was empty when the run started";
   return o.command
     ? `Checkpoints: \`${escapeMarkdown(o.dir)}\` is handed to \`train.command\` as \`MODELSHIP_CHECKPOINT_DIR\`; ${found}. Resuming from it is up to the training program.`
-    : `Checkpoints: \`${escapeMarkdown(o.dir)}\` (${found}). The built-in trainer does not write or resume from checkpoints: a run always starts from epoch 1.`;
+    : `Checkpoints: \`${escapeMarkdown(o.dir)}\` (${found}). The built-in trainer writes a checkpoint there after every epoch and resumes from it when it belongs to the same training (data, preprocessing, params and architecture); the run log says from which epoch it resumed.`;
 }
 
 async function countFiles(dir: string): Promise<number> {

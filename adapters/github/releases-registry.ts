@@ -28,7 +28,7 @@ import {
   classifyVersionTag,
   type ParsedTag,
 } from "../../core/registry/classify-version-tag.ts";
-import { decideRegistration } from "../../core/registry/decide-registration.ts";
+import { decideRunRegistration } from "../../core/registry/decide-registration.ts";
 import type {
   AliasEvent,
   RegisterInput,
@@ -189,15 +189,14 @@ class ReleasesRegistry extends VersionRegistry<ReleaseVersion> {
 
     for (let attempt = 1; ; attempt++) {
       const scan = await this.#scan(input.name);
-      const decision = decideRegistration({
-        name: input.name,
-        runId: record.runId,
-        artifacts,
-        bump: input.bump,
-        parentVersion: input.parentVersion,
-        registered: [...scan.valid, ...scan.drafts].map((e) => e.record.metadata),
-        occupied: scan.occupied,
-      });
+      const decision = decideRunRegistration(
+        input,
+        { record, artifacts },
+        {
+          registered: [...scan.valid, ...scan.drafts].map((e) => e.record.metadata),
+          occupied: scan.occupied,
+        },
+      );
       if (decision.kind === "reject") throw new ModelshipError(decision.problem);
       if (decision.kind === "existing") {
         const draft = scan.drafts.find((d) => d.record.metadata.version === decision.version);

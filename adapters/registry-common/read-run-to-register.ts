@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
 import type { Artifact, RegisterInput } from "../../core/registry/registry-port.ts";
 import type { RunRecord } from "../../core/run/run-record.ts";
-import { listRunFiles, type RunDirFile } from "../registry-git/list-run-files.ts";
+import { listRunFiles, type RunDirFile } from "./list-run-files.ts";
 
 /**
  * Reads and checks a run directory that is about to be registered under `input.name`: its files
@@ -16,8 +16,10 @@ export async function readRunToRegister(
   const { record, files } = await listRunFiles(input.runDir);
   if (opts.refuseFailed && record.status === "failed") {
     throw new ModelshipError({
-      code: "run-record-invalid",
-      message: `run ${record.runId} failed; a failed run is never registered`,
+      code: "run-failed",
+      message: `run ${record.runId} failed${record.failure ? ` (${record.failure.code}: ${record.failure.message})` : ""}; a failed run is never registered`,
+      where: { file: input.runDir },
+      hint: "Fix the cause and train again; the failed run directory is kept for inspection.",
     });
   }
   if (record.model.name !== input.name) {

@@ -16,7 +16,7 @@ import {
 } from "../../core/registry/check-manifest.ts";
 import { checkAliasInput } from "../../core/registry/check-registry-input.ts";
 import { checkMetadataMatchesTag, classifyVersionTag } from "../../core/registry/classify-version-tag.ts";
-import { decideRegistration } from "../../core/registry/decide-registration.ts";
+import { decideRunRegistration } from "../../core/registry/decide-registration.ts";
 import type {
   AliasEvent,
   RegisterInput,
@@ -96,22 +96,18 @@ class GitRegistry extends VersionRegistry<GitVersion> {
   }
 
   async register(input: RegisterInput): Promise<RegisterResult> {
-    const { record, files, artifacts } = await this.readRun(input, { refuseFailed: false });
+    const { record, files, artifacts } = await this.readRun(input, { refuseFailed: true });
     const tree = await this.#writeTree(files);
     const parent =
       record.code.commit && (await this.#commitExists(record.code.commit)) ? record.code.commit : null;
 
     for (let attempt = 1; ; attempt++) {
       const { entries, occupied } = await this.#scan(input.name);
-      const decision = decideRegistration({
-        name: input.name,
-        runId: record.runId,
-        artifacts,
-        bump: input.bump,
-        parentVersion: input.parentVersion,
-        registered: entries.map((e) => e.stored.metadata),
-        occupied,
-      });
+      const decision = decideRunRegistration(
+        input,
+        { record, artifacts },
+        { registered: entries.map((e) => e.stored.metadata), occupied },
+      );
       if (decision.kind === "reject") throw new ModelshipError(decision.problem);
       if (decision.kind === "existing")
         return { outcome: "already-registered", version: await this.mustGet(input.name, decision.version) };
@@ -119,11 +115,12 @@ class GitRegistry extends VersionRegistry<GitVersion> {
       const tag = this.tagFor(input.name, decision.version);
       const metadata = createVersionMetadata(input, decision, { record, artifacts });
       const identity = await this.#whoami();
-      const commit = await this.#raw(["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], {
-        input: `modelship: ${input.name} ${decision.version}\n\nrun ${record.runId}\n`,
-        identity,
-        now: input.now,
-      });
+      const commit = await this.#commitTree(
+        tree,
+        parent,
+        `modelship: ${input.name} ${decision.version}\n\nrun ${record.runId}\n`,
+        input.now,
+      );
       const tagObject = await this.#raw(["mktag"], {
         input:
           `object ${commit}\ntype commit\ntag ${tag}\n` +
@@ -222,13 +219,8 @@ class GitRegistry extends VersionRegistry<GitVersion> {
     event: AliasEventRecord,
     now: Date,
   ): Promise<string | undefined> {
-    const identity = await this.#whoami();
     const emptyTree = await this.#emptyTreeOid();
-    const commit = await this.#raw(["commit-tree", emptyTree, ...(head ? ["-p", head.id] : []), "-F", "-"], {
-      input: renderAliasMessage(event),
-      identity,
-      now,
-    });
+    const commit = await this.#commitTree(emptyTree, head?.id, renderAliasMessage(event), now);
     try {
       // Compare-and-swap: only moves the alias if nobody else moved it since we read `head`.
       await this.#git.raw([
@@ -299,6 +291,21 @@ class GitRegistry extends VersionRegistry<GitVersion> {
     } catch (err) {
       throw gitFailed(`git ${args[0]} failed`, err);
     }
+  }
+
+  /** A commit of `tree` on `parent` (none when absent) by the configured identity, dated `now`. */
+  async #commitTree(
+    tree: string,
+    parent: string | null | undefined,
+    message: string,
+    now: Date,
+  ): Promise<string> {
+    const identity = await this.#whoami();
+    return this.#raw(["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], {
+      input: message,
+      identity,
+      now,
+    });
   }
 
   async #whoami(): Promise<GitIdentity> {

@@ -3,7 +3,9 @@ import type { BotEnv } from "../bot-event.ts";
 import { dispatchTraining, TRAIN_CHECK_NAME } from "../dispatch-training.ts";
 import { repoConfig } from "../repo-config.ts";
 
-export type CheckRunPayload = { check_run: { id: number; name: string; head_sha: string; external_id: string | null } };
+export type CheckRunPayload = {
+  check_run: { id: number; name: string; head_sha: string; external_id: string | null };
+};
 
 /**
  * "Re-run" on the `modelship/train` check: dispatches training again for the same PR and
@@ -19,7 +21,17 @@ export async function handleCheckRunRerequested(env: BotEnv, payload: CheckRunPa
   const pull = await env.gh.pull(correlation.pr);
   // Re-running an old commit's check does not train the new head.
   if (pull.headSha !== run.head_sha) return;
-  const nonce = `r${env.deliveryId.replace(/[^A-Za-z0-9]/g, "").toLowerCase().slice(0, 31)}`;
-  const result = await dispatchTraining({ gh: env.gh, config: loaded.config, pull, params: {}, trigger: "rerequest", nonce });
+  const nonce = `r${env.deliveryId
+    .replace(/[^A-Za-z0-9]/g, "")
+    .toLowerCase()
+    .slice(0, 31)}`;
+  const result = await dispatchTraining({
+    gh: env.gh,
+    config: loaded.config,
+    pull,
+    params: {},
+    trigger: "rerequest",
+    nonce,
+  });
   if (result.outcome === "refused") env.log.warn({ reason: result.reason }, result.message);
 }

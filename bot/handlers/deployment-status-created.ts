@@ -3,12 +3,20 @@ import { escapeCode, escapeMarkdown, safeUrl } from "../../core/report/escape-ma
 import type { BotEnv } from "../bot-event.ts";
 
 export type DeploymentStatusPayload = {
-  deployment_status: { state: string; description?: string | null; log_url?: string | null; target_url?: string | null };
+  deployment_status: {
+    state: string;
+    description?: string | null;
+    log_url?: string | null;
+    target_url?: string | null;
+  };
   deployment: { id: number; environment: string; payload: unknown };
 };
 
 /** A failed deployment of a model says so on the PR it came from (one comment per deployment). */
-export async function handleDeploymentStatusCreated(env: BotEnv, payload: DeploymentStatusPayload): Promise<void> {
+export async function handleDeploymentStatusCreated(
+  env: BotEnv,
+  payload: DeploymentStatusPayload,
+): Promise<void> {
   const status = payload.deployment_status;
   if (status.state !== "failure" && status.state !== "error") return;
   const p = parseDeploymentPayload(payload.deployment.payload);

@@ -42,7 +42,10 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
     await gh.react(commentId, outcome.ok ? "rocket" : "-1");
     if (outcome.reply) {
       const who = `@${user.login}`;
-      await gh.comment(pr, `> ${escapeMarkdown(payload.comment.body.split(/\r?\n/)[0] ?? "", { maxLength: 120 })}\n\n${who} ${outcome.reply}`);
+      await gh.comment(
+        pr,
+        `> ${escapeMarkdown(payload.comment.body.split(/\r?\n/)[0] ?? "", { maxLength: 120 })}\n\n${who} ${outcome.reply}`,
+      );
     }
   };
 
@@ -58,11 +61,18 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
       reply: `\`/${name}\` needs **${auth.required}** permission on this repository; you have **${auth.actual}**. (\`insufficient-permission\`)`,
     });
   }
-  if (parsed.kind === "invalid") return finish({ ok: false, reply: `${parsed.message}. (\`${parsed.reason}\`)` });
+  if (parsed.kind === "invalid")
+    return finish({ ok: false, reply: `${parsed.message}. (\`${parsed.reason}\`)` });
   const validated = validateCommand(parsed.command, config);
   if (!validated.ok) return finish({ ok: false, reply: `${validated.message}. (\`${validated.reason}\`)` });
 
-  const outcome = await runCommand(env, { config, pr, commentId, actor: user.login, command: validated.command });
+  const outcome = await runCommand(env, {
+    config,
+    pr,
+    commentId,
+    actor: user.login,
+    command: validated.command,
+  });
   await finish(outcome);
 }
 
@@ -85,7 +95,8 @@ async function runCommand(
         trigger: "comment",
         nonce: `c${input.commentId}`,
       });
-      if (result.outcome === "refused") return { ok: false, reply: `${result.message} (\`${result.reason}\`)` };
+      if (result.outcome === "refused")
+        return { ok: false, reply: `${result.message} (\`${result.reason}\`)` };
       return { ok: true };
     }
     case "compare": {
@@ -103,7 +114,9 @@ async function runCommand(
           run,
           ...(command.baseline ? { baselineRef: command.baseline } : {}),
         });
-        return report.ok ? { ok: true } : { ok: false, reply: `the latest training run has no report: ${report.reason}.` };
+        return report.ok
+          ? { ok: true }
+          : { ok: false, reply: `the latest training run has no report: ${report.reason}.` };
       }
       return {
         ok: false,
@@ -112,7 +125,11 @@ async function runCommand(
     }
     case "lock": {
       const lock = await gh.acquireLock(command.environment, input.actor, `/lock on #${pr}`);
-      if (lock.ok) return { ok: true, reply: `\`${command.environment}\` is locked; \`/unlock ${command.environment}\` releases it.` };
+      if (lock.ok)
+        return {
+          ok: true,
+          reply: `\`${command.environment}\` is locked; \`/unlock ${command.environment}\` releases it.`,
+        };
       return {
         ok: false,
         reply: `\`${command.environment}\` is already locked${lock.owner ? ` by @${escapeMarkdown(lock.owner)}` : ""}. (\`environment-locked\`)`,
@@ -168,7 +185,11 @@ async function runCommand(
         }
       }
       const found = version ? await registry.get(config.model.name, version) : undefined;
-      if (!found || !version) return { ok: false, reply: `version ${version ?? "?"} of ${config.model.name} is not registered. (\`version-not-found\`)` };
+      if (!found || !version)
+        return {
+          ok: false,
+          reply: `version ${version ?? "?"} of ${config.model.name} is not registered. (\`version-not-found\`)`,
+        };
       const defaultBranch = (await gh.pull(pr)).baseRef;
       return deployOutcome(
         await deployVersion({
@@ -196,13 +217,22 @@ function deployOutcome(
   version: string,
 ): Outcome {
   if (result.outcome === "refused") return { ok: false, reply: `${result.message} (\`${result.reason}\`)` };
-  if (result.outcome === "exists") return { ok: true, reply: `${version} is already being deployed to \`${environment}\` (deployment ${result.deploymentId}).` };
-  return { ok: true, reply: `deploying ${version} to \`${environment}\` (deployment ${result.deploymentId}).` };
+  if (result.outcome === "exists")
+    return {
+      ok: true,
+      reply: `${version} is already being deployed to \`${environment}\` (deployment ${result.deploymentId}).`,
+    };
+  return {
+    ok: true,
+    reply: `deploying ${version} to \`${environment}\` (deployment ${result.deploymentId}).`,
+  };
 }
 
 /** The version registered from this PR (lineage.pr), newest first. */
 async function releasedVersion(env: BotEnv, config: Config, pull: PullInfo): Promise<string | null> {
   if (!pull.merged) return null;
-  const versions = await (await env.gh.registry({ tagFormat: config.registry.tagFormat })).list(config.model.name);
+  const versions = await (
+    await env.gh.registry({ tagFormat: config.registry.tagFormat })
+  ).list(config.model.name);
   return versions.find((v) => v.lineage.pr === pull.number)?.version ?? null;
 }

@@ -30,26 +30,37 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
   const pull = await gh.pull(payload.pull_request.number);
   if (!pull.merged || !pull.mergeCommitSha) return;
   const checks = await gh.listCheckRuns(pull.headSha, TRAIN_CHECK_NAME);
-  const passing = checks.find((c) => c.conclusion === "success" && c.externalId && parseCorrelationId(c.externalId));
+  const passing = checks.find(
+    (c) => c.conclusion === "success" && c.externalId && parseCorrelationId(c.externalId),
+  );
   const say = (text: string) => gh.upsertComment(pull.number, RELEASE_MARKER, `${RELEASE_MARKER}\n${text}`);
   if (!passing) {
-    if (checks.length > 0) await say(`Modelship did not release a model: no passing \`${TRAIN_CHECK_NAME}\` result on the merged head ${pull.headSha.slice(0, 7)}. (\`no-passing-result\`)`);
+    if (checks.length > 0)
+      await say(
+        `Modelship did not release a model: no passing \`${TRAIN_CHECK_NAME}\` result on the merged head ${pull.headSha.slice(0, 7)}. (\`no-passing-result\`)`,
+      );
     return;
   }
   const correlation = parseCorrelationId(passing.externalId!)!;
   const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, pull.headSha);
   if (run?.conclusion !== "success") {
-    await say(`Modelship did not release a model: the training run for ${correlation.id} is gone. (\`run-not-found\`)`);
+    await say(
+      `Modelship did not release a model: the training run for ${correlation.id} is gone. (\`run-not-found\`)`,
+    );
     return;
   }
   const compared = await compareTrainingRun({ env, config, correlation, run });
   if (!compared.ok) {
-    await say(`Modelship did not release a model: ${escapeMarkdown(compared.message || compared.reason)} (\`${compared.reason}\`)`);
+    await say(
+      `Modelship did not release a model: ${escapeMarkdown(compared.message || compared.reason)} (\`${compared.reason}\`)`,
+    );
     return;
   }
   const labelBump = bumpFromLabels(pull.labels);
   if (!labelBump.ok) {
-    await say(`Modelship did not release a model: the labels ${labelBump.labels.map((l) => `\`${l}\``).join(", ")} disagree; keep one. (\`${labelBump.reason}\`)`);
+    await say(
+      `Modelship did not release a model: the labels ${labelBump.labels.map((l) => `\`${l}\``).join(", ")} disagree; keep one. (\`${labelBump.reason}\`)`,
+    );
     return;
   }
   const registry = await gh.registry({
@@ -61,10 +72,14 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
   const plan = planRelease({
     comparison: compared.comparison,
     bump: labelBump.bump ?? config.registry.bump,
-    signatureChanged: latest ? signatureChanged(latest.signature, compared.candidate.record.signature) : false,
+    signatureChanged: latest
+      ? signatureChanged(latest.signature, compared.candidate.record.signature)
+      : false,
   });
   if (plan.action === "stop") {
-    await say(`Modelship did not release a model: ${plan.failed.length} gate(s) failed. (\`${plan.reason}\`)`);
+    await say(
+      `Modelship did not release a model: ${plan.failed.length} gate(s) failed. (\`${plan.reason}\`)`,
+    );
     return;
   }
   const registered = await registry.register({

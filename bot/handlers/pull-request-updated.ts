@@ -54,7 +54,10 @@ export async function handlePullRequestUpdated(env: BotEnv, payload: PullRequest
     return;
   }
   const result = await dispatchTraining({ gh, config, pull, params: {}, trigger: "push", nonce: "push" });
-  if (result.outcome === "refused" && (result.reason === "fork-not-allowed" || result.reason === "fork-needs-approval")) {
+  if (
+    result.outcome === "refused" &&
+    (result.reason === "fork-not-allowed" || result.reason === "fork-needs-approval")
+  ) {
     const existing = await gh.listCheckRuns(pull.headSha, TRAIN_CHECK_NAME);
     if (existing.some((c) => c.externalId === result.reason)) return;
     await gh.createCheckRun({
@@ -63,7 +66,10 @@ export async function handlePullRequestUpdated(env: BotEnv, payload: PullRequest
       externalId: result.reason,
       status: "completed",
       conclusion: "neutral",
-      output: { title: "Not trained: pull request from a fork", summary: `Modelship did not train this commit: ${result.message}` },
+      output: {
+        title: "Not trained: pull request from a fork",
+        summary: `Modelship did not train this commit: ${result.message}`,
+      },
     });
   }
 }

@@ -40,7 +40,12 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
     return;
   }
   const config = loaded.config;
-  if (wr.path && !wr.path.endsWith(`/${config.github.trainWorkflow}`) && wr.path !== config.github.trainWorkflow) return;
+  if (
+    wr.path &&
+    !wr.path.endsWith(`/${config.github.trainWorkflow}`) &&
+    wr.path !== config.github.trainWorkflow
+  )
+    return;
   if (payload.action !== "completed") {
     if (check && check.status !== "completed") {
       await gh.updateCheckRun(check.id, { status: "in_progress", detailsUrl: wr.html_url });
@@ -55,6 +60,13 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
     env,
     config,
     correlation,
-    run: { id: wr.id, displayTitle: wr.display_title ?? "", status: wr.status, conclusion: wr.conclusion, htmlUrl: wr.html_url, headSha: wr.head_sha },
+    run: {
+      id: wr.id,
+      displayTitle: wr.display_title ?? "",
+      status: wr.status,
+      conclusion: wr.conclusion,
+      htmlUrl: wr.html_url,
+      headSha: wr.head_sha,
+    },
   });
 }

@@ -12,6 +12,7 @@ type TrainCliOptions = {
   set: string[];
   json?: boolean;
   progress?: boolean;
+  checkpointDir?: string;
 };
 
 /** `modelship train`: train once (built-in trainer or train.command) and write a run directory. */
@@ -30,10 +31,15 @@ export function register(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--checkpoint-dir <dir>",
+      "write a checkpoint after every epoch and resume from it (default: $MODELSHIP_CHECKPOINT_DIR, else none)",
+    )
     .option("--json", "print the run record as JSON on stdout")
     .option("--no-progress", "no per-epoch progress on stderr")
     .action(async (opts: TrainCliOptions) => {
       const config = await loadConfig(opts.config, { required: true });
+      const checkpointDir = opts.checkpointDir ?? (process.env.MODELSHIP_CHECKPOINT_DIR || undefined);
       const { runDir, record } = await (
         await loadTrainer()
       ).trainRun({
@@ -43,6 +49,7 @@ export function register(program: Command): void {
         ...(opts.runId ? { runId: opts.runId } : {}),
         params: parseParamOverrides(opts.set),
         progress: opts.progress === false ? "silent" : "auto",
+        ...(checkpointDir ? { checkpointDir } : {}),
       });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ runDir, record }, null, 2)}\n`);
@@ -54,8 +61,12 @@ export function register(program: Command): void {
       const parity = record.parity
         ? `\nONNX parity: max |diff| ${record.parity.maxAbsDiff.toExponential(2)} <= ${record.parity.tolerance}`
         : "";
+      const resumed =
+        record.training && "resumedFromEpoch" in record.training
+          ? `\nresumed from the checkpoint of epoch ${String(record.training.resumedFromEpoch)}`
+          : "";
       process.stdout.write(
-        `run ${record.runId} (${record.trainer}, ${record.backend}) written to ${runDir}\n${metrics}${parity}\n`,
+        `run ${record.runId} (${record.trainer}, ${record.backend}) written to ${runDir}\n${metrics}${parity}${resumed}\n`,
       );
     });
 }

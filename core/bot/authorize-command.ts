@@ -3,13 +3,22 @@ import type { Config, PermissionLevel } from "../config/schema.ts";
 
 export type RepositoryPermission = "none" | PermissionLevel;
 
-const RANK: Record<RepositoryPermission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+const RANK: Record<RepositoryPermission, number> = {
+  none: 0,
+  read: 1,
+  triage: 2,
+  write: 3,
+  maintain: 4,
+  admin: 5,
+};
 
 /**
  * Reads GitHub's collaborator-permission answer: the `role_name` (admin, maintain, write, triage,
  * read) when it is one of the ranked roles, else the legacy `permission`; anything else is none.
  */
-export function normalizePermission(answer: { permission?: unknown; role_name?: unknown } | null): RepositoryPermission {
+export function normalizePermission(
+  answer: { permission?: unknown; role_name?: unknown } | null,
+): RepositoryPermission {
   if (!answer) return "none";
   for (const value of [answer.role_name, answer.permission]) {
     if (typeof value === "string" && Object.hasOwn(RANK, value)) return value as RepositoryPermission;

@@ -74,7 +74,10 @@ export type TrainFailureReason =
   | "config-invalid";
 
 /** Maps a completed workflow run's conclusion (anything but success) to a check conclusion and reason. */
-export function failedRunOutcome(conclusion: string | null): { conclusion: CheckConclusion; reason: TrainFailureReason } {
+export function failedRunOutcome(conclusion: string | null): {
+  conclusion: CheckConclusion;
+  reason: TrainFailureReason;
+} {
   if (conclusion === "cancelled") return { conclusion: "cancelled", reason: "run-cancelled" };
   if (conclusion === "timed_out") return { conclusion: "timed_out", reason: "run-timed-out" };
   return { conclusion: "failure", reason: "run-failed" };
@@ -87,7 +90,8 @@ const FAILURE_TEXT: Record<TrainFailureReason, string> = {
   "artifact-missing": "The training run finished but uploaded no run artifact.",
   "artifact-expired": "The training run's artifact has expired.",
   "artifact-too-large": "The training run's artifact is larger than the App accepts.",
-  "artifact-unsafe": "The training run's artifact holds unsafe entries (links, absolute or `..` paths) and was refused.",
+  "artifact-unsafe":
+    "The training run's artifact holds unsafe entries (links, absolute or `..` paths) and was refused.",
   "artifact-invalid": "The training run's artifact could not be verified or read.",
   "run-dir-invalid": "The training run's artifact is not a valid run directory.",
   "model-name-mismatch": "The training run produced a different model than the config names.",

@@ -1,7 +1,8 @@
 /** Shortest webhook secret accepted in production (GitHub suggests a random string with high entropy). */
 export const MIN_SECRET_LENGTH = 20;
 
-export type SecretCheck = { ok: true } | { ok: false; reason: "webhook-secret-missing" | "webhook-secret-weak"; message: string };
+export type SecretCheck =
+  { ok: true } | { ok: false; reason: "webhook-secret-missing" | "webhook-secret-weak"; message: string };
 
 /**
  * Production refuses to start without a strong webhook secret: never Probot's `development`

@@ -11,7 +11,11 @@ export type Correlation = { id: string; pr: number | null; headSha: string };
  * leads back to its PR without any state in the App: `pr42-<sha>-<nonce>` or `sched-<sha>-<nonce>`.
  */
 export function createCorrelationId(input: { pr: number | null; headSha: string; nonce: string }): string {
-  const nonce = input.nonce.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 32).padEnd(4, "0");
+  const nonce = input.nonce
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 32)
+    .padEnd(4, "0");
   const sha = input.headSha.toLowerCase().slice(0, 40);
   return `${input.pr === null ? "sched" : `pr${input.pr}`}-${sha}-${nonce}`;
 }

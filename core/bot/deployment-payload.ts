@@ -35,7 +35,8 @@ export function liveVersion(
 ): { version: string; previousVersion: string | null } | null {
   for (const d of deployments) {
     const p = parseDeploymentPayload(d.payload);
-    if (p?.model === model && d.latestState === "success") return { version: p.version, previousVersion: p.previousVersion };
+    if (p?.model === model && d.latestState === "success")
+      return { version: p.version, previousVersion: p.previousVersion };
   }
   return null;
 }

@@ -49,9 +49,16 @@ export function planDeployment(input: {
   const env = input.config.deploy.environments[input.environment];
   const requireReview = env?.requireApprovedReview ?? true;
   const requireChecks = env?.requireGreenChecks ?? true;
-  const refuse = (reason: DeployRefusal, message: string): DeploymentPlan => ({ action: "refuse", reason, message });
+  const refuse = (reason: DeployRefusal, message: string): DeploymentPlan => ({
+    action: "refuse",
+    reason,
+    message,
+  });
   if (input.fromFork && !input.config.github.allowForks) {
-    return refuse("fork-not-allowed", "deploys from fork pull requests are off (`github.allowForks: false`).");
+    return refuse(
+      "fork-not-allowed",
+      "deploys from fork pull requests are off (`github.allowForks: false`).",
+    );
   }
   if (input.lock.locked && (input.lock.owner === null || input.lock.owner !== input.actor)) {
     return refuse(
@@ -67,13 +74,22 @@ export function planDeployment(input: {
   // from a pull request (and the deploy on merge) must show the review and checks now.
   if (input.kind === "deploy" || input.kind === "merge") {
     if (requireReview && input.approvedReview !== true) {
-      return refuse("review-required", `\`${input.environment}\` requires an approved review of the pull request.`);
+      return refuse(
+        "review-required",
+        `\`${input.environment}\` requires an approved review of the pull request.`,
+      );
     }
     if (requireChecks && input.checksGreen === null) {
-      return refuse("checks-unknown", "the check results for this commit could not be read, so the deploy stops.");
+      return refuse(
+        "checks-unknown",
+        "the check results for this commit could not be read, so the deploy stops.",
+      );
     }
     if (requireChecks && !input.checksGreen) {
-      return refuse("checks-not-green", `\`${input.environment}\` requires every check on the commit to pass.`);
+      return refuse(
+        "checks-not-green",
+        `\`${input.environment}\` requires every check on the commit to pass.`,
+      );
     }
   }
   return {

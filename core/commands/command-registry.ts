@@ -1,5 +1,14 @@
 /** Every slash command the App understands. A comment whose first token is not here is ignored. */
-export const COMMAND_NAMES = ["train", "compare", "deploy", "rollback", "promote", "lock", "unlock", "help"] as const;
+export const COMMAND_NAMES = [
+  "train",
+  "compare",
+  "deploy",
+  "rollback",
+  "promote",
+  "lock",
+  "unlock",
+  "help",
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type CommandSpec = { name: CommandName; usage: string; description: string };
@@ -26,7 +35,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "/rollback [env] [version]",
     description: "Redeploy the previous version (or the given one) to an environment.",
   },
-  { name: "promote", usage: "/promote VERSION ENV", description: "Deploy a registered version to an environment." },
+  {
+    name: "promote",
+    usage: "/promote VERSION ENV",
+    description: "Deploy a registered version to an environment.",
+  },
   { name: "lock", usage: "/lock [env]", description: "Lock an environment against deploys." },
   { name: "unlock", usage: "/unlock [env]", description: "Remove an environment's deploy lock." },
   { name: "help", usage: "/help", description: "Show this table." },

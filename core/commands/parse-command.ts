@@ -26,7 +26,6 @@ export type ParseCommandResult =
   | { kind: "invalid"; name: CommandName; reason: CommandSyntaxReason; message: string };
 
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
 /**
@@ -51,7 +50,10 @@ export function parseCommand(body: string): ParseCommandResult {
     message,
   });
   if (line.length > COMMAND_LIMITS.lineLength) {
-    return invalid("line-too-long", `the command line is longer than ${COMMAND_LIMITS.lineLength} characters`);
+    return invalid(
+      "line-too-long",
+      `the command line is longer than ${COMMAND_LIMITS.lineLength} characters`,
+    );
   }
   if (CONTROL_RE.test(line)) return invalid("control-character", "the command contains control characters");
   const tokens = tokenize(line.slice(word.length));
@@ -63,7 +65,10 @@ export function parseCommand(body: string): ParseCommandResult {
   const named: Array<[string, string]> = [];
   for (const t of tokens.values) {
     if (t.text.length > COMMAND_LIMITS.argLength) {
-      return invalid("argument-too-long", `an argument is longer than ${COMMAND_LIMITS.argLength} characters`);
+      return invalid(
+        "argument-too-long",
+        `an argument is longer than ${COMMAND_LIMITS.argLength} characters`,
+      );
     }
     const eq = t.bareEquals;
     if (eq < 0) {
@@ -72,7 +77,10 @@ export function parseCommand(body: string): ParseCommandResult {
     }
     const key = t.text.slice(0, eq);
     if (!KEY_RE.test(key)) {
-      return invalid("invalid-key", `'${key.slice(0, 64)}' is not a parameter name (letters, digits, '.', '_' or '-')`);
+      return invalid(
+        "invalid-key",
+        `'${key.slice(0, 64)}' is not a parameter name (letters, digits, '.', '_' or '-')`,
+      );
     }
     named.push([key, t.text.slice(eq + 1)]);
   }

@@ -21,7 +21,9 @@ export function renderHelp(config: Config): string {
     "|---|---|---|",
     ...rows,
     "",
-    `Environments: ${knownEnvironments(config).map((e) => `\`${e}\``).join(", ")}.`,
+    `Environments: ${knownEnvironments(config)
+      .map((e) => `\`${e}\``)
+      .join(", ")}.`,
     search.length > 0
       ? `\`/train\` parameters: ${search.join(", ")}.`
       : "`/train` takes no parameters: the config declares none under `train.search`.",

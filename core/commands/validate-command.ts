@@ -28,8 +28,7 @@ export type CommandArgumentReason =
   | "invalid-reference";
 
 export type ValidateCommandResult =
-  | { ok: true; command: Command }
-  | { ok: false; reason: CommandArgumentReason; message: string };
+  { ok: true; command: Command } | { ok: false; reason: CommandArgumentReason; message: string };
 
 const REF_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -47,13 +46,18 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
   });
   const noNamed = (): ValidateCommandResult | null =>
     raw.named.length > 0
-      ? fail("unexpected-argument", `/${raw.name} takes no key=value arguments (got '${show(raw.named[0]![0])}=…')`)
+      ? fail(
+          "unexpected-argument",
+          `/${raw.name} takes no key=value arguments (got '${show(raw.named[0]![0])}=…')`,
+        )
       : null;
   const atMost = (n: number): ValidateCommandResult | null =>
     raw.positional.length > n
       ? fail("unexpected-argument", `/${raw.name} takes at most ${n} argument${n === 1 ? "" : "s"}`)
       : null;
-  const env = (given: string | undefined): { ok: true; env: string } | { ok: false; result: ValidateCommandResult } => {
+  const env = (
+    given: string | undefined,
+  ): { ok: true; env: string } | { ok: false; result: ValidateCommandResult } => {
     const name = given ?? config.deploy.environment;
     const known = knownEnvironments(config);
     if (known.includes(name)) return { ok: true, env: name };
@@ -84,7 +88,8 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
               : `'${show(key)}' is not declared under train.search; allowed: ${allowed.map((k) => `\`${k}\``).join(", ")}`,
           );
         }
-        if (Object.hasOwn(params, key)) return fail("duplicate-parameter", `'${key}' is given more than once`);
+        if (Object.hasOwn(params, key))
+          return fail("duplicate-parameter", `'${key}' is given more than once`);
         const checked = checkValue(key, value, dim);
         if (!checked.ok) return { ok: false, reason: checked.reason, message: checked.message };
         params[key] = checked.value;
@@ -99,7 +104,10 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
       const version = normalizeVersion(ref);
       if (version) return { ok: true, command: { name: "compare", baseline: version } };
       if (!REF_RE.test(ref)) {
-        return fail("invalid-reference", `'${show(ref)}' is neither a version (1.2.0) nor an alias such as production`);
+        return fail(
+          "invalid-reference",
+          `'${show(ref)}' is neither a version (1.2.0) nor an alias such as production`,
+        );
       }
       return { ok: true, command: { name: "compare", baseline: ref } };
     }
@@ -124,7 +132,8 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
       }
       const e = env(envArg);
       if (!e.ok) return e.result;
-      if (versionArg === undefined) return { ok: true, command: { name: "rollback", environment: e.env, version: null } };
+      if (versionArg === undefined)
+        return { ok: true, command: { name: "rollback", environment: e.env, version: null } };
       const version = normalizeVersion(versionArg);
       if (!version) return fail("invalid-version", `'${show(versionArg)}' is not a version such as 1.2.0`);
       return { ok: true, command: { name: "rollback", environment: e.env, version } };
@@ -162,7 +171,11 @@ function checkValue(
   const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
   const bounds = `${dim.integer ? "an integer" : "a number"} between ${dim.min} and ${dim.max}`;
   if (!Number.isFinite(n) || n < dim.min || n > dim.max || (dim.integer && !Number.isInteger(n))) {
-    return { ok: false, reason: "value-out-of-range", message: `${key} must be ${bounds} (got '${show(value)}')` };
+    return {
+      ok: false,
+      reason: "value-out-of-range",
+      message: `${key} must be ${bounds} (got '${show(value)}')`,
+    };
   }
   return { ok: true, value: n };
 }

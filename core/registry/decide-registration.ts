@@ -1,7 +1,8 @@
 import type { Problem } from "../errors.ts";
 import { checkExplicitVersion, nextVersion, type Bump } from "../version/next-version.ts";
 import { highestVersion, normalizeVersion } from "../version/semver.ts";
-import type { Artifact } from "./registry-port.ts";
+import type { RunRecord } from "../run/run-record.ts";
+import type { Artifact, RegisterInput } from "./registry-port.ts";
 
 /** A version already in the registry, as far as the decision needs it. */
 export type RegisteredRun = { version: string; runId: string; artifacts: readonly Artifact[] };
@@ -74,6 +75,22 @@ export function decideRegistration(input: {
     parentVersion = found.version;
   }
   return { kind: "create", version, parentVersion };
+}
+
+/** decideRegistration for a backend's register: the request, the run it read, and what is stored now. */
+export function decideRunRegistration(
+  input: Pick<RegisterInput, "name" | "bump" | "parentVersion">,
+  run: { record: RunRecord; artifacts: readonly Artifact[] },
+  stored: { registered: readonly RegisteredRun[]; occupied: readonly string[] },
+): RegistrationDecision {
+  return decideRegistration({
+    name: input.name,
+    runId: run.record.runId,
+    artifacts: run.artifacts,
+    bump: input.bump,
+    parentVersion: input.parentVersion,
+    ...stored,
+  });
 }
 
 /** Paths whose presence, size or digest differ between two manifests, sorted. */

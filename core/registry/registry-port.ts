@@ -57,7 +57,7 @@ export type VerifyResult = { ok: true; version: ModelVersion } | { ok: false; pr
 /**
  * Reason codes a registry reports through ModelshipError. Closed set: callers may switch on it.
  *  - invalid-tag-format, invalid-tag-name, invalid-model-name, invalid-version, invalid-alias-name
- *  - run-dir-unreadable, run-dir-incomplete, run-record-invalid, model-name-mismatch
+ *  - run-dir-unreadable, run-dir-incomplete, run-failed, run-record-invalid, model-name-mismatch
  *  - version-taken, version-not-greater, run-already-registered, run-artifacts-changed
  *  - version-not-found, artifact-digest-mismatch, destination-not-empty, registry-metadata-invalid
  *  - alias-target-missing, concurrent-update, not-a-git-repository, git-failed
@@ -70,6 +70,7 @@ export type RegistryErrorCode =
   | "invalid-alias-name"
   | "run-dir-unreadable"
   | "run-dir-incomplete"
+  | "run-failed"
   | "run-record-invalid"
   | "model-name-mismatch"
   | "version-taken"

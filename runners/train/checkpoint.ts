@@ -85,6 +85,7 @@ const ManifestSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     weights: z.array(TensorEntrySchema),
     optimizer: z.array(TensorEntrySchema),
+    optimizerExtra: z.array(TensorEntrySchema),
     bestWeights: z.array(TensorEntrySchema).nullable(),
   }),
 });
@@ -100,8 +101,6 @@ export type CheckpointStore = {
   load(expected: ExpectedShapes): Promise<LoadResult>;
   /** Removes this model's checkpoint (after the run directory is written). */
   remove(): Promise<void>;
-  /** Total time spent writing checkpoints, in ms. */
-  writeMs(): number;
 };
 
 export type ExpectedShapes = {
@@ -127,13 +126,10 @@ export function openCheckpointStore(opts: {
   const dir = join(opts.checkpointDir, opts.modelName);
   const key = checkpointKey(opts.identity);
   const parts = identityParts(opts.identity);
-  let spent = 0;
   return {
     dir,
     key,
-    writeMs: () => spent,
     async save(state) {
-      const t0 = performance.now();
       await mkdir(dir, { recursive: true });
       const chunks: Uint8Array[] = [];
       let offset = 0;
@@ -147,6 +143,7 @@ export function openCheckpointStore(opts: {
         });
       const weights = index(state.weights);
       const optimizer = index(state.optimizer);
+      const optimizerExtra = index(state.optimizerExtra);
       const bestWeights = state.bestWeights ? index(state.bestWeights) : null;
       const body = Buffer.concat(chunks);
       const digest = createHash("sha256").update(body).digest("hex");
@@ -162,7 +159,15 @@ export function openCheckpointStore(opts: {
         backend: opts.backend,
         history: state.history,
         earlyStopping: { ...state.earlyStopping, best: String(state.earlyStopping.best) },
-        tensors: { file, bytes: body.length, sha256: digest, weights, optimizer, bestWeights },
+        tensors: {
+          file,
+          bytes: body.length,
+          sha256: digest,
+          weights,
+          optimizer,
+          optimizerExtra,
+          bestWeights,
+        },
       };
       await writeAtomically(join(dir, file), body);
       await writeAtomically(join(dir, CHECKPOINT_MANIFEST), `${JSON.stringify(manifest)}\n`);
@@ -171,7 +176,6 @@ export function openCheckpointStore(opts: {
         if (name !== file && name !== CHECKPOINT_MANIFEST && /^(tensors-|\.tmp-)/.test(name))
           await rm(join(dir, name), { force: true });
       }
-      spent += performance.now() - t0;
     },
     async load(expected) {
       const where = join(dir, CHECKPOINT_MANIFEST);
@@ -227,8 +231,7 @@ export function openCheckpointStore(opts: {
           return { name: e.name, shape: e.shape, dtype: e.dtype, data };
         });
       const history = manifest.history.map(
-        (h) =>
-          Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v === null ? NaN : v])) as EpochLog,
+        (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v === null ? NaN : v])) as EpochLog,
       );
       const state: FitState = {
         epoch: manifest.epoch,
@@ -236,9 +239,14 @@ export function openCheckpointStore(opts: {
         earlyStopping: { ...manifest.earlyStopping, best: Number(manifest.earlyStopping.best) },
         weights: read(manifest.tensors.weights),
         optimizer: read(manifest.tensors.optimizer),
+        optimizerExtra: read(manifest.tensors.optimizerExtra),
         ...(manifest.tensors.bestWeights ? { bestWeights: read(manifest.tensors.bestWeights) } : {}),
       };
-      return { kind: "resume", state, manifest: { writtenAt: manifest.writtenAt, backend: manifest.backend } };
+      return {
+        kind: "resume",
+        state,
+        manifest: { writtenAt: manifest.writtenAt, backend: manifest.backend },
+      };
     },
     async remove() {
       await rm(dir, { recursive: true, force: true });
@@ -251,7 +259,12 @@ function checkShapes(m: Manifest, expected: ExpectedShapes): string | undefined 
   const same = (a: number[], b: number[] | undefined) =>
     b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
   const sized = (e: TensorEntry) => e.bytes === 4 * e.shape.reduce((p, d) => p * d, 1);
-  const all = [...m.tensors.weights, ...m.tensors.optimizer, ...(m.tensors.bestWeights ?? [])];
+  const all = [
+    ...m.tensors.weights,
+    ...m.tensors.optimizer,
+    ...m.tensors.optimizerExtra,
+    ...(m.tensors.bestWeights ?? []),
+  ];
   if (!all.every(sized)) return "a tensor's byte size does not match its shape";
   if (all.some((e) => e.offset + e.bytes > m.tensors.bytes)) return "a tensor lies outside the tensor file";
   if (m.epoch !== m.history.length) return `epoch ${m.epoch} but ${m.history.length} history entries`;

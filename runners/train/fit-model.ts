@@ -16,6 +16,8 @@ export type FitResult = {
   fitMs: number;
   /** Training rows seen in this process. */
   samplesSeen: number;
+  /** Time spent capturing and saving checkpoints (not part of fitMs). */
+  checkpointMs: number;
   /** The last epoch restored from `resume`, when there was one. */
   resumedFromEpoch?: number;
 };
@@ -46,6 +48,11 @@ export type FitState = {
   weights: NamedArray[];
   /** `model.optimizer.getWeights()`: the iteration count, then e.g. Adam's moments. */
   optimizer: NamedArray[];
+  /**
+   * Optimizer variables `getWeights()` leaves out: Adam's running powers of beta1/beta2, which
+   * `setWeights()` would recompute as pow(beta, t) and so differ in the last bits.
+   */
+  optimizerExtra: NamedArray[];
   /** With early stopping: the best epoch's weights. */
   bestWeights?: NamedArray[];
 };
@@ -86,6 +93,7 @@ export async function fitModel(
   let stoppedEarly = false;
   const epochs: EpochLog[] = [];
   let fitMs = 0;
+  let checkpointMs = 0;
   let firstEpoch = 0;
   const resume = checkpointing.resume;
   try {
@@ -152,8 +160,10 @@ export async function fitModel(
         if (wait > es.patience) stoppedEarly = true;
       }
       if (checkpointing.save) {
+        const t1 = performance.now();
         const es = { best, bestEpoch, wait, stoppedEarly };
         await checkpointing.save(await captureState(tf, model, epochs, es, bestWeights));
+        checkpointMs += performance.now() - t1;
       }
     }
     if (es && bestWeights && bestEpoch !== epochs.length) model.setWeights(bestWeights);
@@ -167,6 +177,7 @@ export async function fitModel(
     stoppedEarly,
     fitMs,
     samplesSeen: n * (epochs.length - firstEpoch),
+    checkpointMs,
     ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
   };
 }
@@ -193,10 +204,12 @@ export async function captureState(
   const names = model.weights.map((w) => w.originalName);
   const weights = await Promise.all(model.getWeights().map((w, i) => toArray(names[i] ?? `w${i}`, w)));
   const optimizer: NamedArray[] = [];
+  const optimizerExtra: NamedArray[] = [];
+  for (const [name, v] of optimizerVariables(model)) optimizerExtra.push(await toArray(name, v));
   for (const { name, tensor } of await model.optimizer.getWeights()) {
     optimizer.push(await toArray(name, tensor));
     // The moments are the optimizer's own variables; only the iteration scalar is a fresh tensor.
-    if (!(tensor instanceof tf.Variable)) tensor.dispose();
+    if (!isVariable(tensor)) tensor.dispose();
   }
   return {
     epoch: history.length,
@@ -204,10 +217,33 @@ export async function captureState(
     earlyStopping: { ...earlyStopping },
     weights,
     optimizer,
+    optimizerExtra,
     ...(bestWeights
       ? { bestWeights: await Promise.all(bestWeights.map((w, i) => toArray(names[i] ?? `w${i}`, w))) }
       : {}),
   };
+}
+
+const EXTRA_OPTIMIZER_VARIABLES = ["accBeta1", "accBeta2"] as const;
+
+type Variable = ReturnType<Tf["variable"]>;
+
+/** Duck-typed: a native backend package may carry its own copy of tfjs-core's Variable class. */
+function isVariable(t: unknown): t is Variable {
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    typeof (t as { assign?: unknown }).assign === "function" &&
+    typeof (t as { trainable?: unknown }).trainable === "boolean"
+  );
+}
+
+function optimizerVariables(model: Sequential): [string, Variable][] {
+  const opt = model.optimizer as unknown as Record<string, unknown>;
+  return EXTRA_OPTIMIZER_VARIABLES.flatMap((name) => {
+    const v = opt[name];
+    return isVariable(v) ? [[name, v] as [string, Variable]] : [];
+  });
 }
 
 async function restoreState(tf: Tf, model: Sequential, state: FitState): Promise<void> {
@@ -216,6 +252,14 @@ async function restoreState(tf: Tf, model: Sequential, state: FitState): Promise
   try {
     model.setWeights(weights);
     await model.optimizer.setWeights(optimizer);
+    const own = new Map(optimizerVariables(model));
+    for (const extra of state.optimizerExtra) {
+      const v = own.get(extra.name);
+      if (!v || v.shape.length !== extra.shape.length) continue;
+      const t = toTensor(tf, extra);
+      v.assign(t);
+      t.dispose();
+    }
   } finally {
     weights.forEach((w) => w.dispose());
     optimizer.forEach((w) => w.tensor.dispose());

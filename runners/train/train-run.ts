@@ -256,7 +256,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     );
     live.stop();
     timings.fitMs = Math.round(fit.fitMs);
-    if (checkpoints) timings.checkpointMs = Math.round(checkpoints.writeMs());
+    if (checkpoints) timings.checkpointMs = Math.round(fit.checkpointMs);
 
     const evaluation = await mark("evaluateMs", async () => {
       const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;

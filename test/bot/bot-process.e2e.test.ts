@@ -6,8 +6,15 @@ import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportMarker } from "../../core/report/render-markdown.ts";
-import { addCommit, addPull, startFakeGitHub, type FakeGitHub, type FakeRepo } from "../support/fake-github/fake-github.ts";
+import {
+  addCommit,
+  addPull,
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeRepo,
+} from "../support/fake-github/fake-github.ts";
 import { BASIC_CONFIG, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
+import type { Payload } from "./bot-harness.ts";
 
 const SECRET = "e2e-webhook-secret-0123456789abcdef";
 const EVIL_METRIC = "<img src=x onerror=alert(1)>@octo-org/admins --> [x](javascript:alert(1))";
@@ -45,7 +52,11 @@ async function runDir(name: string, extraMetrics: Record<string, number>): Promi
 }
 
 /** POSTs a webhook to the App process the way GitHub does: raw JSON body signed with the secret. */
-async function deliver(event: string, payload: unknown, opts: { id?: string; signature?: string } = {}): Promise<number> {
+async function deliver(
+  event: string,
+  payload: unknown,
+  opts: { id?: string; signature?: string } = {},
+): Promise<number> {
   const body = JSON.stringify(payload);
   const res = await fetch(`${botUrl}/api/github/webhooks`, {
     method: "POST",
@@ -61,10 +72,17 @@ async function deliver(event: string, payload: unknown, opts: { id?: string; sig
   return res.status;
 }
 
-function comment(pr: number, body: string, login: string): Record<string, any> {
+function comment(pr: number, body: string, login: string): Payload {
   const payload = examplePayload("issue_comment", "created");
   const id = (fake.state.nextId += 100);
-  repo.comments.push({ id, issueNumber: pr, body, user: { login, id: 7, type: "User" }, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z" });
+  repo.comments.push({
+    id,
+    issueNumber: pr,
+    body,
+    user: { login, id: 7, type: "User" },
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+  });
   payload.issue.number = pr;
   payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
   payload.comment.id = id;
@@ -73,7 +91,7 @@ function comment(pr: number, body: string, login: string): Record<string, any> {
   return payload;
 }
 
-function workflowRun(action: "requested" | "completed", runId: number): Record<string, any> {
+function workflowRun(action: "requested" | "completed", runId: number): Payload {
   const payload = examplePayload("workflow_run", action);
   const run = repo.workflowRuns.find((r) => r.id === runId)!;
   payload.repository = examplePayload("issue_comment", "created").repository;
@@ -89,11 +107,15 @@ function workflowRun(action: "requested" | "completed", runId: number): Record<s
   return payload;
 }
 
-function merged(pr: number): Record<string, any> {
+function merged(pr: number): Payload {
   const pull = repo.pulls[pr]!;
   pull.merged = true;
   pull.state = "closed";
-  pull.mergeCommitSha = addCommit(repo, { message: `Merge #${pr}`, parents: [pull.head.sha], branch: "main" });
+  pull.mergeCommitSha = addCommit(repo, {
+    message: `Merge #${pr}`,
+    parents: [pull.head.sha],
+    branch: "main",
+  });
   const payload = examplePayload("pull_request", "closed");
   payload.number = pr;
   payload.pull_request.number = pr;
@@ -131,10 +153,18 @@ beforeAll(async () => {
   fake = await startFakeGitHub();
   repo = fake.repo(OWNER, REPO);
   repo.files.main = { ".github/modelship.yml": BASIC_CONFIG };
-  repo.permissions = { Codertocat: "write", reader: "read", boss: "maintain" };
+  repo.permissions = { Codertocat: "write", reader: "read", boss: "maintain", ops: "maintain" };
   for (const n of [1, 2]) {
     const pull = addPull(fake.state, repo, { number: n, headRef: `change-${n}` });
-    repo.reviews[n] = [{ id: 50 + n, user: { login: "boss", id: 9, type: "User" }, state: "APPROVED", commitId: pull.head.sha, submittedAt: "2026-01-01T00:00:00Z" }];
+    repo.reviews[n] = [
+      {
+        id: 50 + n,
+        user: { login: "boss", id: 9, type: "User" },
+        state: "APPROVED",
+        commitId: pull.head.sha,
+        submittedAt: "2026-01-01T00:00:00Z",
+      },
+    ];
   }
   addPull(fake.state, repo, { number: 3, fork: true });
   addPull(fake.state, repo, { number: 4, headRef: "change-4" });
@@ -156,7 +186,12 @@ beforeAll(async () => {
       runAttempt: 1,
       createdAt: "2026-01-01T00:00:00Z",
     });
-    r.artifacts.push({ id: (fake.state.nextId += 1), runId: id, name: `modelship-run-${correlation}`, dir: runDirs[nextRunDir]! });
+    r.artifacts.push({
+      id: (fake.state.nextId += 1),
+      runId: id,
+      name: `modelship-run-${correlation}`,
+      dir: runDirs[nextRunDir]!,
+    });
   };
 
   const port = await freePort();
@@ -206,13 +241,22 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     expect(reactions(train.comment.id)).toEqual(["eyes", "rocket"]);
     expect(repo.dispatches).toHaveLength(1);
     expect(repo.dispatches[0]).toMatchObject({ workflowId: "modelship-train.yml", ref: "change-1" });
-    expect(repo.dispatches[0]!.inputs).toMatchObject({ pr_number: "1", head_sha: pr1.head.sha, params: '{"epochs":20}', trigger: "comment" });
+    expect(repo.dispatches[0]!.inputs).toMatchObject({
+      pr_number: "1",
+      head_sha: pr1.head.sha,
+      params: '{"epochs":20}',
+      trigger: "comment",
+    });
     const run1 = repo.workflowRuns[0]!;
 
     // The run starts: the check goes in progress.
     run1.status = "in_progress";
     expect(await deliver("workflow_run", workflowRun("requested", run1.id))).toBe(200);
-    expect(repo.checkRuns[0]).toMatchObject({ name: "modelship/train", headSha: pr1.head.sha, status: "in_progress" });
+    expect(repo.checkRuns[0]).toMatchObject({
+      name: "modelship/train",
+      headSha: pr1.head.sha,
+      status: "in_progress",
+    });
 
     // The run completes: one sticky report on the PR, the check completes with the verdict.
     completeRun(run1.id, "success");
@@ -226,9 +270,13 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     expect(report).not.toContain("<img");
     expect(report).not.toMatch(/@octo-org/);
     // Only the marker closes an HTML comment (Mermaid's axis ranges use `-->` inside code blocks).
-    expect(report.split("\n").filter((l) => l.includes("-->") && !l.trim().startsWith("y-axis"))).toEqual([reportMarker("iris")]);
+    expect(report.split("\n").filter((l) => l.includes("-->") && !l.trim().startsWith("y-axis"))).toEqual([
+      reportMarker("iris"),
+    ]);
     expect(report).not.toMatch(/(?<!\\)\]\(javascript:/);
-    expect(report).toContain("&lt;img src=x onerror=alert(1)&gt;@&#8203;octo-org/admins --&gt; \\[x\\](javascript:alert(1))");
+    expect(report).toContain(
+      "&lt;img src=x onerror=alert(1)&gt;@&#8203;octo-org/admins --&gt; \\[x\\](javascript:alert(1))",
+    );
 
     // Merge: release v1.0.0 with the model card and a sha256 manifest, then a deployment.
     expect([200, 202]).toContain(await deliver("pull_request", merged(1)));
@@ -245,22 +293,45 @@ describe("modelship bot as a process, against the fake GitHub", () => {
       pr: 1,
     });
     // The deploy workflow reports success (what the Action does on the runner).
-    repo.deploymentStatuses.push({ id: 1, deploymentId: repo.deployments[0]!.id, state: "success", description: "", environment: "production", environmentUrl: "", logUrl: "", creator: fake.state.appBot, createdAt: "2026-01-01T00:00:00Z" });
+    repo.deploymentStatuses.push({
+      id: 1,
+      deploymentId: repo.deployments[0]!.id,
+      state: "success",
+      description: "",
+      environment: "production",
+      environmentUrl: "",
+      logUrl: "",
+      creator: fake.state.appBot,
+      createdAt: "2026-01-01T00:00:00Z",
+    });
 
-    // A second PR: train, report against v1.0.0, merge → v1.1.0 (accuracy improved: minor).
+    // /deploy on the merged PR: its released version goes to staging (no gates configured there).
+    await deliver("issue_comment", comment(1, "/deploy staging", "boss"));
+    const staging = repo.deployments.filter((d) => d.environment === "staging");
+    expect(staging.map((d) => d.payload)).toEqual([
+      { model: "iris", version: "1.0.0", strategy: "blue-green", previousVersion: null, environment: "staging", pr: 1 },
+    ]);
+    expect(staging[0]!.sha).toBe(pr1.mergeCommitSha);
+    const production = () => repo.deployments.filter((d) => d.environment === "production");
+
+    // A second PR: train, report against v1.0.0, /compare re-renders the same comment, merge → v1.1.0.
     nextRunDir = "pr2";
     const pr2 = repo.pulls[2]!;
     await deliver("issue_comment", comment(2, "/train", "Codertocat"));
     const run2 = repo.workflowRuns[1]!;
     completeRun(run2.id, "success");
     await deliver("workflow_run", workflowRun("completed", run2.id));
-    const report2 = repo.comments.find((c) => c.issueNumber === 2 && c.body.includes(reportMarker("iris")))!;
-    expect(report2.body).toContain("v1.0.0");
+    const stickies = () => repo.comments.filter((c) => c.issueNumber === 2 && c.body.includes(reportMarker("iris")));
+    expect(stickies()[0]!.body).toContain("v1.0.0");
     expect(repo.checkRuns.find((c) => c.headSha === pr2.head.sha)).toMatchObject({ conclusion: "success" });
+    const compare = comment(2, "/compare 1.0.0", "Codertocat");
+    await deliver("issue_comment", compare);
+    expect(reactions(compare.comment.id)).toEqual(["eyes", "rocket"]);
+    expect(stickies()).toHaveLength(1);
     await deliver("pull_request", merged(2));
-    await until(() => repo.deployments.length === 2, "the second deployment");
+    await until(() => production().length === 2, "the second deployment");
     expect(repo.releases.map((r) => r.tagName)).toEqual(["model/iris/v1.0.0", "model/iris/v1.1.0"]);
-    const d2 = repo.deployments[1]!;
+    const d2 = production()[1]!;
     expect(d2.payload).toMatchObject({ version: "1.1.0", previousVersion: "1.0.0", pr: 2 });
 
     // The deploy fails: the PR hears why.
@@ -270,28 +341,46 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     status.deployment_status.state = "failure";
     status.deployment_status.description = "health gate failed: p95 latency 900ms > 250ms";
     expect(await deliver("deployment_status", status)).toBe(200);
-    const failure = repo.comments.find((c) => c.issueNumber === 2 && c.body.includes(`modelship:deployment id=${d2.id}`));
+    const failure = repo.comments.find(
+      (c) => c.issueNumber === 2 && c.body.includes(`modelship:deployment id=${d2.id}`),
+    );
     expect(failure?.body).toContain("health gate failed: p95 latency 900ms &gt; 250ms");
+
+    // Someone else holds the production lock: the rollback waits for /unlock.
+    await deliver("issue_comment", comment(2, "/lock production", "ops"));
+    const blocked = comment(2, "/rollback", "boss");
+    await deliver("issue_comment", blocked);
+    expect(reactions(blocked.comment.id)).toEqual(["eyes", "-1"]);
+    expect(repo.comments.at(-1)!.body).toContain("is locked by @ops");
+    await deliver("issue_comment", comment(2, "/unlock production", "ops"));
 
     // /rollback by a maintainer: a deployment of the previous version.
     const rollback = comment(2, "/rollback", "boss");
     await deliver("issue_comment", rollback);
     expect(reactions(rollback.comment.id)).toEqual(["eyes", "rocket"]);
-    expect(repo.deployments).toHaveLength(3);
-    expect(repo.deployments[2]!.payload).toMatchObject({ version: "1.0.0", previousVersion: "1.1.0", environment: "production" });
+    expect(production()).toHaveLength(3);
+    expect(production()[2]!.payload).toMatchObject({
+      version: "1.0.0",
+      previousVersion: "1.1.0",
+      environment: "production",
+    });
 
     // A redelivered merge event creates nothing twice (another delivery id: not deduplicated).
     await deliver("pull_request", merged(1));
     expect(repo.releases).toHaveLength(2);
-    expect(repo.deployments).toHaveLength(3);
+    expect(production()).toHaveLength(3);
     expect(fake.invalid).toEqual([]);
   });
 
   it("refuses a forged signature before touching GitHub", async () => {
     const before = fake.calls.length;
-    const status = await deliver("issue_comment", comment(1, "/train", "Codertocat"), { signature: `sha256=${"0".repeat(64)}` });
+    const status = await deliver("issue_comment", comment(1, "/train", "Codertocat"), {
+      signature: `sha256=${"0".repeat(64)}`,
+    });
     expect([400, 401]).toContain(status);
-    const unsigned = await deliver("issue_comment", comment(1, "/train", "Codertocat"), { signature: "sha256=" });
+    const unsigned = await deliver("issue_comment", comment(1, "/train", "Codertocat"), {
+      signature: "sha256=",
+    });
     expect([400, 401]).toContain(unsigned);
     expect(fake.calls.length).toBe(before);
   });
@@ -316,7 +405,9 @@ describe("modelship bot as a process, against the fake GitHub", () => {
 
   it("a quoted command does nothing at all", async () => {
     const before = fake.calls.length;
-    expect(await deliver("issue_comment", comment(1, "> /deploy production\nplease do not", "boss"))).toBe(200);
+    expect(await deliver("issue_comment", comment(1, "> /deploy production\nplease do not", "boss"))).toBe(
+      200,
+    );
     expect(fake.calls.length).toBe(before);
   });
 

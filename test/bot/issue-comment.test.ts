@@ -30,7 +30,11 @@ describe("slash commands on pull-request comments", () => {
     });
     const checks = h.repo.checkRuns.filter((c) => c.name === "modelship/train");
     expect(checks).toHaveLength(1);
-    expect(checks[0]).toMatchObject({ headSha: pull.head.sha, status: "queued", externalId: d.inputs.correlation_id });
+    expect(checks[0]).toMatchObject({
+      headSha: pull.head.sha,
+      status: "queued",
+      externalId: d.inputs.correlation_id,
+    });
     // The check run exists before the workflow is dispatched.
     const order = h.fake.calls.map((c) => c.operationId);
     expect(order.indexOf("checks/create")).toBeLessThan(order.indexOf("actions/create-workflow-dispatch"));
@@ -51,16 +55,19 @@ describe("slash commands on pull-request comments", () => {
   it.each([
     { who: "reader", permission: "read" },
     { who: "stranger", permission: "none" },
-  ])("/train by a $permission user: 👎 and a reply that says why, no dispatch", async ({ who, permission }) => {
-    const payload = commentPayload(h, { body: "/train", login: who });
-    await h.receive("issue_comment", payload);
-    expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1"]);
-    expect(h.repo.dispatches).toEqual([]);
-    expect(h.repo.checkRuns).toEqual([]);
-    const [reply] = botComments(h, 1);
-    expect(reply).toContain(`@${who}`);
-    expect(reply).toContain(`needs **write** permission on this repository; you have **${permission}**`);
-  });
+  ])(
+    "/train by a $permission user: 👎 and a reply that says why, no dispatch",
+    async ({ who, permission }) => {
+      const payload = commentPayload(h, { body: "/train", login: who });
+      await h.receive("issue_comment", payload);
+      expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1"]);
+      expect(h.repo.dispatches).toEqual([]);
+      expect(h.repo.checkRuns).toEqual([]);
+      const [reply] = botComments(h, 1);
+      expect(reply).toContain(`@${who}`);
+      expect(reply).toContain(`needs **write** permission on this repository; you have **${permission}**`);
+    },
+  );
 
   it("a write user cannot /deploy (maintain by default)", async () => {
     const payload = commentPayload(h, { body: "/deploy" });
@@ -98,8 +105,16 @@ describe("slash commands on pull-request comments", () => {
   });
 
   it.each([
-    { body: "/train seed=3", text: "'seed' is not declared under train.search; allowed: `learningRate`, `epochs`", reason: "unknown-parameter" },
-    { body: "/train epochs=1000", text: "epochs must be an integer between 1 and 200 (got '1000')", reason: "value-out-of-range" },
+    {
+      body: "/train seed=3",
+      text: "'seed' is not declared under train.search; allowed: `learningRate`, `epochs`",
+      reason: "unknown-parameter",
+    },
+    {
+      body: "/train epochs=1000",
+      text: "epochs must be an integer between 1 and 200 (got '1000')",
+      reason: "value-out-of-range",
+    },
     { body: '/train epochs="20', text: "a quoted argument is not closed", reason: "unterminated-quote" },
     { body: "/deploy mars", text: "'mars' is not a configured environment", reason: "unknown-environment" },
   ])("$body is refused with $reason", async ({ body, text, reason }) => {

@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { reportMarker } from "../../core/report/render-markdown.ts";
 import { addPull } from "../support/fake-github/fake-github.ts";
-import { BASIC_CONFIG, botComments, commentPayload, examplePayload, reactionsOn, startHarness, type Harness } from "./bot-harness.ts";
+import {
+  BASIC_CONFIG,
+  botComments,
+  commentPayload,
+  examplePayload,
+  reactionsOn,
+  startHarness,
+  type Harness,
+} from "./bot-harness.ts";
+import type { Payload } from "./bot-harness.ts";
 
 let h: Harness;
 afterEach(async () => {
@@ -9,7 +18,7 @@ afterEach(async () => {
   await h.close();
 });
 
-function pullEvent(action: "synchronize" | "opened", pr: number): Record<string, any> {
+function pullEvent(action: "synchronize" | "opened", pr: number): Payload {
   const payload = examplePayload("pull_request", action);
   payload.number = pr;
   payload.pull_request.number = pr;
@@ -19,17 +28,38 @@ function pullEvent(action: "synchronize" | "opened", pr: number): Record<string,
 
 describe("pushes to a pull request", () => {
   it.each([
-    { title: "code and data changes dispatch training once per head commit", files: ["data/iris.csv", "README.md"], config: BASIC_CONFIG, dispatches: 1 },
-    { title: "documentation-only changes do not", files: ["README.md", "docs/a.md"], config: BASIC_CONFIG, dispatches: 0 },
-    { title: "configured paths decide", files: ["train.py"], config: `${BASIC_CONFIG}github:\n  paths: ["models/**"]\n`, dispatches: 0 },
-    { title: "trainOnPush: false turns it off", files: ["train.py"], config: `${BASIC_CONFIG}github:\n  trainOnPush: false\n`, dispatches: 0 },
+    {
+      title: "code and data changes dispatch training once per head commit",
+      files: ["data/iris.csv", "README.md"],
+      config: BASIC_CONFIG,
+      dispatches: 1,
+    },
+    {
+      title: "documentation-only changes do not",
+      files: ["README.md", "docs/a.md"],
+      config: BASIC_CONFIG,
+      dispatches: 0,
+    },
+    {
+      title: "configured paths decide",
+      files: ["train.py"],
+      config: `${BASIC_CONFIG}github:\n  paths: ["models/**"]\n`,
+      dispatches: 0,
+    },
+    {
+      title: "trainOnPush: false turns it off",
+      files: ["train.py"],
+      config: `${BASIC_CONFIG}github:\n  trainOnPush: false\n`,
+      dispatches: 0,
+    },
   ])("$title", async ({ files, config, dispatches }) => {
     h = await startHarness({ config });
     addPull(h.fake.state, h.repo, { number: 5, headRef: "push-5", files });
     await h.receive("pull_request", pullEvent("synchronize", 5), "push-delivery-1");
     await h.receive("pull_request", pullEvent("synchronize", 5), "push-delivery-2");
     expect(h.repo.dispatches).toHaveLength(dispatches);
-    if (dispatches > 0) expect(h.repo.dispatches[0]!.inputs).toMatchObject({ trigger: "push", params: "{}", pr_number: "5" });
+    if (dispatches > 0)
+      expect(h.repo.dispatches[0]!.inputs).toMatchObject({ trigger: "push", params: "{}", pr_number: "5" });
   });
 
   it("a fork PR gets a neutral check that explains why it was not trained", async () => {
@@ -37,7 +67,9 @@ describe("pushes to a pull request", () => {
     addPull(h.fake.state, h.repo, { number: 6, fork: true, files: ["train.py"] });
     await h.receive("pull_request", pullEvent("opened", 6));
     expect(h.repo.dispatches).toEqual([]);
-    expect(h.repo.checkRuns).toEqual([expect.objectContaining({ status: "completed", conclusion: "neutral" })]);
+    expect(h.repo.checkRuns).toEqual([
+      expect.objectContaining({ status: "completed", conclusion: "neutral" }),
+    ]);
     expect(h.repo.checkRuns[0]!.output.summary).toContain("forks");
   });
 
@@ -49,7 +81,9 @@ describe("pushes to a pull request", () => {
     const check = h.repo.checkRuns[0]!;
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.summary).toContain(".github/modelship.yml:2:9: model.name");
-    expect(check.annotations).toEqual([expect.objectContaining({ path: ".github/modelship.yml", start_line: 2, annotation_level: "failure" })]);
+    expect(check.annotations).toEqual([
+      expect.objectContaining({ path: ".github/modelship.yml", start_line: 2, annotation_level: "failure" }),
+    ]);
   });
 });
 
@@ -62,7 +96,12 @@ describe("check runs and workflow runs", () => {
 
     const rerun = examplePayload("check_run", "rerequested");
     rerun.repository = payload.repository;
-    Object.assign(rerun.check_run, { id: first.id, name: "modelship/train", head_sha: first.headSha, external_id: first.externalId });
+    Object.assign(rerun.check_run, {
+      id: first.id,
+      name: "modelship/train",
+      head_sha: first.headSha,
+      external_id: first.externalId,
+    });
     await h.receive("check_run", rerun, "rerun-1");
     await h.receive("check_run", rerun, "rerun-1");
     expect(h.repo.dispatches.map((d) => d.inputs.trigger)).toEqual(["comment", "rerequest"]);

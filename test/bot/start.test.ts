@@ -19,7 +19,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `modelship bot` with exactly `env` until it exits or `until` sees what it waits for. */
-function runBot(env: Record<string, string>, until?: (port: number) => Promise<string | undefined>, port = 0) {
+function runBot(
+  env: Record<string, string>,
+  until?: (port: number) => Promise<string | undefined>,
+  port = 0,
+) {
   return new Promise<{ code: number | null; output: string; seen?: string }>((resolve) => {
     const child = spawn(process.execPath, ENTRY, {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
@@ -77,13 +81,17 @@ describe("modelship bot startup", () => {
     );
     expect(r.seen).toBeDefined();
     const html = r.seen!.replace(/&quot;/g, '"').replace(/&#34;/g, '"');
-    expect(html).toContain('"default_permissions":{"checks":"write","contents":"write","issues":"write","pull_requests":"read","actions":"write","deployments":"write","statuses":"read","metadata":"read"}');
+    expect(html).toContain(
+      '"default_permissions":{"checks":"write","contents":"write","issues":"write","pull_requests":"read","actions":"write","deployments":"write","statuses":"read","metadata":"read"}',
+    );
   });
 });
 
 describe("app.yml", () => {
   it("subscribes to exactly the events the App handles", () => {
     const manifest = parse(readFileSync("app.yml", "utf8")) as { default_events: string[] };
-    expect([...manifest.default_events].sort()).toEqual([...new Set(APP_EVENTS.map((e) => e.split(".")[0]))].sort());
+    expect([...manifest.default_events].sort()).toEqual(
+      [...new Set(APP_EVENTS.map((e) => e.split(".")[0]))].sort(),
+    );
   });
 });

@@ -218,6 +218,18 @@ describe("register", () => {
     expect(await tags(repo)).toEqual([]);
   });
 
+  it("refuses a run whose training failed (e.g. ONNX parity) and writes no tag", async () => {
+    const repo = await makeRepo();
+    const run = await makeRunDir({ runId: "run-1" });
+    const record = JSON.parse(await readFile(join(run, "run.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(run, "run.json"), JSON.stringify({ ...record, status: "failed" }));
+
+    const err = (await open(repo)).register({ runDir: run, name: "iris", bump: "minor", now: NOW });
+
+    expect(await codeOf(err)).toBe("run-failed");
+    expect(await tags(repo)).toEqual([]);
+  });
+
   it("rejects a run directory without a model", async () => {
     const repo = await makeRepo();
     const run = await makeRunDir({ runId: "run-1" });

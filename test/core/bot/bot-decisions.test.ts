@@ -28,15 +28,26 @@ describe("correlation ids", () => {
     expect(correlationFromRunName(trainRunName(id))).toEqual({ id, pr, headSha: SHA });
   });
 
-  it.each(["modelship train", "CI", `modelship train pr1-${SHA}-c1 extra`, `modelship train pr1-XYZ-c1234`, `Modelship train pr1-${SHA}-c1234`])(
-    "ignores the run title %j",
-    (title) => {
-      expect(correlationFromRunName(title)).toBeUndefined();
-    },
-  );
+  it.each([
+    "modelship train",
+    "CI",
+    `modelship train pr1-${SHA}-c1 extra`,
+    `modelship train pr1-XYZ-c1234`,
+    `Modelship train pr1-${SHA}-c1234`,
+  ])("ignores the run title %j", (title) => {
+    expect(correlationFromRunName(title)).toBeUndefined();
+  });
 
   it("builds the five dispatch inputs of the contract, all strings", () => {
-    expect(trainDispatchInputs({ pr: null, headSha: SHA, params: { lr: 0.1 }, correlationId: "sched-x", trigger: "schedule" })).toEqual({
+    expect(
+      trainDispatchInputs({
+        pr: null,
+        headSha: SHA,
+        params: { lr: 0.1 },
+        correlationId: "sched-x",
+        trigger: "schedule",
+      }),
+    ).toEqual({
       pr_number: "",
       head_sha: SHA,
       params: '{"lr":0.1}',
@@ -78,7 +89,10 @@ describe("bumpFromLabels", () => {
     { labels: ["model:major", "model:major"], out: { ok: true, bump: "major" } },
     { labels: ["model:huge"], out: { ok: true, bump: null } },
     { labels: [], out: { ok: true, bump: null } },
-    { labels: ["model:patch", "model:major"], out: { ok: false, reason: "conflicting-bump-labels", labels: ["model:patch", "model:major"] } },
+    {
+      labels: ["model:patch", "model:major"],
+      out: { ok: false, reason: "conflicting-bump-labels", labels: ["model:patch", "model:major"] },
+    },
   ])("$labels", ({ labels, out }) => {
     expect(bumpFromLabels(labels)).toEqual(out);
   });
@@ -97,7 +111,9 @@ describe("checkWebhookSecret", () => {
     if (!r.ok) expect(r.reason).toBe(reason);
   });
   it("accepts a random 32-byte hex secret", () => {
-    expect(checkWebhookSecret("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")).toEqual({ ok: true });
+    expect(checkWebhookSecret("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")).toEqual({
+      ok: true,
+    });
   });
 });
 
@@ -109,11 +125,22 @@ describe("check run results", () => {
       baseline: { label: "v1.0.0", metrics: { accuracy: 0.9 }, params: {} },
       gates,
     });
-    const r = checkRunFromComparison({ comparison, report: "R", configFile: ".github/modelship.yml", gateLine: () => 12 });
+    const r = checkRunFromComparison({
+      comparison,
+      report: "R",
+      configFile: ".github/modelship.yml",
+      gateLine: () => 12,
+    });
     expect(r.conclusion).toBe("failure");
     expect(r.title).toBe("1 gate failed");
     expect(r.annotations).toEqual([
-      expect.objectContaining({ path: ".github/modelship.yml", start_line: 12, end_line: 12, annotation_level: "failure", title: "Gate failed: accuracy" }),
+      expect.objectContaining({
+        path: ".github/modelship.yml",
+        start_line: 12,
+        end_line: 12,
+        annotation_level: "failure",
+        title: "Gate failed: accuracy",
+      }),
     ]);
   });
   it("succeeds when every gate holds", () => {
@@ -141,7 +168,9 @@ describe("check run results", () => {
 describe("deployments", () => {
   const config = ConfigSchema.parse({
     model: { name: "iris" },
-    deploy: { environments: { production: {}, staging: { requireApprovedReview: false, requireGreenChecks: false } } },
+    deploy: {
+      environments: { production: {}, staging: { requireApprovedReview: false, requireGreenChecks: false } },
+    },
   });
   const base = {
     config,
@@ -162,7 +191,14 @@ describe("deployments", () => {
       action: "deploy",
       ref: SHA,
       description: "merge iris 1.1.0 to production",
-      payload: { model: "iris", version: "1.1.0", strategy: "blue-green", previousVersion: "1.0.0", environment: "production", pr: 3 },
+      payload: {
+        model: "iris",
+        version: "1.1.0",
+        strategy: "blue-green",
+        previousVersion: "1.0.0",
+        environment: "production",
+        pr: 3,
+      },
     });
   });
   it.each([
@@ -180,17 +216,39 @@ describe("deployments", () => {
     expect(plan).toMatchObject({ action: "refuse", reason });
   });
   it.each([
-    { title: "the lock holder may deploy", change: { lock: { locked: true, owner: "alice" } as const, actor: "alice" } },
-    { title: "staging has no review or check gate", change: { environment: "staging", approvedReview: false, checksGreen: false } },
-    { title: "a rollback of released code skips the gates", change: { kind: "rollback" as const, approvedReview: null, checksGreen: null } },
-    { title: "a rollback may redeploy the live version", change: { kind: "rollback" as const, previousVersion: "1.1.0" } },
-    { title: "promote skips the PR gates", change: { kind: "promote" as const, approvedReview: null, checksGreen: null } },
+    {
+      title: "the lock holder may deploy",
+      change: { lock: { locked: true, owner: "alice" } as const, actor: "alice" },
+    },
+    {
+      title: "staging has no review or check gate",
+      change: { environment: "staging", approvedReview: false, checksGreen: false },
+    },
+    {
+      title: "a rollback of released code skips the gates",
+      change: { kind: "rollback" as const, approvedReview: null, checksGreen: null },
+    },
+    {
+      title: "a rollback may redeploy the live version",
+      change: { kind: "rollback" as const, previousVersion: "1.1.0" },
+    },
+    {
+      title: "promote skips the PR gates",
+      change: { kind: "promote" as const, approvedReview: null, checksGreen: null },
+    },
   ])("$title", ({ change }) => {
     expect(planDeployment({ ...base, ...change }).action).toBe("deploy");
   });
 
   it("reads payloads back strictly and finds the live version", () => {
-    const p = { model: "iris", version: "1.1.0", strategy: "blue-green", previousVersion: "1.0.0", environment: "production", pr: 3 };
+    const p = {
+      model: "iris",
+      version: "1.1.0",
+      strategy: "blue-green",
+      previousVersion: "1.0.0",
+      environment: "production",
+      pr: 3,
+    };
     expect(parseDeploymentPayload(JSON.stringify(p))).toEqual(p);
     expect(parseDeploymentPayload({ ...p, strategy: "canary" })).toBeUndefined();
     expect(parseDeploymentPayload("{not json")).toBeUndefined();

@@ -22,8 +22,24 @@ describe("parseCommand", () => {
   it.each([
     { body: "/help", name: "help", positional: [], named: [] },
     { body: "  /train\r\nsecond line /deploy", name: "train", positional: [], named: [] },
-    { body: "\n\n/train lr=0.1 epochs=20", name: "train", positional: [], named: [["lr", "0.1"], ["epochs", "20"]] },
-    { body: '/train optimizer="adam" note=\'a b\'', name: "train", positional: [], named: [["optimizer", "adam"], ["note", "a b"]] },
+    {
+      body: "\n\n/train lr=0.1 epochs=20",
+      name: "train",
+      positional: [],
+      named: [
+        ["lr", "0.1"],
+        ["epochs", "20"],
+      ],
+    },
+    {
+      body: "/train optimizer=\"adam\" note='a b'",
+      name: "train",
+      positional: [],
+      named: [
+        ["optimizer", "adam"],
+        ["note", "a b"],
+      ],
+    },
     { body: "/rollback staging 1.2.0", name: "rollback", positional: ["staging", "1.2.0"], named: [] },
     { body: '/compare "v1.0.0"', name: "compare", positional: ["v1.0.0"], named: [] },
     { body: "/train a=b=c", name: "train", positional: [], named: [["a", "b=c"]] },
@@ -33,7 +49,10 @@ describe("parseCommand", () => {
 
   it.each([
     { body: `/train ${"x".repeat(COMMAND_LIMITS.lineLength)}`, reason: "line-too-long" },
-    { body: `/train ${Array.from({ length: 11 }, (_, i) => `k${i}=1`).join(" ")}`, reason: "too-many-arguments" },
+    {
+      body: `/train ${Array.from({ length: 11 }, (_, i) => `k${i}=1`).join(" ")}`,
+      reason: "too-many-arguments",
+    },
     { body: `/train k=${"1".repeat(COMMAND_LIMITS.argLength + 1)}`, reason: "argument-too-long" },
     { body: '/train note="open', reason: "unterminated-quote" },
     { body: "/train k=\u0007", reason: "control-character" },

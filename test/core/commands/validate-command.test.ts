@@ -27,7 +27,10 @@ describe("validateCommand", () => {
     { body: "/train", command: { name: "train", params: {} } },
     {
       body: "/train learningRate=0.05 epochs=20 optimizer=sgd shuffle=false",
-      command: { name: "train", params: { learningRate: 0.05, epochs: 20, optimizer: "sgd", shuffle: false } },
+      command: {
+        name: "train",
+        params: { learningRate: 0.05, epochs: 20, optimizer: "sgd", shuffle: false },
+      },
     },
     { body: "/train epochs=1e2", command: { name: "train", params: { epochs: 100 } } },
     { body: "/compare", command: { name: "compare", baseline: null } },
@@ -37,8 +40,14 @@ describe("validateCommand", () => {
     { body: "/deploy staging", command: { name: "deploy", environment: "staging" } },
     { body: "/rollback", command: { name: "rollback", environment: "production", version: null } },
     { body: "/rollback 1.1.0", command: { name: "rollback", environment: "production", version: "1.1.0" } },
-    { body: "/rollback staging v1.1.0", command: { name: "rollback", environment: "staging", version: "1.1.0" } },
-    { body: "/promote 1.2.0 staging", command: { name: "promote", environment: "staging", version: "1.2.0" } },
+    {
+      body: "/rollback staging v1.1.0",
+      command: { name: "rollback", environment: "staging", version: "1.1.0" },
+    },
+    {
+      body: "/promote 1.2.0 staging",
+      command: { name: "promote", environment: "staging", version: "1.2.0" },
+    },
     { body: "/lock", command: { name: "lock", environment: "production" } },
     { body: "/unlock staging", command: { name: "unlock", environment: "staging" } },
     { body: "/help", command: { name: "help" } },
@@ -84,7 +93,9 @@ describe("validateCommand", () => {
     for (const c of ["/train", "/compare", "/deploy", "/rollback", "/promote", "/lock", "/unlock", "/help"]) {
       expect(help).toContain(`\`${c}`);
     }
-    expect(help).toContain("| `/deploy [env]` | Deploy the version this pull request produced (the default environment if omitted). | maintain |");
+    expect(help).toContain(
+      "| `/deploy [env]` | Deploy the version this pull request produced (the default environment if omitted). | maintain |",
+    );
     expect(help).toContain("`epochs` ∈ [1, 200] (integer)");
     expect(help).toContain("`optimizer` ∈ {`adam`, `sgd`}");
   });
