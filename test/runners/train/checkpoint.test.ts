@@ -282,3 +282,23 @@ describe("trainRun with a checkpoint directory", () => {
     },
   );
 });
+
+describe("trainRun with train.command and a checkpoint directory", () => {
+  it("hands the directory to the program as MODELSHIP_CHECKPOINT_DIR", async () => {
+    const dir = join(work, "cmd-ck");
+    const program = `const fs = require("fs"), d = process.env.MODELSHIP_CHECKPOINT_DIR; fs.mkdirSync(d, { recursive: true }); fs.writeFileSync(d + "/seen", d); process.exit(3);`;
+    const err = await trainRun({
+      config: ConfigSchema.parse({
+        model: { task: "regression", target: "y" },
+        train: { command: `node -e '${program}'` },
+      }),
+      repoDir,
+      runsDir: join(work, "runs-cmd"),
+      runId: "cmd",
+      progress: "silent",
+      checkpointDir: dir,
+    }).catch((e: unknown) => e);
+    expect((err as ModelshipError).code).toBe("train-command-failed");
+    expect(await readFile(join(dir, "seen"), "utf8")).toBe(dir);
+  });
+});
