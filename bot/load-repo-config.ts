@@ -1,4 +1,4 @@
-import { parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { parseConfig } from "../core/config/parse-config.ts";
 import { ConfigSchema, type Config } from "../core/config/schema.ts";
 import type { Problem } from "../core/errors.ts";
@@ -14,7 +14,7 @@ export type ConfigSource = {
 };
 
 export type RepoConfigResult =
-  | { ok: true; config: Config }
+  | { ok: true; config: Config; text: string }
   | { ok: false; reason: "config-missing" }
   | { ok: false; reason: "config-invalid"; problems: Problem[] };
 
@@ -31,13 +31,13 @@ export async function loadRepoConfig(source: ConfigSource): Promise<RepoConfigRe
   if (!extendsBase) {
     const parsed = parseConfig(text, CONFIG_PATH);
     return parsed.ok
-      ? { ok: true, config: parsed.config }
+      ? { ok: true, config: parsed.config, text }
       : { ok: false, reason: "config-invalid", problems: parsed.problems };
   }
   const merged = (await source.loadMerged(CONFIG_PATH)) ?? {};
   const { _extends: _ignored, ...rest } = merged;
   const parsed = ConfigSchema.safeParse(rest);
-  if (parsed.success) return { ok: true, config: parsed.data };
+  if (parsed.success) return { ok: true, config: parsed.data, text };
   return {
     ok: false,
     reason: "config-invalid",
@@ -48,4 +48,15 @@ export async function loadRepoConfig(source: ConfigSource): Promise<RepoConfigRe
       hint: "See schema/modelship.schema.json for allowed values.",
     })),
   };
+}
+
+/** The line of `metrics.gates.<metric>` in the config text (for annotations); undefined when absent. */
+export function gateLine(text: string, metric: string): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const gates = doc.getIn(["metrics", "gates"], true);
+  if (!isMap(gates)) return undefined;
+  const pair = gates.items.find((it) => isScalar(it.key) && it.key.value === metric);
+  const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }

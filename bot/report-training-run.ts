@@ -16,7 +16,7 @@ import { renderComparisonMarkdown, reportMarker } from "../core/report/render-ma
 import type { BotEnv } from "./bot-event.ts";
 import { TRAIN_CHECK_NAME } from "./dispatch-training.ts";
 import type { WorkflowRunInfo } from "./github-port.ts";
-import { CONFIG_PATH } from "./load-repo-config.ts";
+import { CONFIG_PATH, gateLine } from "./load-repo-config.ts";
 
 /** Leaves room under GitHub's 65,535-character check output limit. */
 const CHECK_REPORT_LIMIT = 60_000;
@@ -87,6 +87,8 @@ export async function compareTrainingRun(input: {
 export async function reportTrainingRun(input: {
   env: BotEnv;
   config: Config;
+  /** The config's text, to point failed-gate annotations at the gate's line. */
+  configText?: string;
   correlation: Correlation;
   run: WorkflowRunInfo;
   baselineRef?: string;
@@ -107,10 +109,12 @@ export async function reportTrainingRun(input: {
       runUrl: run.htmlUrl,
       maxLength: CHECK_REPORT_LIMIT,
     });
+    const text = input.configText;
     const result = checkRunFromComparison({
       comparison: report.comparison,
       report: checkMarkdown,
       configFile: CONFIG_PATH,
+      ...(text !== undefined ? { gateLine: (metric: string) => gateLine(text, metric) } : {}),
     });
     const update = {
       status: "completed" as const,

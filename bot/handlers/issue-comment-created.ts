@@ -68,6 +68,7 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
 
   const outcome = await runCommand(env, {
     config,
+    configText: loaded.text,
     pr,
     commentId,
     actor: user.login,
@@ -78,7 +79,14 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
 
 async function runCommand(
   env: BotEnv,
-  input: { config: Config; pr: number; commentId: number; actor: string; command: Command },
+  input: {
+    config: Config;
+    configText: string;
+    pr: number;
+    commentId: number;
+    actor: string;
+    command: Command;
+  },
 ): Promise<Outcome> {
   const { gh } = env;
   const { config, command, pr } = input;
@@ -110,6 +118,7 @@ async function runCommand(
         const report = await reportTrainingRun({
           env,
           config,
+          configText: input.configText,
           correlation,
           run,
           ...(command.baseline ? { baselineRef: command.baseline } : {}),

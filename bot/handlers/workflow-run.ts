@@ -59,6 +59,7 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
   await reportTrainingRun({
     env,
     config,
+    configText: loaded.text,
     correlation,
     run: {
       id: wr.id,

@@ -73,7 +73,12 @@ export const RunRecordSchema = z.object({
     .describe("Absent means succeeded; a failed run is kept for inspection but must not be registered."),
   failure: z.object({ code: z.string(), message: z.string() }).optional(),
   training: z
-    .object({ epochs: z.number().int(), bestEpoch: z.number().int(), stoppedEarly: z.boolean() })
+    .object({
+      epochs: z.number().int(),
+      bestEpoch: z.number().int(),
+      stoppedEarly: z.boolean(),
+      resumedFromEpoch: z.number().int().optional(),
+    })
     .optional()
     .describe(
       "Built-in trainer: epochs run, the epoch whose weights were kept, and whether early stopping ended it.",

@@ -129,6 +129,6 @@ describe("command: train", () => {
     await mkdir(join(ws, ".modelship", "checkpoints"), { recursive: true });
     // No data: the built-in trainer stops early, but the note about checkpoints is still there.
     const run = await runAction({ workspace: ws, inputs: { command: "train" }, env, timeoutMs: 120_000 });
-    expect(run.summary).toContain("The built-in trainer does not write or resume from checkpoints");
+    expect(run.summary).toContain("The built-in trainer writes a checkpoint there after every epoch");
   });
 });

@@ -309,7 +309,14 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     await deliver("issue_comment", comment(1, "/deploy staging", "boss"));
     const staging = repo.deployments.filter((d) => d.environment === "staging");
     expect(staging.map((d) => d.payload)).toEqual([
-      { model: "iris", version: "1.0.0", strategy: "blue-green", previousVersion: null, environment: "staging", pr: 1 },
+      {
+        model: "iris",
+        version: "1.0.0",
+        strategy: "blue-green",
+        previousVersion: null,
+        environment: "staging",
+        pr: 1,
+      },
     ]);
     expect(staging[0]!.sha).toBe(pr1.mergeCommitSha);
     const production = () => repo.deployments.filter((d) => d.environment === "production");
@@ -321,7 +328,8 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     const run2 = repo.workflowRuns[1]!;
     completeRun(run2.id, "success");
     await deliver("workflow_run", workflowRun("completed", run2.id));
-    const stickies = () => repo.comments.filter((c) => c.issueNumber === 2 && c.body.includes(reportMarker("iris")));
+    const stickies = () =>
+      repo.comments.filter((c) => c.issueNumber === 2 && c.body.includes(reportMarker("iris")));
     expect(stickies()[0]!.body).toContain("v1.0.0");
     expect(repo.checkRuns.find((c) => c.headSha === pr2.head.sha)).toMatchObject({ conclusion: "success" });
     const compare = comment(2, "/compare 1.0.0", "Codertocat");

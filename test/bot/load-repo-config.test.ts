@@ -36,11 +36,18 @@ describe("loadRepoConfig", () => {
   });
 
   it("a file with _extends is merged by Probot's loader, then validated", async () => {
-    const s = source("_extends: .github\nmodel:\n  name: iris\n", { _extends: ".github", model: { name: "iris" }, github: { allowForks: true } });
+    const s = source("_extends: .github\nmodel:\n  name: iris\n", {
+      _extends: ".github",
+      model: { name: "iris" },
+      github: { allowForks: true },
+    });
     const r = await loadRepoConfig(s);
     expect(s.reads).toEqual(["file:.github/modelship.yml", "merged:.github/modelship.yml"]);
     expect(r.ok && r.config.github.allowForks).toBe(true);
     const bad = await loadRepoConfig(source("_extends: .github\n", { github: { allowForks: "yes" } }));
-    expect(bad).toMatchObject({ ok: false, problems: [{ where: { file: ".github/modelship.yml (merged with its _extends base)" } }] });
+    expect(bad).toMatchObject({
+      ok: false,
+      problems: [{ where: { file: ".github/modelship.yml (merged with its _extends base)" } }],
+    });
   });
 });

@@ -122,6 +122,8 @@ describe("modelship train --checkpoint-dir (real processes)", () => {
     const a = JSON.parse(full.stdout) as { runDir: string; record: unknown };
     const b = JSON.parse(again.stdout) as { runDir: string; record: { training: Record<string, unknown> } };
     expect(b.record.training).toMatchObject({ resumedFromEpoch: manifest.epoch, epochs: 14 });
+    const onDisk = JSON.parse(await readFile(join(b.runDir, "run.json"), "utf8")) as typeof b.record;
+    expect(onDisk.training).toMatchObject({ resumedFromEpoch: manifest.epoch });
     const ra = RunRecordSchema.parse(a.record);
     const rb = RunRecordSchema.parse(b.record);
     expect(rb.training?.bestEpoch).toBe(ra.training?.bestEpoch);
