@@ -13,6 +13,7 @@ const out = join(root, "build");
 rmSync(out, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
-for (const dir of ["templates", "examples", "schema"]) cpSync(join(root, dir), join(out, dir), { recursive: true });
+for (const dir of ["templates", "examples", "schema"])
+  cpSync(join(root, dir), join(out, dir), { recursive: true });
 for (const file of ["app.yml", "package.json"]) cpSync(join(root, file), join(out, file));
 console.log(`compiled package written to ${out}`);
