@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { ModelshipError, type Problem } from "../core/errors.ts";
+import { MAX_TRIALS } from "../core/sweep/plan-sweep.ts";
 
 /** The Action's commands; `command:` must be one of these. */
-export const ACTION_COMMANDS = ["train", "report", "register", "deploy", "rollback", "validate"] as const;
+export const ACTION_COMMANDS = [
+  "train",
+  "report",
+  "register",
+  "deploy",
+  "rollback",
+  "validate",
+  "sweep-plan",
+  "sweep-best",
+] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
 export type InputSpec = { description: string; required: boolean; default?: string };
@@ -25,7 +35,7 @@ export const ACTION_INPUTS = {
   },
   "run-dir": {
     description:
-      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs).",
+      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs); for sweep-best, the folder holding one run directory per trial.",
     required: false,
   },
   baseline: {
@@ -57,6 +67,26 @@ export const ACTION_INPUTS = {
     required: false,
     default: ".modelship/checkpoints",
   },
+  trials: {
+    description: `sweep-plan: number of trials, 1 to ${MAX_TRIALS} (a grid sweep stops at the grid's size).`,
+    required: false,
+    default: "8",
+  },
+  sampler: {
+    description: "sweep-plan: how trials are drawn from train.search, random or grid.",
+    required: false,
+    default: "random",
+  },
+  seed: {
+    description: "sweep-plan: seed of the random sampler (same seed, same trials).",
+    required: false,
+    default: "1",
+  },
+  "grid-points": {
+    description: "sweep-plan: points per continuous range in a grid sweep.",
+    required: false,
+    default: "3",
+  },
   "github-token": {
     description: "Token for the GitHub API (comments, releases, deployment statuses).",
     required: false,
@@ -70,10 +100,19 @@ export const ACTION_OUTPUTS = {
   "reason-code": { description: "Why: a kebab-case reason code such as gates-failed or promoted." },
   version: { description: "Model version registered, deployed or rolled back." },
   "report-path": { description: "Path of the Markdown report written by report and register." },
-  metrics: { description: "The candidate's metrics as a JSON object." },
+  metrics: { description: "The candidate's metrics as a JSON object (sweep-best: the best trial's)." },
   "deployment-url": { description: "URL of the environment after deploy or rollback." },
   "run-dir": {
-    description: "train: the run directory written, relative to the workspace (upload it as the artifact).",
+    description:
+      "train: the run directory written, relative to the workspace (upload it as the artifact). sweep-best: the best trial's run directory.",
+  },
+  trials: {
+    description:
+      "sweep-plan: the trials as a JSON array of {id, params}, for `strategy.matrix` through fromJSON.",
+  },
+  trial: { description: "sweep-best: id of the best trial (t01, t02, ...)." },
+  params: {
+    description: "sweep-best: the best trial's parameters as a JSON object (the `params` input of train).",
   },
 } as const satisfies Record<string, OutputSpec>;
 
@@ -99,6 +138,14 @@ const JsonObjectText = z.string().transform((text, ctx) => {
   }
   return value as Record<string, unknown>;
 });
+
+function wholeNumber(what: string) {
+  return z
+    .string()
+    .trim()
+    .regex(/^[0-9]{1,9}$/, what)
+    .transform(Number);
+}
 
 /** The inputs after validation: what the commands receive. */
 export const ActionInputsSchema = z.object({
@@ -128,6 +175,10 @@ export const ActionInputsSchema = z.object({
       .optional(),
   ),
   "checkpoint-dir": z.string().trim().min(1),
+  trials: wholeNumber("a whole number of trials"),
+  sampler: z.string().trim().pipe(z.enum(["random", "grid"])),
+  seed: wholeNumber("a whole number"),
+  "grid-points": wholeNumber("a whole number of points"),
   "github-token": optionalText,
 });
 export type ActionInputs = z.infer<typeof ActionInputsSchema>;

@@ -4,6 +4,7 @@ import type { CommandContext } from "./command-context.ts";
 import { deployCommand, rollbackCommand } from "./commands/deploy.ts";
 import { registerCommand } from "./commands/register.ts";
 import { reportCommand } from "./commands/report.ts";
+import { sweepBestCommand, sweepPlanCommand } from "./commands/sweep.ts";
 import { trainCommand } from "./commands/train.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { parseActionInputs, type ActionCommand } from "./inputs.ts";
@@ -18,6 +19,8 @@ const COMMANDS: Record<ActionCommand, (ctx: CommandContext) => Promise<ActionOut
   train: trainCommand,
   deploy: deployCommand,
   rollback: rollbackCommand,
+  "sweep-plan": sweepPlanCommand,
+  "sweep-best": sweepBestCommand,
 };
 
 /** The Action: parse inputs, run one command, and publish its outcome through the one exit path. */

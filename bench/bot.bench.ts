@@ -81,7 +81,11 @@ const env: Record<string, string> = {
   LOG_LEVEL: "error",
   LOG_FORMAT: "json",
 };
-const bot = spawn(process.execPath, [...values["node-flags"].split(" ").filter((f) => f !== ""), "bot/index.ts"], { env, stdio: ["ignore", "inherit", "inherit"] });
+const bot = spawn(
+  process.execPath,
+  [...values["node-flags"].split(" ").filter((f) => f !== ""), "bot/index.ts"],
+  { env, stdio: ["ignore", "inherit", "inherit"] },
+);
 const botUrl = `http://127.0.0.1:${botPort}`;
 for (
   let i = 0;

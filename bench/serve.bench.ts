@@ -1,8 +1,8 @@
 /**
- * Serving benchmark: `npx node bench/serve.bench.ts [MODEL_PATH] [--duration S]`.
+ * Serving benchmark: `npx node bench/serve.bench.ts [MODEL_PATH] [--duration S] [--fixture]`.
  *
- * In one run, on one model (the fixture classifier unless a model file or trained model directory
- * is given), against servers in child processes while autocannon loads them from this process:
+ * In one run, on one model (the penguins example model, trained first, unless a model file or
+ * trained model directory is given; `--fixture` uses the small fixture classifier), against servers in child processes while autocannon loads them from this process:
  *   (a) `modelship serve` at 50 connections with a V2 JSON infer body: req/s, p50/p95/p99;
  *   (b) a bare node:http server answering the same bytes (the HTTP ceiling on this machine);
  *   (c) a tight session.run loop without HTTP (runs/s);
@@ -20,6 +20,7 @@ import autocannon from "autocannon";
 import ort from "onnxruntime-node";
 import { resolveModelFile } from "../runners/serve/resolve-model-file.ts";
 import { writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
+import { loadConfig } from "../adapters/config/load-config.ts";
 
 const MAIN = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 
@@ -61,7 +62,10 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
     return NaN;
   }
 }
-type Metadata = { name: string; inputs: Array<{ name: string; datatype: string; shape: number[] }> };
+type Metadata = {
+  name: string;
+  inputs: Array<{ name: string; datatype: string; shape: number[]; parameters?: { categories?: string[] } }>;
+};
 
 function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -102,8 +106,16 @@ function requestFor(meta: Metadata): string {
   const inputs = meta.inputs.map((i) => {
     const shape = i.shape.map((d) => (d < 0 ? 1 : d));
     const n = shape.reduce((a, b) => a * b, 1);
+    // A category the model knows (from its metadata) makes the request a realistic one.
+    const category = i.parameters?.categories?.[0] ?? "a";
     const fill =
-      i.datatype === "BYTES" ? "a" : i.datatype === "BOOL" ? false : i.datatype.startsWith("FP") ? 0.5 : 1;
+      i.datatype === "BYTES"
+        ? category
+        : i.datatype === "BOOL"
+          ? false
+          : i.datatype.startsWith("FP")
+            ? 0.5
+            : 1;
     return { name: i.name, shape, datatype: i.datatype, data: new Array<unknown>(n).fill(fill) };
   });
   return JSON.stringify({ inputs });
@@ -179,18 +191,36 @@ async function sessionLoop(modelFile: string, bodyText: string, seconds: number)
   }
 }
 
+/** The example model the README serves: penguins, trained here with the example's own config. */
+async function trainExample(runsDir: string): Promise<string> {
+  const config = await loadConfig(
+    fileURLToPath(new URL("../examples/penguins/modelship.yml", import.meta.url)),
+    {
+      required: true,
+    },
+  );
+  const { trainRun } = await import("../runners/train/train-run.ts");
+  const repoDir = fileURLToPath(new URL("..", import.meta.url));
+  const { runDir } = await trainRun({ config, repoDir, runsDir, runId: "bench", progress: "silent" });
+  return runDir;
+}
+
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { duration: { type: "string", default: "8" } },
+    options: { duration: { type: "string", default: "8" }, fixture: { type: "boolean", default: false } },
   });
   const duration = Number(values.duration);
   const tmp = await mkdtemp(join(tmpdir(), "modelship-bench-"));
   const children: ChildProcess[] = [];
   try {
-    const modelPath = positionals[0] ?? (await writeFixtureModels(join(tmp, "models"))).classifier;
+    const modelPath =
+      positionals[0] ??
+      (values.fixture
+        ? (await writeFixtureModels(join(tmp, "models"))).classifier
+        : await trainExample(join(tmp, "runs")));
     const modelFile = await resolveModelFile(modelPath);
 
     const serve = await startChild([MAIN, "--model", modelPath, "--name", "bench", "--port", "0"]);

@@ -66,14 +66,22 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
   const validated = validateCommand(parsed.command, config);
   if (!validated.ok) return finish({ ok: false, reply: `${validated.message}. (\`${validated.reason}\`)` });
 
-  const outcome = await runCommand(env, {
-    config,
-    configText: loaded.text,
-    pr,
-    commentId,
-    actor: user.login,
-    command: validated.command,
-  });
+  let outcome: Outcome;
+  try {
+    outcome = await runCommand(env, {
+      config,
+      configText: loaded.text,
+      pr,
+      commentId,
+      actor: user.login,
+      command: validated.command,
+    });
+  } catch (err) {
+    // Say so on the PR, then let Probot log it (and GitHub's redelivery retry it).
+    const why = escapeMarkdown(err instanceof Error ? err.message : String(err), { maxLength: 300 });
+    await finish({ ok: false, reply: `\`/${name}\` failed: ${why} (\`internal-error\`)` });
+    throw err;
+  }
   await finish(outcome);
 }
 

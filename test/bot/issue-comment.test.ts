@@ -146,6 +146,15 @@ describe("slash commands on pull-request comments", () => {
     expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1"]);
   });
 
+  it("a dispatch GitHub rejects fails the check and says why", async () => {
+    delete h.repo.refs["refs/heads/changes"];
+    const payload = commentPayload(h, { body: "/train" });
+    await h.receive("issue_comment", payload);
+    expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1"]);
+    expect(h.repo.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(botComments(h, 1)[0]).toContain("`dispatch-failed`");
+  });
+
   it("/help replies with the command table", async () => {
     const payload = commentPayload(h, { body: "/help", login: "reader" });
     await h.receive("issue_comment", payload);
