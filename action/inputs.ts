@@ -57,6 +57,11 @@ export const ACTION_INPUTS = {
     description: "train: JSON object of parameter overrides, each within the config's train.search bounds.",
     required: false,
   },
+  "run-id": {
+    description:
+      "train: id of the run and name of its run directory. Default: the App's correlation_id, else gh-<run id>-<attempt>; give each job of a matrix its own.",
+    required: false,
+  },
   pr: {
     description: "Pull request number to comment on; defaults to the pull request of the event.",
     required: false,
@@ -167,6 +172,12 @@ export const ActionInputsSchema = z.object({
   ),
   version: optionalText,
   params: optionalText.pipe(JsonObjectText.optional()),
+  "run-id": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, '.', '_' or '-' (at most 128)")
+      .optional(),
+  ),
   pr: optionalText.pipe(
     z
       .string()
@@ -176,7 +187,10 @@ export const ActionInputsSchema = z.object({
   ),
   "checkpoint-dir": z.string().trim().min(1),
   trials: wholeNumber("a whole number of trials"),
-  sampler: z.string().trim().pipe(z.enum(["random", "grid"])),
+  sampler: z
+    .string()
+    .trim()
+    .pipe(z.enum(["random", "grid"])),
   seed: wholeNumber("a whole number"),
   "grid-points": wholeNumber("a whole number of points"),
   "github-token": optionalText,

@@ -1,5 +1,5 @@
 /**
- * GitHub App benchmark: `npx node bench/bot.bench.ts [--samples N] [--burst N]`.
+ * GitHub App benchmark: `npx node bench/bot.bench.ts [--samples N] [--burst N] [--node-flags=FLAGS]`.
  *
  * Runs the App as a process (`bot/index.ts`, what `modelship bot` starts) against the local fake
  * GitHub, behind a pass-through proxy that timestamps each request as it arrives:
@@ -9,6 +9,7 @@
  *   (b) a burst of deliveries, each sent twice with the same `X-GitHub-Delivery` (a redelivery),
  *       20 in flight: peak and final RSS of the App process (target < 200 MB), and every
  *       delivery handled exactly once (one 👀 request per comment, none missing).
+ * `--node-flags` passes V8 flags to the App process, e.g. `--node-flags="--max-old-space-size=64"`.
  */
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";

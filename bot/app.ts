@@ -7,17 +7,21 @@ import { createDeliveryDedup, type DeliveryDedup } from "./dedup-deliveries.ts";
 import type { BotGitHub } from "./github-port.ts";
 import { handleCheckRunRerequested } from "./handlers/check-run-rerequested.ts";
 import { handleDeploymentStatusCreated } from "./handlers/deployment-status-created.ts";
+import { handleInstallationCreated, type InstallationPayload } from "./handlers/installation-created.ts";
 import { handleIssueCommentCreated } from "./handlers/issue-comment-created.ts";
 import { handlePullRequestClosed } from "./handlers/pull-request-closed.ts";
 import { handlePullRequestUpdated } from "./handlers/pull-request-updated.ts";
 import { handleWorkflowRun } from "./handlers/workflow-run.ts";
 import { createOctokitBotGitHub } from "./octokit-bot-github.ts";
+import { openOnboardingPull } from "./open-onboarding-pull.ts";
 
 export type ModelshipAppOptions = {
   dedup?: DeliveryDedup;
   now?: () => Date;
   /** Builds the GitHub port for an event; defaults to the Octokit implementation. */
   github?: (context: Context) => BotGitHub;
+  /** The Action reference (`OWNER/REPO@REF`) the onboarding pull request's workflows use. */
+  onboardingAction?: string;
 };
 
 type AnyContext = Context & { payload: unknown };
@@ -34,6 +38,8 @@ export const APP_EVENTS = [
   "workflow_run.in_progress",
   "workflow_run.completed",
   "deployment_status.created",
+  "installation.created",
+  "installation_repositories.added",
 ] as const;
 
 /**
@@ -48,7 +54,7 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
   return (app: Probot) => {
     const on = <P>(
       events: Parameters<Probot["on"]>[0],
-      handler: (env: BotEnv, payload: P) => Promise<void>,
+      handler: (env: BotEnv, payload: P, context: Context) => Promise<void>,
     ): void => {
       app.on(events, async (context: AnyContext) => {
         if (!dedup.claim(context.id)) {
@@ -56,10 +62,14 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
           return;
         }
         const scratch: string[] = [];
+        let gh: BotGitHub | undefined;
         const env: BotEnv = {
           deliveryId: context.id,
           log: context.log,
-          gh: github(context),
+          // Built on first use: installation events have no repository.
+          get gh() {
+            return (gh ??= github(context));
+          },
           now,
           scratchDir: async () => {
             const dir = await mkdtemp(join(tmpdir(), "modelship-bot-"));
@@ -68,7 +78,7 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
           },
         };
         try {
-          await handler(env, context.payload as P);
+          await handler(env, context.payload as P, context);
         } catch (err) {
           // Let GitHub's redelivery of this id try again.
           dedup.release(context.id);
@@ -88,5 +98,21 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
     on("check_run.rerequested", handleCheckRunRerequested);
     on(["workflow_run.requested", "workflow_run.in_progress", "workflow_run.completed"], handleWorkflowRun);
     on("deployment_status.created", handleDeploymentStatusCreated);
+    on<InstallationPayload>(
+      ["installation.created", "installation_repositories.added"],
+      (env, payload, context) =>
+        handleInstallationCreated(
+          {
+            log: env.log,
+            onboard: (owner, repo) =>
+              openOnboardingPull(context.octokit, {
+                owner,
+                repo,
+                ...(options.onboardingAction ? { action: options.onboardingAction } : {}),
+              }),
+          },
+          payload,
+        ),
+    );
   };
 }

@@ -13,6 +13,8 @@ export type PullInfo = {
   headRef: string;
   /** True when the head lives in another repository. */
   fromFork: boolean;
+  /** True when a bot (such as this App) opened it. */
+  byBot: boolean;
   baseRef: string;
   labels: string[];
 };
@@ -128,6 +130,14 @@ export type BotGitHub = {
     owner: string,
     reason: string,
   ): Promise<{ ok: true } | { ok: false; owner: string | null }>;
+  /** Opens a PR adding `files` on a new branch (created atomically; an existing branch opens nothing). */
+  openFilesPull(input: {
+    branch: string;
+    files: ReadonlyArray<{ path: string; content: string }>;
+    message: string;
+    title: string;
+    body: string;
+  }): Promise<{ outcome: "opened"; number: number } | { outcome: "skipped"; reason: "branch-exists" }>;
   /** Deletes the lock ref; false when there was none. */
   releaseLock(environment: string): Promise<boolean>;
 };

@@ -22,6 +22,7 @@ import {
   findRunByCorrelationId,
 } from "../adapters/github/workflows.ts";
 import type { BotGitHub } from "./github-port.ts";
+import { openFilesPull } from "./open-files-pull.ts";
 
 /** The App's GitHub port over Probot's authenticated Octokit, for the event's repository. */
 export function createOctokitBotGitHub(context: Context, opts: { now?: () => Date } = {}): BotGitHub {
@@ -70,6 +71,7 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
         fromFork:
           data.head.repo === null ||
           data.head.repo.full_name.toLowerCase() !== `${owner}/${repo}`.toLowerCase(),
+        byBot: data.user.type === "Bot",
         baseRef: data.base.ref,
         labels: (data.labels ?? []).map((l) => l.name ?? "").filter((n) => n !== ""),
       };
@@ -192,6 +194,7 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
       if (result.outcome !== "created") throw new Error(`deployment not created: ${result.message}`);
       return { id: result.id };
     },
+    openFilesPull: (input) => openFilesPull(octokit, { ...r, ...input }),
     async getLock(environment) {
       const lock = await readLock(octokit, { ...r, environment });
       return lock ? { locked: true, owner: lock.actor === "unknown" ? null : lock.actor } : { locked: false };

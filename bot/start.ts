@@ -14,9 +14,12 @@ const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
  * Starts the App with Probot's standard environment (APP_ID, PRIVATE_KEY / PRIVATE_KEY_PATH,
  * WEBHOOK_SECRET, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL, PORT, HOST). Without credentials outside
  * production, Probot serves its setup flow from `app.yml`. In production a strong webhook secret
- * is required. Retry and throttling are on except under NODE_ENV=test.
+ * is required. Retry and throttling are on except under NODE_ENV=test. MODELSHIP_ACTION names the
+ * Action (`OWNER/REPO@REF`) that onboarding pull requests put in the workflows.
  */
 export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<BotServer> {
+  // Probot reads `.env` from the working directory; read it first so the checks below see it.
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
   const production = env.NODE_ENV === "production";
   if (production) {
     const secret = checkWebhookSecret(env.WEBHOOK_SECRET);
@@ -33,7 +36,8 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Bo
   // Probot's setup flow reads app.yml from the working directory.
   if (!hasCredentials && !production && !existsSync("app.yml")) process.chdir(PACKAGE_ROOT);
   const Octokit = env.NODE_ENV === "test" ? unthrottledOctokit() : ProbotOctokit;
-  return run(createModelshipApp(), { env, Octokit });
+  const action = env.MODELSHIP_ACTION;
+  return run(createModelshipApp(action ? { onboardingAction: action } : {}), { env, Octokit });
 }
 
 /**

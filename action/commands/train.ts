@@ -137,8 +137,12 @@ function checkParams(raw: Record<string, unknown>, config: Parameters<typeof val
   return checked.command.name === "train" ? checked.command.params : {};
 }
 
-/** The dispatch's correlation id when it is a usable directory name, else one per workflow run attempt. */
+/**
+ * The `run-id` input; else the dispatch's correlation id when it is a usable directory name; else
+ * one per workflow run attempt (shared by the jobs of a matrix, which therefore pass `run-id`).
+ */
 function runIdFor(ctx: CommandContext): string {
+  if (ctx.inputs["run-id"] !== undefined) return ctx.inputs["run-id"];
   const correlation = ctx.action.dispatchInputs["correlation_id"];
   if (typeof correlation === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(correlation))
     return correlation;
