@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
 import { readRunDir, type RunDir } from "../run-dir/read-run-dir.ts";
 import { extractZip } from "./extract-zip.ts";
 import { githubMessage, httpStatus } from "./http-status.ts";
+import { dirState } from "../registry-common/write-verified-dir.ts";
 
 type WorkflowRunData = {
   id: number;
@@ -271,17 +272,6 @@ function toBuffer(data: unknown): Buffer {
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === "string") return Buffer.from(data, "binary");
   throw new Error("unexpected artifact download body");
-}
-
-async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {
-  try {
-    return (await readdir(dir)).length > 0 ? "non-empty" : "empty";
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "absent";
-    if (code === "ENOTDIR") return "non-empty";
-    throw err;
-  }
 }
 
 function toRunRef(r: WorkflowRunData): WorkflowRunRef {

@@ -41,7 +41,8 @@ export async function writeVerifiedDir(
   return dir;
 }
 
-async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {
+/** Whether a destination directory is missing, empty, or holds something (a file counts as non-empty). */
+export async function dirState(dir: string): Promise<"absent" | "empty" | "non-empty"> {
   try {
     return (await readdir(dir)).length > 0 ? "non-empty" : "empty";
   } catch (err) {

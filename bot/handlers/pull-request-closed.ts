@@ -1,4 +1,5 @@
 import { bumpFromLabels } from "../../core/bot/bump-from-labels.ts";
+import { correlationFromCandidateBranch } from "../../core/bot/candidate-pull.ts";
 import { parseCorrelationId } from "../../core/bot/correlation-id.ts";
 import { planRelease } from "../../core/pipeline/plan-release.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
@@ -29,20 +30,25 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
   const config = loaded.config;
   const pull = await gh.pull(payload.pull_request.number);
   if (!pull.merged || !pull.mergeCommitSha) return;
-  const checks = await gh.listCheckRuns(pull.headSha, TRAIN_CHECK_NAME);
-  const passing = checks.find(
-    (c) => c.conclusion === "success" && c.externalId && parseCorrelationId(c.externalId),
-  );
   const say = (text: string) => gh.upsertComment(pull.number, RELEASE_MARKER, `${RELEASE_MARKER}\n${text}`);
-  if (!passing) {
-    if (checks.length > 0)
-      await say(
-        `Modelship did not release a model: no passing \`${TRAIN_CHECK_NAME}\` result on the merged head ${pull.headSha.slice(0, 7)}. (\`no-passing-result\`)`,
-      );
-    return;
+  // A candidate pull request (opened by the App, not from a fork) releases the scheduled run it names.
+  const candidate = !pull.fromFork && pull.byBot ? correlationFromCandidateBranch(pull.headRef) : undefined;
+  let correlation = candidate;
+  if (!correlation) {
+    const checks = await gh.listCheckRuns(pull.headSha, TRAIN_CHECK_NAME);
+    const passing = checks.find(
+      (c) => c.conclusion === "success" && c.externalId && parseCorrelationId(c.externalId),
+    );
+    if (!passing) {
+      if (checks.length > 0)
+        await say(
+          `Modelship did not release a model: no passing \`${TRAIN_CHECK_NAME}\` result on the merged head ${pull.headSha.slice(0, 7)}. (\`no-passing-result\`)`,
+        );
+      return;
+    }
+    correlation = parseCorrelationId(passing.externalId!)!;
   }
-  const correlation = parseCorrelationId(passing.externalId!)!;
-  const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, pull.headSha);
+  const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, correlation.headSha);
   if (run?.conclusion !== "success") {
     await say(
       `Modelship did not release a model: the training run for ${correlation.id} is gone. (\`run-not-found\`)`,

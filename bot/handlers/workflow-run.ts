@@ -1,3 +1,4 @@
+import { beatsBaseline, candidateBranch, renderCandidateRecord } from "../../core/bot/candidate-pull.ts";
 import { correlationFromRunName } from "../../core/bot/correlation-id.ts";
 import type { BotEnv } from "../bot-event.ts";
 import { TRAIN_CHECK_NAME } from "../dispatch-training.ts";
@@ -56,7 +57,7 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
     // Already reported (a redelivery, or another replica); reporting again would only repeat it.
     return;
   }
-  await reportTrainingRun({
+  const report = await reportTrainingRun({
     env,
     config,
     configText: loaded.text,
@@ -70,4 +71,31 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
       headSha: wr.head_sha,
     },
   });
+  // A scheduled run that beats production becomes a pull request; merging it releases this run.
+  if (correlation.pr === null && report.ok && beatsBaseline(report.comparison)) {
+    const record = renderCandidateRecord({
+      correlationId: correlation.id,
+      workflowRunId: wr.id,
+      workflowRunUrl: wr.html_url,
+      runId: report.candidate.record.runId,
+      headSha: correlation.headSha,
+      dataFingerprint: report.candidate.record.data.fingerprint,
+      baseline: report.baseline?.version ?? null,
+      metrics: report.candidate.metrics,
+    });
+    await gh.openFilesPull({
+      branch: candidateBranch(correlation.id),
+      files: [record],
+      message: `Record scheduled ${config.model.name} candidate ${correlation.id}`,
+      title: `Release ${config.model.name}: scheduled training beats v${report.baseline?.version ?? "?"}`,
+      body: [
+        `The scheduled training run ${wr.html_url} on ${correlation.headSha.slice(0, 7)} beats the version in \`${config.deploy.environment}\`.`,
+        "Merging this pull request releases and deploys exactly that run's artifact.",
+        "",
+        report.markdown,
+      ]
+        .join("\n")
+        .slice(0, 60_000),
+    });
+  }
 }

@@ -22,6 +22,29 @@ function parsePort(text: string | undefined, fallback: number): number {
   return port;
 }
 
+/** Config, registry and environment of the repository a command acts on. */
+async function openRepository(opts: DeployOptions) {
+  const { config, repoDir } = await loadCommonConfig(opts);
+  const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
+  return { config, repoDir, registry, env: opts.env ?? config.deploy.environment };
+}
+
+/** The environment's router: the one running, or (when allowed) a new one in this process. */
+async function open(opts: DeployOptions, how: { startIfMissing: boolean }) {
+  const { config, repoDir } = await loadCommonConfig(opts);
+  const env = opts.env ?? config.deploy.environment;
+  const port = parsePort(opts.port, config.deploy.port);
+  const opened = await openDeployment({
+    config,
+    repoDir,
+    env,
+    port,
+    startIfMissing: how.startIfMissing,
+    log,
+  });
+  return { env, opened };
+}
+
 function withDeployOptions(cmd: Command): Command {
   return withCommonOptions(cmd)
     .option("-e, --env <name>", "environment (default: deploy.environment from the config)")
@@ -40,16 +63,7 @@ export function register(program: Command): void {
       .command("up")
       .description("Start the router for an environment and serve what was live, in the foreground."),
   ).action(async (opts: DeployOptions) => {
-    const { config, repoDir } = await loadCommonConfig(opts);
-    const env = opts.env ?? config.deploy.environment;
-    const opened = await openDeployment({
-      config,
-      repoDir,
-      env,
-      port: parsePort(opts.port, config.deploy.port),
-      startIfMissing: true,
-      log,
-    });
+    const { env, opened } = await open(opts, { startIfMissing: true });
     if (!opened.owned)
       throw new ModelshipError({
         code: "router-already-running",
@@ -70,18 +84,9 @@ export function register(program: Command): void {
       )
       .argument("[version]", "version, `latest` or alias", "latest"),
   ).action(async (ref: string, opts: DeployOptions) => {
-    const { config, repoDir } = await loadCommonConfig(opts);
-    const env = opts.env ?? config.deploy.environment;
-    const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
+    const { config, repoDir, env, registry } = await openRepository(opts);
     const version = await requireVersion(registry, config.model.name, ref);
-    const opened = await openDeployment({
-      config,
-      repoDir,
-      env,
-      port: parsePort(opts.port, config.deploy.port),
-      startIfMissing: true,
-      log,
-    });
+    const { opened } = await open(opts, { startIfMissing: true });
     const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
     emit(opts.json, result, () => describeRollout(result));
     if (result.outcome !== "succeeded") process.exitCode = 1;
@@ -100,16 +105,8 @@ export function register(program: Command): void {
   )
     .argument("[version]", "version to return to (default: the one live before the current)")
     .action(async (ref: string | undefined, opts: DeployOptions) => {
-      const { config, repoDir } = await loadCommonConfig(opts);
-      const env = opts.env ?? config.deploy.environment;
-      const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
-      const opened = await openDeployment({
-        config,
-        repoDir,
-        env,
-        port: parsePort(opts.port, config.deploy.port),
-        startIfMissing: false,
-      });
+      const { config, repoDir, env, registry } = await openRepository(opts);
+      const { opened } = await open(opts, { startIfMissing: false });
       let result;
       if (ref) {
         const version = await requireVersion(registry, config.model.name, ref);
@@ -130,9 +127,7 @@ export function register(program: Command): void {
   withDeployOptions(
     program.command("status").description("What is live in an environment, and the last rollouts."),
   ).action(async (opts: DeployOptions) => {
-    const { config, repoDir } = await loadCommonConfig(opts);
-    const env = opts.env ?? config.deploy.environment;
-    const opened = await openDeployment({ config, repoDir, env, port: 0, startIfMissing: false });
+    const { env, opened } = await open(opts, { startIfMissing: false });
     const s = await opened.control.status();
     emit(opts.json, s, () => {
       const lines = [

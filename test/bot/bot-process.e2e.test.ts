@@ -150,6 +150,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "modelship-bot-e2e-"));
   runDirs.pr1 = await runDir("pr1", { [EVIL_METRIC]: 1 });
   runDirs.pr2 = await runDir("pr2", { [EVIL_METRIC]: 1, accuracy: 0.98 });
+  runDirs.sched = await runDir("sched", { [EVIL_METRIC]: 1, accuracy: 0.99 });
   fake = await startFakeGitHub();
   repo = fake.repo(OWNER, REPO);
   repo.files.main = { ".github/modelship.yml": BASIC_CONFIG };
@@ -377,6 +378,60 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     await deliver("pull_request", merged(1));
     expect(repo.releases).toHaveLength(2);
     expect(production()).toHaveLength(3);
+
+    // A scheduled run on main beats the latest version: a candidate PR records it, and merging
+    // that PR releases and deploys exactly that run's artifact.
+    const mainSha = repo.refs["refs/heads/main"]!;
+    const scheduled = `sched-${mainSha}-nightly1`;
+    const schedRunId = (fake.state.nextId += 1);
+    repo.workflowRuns.push({
+      id: schedRunId,
+      workflowFile: "modelship-train.yml",
+      name: "Modelship train",
+      displayTitle: `modelship train ${scheduled}`,
+      event: "workflow_dispatch",
+      status: "completed",
+      conclusion: "success",
+      headSha: mainSha,
+      headBranch: "main",
+      runAttempt: 1,
+      createdAt: "2026-01-01T00:00:00Z",
+    });
+    repo.artifacts.push({
+      id: (fake.state.nextId += 1),
+      runId: schedRunId,
+      name: `modelship-run-${scheduled}`,
+      dir: runDirs.sched!,
+    });
+    await deliver("workflow_run", workflowRun("completed", schedRunId));
+    const opened = fake.callsTo("pulls/create");
+    expect(opened.map((c) => c.body)).toEqual([
+      expect.objectContaining({
+        head: `modelship/candidate/${scheduled}`,
+        base: "main",
+        title: "Release iris: scheduled training beats v1.1.0",
+      }),
+    ]);
+    const candidateSha = repo.refs[`refs/heads/modelship/candidate/${scheduled}`]!;
+    const candidatePull = addPull(fake.state, repo, {
+      number: 9,
+      headRef: `modelship/candidate/${scheduled}`,
+      headSha: candidateSha,
+    });
+    candidatePull.user = fake.state.appBot;
+    repo.reviews[9] = [
+      {
+        id: 59,
+        user: { login: "boss", id: 9, type: "User" },
+        state: "APPROVED",
+        commitId: candidateSha,
+        submittedAt: "2026-01-01T00:00:00Z",
+      },
+    ];
+    await deliver("pull_request", merged(9));
+    await until(() => production().length === 4, "the candidate's deployment");
+    expect(repo.releases.map((r) => r.tagName).at(-1)).toBe("model/iris/v1.2.0");
+    expect(production()[3]!.payload).toMatchObject({ version: "1.2.0", pr: 9 });
     expect(fake.invalid).toEqual([]);
   });
 

@@ -85,6 +85,25 @@ describe("modelship run: the whole loop on one machine", () => {
       "1.0.0",
     ]);
 
+    // `status` and `rollback` drive the same running router from another process.
+    const status = await runCli(["status", "--json"], { cwd: ws });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      active: { version: "1.0.1" },
+      previous: { version: "1.0.0" },
+    });
+    const rollback = await runCli(["rollback"], { cwd: ws });
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/rollback of v1\.0\.0 succeeded/);
+    const back = await fetch(`${url}/v2/models/penguins/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: body!,
+    });
+    expect(back.headers.get("x-modelship-version")).toBe("1.0.0");
+    const afterRollback = await runCli(["models", "history", "production", "--json"], { cwd: ws });
+    expect((JSON.parse(afterRollback.stdout) as { version: string }[])[0]?.version).toBe("1.0.0");
+
     // Ctrl-C stops the router and both slots cleanly.
     const exited = new Promise<number | null>((resolve) => server?.on("exit", resolve));
     server.kill("SIGINT");

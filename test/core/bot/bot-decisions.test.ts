@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { bumpFromLabels } from "../../../core/bot/bump-from-labels.ts";
+import {
+  beatsBaseline,
+  candidateBranch,
+  correlationFromCandidateBranch,
+  renderCandidateRecord,
+} from "../../../core/bot/candidate-pull.ts";
+import { onboardingModelName } from "../../../core/bot/onboarding-model-name.ts";
 import { checkRunFromComparison, failedRunOutcome } from "../../../core/bot/check-run-result.ts";
 import { checkWebhookSecret } from "../../../core/bot/check-webhook-secret.ts";
 import {
@@ -262,5 +269,64 @@ describe("deployments", () => {
         "iris",
       ),
     ).toEqual({ version: "1.1.0", previousVersion: "1.0.0" });
+  });
+});
+
+describe("scheduled candidates and onboarding names", () => {
+  it.each([
+    {
+      ref: candidateBranch(`sched-${SHA}-nightly1`),
+      out: { id: `sched-${SHA}-nightly1`, pr: null, headSha: SHA },
+    },
+    { ref: `modelship/candidate/pr3-${SHA}-c1234`, out: undefined },
+    { ref: `feature/sched-${SHA}-nightly1`, out: undefined },
+    { ref: "modelship/candidate/", out: undefined },
+  ])("candidate branch $ref", ({ ref, out }) => {
+    expect(correlationFromCandidateBranch(ref)).toEqual(out);
+  });
+
+  it("a scheduled run beats production only with a baseline, every gate holding and the primary improved", () => {
+    const gates = { accuracy: { direction: "maximize" as const, required: false, maxRegression: 0.01 } };
+    const run = (accuracy: number, baseline?: number) =>
+      compareRuns({
+        candidate: { label: "c", metrics: { accuracy }, params: {} },
+        ...(baseline !== undefined
+          ? { baseline: { label: "v1", metrics: { accuracy: baseline }, params: {} } }
+          : {}),
+        gates,
+        primary: "accuracy",
+      });
+    expect(beatsBaseline(run(0.95, 0.9))).toBe(true);
+    expect(beatsBaseline(run(0.9, 0.9))).toBe(false);
+    expect(beatsBaseline(run(0.85, 0.9))).toBe(false);
+    expect(beatsBaseline(run(0.95))).toBe(false);
+  });
+
+  it("records the candidate as JSON under .modelship/candidates", () => {
+    const r = renderCandidateRecord({
+      correlationId: "sched-x",
+      workflowRunId: 7,
+      workflowRunUrl: "https://github.com/o/r/actions/runs/7",
+      runId: "run-1",
+      headSha: SHA,
+      dataFingerprint: "sha256:ab",
+      baseline: "1.1.0",
+      metrics: { accuracy: 0.99 },
+    });
+    expect(r.path).toBe(".modelship/candidates/sched-x.json");
+    expect(JSON.parse(r.content)).toMatchObject({
+      format: "modelship.candidate/1",
+      runId: "run-1",
+      baseline: "1.1.0",
+    });
+  });
+
+  it.each([
+    { repo: "Hello-World", name: "hello-world" },
+    { repo: "my repo!!", name: "my-repo-" },
+    { repo: "--", name: "model" },
+    { repo: "x".repeat(80), name: "x".repeat(63) },
+  ])("model name for repository $repo", ({ repo, name }) => {
+    expect(onboardingModelName(repo)).toBe(name);
   });
 });
