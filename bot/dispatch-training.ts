@@ -1,5 +1,6 @@
 import { createCorrelationId, trainDispatchInputs, type TrainTrigger } from "../core/bot/correlation-id.ts";
 import type { Config } from "../core/config/schema.ts";
+import { renderTrainParamsText } from "../core/bot/train-params-text.ts";
 import type { TrainValue } from "../core/commands/validate-command.ts";
 import type { BotGitHub, PullInfo } from "./github-port.ts";
 
@@ -77,6 +78,7 @@ export async function dispatchTraining(input: {
     output: {
       title: "Training queued",
       summary: `Training dispatched (${input.trigger}) for ${pull.headSha.slice(0, 7)} with ${describeParams(input.params)}.`,
+      text: renderTrainParamsText(input.params),
     },
   });
   try {

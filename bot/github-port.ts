@@ -32,7 +32,7 @@ export type CheckRunUpdate = {
   status?: "queued" | "in_progress" | "completed";
   conclusion?: CheckConclusion;
   detailsUrl?: string;
-  output?: { title: string; summary: string; annotations?: CheckAnnotation[] };
+  output?: { title: string; summary: string; text?: string; annotations?: CheckAnnotation[] };
 };
 
 export type WorkflowRunInfo = {

@@ -1,13 +1,12 @@
-import { readdir, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { RUN_FILES } from "../../core/run/run-record.ts";
-import { readRunDir } from "../../adapters/run-dir/read-run-dir.ts";
-import { flattenParams, formatParamValue } from "../../core/compare/flatten-params.ts";
+import { readTrialRuns } from "../../adapters/run-dir/read-trial-runs.ts";
+import { formatParamValue } from "../../core/compare/flatten-params.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { escapeCode, escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { formatNumber } from "../../core/report/format-number.ts";
 import { metricDirection } from "../../core/sweep/metric-direction.ts";
-import { pickBestTrial, type RankedTrial, type TrialResult } from "../../core/sweep/pick-best-trial.ts";
+import { pickBestTrial, type RankedTrial } from "../../core/sweep/pick-best-trial.ts";
 import { planSweep, type Trial } from "../../core/sweep/plan-sweep.ts";
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { metricsJson } from "../metrics-json.ts";
@@ -60,9 +59,6 @@ function trialTable(names: readonly string[], trials: readonly Trial[]): string 
   return [head, ...rows].join("\n");
 }
 
-type TrialDir = TrialResult & { dir: string };
-type Unreadable = { id: string; dir: string; code: string; message: string };
-
 /**
  * `sweep-best`: reads one run directory per trial under `run-dir`, ranks them by metrics.primary in
  * its better direction, and reports the best trial.
@@ -87,7 +83,7 @@ export async function sweepBestCommand(ctx: CommandContext): Promise<ActionOutco
   }
   const root = resolve(ctx.action.workspace, ctx.inputs["run-dir"]);
   const searched = new Set(Object.keys(config.train.search));
-  const { trials, unreadable } = await readTrials(root, searched);
+  const { trials, unreadable } = await readTrialRuns(root, searched);
   for (const u of unreadable) ctx.log(`modelship: trial ${u.id} not ranked: ${u.message} (${u.code})`);
   const direction = metricDirection(config, metric);
   const result = pickBestTrial(trials, { metric, direction });
@@ -140,52 +136,6 @@ export async function sweepBestCommand(ctx: CommandContext): Promise<ActionOutco
     summary: `${heading}**✅ Best trial: ${escapeCode(best.id)}** of ${result.ranked.length} — ${escapeMarkdown(metric)} = ${formatNumber(best.value)} (${better} is better).\n\n${table}${notRanked}\n`,
     annotations: [],
   };
-}
-
-/** One trial per run directory: `root` itself when it is one, else each folder in it (named `...-t01`). */
-async function readTrials(
-  root: string,
-  searched: ReadonlySet<string>,
-): Promise<{ trials: TrialDir[]; unreadable: Unreadable[] }> {
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) {
-    throw new ModelshipError({
-      code: "run-dir-missing",
-      message: `${root} does not exist or is not a directory`,
-      where: { file: root },
-      hint: "Set `run-dir:` to the `path` the trials' artifacts were downloaded to.",
-    });
-  }
-  const isRunDir = await stat(join(root, RUN_FILES.record)).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  const dirs = isRunDir
-    ? [root]
-    : (await readdir(root, { withFileTypes: true }))
-        .filter((e) => e.isDirectory())
-        .map((e) => join(root, e.name))
-        .sort();
-  const trials: TrialDir[] = [];
-  const unreadable: Unreadable[] = [];
-  const seen = new Set<string>();
-  for (const dir of dirs) {
-    const name = basename(dir);
-    const short = /-(t\d+)$/.exec(name)?.[1] ?? name;
-    const id = seen.has(short) ? name : short;
-    seen.add(id);
-    try {
-      const run = await readRunDir(dir);
-      const params = Object.fromEntries(
-        Object.entries(flattenParams(run.params)).filter(([k]) => searched.has(k)),
-      );
-      trials.push({ id, dir, params, metrics: run.metrics });
-    } catch (err) {
-      if (!(err instanceof ModelshipError)) throw err;
-      unreadable.push({ id, dir, code: err.code, message: err.problems[0]?.message ?? err.message });
-    }
-  }
-  return { trials, unreadable };
 }
 
 function rankingTable(o: {

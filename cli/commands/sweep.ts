@@ -1,12 +1,9 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
-import { readRunDir } from "../../adapters/run-dir/read-run-dir.ts";
-import { flattenParams } from "../../core/compare/flatten-params.ts";
+import { readTrialRuns } from "../../adapters/run-dir/read-trial-runs.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { metricDirection } from "../../core/sweep/metric-direction.ts";
-import { pickBestTrial, type TrialResult } from "../../core/sweep/pick-best-trial.ts";
+import { pickBestTrial } from "../../core/sweep/pick-best-trial.ts";
 import { planSweep, type SweepSampler } from "../../core/sweep/plan-sweep.ts";
 
 type PlanFlags = { config: string; trials: number; sampler: string; seed: number; gridPoints: number };
@@ -81,17 +78,8 @@ export function register(program: Command): void {
         });
       }
       const searched = new Set(Object.keys(config.train.search));
-      const trials: TrialResult[] = [];
-      const entries = await readdir(flags.runsDir, { withFileTypes: true });
-      for (const entry of entries
-        .filter((e) => e.isDirectory())
-        .sort((a, b) => a.name.localeCompare(b.name))) {
-        const run = await readRunDir(join(flags.runsDir, entry.name));
-        const params = Object.fromEntries(
-          Object.entries(flattenParams(run.params)).filter(([k]) => searched.has(k)),
-        );
-        trials.push({ id: /-(t\d+)$/.exec(entry.name)?.[1] ?? entry.name, params, metrics: run.metrics });
-      }
+      const { trials, unreadable } = await readTrialRuns(flags.runsDir, searched);
+      for (const u of unreadable) process.stderr.write(`not ranked: ${u.dir}: ${u.message} [${u.code}]\n`);
       const direction = metricDirection(config, metric);
       const result = pickBestTrial(trials, { metric, direction });
       if (flags.json) {

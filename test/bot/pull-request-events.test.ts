@@ -90,7 +90,7 @@ describe("pushes to a pull request", () => {
 describe("check runs and workflow runs", () => {
   it("re-running the check dispatches again for the same head; a failed run updates the comment and the check", async () => {
     h = await startHarness();
-    const payload = commentPayload(h, { body: "/train" });
+    const payload = commentPayload(h, { body: "/train epochs=20" });
     await h.receive("issue_comment", payload);
     const first = h.repo.checkRuns[0]!;
 
@@ -101,10 +101,14 @@ describe("check runs and workflow runs", () => {
       name: "modelship/train",
       head_sha: first.headSha,
       external_id: first.externalId,
+      output: { ...rerun.check_run.output, text: first.output.text },
     });
     await h.receive("check_run", rerun, "rerun-1");
     await h.receive("check_run", rerun, "rerun-1");
-    expect(h.repo.dispatches.map((d) => d.inputs.trigger)).toEqual(["comment", "rerequest"]);
+    expect(h.repo.dispatches.map((d) => [d.inputs.trigger, d.inputs.params])).toEqual([
+      ["comment", '{"epochs":20}'],
+      ["rerequest", '{"epochs":20}'],
+    ]);
     const second = h.repo.checkRuns[1]!;
     expect(second.externalId).not.toBe(first.externalId);
 

@@ -7,6 +7,7 @@ import {
   renderCandidateRecord,
 } from "../../../core/bot/candidate-pull.ts";
 import { onboardingModelName } from "../../../core/bot/onboarding-model-name.ts";
+import { renderTrainParamsText, trainCommandFromText } from "../../../core/bot/train-params-text.ts";
 import { checkRunFromComparison, failedRunOutcome } from "../../../core/bot/check-run-result.ts";
 import { checkWebhookSecret } from "../../../core/bot/check-webhook-secret.ts";
 import {
@@ -328,5 +329,25 @@ describe("scheduled candidates and onboarding names", () => {
     { repo: "x".repeat(80), name: "x".repeat(63) },
   ])("model name for repository $repo", ({ repo, name }) => {
     expect(onboardingModelName(repo)).toBe(name);
+  });
+});
+
+describe("parameters recorded on the check run", () => {
+  it.each([
+    {
+      text: renderTrainParamsText({ epochs: 20, optimizer: "sgd", shuffle: true }),
+      named: [
+        ["epochs", "20"],
+        ["optimizer", "sgd"],
+        ["shuffle", "true"],
+      ],
+    },
+    { text: `summary\n${renderTrainParamsText({})}`, named: [] },
+    { text: "modelship-params: {not json", named: [] },
+    { text: 'modelship-params: {"a":{"nested":1}}', named: [] },
+    { text: "modelship-params: [1,2]", named: [] },
+    { text: null, named: [] },
+  ])("$text", ({ text, named }) => {
+    expect(trainCommandFromText(text)).toEqual({ name: "train", positional: [], named });
   });
 });

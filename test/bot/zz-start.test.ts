@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { APP_EVENTS } from "../../bot/app.ts";
+import { generateAppKey } from "./bot-harness.ts";
+
+const ENTRY = ["bot/index.ts"];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `modelship bot` with exactly `env` until it exits or `until` sees what it waits for. */
+function runBot(
+  env: Record<string, string>,
+  until?: (port: number) => Promise<string | undefined>,
+  port = 0,
+) {
+  return new Promise<{ code: number | null; output: string; seen?: string }>((resolve) => {
+    const child = spawn(process.execPath, ENTRY, {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let seen: string | undefined;
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("exit", (code) => resolve({ code, output, ...(seen !== undefined ? { seen } : {}) }));
+    if (until) {
+      const poll = async (): Promise<void> => {
+        for (let i = 0; i < 300 && child.exitCode === null; i++) {
+          seen = await until(port).catch(() => undefined);
+          if (seen !== undefined) {
+            child.kill("SIGTERM");
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        child.kill("SIGKILL");
+      };
+      void poll();
+    }
+  });
+}
+
+describe("modelship bot startup", () => {
+  it.each([
+    { title: "without WEBHOOK_SECRET", secret: undefined, code: "webhook-secret-missing" },
+    { title: "with Probot's development fallback", secret: "development", code: "webhook-secret-weak" },
+    { title: "with a short secret", secret: "hunter2", code: "webhook-secret-weak" },
+  ])("refuses to start in production $title", async ({ secret, code }) => {
+    const r = await runBot({
+      NODE_ENV: "production",
+      APP_ID: "1",
+      PRIVATE_KEY: generateAppKey(),
+      PORT: String(await freePort()),
+      ...(secret !== undefined ? { WEBHOOK_SECRET: secret } : {}),
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`[${code}]`);
+    expect(r.output).not.toContain("Listening on");
+  });
+
+  it("without credentials outside production, serves the setup flow with the app.yml manifest", async () => {
+    const port = await freePort();
+    const r = await runBot(
+      { NO_SMEE_SETUP: "true", PORT: String(port), HOST: "127.0.0.1" },
+      async (p) => {
+        const res = await fetch(`http://127.0.0.1:${p}/probot`);
+        return res.ok ? await res.text() : undefined;
+      },
+      port,
+    );
+    expect(r.seen).toBeDefined();
+    const html = r.seen!.replace(/&quot;/g, '"').replace(/&#34;/g, '"');
+    expect(html).toContain(
+      '"default_permissions":{"checks":"write","contents":"write","issues":"write","pull_requests":"write","actions":"write","deployments":"write","statuses":"read","workflows":"write","metadata":"read"}',
+    );
+  });
+});
+
+describe("app.yml", () => {
+  it("subscribes to exactly the events the App handles", () => {
+    const manifest = parse(readFileSync("app.yml", "utf8")) as { default_events: string[] };
+    expect([...manifest.default_events].sort()).toEqual(
+      [...new Set(APP_EVENTS.map((e) => e.split(".")[0]!))]
+        .filter((e) => !e.startsWith("installation"))
+        .sort(),
+    );
+  });
+});
