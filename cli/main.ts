@@ -21,6 +21,7 @@ const registrations: Array<() => Promise<{ register: (p: Command) => void }>> = 
   () => import("./commands/init.ts"),
   () => import("./commands/sweep.ts"),
   () => import("./commands/runners.ts"),
+  () => import("./commands/bot.ts"),
 ];
 
 for (const load of registrations) (await load()).register(program);
