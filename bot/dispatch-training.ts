@@ -70,14 +70,20 @@ export async function dispatchTraining(input: {
       message: `the head moved from ${pull.headSha.slice(0, 7)} to ${now.headSha.slice(0, 7)} while preparing; ask again for the new commit.`,
     };
   }
+  // A job whose runner labels no online runner carries waits in the queue without a word: say so.
+  const runners = await gh.runnerLabels(config.train.runner.labels);
+  const queueWarning =
+    runners.status === "none-online"
+      ? `\n\n⚠️ No online self-hosted runner carries the labels ${config.train.runner.labels.map((l) => `\`${l}\``).join(", ")} (\`train.runner.labels\`): the job will wait in the queue until one comes online.${runners.offline.length ? ` Offline runners that match: ${runners.offline.map((r) => `\`${r.name}\``).join(", ")}.` : ""}`
+      : "";
   const checkRunId = await gh.createCheckRun({
     name: TRAIN_CHECK_NAME,
     headSha: pull.headSha,
     externalId: correlationId,
     status: "queued",
     output: {
-      title: "Training queued",
-      summary: `Training dispatched (${input.trigger}) for ${pull.headSha.slice(0, 7)} with ${describeParams(input.params)}.`,
+      title: runners.status === "none-online" ? "Training queued: no runner online" : "Training queued",
+      summary: `Training dispatched (${input.trigger}) for ${pull.headSha.slice(0, 7)} with ${describeParams(input.params)}.${queueWarning}`,
       text: renderTrainParamsText(input.params),
     },
   });

@@ -1,3 +1,4 @@
+import type { RunnerLabelsResult } from "../adapters/github/runners.ts";
 import type { RepositoryPermission } from "../core/bot/authorize-command.ts";
 import type { CheckAnnotation, CheckConclusion } from "../core/bot/check-run-result.ts";
 import type { DeploymentPayload } from "../core/bot/plan-deployment.ts";
@@ -101,6 +102,8 @@ export type BotGitHub = {
   /** Every check run and commit status on `sha` passed (ignoring the names given); null when unreadable. */
   checksGreen(sha: string, ignore: readonly string[]): Promise<boolean | null>;
   dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  /** Whether an online self-hosted runner carries every label; `unknown` when runners cannot be read. */
+  runnerLabels(labels: readonly string[]): Promise<RunnerLabelsResult>;
   createCheckRun(
     input: { name: string; headSha: string; externalId: string } & CheckRunUpdate,
   ): Promise<number>;

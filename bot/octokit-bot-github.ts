@@ -13,6 +13,7 @@ import {
   releaseLock,
 } from "../adapters/github/deployments.ts";
 import { httpStatus } from "../adapters/github/http-status.ts";
+import { checkRunnerLabels } from "../adapters/github/runners.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
 import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
@@ -123,6 +124,7 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
       }
     },
     dispatchWorkflow: (workflow, ref, inputs) => dispatchWorkflow(octokit, { ...r, workflow, ref, inputs }),
+    runnerLabels: (labels) => checkRunnerLabels(octokit, { ...r, labels }),
     async createCheckRun(input) {
       const created = await createCheckRun(octokit, {
         ...r,

@@ -88,7 +88,7 @@ describe("action.yml", () => {
 
 describe("the README section", () => {
   it("documents every input and output", async () => {
-    const doc = await readFile(join(REPO_ROOT, "docs", "readme", "action.md"), "utf8");
+    const doc = await readFile(join(REPO_ROOT, "README.md"), "utf8");
     for (const name of [...Object.keys(ACTION_INPUTS), ...Object.keys(ACTION_OUTPUTS)]) {
       expect(doc, name).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, "m"));
     }

@@ -43,6 +43,29 @@ describe("slash commands on pull-request comments", () => {
     expect(configReads.every((c) => c.query.ref === undefined)).toBe(true);
   });
 
+  it.each([
+    { runners: [], warned: true },
+    { runners: [{ status: "offline" as const, labels: ["self-hosted", "gpu"] }], warned: true },
+    { runners: [{ status: "online" as const, labels: ["self-hosted", "linux", "gpu"] }], warned: false },
+    { runners: [{ status: "online" as const, labels: ["self-hosted", "linux"] }], warned: true },
+  ])(
+    "/train says when no online runner carries the training labels ($runners)",
+    async ({ runners, warned }) => {
+      h.repo.runners = runners.map((r, i) => ({
+        id: i + 1,
+        name: `runner-${i + 1}`,
+        os: "Linux",
+        busy: false,
+        ...r,
+      }));
+      await h.receive("issue_comment", commentPayload(h, { body: "/train" }));
+      expect(h.repo.dispatches).toHaveLength(1);
+      const check = h.repo.checkRuns.find((c) => c.name === "modelship/train")!;
+      expect(check.output.title).toBe(warned ? "Training queued: no runner online" : "Training queued");
+      expect(check.output.summary?.includes("No online self-hosted runner carries the labels")).toBe(warned);
+    },
+  );
+
   it("a redelivered comment (same delivery id) dispatches once; a second delivery of the same comment also once", async () => {
     const payload = commentPayload(h, { body: "/train" });
     await h.receive("issue_comment", payload, "delivery-1");
