@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { renderComparisonMarkdown, reportMarker } from "../../core/report/render-markdown.ts";
-import { compareCandidate, type CandidateComparison } from "../../cli/shared/compare-candidate.ts";
+import { compareCandidate, type CandidateComparison } from "../../adapters/compare/compare-candidate.ts";
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { openActionRegistry, upsertReportComment } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";

@@ -6,7 +6,7 @@ import type { Comparison } from "../../core/compare/compare-runs.ts";
 import { renderComparisonJson } from "../../core/report/render-json.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
-import { compareCandidate } from "../shared/compare-candidate.ts";
+import { compareCandidate } from "../../adapters/compare/compare-candidate.ts";
 import { loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
 export type ReportFormat = "text" | "markdown" | "json";

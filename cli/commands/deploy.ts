@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { deployVersion, describeRollout, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
-import { requireVersion } from "../shared/baseline.ts";
+import { requireVersion } from "../../adapters/compare/baseline.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
 type DeployOptions = CommonOptions & { env?: string; port?: string; serve: boolean; json?: boolean };
@@ -22,27 +22,17 @@ function parsePort(text: string | undefined, fallback: number): number {
   return port;
 }
 
-/** Config, registry and environment of the repository a command acts on. */
+/** The repository a command acts on: its config and environment, and ways to its registry and router. */
 async function openRepository(opts: DeployOptions) {
-  const { config, repoDir } = await loadCommonConfig(opts);
-  const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
-  return { config, repoDir, registry, env: opts.env ?? config.deploy.environment };
-}
-
-/** The environment's router: the one running, or (when allowed) a new one in this process. */
-async function open(opts: DeployOptions, how: { startIfMissing: boolean }) {
   const { config, repoDir } = await loadCommonConfig(opts);
   const env = opts.env ?? config.deploy.environment;
   const port = parsePort(opts.port, config.deploy.port);
-  const opened = await openDeployment({
-    config,
-    repoDir,
-    env,
-    port,
-    startIfMissing: how.startIfMissing,
-    log,
-  });
-  return { env, opened };
+  // The router running for the environment, or (when allowed) a new one in this process.
+  const openRouter = (startIfMissing: boolean) =>
+    openDeployment({ config, repoDir, env, port, startIfMissing, log });
+  // Only deploy and rollback read the registry: `up` and `status` also work outside a git repository.
+  const openRegistry = () => openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
+  return { config, repoDir, env, openRouter, openRegistry };
 }
 
 function withDeployOptions(cmd: Command): Command {
@@ -63,7 +53,8 @@ export function register(program: Command): void {
       .command("up")
       .description("Start the router for an environment and serve what was live, in the foreground."),
   ).action(async (opts: DeployOptions) => {
-    const { env, opened } = await open(opts, { startIfMissing: true });
+    const { env, openRouter } = await openRepository(opts);
+    const opened = await openRouter(true);
     if (!opened.owned)
       throw new ModelshipError({
         code: "router-already-running",
@@ -84,9 +75,11 @@ export function register(program: Command): void {
       )
       .argument("[version]", "version, `latest` or alias", "latest"),
   ).action(async (ref: string, opts: DeployOptions) => {
-    const { config, repoDir, env, registry } = await openRepository(opts);
+    const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
+    const registry = await openRegistry();
+    // Resolve first: an unknown version must not start a router.
     const version = await requireVersion(registry, config.model.name, ref);
-    const { opened } = await open(opts, { startIfMissing: true });
+    const opened = await openRouter(true);
     const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
     emit(opts.json, result, () => describeRollout(result));
     if (result.outcome !== "succeeded") process.exitCode = 1;
@@ -105,8 +98,9 @@ export function register(program: Command): void {
   )
     .argument("[version]", "version to return to (default: the one live before the current)")
     .action(async (ref: string | undefined, opts: DeployOptions) => {
-      const { config, repoDir, env, registry } = await openRepository(opts);
-      const { opened } = await open(opts, { startIfMissing: false });
+      const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
+      const registry = await openRegistry();
+      const opened = await openRouter(false);
       let result;
       if (ref) {
         const version = await requireVersion(registry, config.model.name, ref);
@@ -127,7 +121,8 @@ export function register(program: Command): void {
   withDeployOptions(
     program.command("status").description("What is live in an environment, and the last rollouts."),
   ).action(async (opts: DeployOptions) => {
-    const { env, opened } = await open(opts, { startIfMissing: false });
+    const { env, openRouter } = await openRepository(opts);
+    const opened = await openRouter(false);
     const s = await opened.control.status();
     emit(opts.json, s, () => {
       const lines = [

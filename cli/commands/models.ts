@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
-import { requireVersion } from "../shared/baseline.ts";
+import { requireVersion } from "../../adapters/compare/baseline.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 

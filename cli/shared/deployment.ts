@@ -9,7 +9,7 @@ import {
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
-import { materializeCached } from "./baseline.ts";
+import { materializeCached } from "../../adapters/compare/baseline.ts";
 
 export function deployStateDir(repoDir: string): string {
   return join(repoDir, ".modelship", "deploy");

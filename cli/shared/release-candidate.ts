@@ -2,7 +2,7 @@ import type { Config } from "../../core/config/schema.ts";
 import { planRelease, type BumpSetting, type ReleasePlan } from "../../core/pipeline/plan-release.ts";
 import type { RegisterResult, Registry } from "../../core/registry/registry-port.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
-import { compareCandidate, type CandidateComparison } from "./compare-candidate.ts";
+import { compareCandidate, type CandidateComparison } from "../../adapters/compare/compare-candidate.ts";
 
 export type ReleaseOutcome = CandidateComparison & { plan: ReleasePlan; registered: RegisterResult | null };
 

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -127,5 +127,11 @@ describe("compare, register and models on a real git repository", () => {
     const missing = await runCli(["models", "show", "9.9.9"], { cwd: repo });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/\[version-not-found\]/);
+
+    // An unknown version is refused before any router starts (the command exits, nothing listens).
+    const deploy = await runCli(["deploy", "9.9.9", "--port", "0"], { cwd: repo, timeoutMs: 30_000 });
+    expect(deploy.code).toBe(2);
+    expect(deploy.stderr).toMatch(/\[version-not-found\]/);
+    await expect(stat(join(repo, ".modelship/deploy/production.admin.json"))).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readRunDir, toRunSummary, type RunDir } from "../../adapters/run-dir/read-run-dir.ts";
+import { readRunDir, toRunSummary, type RunDir } from "../run-dir/read-run-dir.ts";
 import { compareRuns, type Comparison } from "../../core/compare/compare-runs.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { readRunDir, toRunSummary } from "../../adapters/run-dir/read-run-dir.ts";
+import { readRunDir, toRunSummary } from "../run-dir/read-run-dir.ts";
 import type { RunSummary } from "../../core/compare/compare-runs.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
