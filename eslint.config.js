@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".modelship/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", "build/", ".modelship/", "coverage/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

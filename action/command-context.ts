@@ -30,7 +30,7 @@ export function requireToken(ctx: CommandContext, why: string): string {
     throw new ModelshipError({
       code: "github-token-missing",
       message: `${ctx.inputs.command} needs a GitHub token to ${why}, and none was given`,
-      hint: "Leave `github-token` at its default (`${{ github.token }}`) and grant the job the permissions the README lists.",
+      hint: "Leave `github-token` at its default (`${{ github.token }}`) and grant the job the permissions Modelship's docs/action.md lists.",
     });
   }
   return token;

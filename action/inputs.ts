@@ -216,7 +216,7 @@ export function parseActionInputs(getInput: (name: string) => string): ActionInp
     return {
       code: "input-invalid",
       message: `input '${name}': ${issue.code === "invalid_value" ? `expected one of ${issue.values.join(", ")}` : issue.message}${got === "" ? " (it is empty)" : ""}`,
-      hint: `Set \`with: ${name}: ...\` in the workflow step; see the Action's README section for allowed values.`,
+      hint: `Set \`with: ${name}: ...\` in the workflow step; see Modelship's docs/action.md for allowed values.`,
     };
   });
   throw new ModelshipError(problems);

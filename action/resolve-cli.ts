@@ -2,31 +2,30 @@ import { spawn } from "node:child_process";
 import { access, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ModelshipError } from "../core/errors.ts";
+import { findActionPath, installCheckoutRuntime } from "./install-checkout-runtime.ts";
+import { forEachLine, type LogOut } from "./log-group.ts";
 
 /** How to start the `modelship` CLI: Node (the runner's, which runs this Action) and the entry file. */
 export type CliCommand = {
   node: string;
   entry: string;
-  source: "env" | "workspace" | "tool-cache" | "installed";
+  source: "env" | "workspace" | "checkout";
 };
-
-// Replaced by the package version when scripts/build-action.mjs bundles the Action.
-declare const __MODELSHIP_VERSION__: string | undefined;
-
-/** The package version this Action was built from; `npm install` fetches the same one. */
-export const ACTION_VERSION: string =
-  typeof __MODELSHIP_VERSION__ === "string" ? __MODELSHIP_VERSION__ : "latest";
 
 /**
  * Finds the CLI that carries the native runtime (onnxruntime-node, TensorFlow.js), in order:
- * MODELSHIP_CLI, the workspace's node_modules/.bin/modelship, the tool cache, else installs
- * `modelship@<action version>` into the tool cache with npm.
+ * MODELSHIP_CLI, the workspace's node_modules/.bin/modelship, else the Action's own checkout with
+ * its dependencies installed once per lockfile in the tool cache. Never a package from a registry
+ * by name. Logs which one it uses.
  */
 export async function resolveModelshipCli(opts: {
   env: NodeJS.ProcessEnv;
   workspace: string;
   toolCacheDir: string;
   log: (line: string) => void;
+  /** The Action's checkout; default: found from where this code runs. */
+  actionPath?: string;
+  out?: LogOut;
 }): Promise<CliCommand> {
   const node = process.execPath;
   const fromEnv = opts.env["MODELSHIP_CLI"];
@@ -39,42 +38,55 @@ export async function resolveModelshipCli(opts: {
         hint: "Point MODELSHIP_CLI at the modelship package's bin/modelship.js, or unset it.",
       });
     }
+    opts.log(`modelship: CLI from MODELSHIP_CLI: ${entry}`);
     return { node, entry, source: "env" };
   }
   const inWorkspace = join(opts.workspace, "node_modules", ".bin", "modelship");
-  if (await exists(inWorkspace)) return { node, entry: await realpath(inWorkspace), source: "workspace" };
-  const toolDir = join(opts.toolCacheDir, "modelship", ACTION_VERSION);
-  const cached = join(toolDir, "node_modules", "modelship", "bin", "modelship.js");
-  if (await exists(cached)) return { node, entry: cached, source: "tool-cache" };
-  opts.log(`modelship: installing modelship@${ACTION_VERSION} (native runtime) into ${toolDir}`);
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const code = await new Promise<number | null>((done) => {
-    const child = spawn(
-      npm,
-      ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", toolDir, `modelship@${ACTION_VERSION}`],
-      {
-        stdio: ["ignore", "inherit", "inherit"],
-        env: { ...opts.env, npm_config_onnxruntime_node_install: "skip" },
-      },
-    );
-    child.on("error", () => done(null));
-    child.on("close", done);
-  });
-  if (code !== 0 || !(await exists(cached))) {
-    throw new ModelshipError({
-      code: "runtime-unavailable",
-      message: `could not install modelship@${ACTION_VERSION} with npm (exit ${code ?? "spawn failed"})`,
-      hint: "Add modelship to the repository's devDependencies and run `npm ci` before this step, or set MODELSHIP_CLI.",
-    });
+  if (await exists(inWorkspace)) {
+    const entry = await realpath(inWorkspace);
+    opts.log(`modelship: CLI from the workspace: ${entry}`);
+    return { node, entry, source: "workspace" };
   }
-  return { node, entry: cached, source: "installed" };
+  return { node, entry: await checkoutCli(opts), source: "checkout" };
 }
 
-/** Runs the CLI with arguments; stderr streams to the log, stdout is returned. */
+/** The CLI of the Action's own checkout, its dependencies installed or reused first. */
+async function checkoutCli(opts: Parameters<typeof resolveModelshipCli>[0]): Promise<string> {
+  const actionPath = opts.actionPath ?? (await findActionPath());
+  if (actionPath === undefined) {
+    throw new ModelshipError({
+      code: "runtime-unavailable",
+      message: "the Action's own checkout (action.yml and package-lock.json above dist/) was not found",
+      hint: "Use the Action as `uses: owner/modelship@<ref>` or from a checkout of its repository, or set MODELSHIP_CLI.",
+    });
+  }
+  const started = performance.now();
+  const runtime = await installCheckoutRuntime({
+    actionPath,
+    toolCacheDir: opts.toolCacheDir,
+    env: withoutCredentials(opts.env),
+    ...(opts.out ? { out: opts.out } : {}),
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const from = {
+    checkout: `its own ${runtime.dependencies}`,
+    "tool-cache": `the tool cache, reused: ${runtime.dependencies}`,
+    installed: `the tool cache, installed now in ${seconds} s: ${runtime.dependencies}`,
+  }[runtime.how];
+  opts.log(
+    `modelship: CLI from the Action's checkout ${runtime.entry}; dependencies (package-lock.json sha256 ${runtime.lockHash.slice(0, 12)}) from ${from}`,
+  );
+  return runtime.entry;
+}
+
+/**
+ * Runs the CLI with arguments; each stderr line (the trainer's progress, a training program's
+ * output, errors) goes to `stderrLine` as it arrives; stdout is returned.
+ */
 export function runModelshipCli(
   cli: CliCommand,
   args: readonly string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stderrLine: (line: string) => void },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn(cli.node, [cli.entry, ...args], {
@@ -85,23 +97,24 @@ export function runModelshipCli(
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => {
-      process.stderr.write(d);
-      stderr = (stderr + d.toString("utf8")).slice(-64 * 1024);
+    const streamed = forEachLine(child.stderr, (line) => {
+      opts.stderrLine(line);
+      stderr = `${stderr}${line}\n`.slice(-64 * 1024);
     });
     child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
+    child.on("close", (code) => void streamed.then(() => done({ code, stdout, stderr })));
   });
 }
 
 /**
  * The CLI runs user code (`train.command`, the model under test), so it never sees the Action's
- * inputs (`INPUT_GITHUB-TOKEN`) or the runner's own tokens.
+ * inputs (`INPUT_GITHUB-TOKEN`) or the runner's own tokens, nor the runner's file commands, through
+ * which it could set this step's outputs or the environment of later steps.
  */
 export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith("INPUT_") || CREDENTIAL_VARIABLES.has(k)) continue;
+    if (k.startsWith("INPUT_") || CREDENTIAL_VARIABLES.has(k) || FILE_COMMANDS.has(k)) continue;
     out[k] = v;
   }
   return out;
@@ -113,6 +126,14 @@ const CREDENTIAL_VARIABLES = new Set([
   "ACTIONS_RUNTIME_TOKEN",
   "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
   "ACTIONS_ID_TOKEN_REQUEST_URL",
+]);
+
+const FILE_COMMANDS = new Set([
+  "GITHUB_OUTPUT",
+  "GITHUB_ENV",
+  "GITHUB_PATH",
+  "GITHUB_STATE",
+  "GITHUB_STEP_SUMMARY",
 ]);
 
 /** The `[code]` that ends the last problem the CLI printed (`error: ... [code]`), if any. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
   process.stderr.write(
@@ -7,7 +8,9 @@ if (major < 24) {
   );
   process.exit(2);
 }
-// In a checkout, Node 24 runs the TypeScript sources directly (type stripping). Node does not
-// strip types under node_modules, so an installed package runs the compiled copy in build/.
-const installed = import.meta.url.includes("/node_modules/");
-await import(installed ? "../build/cli/main.js" : "../cli/main.ts");
+// In a checkout, Node 24 runs the TypeScript sources directly (type stripping). The package ships
+// no sources, only the compiled copy in build/, which also runs wherever it is unpacked: Node does
+// not strip types under node_modules.
+const source = new URL("../cli/main.ts", import.meta.url);
+const checkout = !import.meta.url.includes("/node_modules/") && existsSync(source);
+await import(checkout ? source.href : new URL("../build/cli/main.js", import.meta.url).href);

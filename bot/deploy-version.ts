@@ -1,5 +1,5 @@
 import { liveVersion, parseDeploymentPayload } from "../core/bot/deployment-payload.ts";
-import { planDeployment, type DeploymentPlan } from "../core/bot/plan-deployment.ts";
+import { planDeployment, type DeploymentPlan, type DeployRefusal } from "../core/bot/plan-deployment.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { BotGitHub } from "./github-port.ts";
 import { TRAIN_CHECK_NAME } from "./dispatch-training.ts";
@@ -67,6 +67,15 @@ export async function deployVersion(input: {
     fromFork: input.fromFork,
   });
   if (plan.action === "refuse") return { outcome: "refused", reason: plan.reason, message: plan.message };
+  // A deployment nobody runs stays pending forever: the deploy workflow must exist to run it.
+  const workflow = `.github/workflows/${config.github.deployWorkflow}`;
+  if ((await gh.readDefaultBranchFile(workflow)) === null) {
+    return {
+      outcome: "refused",
+      reason: "deploy-workflow-missing" satisfies DeployRefusal,
+      message: `\`${workflow}\` is not on the default branch, so nothing would run the deployment. Add it (\`modelship init\` writes one) or set \`github.deployWorkflow\` to the file that runs on \`deployment\` events.`,
+    };
+  }
   const created = await gh.createDeployment({
     ref: plan.ref,
     environment: input.environment,

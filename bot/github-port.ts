@@ -56,8 +56,11 @@ export type DeploymentInfo = {
 
 export type LockState = { locked: false } | { locked: true; owner: string | null };
 
+/** One artifact exactly: a candidate pull request pins it, and its release downloads only it. */
+export type PinnedArtifact = { id: number; name: string; digest: string | null };
+
 export type ArtifactDownload =
-  | { ok: true; dir: string }
+  | { ok: true; dir: string; artifact: PinnedArtifact }
   | {
       ok: false;
       reason:
@@ -115,8 +118,19 @@ export type BotGitHub = {
     correlationId: string,
     headSha: string,
   ): Promise<WorkflowRunInfo | undefined>;
-  /** Downloads the named artifact of a run into `destDir`, verified. */
-  downloadRunArtifact(runId: number, name: string, destDir: string): Promise<ArtifactDownload>;
+  /** One workflow run by id (the run a candidate record pins); undefined when gone. */
+  getWorkflowRun(
+    runId: number,
+  ): Promise<(WorkflowRunInfo & { event: string; path: string | null }) | undefined>;
+  /** Downloads the named artifact of a run into `destDir`, verified (exactly `pin` when given). */
+  downloadRunArtifact(
+    runId: number,
+    name: string,
+    destDir: string,
+    pin?: { artifactId: number; digest: string | null },
+  ): Promise<ArtifactDownload>;
+  /** A file's text at `ref` (a branch or commit); null when absent. */
+  readFileAt(path: string, ref: string): Promise<string | null>;
   /** The GitHub Releases backend of the registry for this repository. */
   registry(opts: RegistryOptions): Promise<Registry>;
   listDeployments(environment: string): Promise<DeploymentInfo[]>;
@@ -141,6 +155,22 @@ export type BotGitHub = {
     title: string;
     body: string;
   }): Promise<{ outcome: "opened"; number: number } | { outcome: "skipped"; reason: "branch-exists" }>;
+  /** Keeps one open pull request on `branch` with `files` on the default branch's head (see open-candidate-pull). */
+  upsertCandidatePull(input: {
+    branch: string;
+    files: ReadonlyArray<{ path: string; content: string }>;
+    message: string;
+    title: string;
+    body: string;
+  }): Promise<{ outcome: "opened" | "updated" | "unchanged"; number: number }>;
+  /** Opens the one open issue carrying `marker`, or updates it. */
+  upsertIssue(input: {
+    marker: string;
+    title: string;
+    body: string;
+  }): Promise<{ outcome: "opened" | "updated" | "unchanged"; number: number }>;
+  /** Closes the open issue carrying `marker` with a comment; null when none is open. */
+  closeIssue(marker: string, comment: string): Promise<number | null>;
   /** Deletes the lock ref; false when there was none. */
   releaseLock(environment: string): Promise<boolean>;
 };

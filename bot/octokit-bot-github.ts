@@ -21,9 +21,12 @@ import {
   dispatchWorkflow,
   downloadRunArtifact,
   findRunByCorrelationId,
+  getWorkflowRun,
 } from "../adapters/github/workflows.ts";
 import type { BotGitHub } from "./github-port.ts";
+import { upsertCandidatePull } from "./open-candidate-pull.ts";
 import { openFilesPull } from "./open-files-pull.ts";
+import { closeMarkedIssue, upsertMarkedIssue } from "./upsert-marked-issue.ts";
 
 /** The App's GitHub port over Probot's authenticated Octokit, for the event's repository. */
 export function createOctokitBotGitHub(context: Context, opts: { now?: () => Date } = {}): BotGitHub {
@@ -35,10 +38,11 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
   const gh: BotGitHub = {
     owner,
     repo,
-    async readDefaultBranchFile(path) {
+    readDefaultBranchFile: (path) => gh.readFileAt(path, ""),
+    async readFileAt(path, ref) {
       try {
         // No ref: GitHub answers from the default branch.
-        const { data } = await octokit.rest.repos.getContent({ ...r, path });
+        const { data } = await octokit.rest.repos.getContent({ ...r, path, ...(ref ? { ref } : {}) });
         if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
         return Buffer.from(data.content, "base64").toString("utf8");
       } catch (err) {
@@ -161,9 +165,26 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     listCheckRuns: (headSha, name) => listCheckRuns(octokit, { ...r, ref: headSha, name }),
     findTrainingRun: (workflow, correlationId, headSha) =>
       findRunByCorrelationId(octokit, { ...r, workflow, correlationId, headSha }),
-    async downloadRunArtifact(runId, name, destDir) {
-      const result = await downloadRunArtifact(octokit, { ...r, runId, name, destDir });
-      return result.ok ? { ok: true, dir: result.dir } : result;
+    async getWorkflowRun(runId) {
+      try {
+        const run = await getWorkflowRun(octokit, { ...r, runId });
+        return { ...run, path: run.path };
+      } catch (err) {
+        if (httpStatus(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async downloadRunArtifact(runId, name, destDir, pin) {
+      const result = await downloadRunArtifact(octokit, {
+        ...r,
+        runId,
+        name,
+        destDir,
+        ...(pin ? { pin } : {}),
+      });
+      return result.ok
+        ? { ok: true, dir: result.dir, artifact: { id: result.artifactId, name, digest: result.digest } }
+        : result;
     },
     registry: (o) =>
       openGitHubReleasesRegistry(octokit as unknown as Parameters<typeof openGitHubReleasesRegistry>[0], {
@@ -197,6 +218,9 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
       return { id: result.id };
     },
     openFilesPull: (input) => openFilesPull(octokit, { ...r, ...input }),
+    upsertCandidatePull: (input) => upsertCandidatePull(octokit, { ...r, ...input }),
+    upsertIssue: (input) => upsertMarkedIssue(octokit, { ...r, ...input }),
+    closeIssue: (marker, comment) => closeMarkedIssue(octokit, { ...r, marker, comment }),
     async getLock(environment) {
       const lock = await readLock(octokit, { ...r, environment });
       return lock ? { locked: true, owner: lock.actor === "unknown" ? null : lock.actor } : { locked: false };

@@ -15,14 +15,22 @@ import { escapeMarkdown, safeUrl } from "../core/report/escape-markdown.ts";
 import { renderComparisonMarkdown, reportMarker } from "../core/report/render-markdown.ts";
 import type { BotEnv } from "./bot-event.ts";
 import { TRAIN_CHECK_NAME } from "./dispatch-training.ts";
-import type { WorkflowRunInfo } from "./github-port.ts";
+import type { CheckRunUpdate, PinnedArtifact, WorkflowRunInfo } from "./github-port.ts";
 import { CONFIG_PATH, gateLine } from "./load-repo-config.ts";
 
 /** Leaves room under GitHub's 65,535-character check output limit. */
 const CHECK_REPORT_LIMIT = 60_000;
 
 export type CandidateReport =
-  | { ok: true; candidate: RunDir; baseline: ModelVersion | null; comparison: Comparison; markdown: string }
+  | {
+      ok: true;
+      candidate: RunDir;
+      /** The exact artifact compared (id, name, digest). */
+      artifact: PinnedArtifact;
+      baseline: ModelVersion | null;
+      comparison: Comparison;
+      markdown: string;
+    }
   | { ok: false; reason: TrainFailureReason; message: string };
 
 /**
@@ -35,11 +43,14 @@ export async function compareTrainingRun(input: {
   correlation: Correlation;
   run: WorkflowRunInfo;
   baselineRef?: string;
+  /** Exactly this artifact of the run (a candidate pull request's pin). */
+  pin?: { artifactId: number; digest: string | null };
 }): Promise<CandidateReport> {
   const { env, config } = input;
   const scratch = await env.scratchDir();
   const artifact = trainArtifactName(config.github.artifactName, input.correlation.id);
-  const download = await env.gh.downloadRunArtifact(input.run.id, artifact, join(scratch, "candidate"));
+  const dest = join(scratch, "candidate");
+  const download = await env.gh.downloadRunArtifact(input.run.id, artifact, dest, input.pin);
   if (!download.ok) return { ok: false, reason: download.reason, message: download.message };
   let candidate: RunDir;
   try {
@@ -77,7 +88,27 @@ export async function compareTrainingRun(input: {
     ...(config.metrics.primary ? { primary: config.metrics.primary } : {}),
   });
   const markdown = renderComparisonMarkdown(comparison, { modelName: name, runUrl: input.run.htmlUrl });
-  return { ok: true, candidate, baseline: baseline ?? null, comparison, markdown };
+  return {
+    ok: true,
+    candidate,
+    artifact: download.artifact,
+    baseline: baseline ?? null,
+    comparison,
+    markdown,
+  };
+}
+
+/** Compares a successful run, or names why the run failed. */
+export async function assessTrainingRun(input: {
+  env: BotEnv;
+  config: Config;
+  correlation: Correlation;
+  run: WorkflowRunInfo;
+  baselineRef?: string;
+}): Promise<CandidateReport> {
+  return input.run.conclusion === "success"
+    ? compareTrainingRun(input)
+    : { ok: false, reason: failedRunOutcome(input.run.conclusion).reason, message: "" };
 }
 
 /**
@@ -93,60 +124,39 @@ export async function reportTrainingRun(input: {
   run: WorkflowRunInfo;
   baselineRef?: string;
 }): Promise<CandidateReport> {
-  const { env, config, correlation, run } = input;
-  const report: CandidateReport =
-    run.conclusion === "success"
-      ? await compareTrainingRun(input)
-      : { ok: false, reason: failedRunOutcome(run.conclusion).reason, message: "" };
-  const checkRuns = await env.gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME);
-  const check = checkRuns.find((c) => c.externalId === correlation.id);
-  const name = config.model.name;
-  if (report.ok) {
-    if (correlation.pr !== null)
-      await env.gh.upsertComment(correlation.pr, reportMarker(name), report.markdown);
-    const checkMarkdown = renderComparisonMarkdown(report.comparison, {
-      modelName: name,
-      runUrl: run.htmlUrl,
-      maxLength: CHECK_REPORT_LIMIT,
-    });
-    const text = input.configText;
-    const result = checkRunFromComparison({
-      comparison: report.comparison,
-      report: checkMarkdown,
-      configFile: CONFIG_PATH,
-      ...(text !== undefined ? { gateLine: (metric: string) => gateLine(text, metric) } : {}),
-    });
-    const update = {
-      status: "completed" as const,
-      conclusion: result.conclusion,
-      detailsUrl: run.htmlUrl,
-      output: { title: result.title, summary: result.summary, annotations: result.annotations },
-    };
-    if (check) await env.gh.updateCheckRun(check.id, update);
-    else
-      await env.gh.createCheckRun({
-        name: TRAIN_CHECK_NAME,
-        headSha: correlation.headSha,
-        externalId: correlation.id,
-        ...update,
-      });
-    return report;
+  const report = await assessTrainingRun(input);
+  const pr = input.correlation.pr;
+  if (pr !== null) {
+    const body = report.ok ? report.markdown : trainFailureMarkdown(input, report);
+    await input.env.gh.upsertComment(pr, reportMarker(input.config.model.name), body);
   }
-  const conclusion = run.conclusion === "success" ? "failure" : failedRunOutcome(run.conclusion).conclusion;
-  const body = renderFailure({
-    modelName: name,
+  await completeTrainCheck(input, report);
+  return report;
+}
+
+/** The failure report for a run that did not produce a comparable candidate. */
+export function trainFailureMarkdown(
+  input: { config: Config; correlation: Correlation; run: WorkflowRunInfo },
+  report: Extract<CandidateReport, { ok: false }>,
+): string {
+  return renderFailure({
+    modelName: input.config.model.name,
     reason: report.reason,
     message: report.message,
-    runUrl: run.htmlUrl,
-    headSha: correlation.headSha,
+    runUrl: input.run.htmlUrl,
+    headSha: input.correlation.headSha,
   });
-  if (correlation.pr !== null) await env.gh.upsertComment(correlation.pr, reportMarker(name), body);
-  const update = {
-    status: "completed" as const,
-    conclusion,
-    detailsUrl: run.htmlUrl,
-    output: { title: describeTrainFailure(report.reason), summary: body },
-  };
+}
+
+/** Completes (or creates, completed) the `modelship/train` check run of the correlation's commit. */
+export async function completeTrainCheck(
+  input: { env: BotEnv; config: Config; configText?: string; correlation: Correlation; run: WorkflowRunInfo },
+  report: CandidateReport,
+): Promise<void> {
+  const { env, correlation, run } = input;
+  const checkRuns = await env.gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME);
+  const check = checkRuns.find((c) => c.externalId === correlation.id);
+  const update = { status: "completed" as const, detailsUrl: run.htmlUrl, ...checkResult(input, report) };
   if (check) await env.gh.updateCheckRun(check.id, update);
   else
     await env.gh.createCheckRun({
@@ -155,7 +165,34 @@ export async function reportTrainingRun(input: {
       externalId: correlation.id,
       ...update,
     });
-  return report;
+}
+
+function checkResult(
+  input: { config: Config; configText?: string; correlation: Correlation; run: WorkflowRunInfo },
+  report: CandidateReport,
+): Pick<CheckRunUpdate, "conclusion" | "output"> {
+  if (!report.ok) {
+    const conclusion =
+      input.run.conclusion === "success" ? "failure" : failedRunOutcome(input.run.conclusion).conclusion;
+    const summary = trainFailureMarkdown(input, report);
+    return { conclusion, output: { title: describeTrainFailure(report.reason), summary } };
+  }
+  const checkMarkdown = renderComparisonMarkdown(report.comparison, {
+    modelName: input.config.model.name,
+    runUrl: input.run.htmlUrl,
+    maxLength: CHECK_REPORT_LIMIT,
+  });
+  const text = input.configText;
+  const result = checkRunFromComparison({
+    comparison: report.comparison,
+    report: checkMarkdown,
+    configFile: CONFIG_PATH,
+    ...(text !== undefined ? { gateLine: (metric: string) => gateLine(text, metric) } : {}),
+  });
+  return {
+    conclusion: result.conclusion,
+    output: { title: result.title, summary: result.summary, annotations: result.annotations },
+  };
 }
 
 function renderFailure(input: {

@@ -1,12 +1,27 @@
-import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { CommanderError, type Command } from "commander";
 import { formatProblem, ModelshipError } from "../core/errors.ts";
+import { ModelshipCommand, USAGE_EXIT_CODE } from "./shared/modelship-command.ts";
+import { setQuiet } from "./shared/output.ts";
 
-const program = new Command("modelship")
+// build/package.json sits next to the compiled cli/ the same way package.json does here.
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const QUIET_FLAGS = "-q, --quiet";
+const QUIET_HELP = "print only errors, warnings and the requested output (no progress)";
+
+const program = new ModelshipCommand("modelship")
   .description(
     "Train, compare, register and blue-green deploy models — from pull requests or on one machine.",
   )
-  .showHelpAfterError()
-  .exitOverride();
+  .version(version, "-V, --version", "print the version and exit")
+  .option(QUIET_FLAGS, QUIET_HELP)
+  // Program options only before the command, so a command's own `--version <semver>` stays its own.
+  .enablePositionalOptions()
+  .exitOverride()
+  .hook("preAction", (_program, action) => setQuiet(action.optsWithGlobals()["quiet"] === true));
 
 type CommandModule = { register: (p: Command) => void };
 
@@ -29,9 +44,10 @@ const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["bot"], () => import("./commands/bot.ts")],
 ];
 
-const requested = process.argv[2];
+const requested = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
 const match = modules.find(([names]) => requested !== undefined && names.includes(requested));
 for (const [, load] of match ? [match] : modules) (await load()).register(program);
+addQuietOption(program.commands);
 
 try {
   await program.parseAsync(process.argv);
@@ -39,11 +55,20 @@ try {
   process.exitCode = reportError(err);
 }
 
+/** `-q` works after any command too (`modelship train -q`), not only before it. */
+function addQuietOption(commands: readonly Command[]): void {
+  for (const cmd of commands) {
+    cmd.option(QUIET_FLAGS, QUIET_HELP);
+    addQuietOption(cmd.commands);
+  }
+}
+
 function reportError(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode;
+  // Commander has already printed its one-line message; help and --version exit 0.
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
   if (err instanceof ModelshipError) {
     for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
-    return 2;
+    return USAGE_EXIT_CODE;
   }
   process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;

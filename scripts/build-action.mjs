@@ -2,7 +2,7 @@
 //   node scripts/build-action.mjs            writes action.yml and dist/
 //   node scripts/build-action.mjs --out DIR  writes both into DIR instead (the stale-dist test uses this)
 // Run with Node 24 (`npx node scripts/build-action.mjs`): it imports the TypeScript registry directly.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,6 @@ export async function buildAction(outDir = root) {
   const { renderActionYml } = await import(join(root, "action", "render-action-yml.ts"));
   await writeFile(join(outDir, "action.yml"), renderActionYml());
   await mkdir(join(outDir, "dist"), { recursive: true });
-  const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   const result = await build({
     absWorkingDir: root,
     entryPoints: { index: "action/index.ts" },
@@ -40,7 +39,6 @@ export async function buildAction(outDir = root) {
     minify: true,
     legalComments: "linked",
     metafile: true,
-    define: { __MODELSHIP_VERSION__: JSON.stringify(version) },
     logLevel: "warning",
     // Some bundled CommonJS dependencies call require() for node builtins.
     banner: {

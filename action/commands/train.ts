@@ -6,6 +6,7 @@ import { ModelshipError } from "../../core/errors.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { formatNumber } from "../../core/report/format-number.ts";
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
+import { inLogGroup } from "../log-group.ts";
 import { metricsJson } from "../metrics-json.ts";
 import { workspaceRelative, type ActionOutcome } from "../outcome.ts";
 import { cliErrorCode, resolveModelshipCli, runModelshipCli } from "../resolve-cli.ts";
@@ -51,13 +52,16 @@ export async function trainCommand(ctx: CommandContext): Promise<ActionOutcome> 
     "--run-id",
     runId,
     "--json",
-    "--no-progress",
     ...Object.entries(params).flatMap(([k, v]) => ["--set", `${k}=${JSON.stringify(v)}`]),
   ];
-  const result = await runModelshipCli(cli, args, {
-    cwd: ctx.action.workspace,
-    env: { ...ctx.env, MODELSHIP_CHECKPOINT_DIR: checkpointDir },
-  });
+  // The trainer's epoch lines and a train.command's output stream live into the job log.
+  const result = await inLogGroup(`modelship: training run ${runId}`, (line) =>
+    runModelshipCli(cli, args, {
+      cwd: ctx.action.workspace,
+      env: { ...ctx.env, MODELSHIP_CHECKPOINT_DIR: checkpointDir },
+      stderrLine: line,
+    }),
+  );
   const checkpointNote = renderCheckpointNote({
     dir: workspaceRelative(checkpointDir, ctx.action.workspace),
     filesAtStart: checkpointsAtStart,

@@ -62,7 +62,8 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o644):
   await mkdir(dir, { recursive: true });
   const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
   try {
-    await writeFile(tmp, text, { mode });
+    // `wx`: the file is new, so it is created with `mode` (a leftover file would keep its own).
+    await writeFile(tmp, text, { mode, flag: "wx" });
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -20,7 +20,7 @@ import type {
   RolloutTarget,
 } from "../../core/rollout/rollout-types.ts";
 import { transition } from "../../core/rollout/transition.ts";
-import { startRouter } from "../../runners/serve/router.ts";
+import { SMOKE_HEADER, startRouter } from "../../runners/serve/router.ts";
 import type { Router, SlotStats } from "../../runners/serve/router.ts";
 import { startAdminServer } from "./admin-server.ts";
 import {
@@ -31,7 +31,9 @@ import {
   writeFileAtomic,
 } from "./deploy-state-file.ts";
 import { probeReady, sleep } from "./probe-ready.ts";
-import { fetchSmokeRequest, runSmokeRequests } from "./run-smoke-requests.ts";
+import { preSwitchSmoke } from "./pre-switch-smoke.ts";
+import { readReferenceRows } from "./read-reference-rows.ts";
+import { fetchSmokeRequests, runSmokeRequests } from "./run-smoke-requests.ts";
 import { SlotStartError, spawnSlot } from "./spawn-slot.ts";
 import type { SlotProcess } from "./spawn-slot.ts";
 
@@ -112,8 +114,11 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
   const settings = rolloutSettings(opts.config);
   const loaded = await readDeployState(stateDir, env, new Date());
   const restoreTarget = opts.restore && loaded.active ? pickTarget(loaded.active) : null;
+  // Marks the router's own smoke requests, so their 4xx answers count against the version.
+  const smokeToken = randomBytes(16).toString("hex");
   const router: Router = await startRouter({
     port: opts.port,
+    smokeToken,
     ...(opts.host ? { host: opts.host } : {}),
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
@@ -362,13 +367,22 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     const timeoutMs = Math.max(1_000, effect.thresholds.maxLatencyP95Ms * 20);
     let verdict: AnalysisVerdict;
     if (effect.stage === "pre-switch") {
-      const samples = await smoke(slot.url, slot.target.name, effect.requests, 0, timeoutMs, signal);
-      verdict = judgeAnalysis(samples, effect.thresholds);
+      const active = run.state.active ? slots[run.state.active.colour] : null;
+      const r = await preSwitchSmoke({
+        candidate: slot,
+        live: active ?? null,
+        count: effect.requests,
+        timeoutMs,
+        tolerance: effect.thresholds.agreementTolerance ?? 0,
+        compare: (effect.thresholds.minAgreement ?? 0) > 0,
+        signal,
+      });
+      verdict = judgeAnalysis(r.samples, effect.thresholds, r.agreement);
       run.record.analysis.preSwitch = verdict;
     } else {
       const since = Date.now();
       // Through the router: these requests and real traffic both land in the slot's samples.
-      await smoke(router.url, slot.target.name, effect.requests, effect.durationMs, timeoutMs, signal);
+      await smoke(router.url, slot, effect.requests, effect.durationMs, timeoutMs, signal);
       await sleep(since + effect.durationMs - Date.now(), signal);
       verdict = judgeAnalysis(router.samples(effect.colour, since), effect.thresholds);
       run.record.analysis.postSwitch = verdict;
@@ -391,16 +405,29 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
 
   async function smoke(
     url: string,
-    name: string,
+    slot: SlotProcess,
     count: number,
     spreadMs: number,
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<AnalysisSample[]> {
     if (count === 0) return [];
-    const built = await fetchSmokeRequest({ url, name, timeoutMs });
+    const name = slot.target.name;
+    const reference = await readReferenceRows(slot.target.modelDir);
+    const built = await fetchSmokeRequests({ url, name, timeoutMs, reference });
     if (!built.ok) return [{ status: null, latencyMs: 0, error: built.message }];
-    return runSmokeRequests({ url, name, request: built.request, count, spreadMs, timeoutMs, signal });
+    const headers = { [SMOKE_HEADER]: smokeToken };
+    const r = await runSmokeRequests({
+      url,
+      name,
+      requests: built.requests,
+      count,
+      spreadMs,
+      timeoutMs,
+      signal,
+      headers,
+    });
+    return r.samples;
   }
 
   function launch(kind: RolloutState["kind"], target: RolloutTarget): Run {

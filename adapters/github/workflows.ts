@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
@@ -18,9 +19,17 @@ type WorkflowRunData = {
   event: string;
   created_at: string;
   run_attempt?: number;
+  path?: string;
 };
 
-type ArtifactData = { id: number; name: string; size_in_bytes: number; expired: boolean };
+type ArtifactData = {
+  id: number;
+  name: string;
+  size_in_bytes: number;
+  expired: boolean;
+  /** `sha256:<hex>` of the zip, for artifacts uploaded with upload-artifact v4 or newer. */
+  digest?: string | null;
+};
 
 /** What the workflow functions need of an Octokit client. */
 export type WorkflowsPort = {
@@ -77,6 +86,8 @@ export type WorkflowRunRef = {
   htmlUrl: string;
   event: string;
   createdAt: string;
+  /** The workflow file, e.g. `.github/workflows/modelship-train.yml`; null when GitHub omits it. */
+  path: string | null;
 };
 
 type Repo = { owner: string; repo: string };
@@ -169,7 +180,7 @@ export type ArtifactFailureReason =
   | "run-dir-invalid";
 
 export type RunArtifactResult =
-  | { ok: true; dir: string; run: RunDir; artifactId: number }
+  | { ok: true; dir: string; run: RunDir; artifactId: number; digest: string }
   | { ok: false; reason: ArtifactFailureReason; message: string };
 
 /** Defaults: 2 GiB expanded, 10,000 files. */
@@ -182,7 +193,15 @@ export const DEFAULT_ARTIFACT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 10
  */
 export async function downloadRunArtifact(
   octokit: WorkflowsPort,
-  opts: Repo & { runId: number; name: string; destDir: string; maxBytes?: number; maxEntries?: number },
+  opts: Repo & {
+    runId: number;
+    name: string;
+    destDir: string;
+    maxBytes?: number;
+    maxEntries?: number;
+    /** Exactly this artifact (by id, and by digest when given), not the newest of that name. */
+    pin?: { artifactId: number; digest: string | null };
+  },
 ): Promise<RunArtifactResult> {
   const limits = {
     maxBytes: opts.maxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes,
@@ -195,12 +214,16 @@ export async function downloadRunArtifact(
     name: opts.name,
     per_page: 100,
   });
-  const artifact = data.artifacts.find((a) => a.name === opts.name);
+  // A re-run attempt uploads again under the same name: the newest wins unless one is pinned.
+  const named = data.artifacts.filter((a) => a.name === opts.name).sort((a, b) => b.id - a.id);
+  const artifact = opts.pin ? named.find((a) => a.id === opts.pin?.artifactId) : named[0];
   if (artifact === undefined)
     return {
       ok: false,
       reason: "artifact-missing",
-      message: `run ${opts.runId} has no artifact named ${opts.name}`,
+      message: opts.pin
+        ? `run ${opts.runId} has no artifact ${opts.pin.artifactId} named ${opts.name}`
+        : `run ${opts.runId} has no artifact named ${opts.name}`,
     };
   if (artifact.expired)
     return {
@@ -229,6 +252,15 @@ export async function downloadRunArtifact(
       return { ok: false, reason: "artifact-expired", message: `artifact ${opts.name} has expired` };
     throw err;
   }
+  const digest = `sha256:${createHash("sha256").update(zip).digest("hex")}`;
+  const expected = [artifact.digest ?? null, opts.pin?.digest ?? null].filter((d) => d !== null);
+  const wrong = expected.find((d) => d !== digest);
+  if (wrong !== undefined)
+    return {
+      ok: false,
+      reason: "artifact-invalid",
+      message: `artifact ${opts.name} (id ${artifact.id}) has digest ${digest}, expected ${wrong}`,
+    };
 
   const dest = resolve(opts.destDir);
   const state = await dirState(dest);
@@ -261,7 +293,7 @@ export async function downloadRunArtifact(
     }
     if (state === "empty") await rmdir(dest);
     await rename(join(staging, "run"), dest);
-    return { ok: true, dir: dest, run: await readRunDir(dest), artifactId: artifact.id };
+    return { ok: true, dir: dest, run: await readRunDir(dest), artifactId: artifact.id, digest };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -285,5 +317,6 @@ function toRunRef(r: WorkflowRunData): WorkflowRunRef {
     htmlUrl: r.html_url,
     event: r.event,
     createdAt: r.created_at,
+    path: r.path ?? null,
   };
 }

@@ -18,10 +18,10 @@ export async function readExistingFiles(
   return found;
 }
 
-/** Writes the files the plan creates or overwrites; leaves every other file untouched. */
+/** Writes the files the plan creates, overwrites or updates; leaves every other file untouched. */
 export async function applyInitPlan(repoDir: string, steps: readonly InitStep[]): Promise<void> {
   for (const step of steps) {
-    if (step.kind !== "create" && step.kind !== "overwrite") continue;
+    if (step.kind === "unchanged" || step.kind === "keep-edits") continue;
     const target = join(repoDir, step.path);
     await mkdir(dirname(target), { recursive: true });
     // `wx` refuses to replace a file that appeared since the plan was made.

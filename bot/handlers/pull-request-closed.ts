@@ -1,12 +1,10 @@
 import { bumpFromLabels } from "../../core/bot/bump-from-labels.ts";
-import { correlationFromCandidateBranch } from "../../core/bot/candidate-pull.ts";
-import { parseCorrelationId } from "../../core/bot/correlation-id.ts";
 import { planRelease } from "../../core/pipeline/plan-release.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
 import type { BotEnv } from "../bot-event.ts";
 import { deployVersion } from "../deploy-version.ts";
-import { TRAIN_CHECK_NAME } from "../dispatch-training.ts";
+import { findMergedCandidate } from "../find-merged-candidate.ts";
 import { compareTrainingRun } from "../report-training-run.ts";
 import { repoConfig } from "../repo-config.ts";
 
@@ -31,31 +29,19 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
   const pull = await gh.pull(payload.pull_request.number);
   if (!pull.merged || !pull.mergeCommitSha) return;
   const say = (text: string) => gh.upsertComment(pull.number, RELEASE_MARKER, `${RELEASE_MARKER}\n${text}`);
-  // A candidate pull request (opened by the App, not from a fork) releases the scheduled run it names.
-  const candidate = !pull.fromFork && pull.byBot ? correlationFromCandidateBranch(pull.headRef) : undefined;
-  let correlation = candidate;
-  if (!correlation) {
-    const checks = await gh.listCheckRuns(pull.headSha, TRAIN_CHECK_NAME);
-    const passing = checks.find(
-      (c) => c.conclusion === "success" && c.externalId && parseCorrelationId(c.externalId),
-    );
-    if (!passing) {
-      if (checks.length > 0)
-        await say(
-          `Modelship did not release a model: no passing \`${TRAIN_CHECK_NAME}\` result on the merged head ${pull.headSha.slice(0, 7)}. (\`no-passing-result\`)`,
-        );
-      return;
-    }
-    correlation = parseCorrelationId(passing.externalId!)!;
-  }
-  const run = await gh.findTrainingRun(config.github.trainWorkflow, correlation.id, correlation.headSha);
-  if (run?.conclusion !== "success") {
-    await say(
-      `Modelship did not release a model: the training run for ${correlation.id} is gone. (\`run-not-found\`)`,
-    );
+  const found = await findMergedCandidate(gh, config, pull);
+  if (!found.ok) {
+    if (found.message) await say(`Modelship did not release a model: ${found.message} (\`${found.reason}\`)`);
     return;
   }
-  const compared = await compareTrainingRun({ env, config, correlation, run });
+  const { correlation, run } = found;
+  const compared = await compareTrainingRun({
+    env,
+    config,
+    correlation,
+    run,
+    ...(found.pin ? { pin: found.pin } : {}),
+  });
   if (!compared.ok) {
     await say(
       `Modelship did not release a model: ${escapeMarkdown(compared.message || compared.reason)} (\`${compared.reason}\`)`,

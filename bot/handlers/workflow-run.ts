@@ -1,7 +1,9 @@
-import { beatsBaseline, candidateBranch, renderCandidateRecord } from "../../core/bot/candidate-pull.ts";
-import { correlationFromRunName } from "../../core/bot/correlation-id.ts";
+import { correlationFromRun, type Correlation, type RetrainKind } from "../../core/bot/correlation-id.ts";
+import type { Config } from "../../core/config/schema.ts";
 import type { BotEnv } from "../bot-event.ts";
 import { TRAIN_CHECK_NAME } from "../dispatch-training.ts";
+import type { WorkflowRunInfo } from "../github-port.ts";
+import { reportRetrainingRun } from "../report-retraining-run.ts";
 import { reportTrainingRun } from "../report-training-run.ts";
 import { renderConfigProblems, repoConfig } from "../repo-config.ts";
 
@@ -11,26 +13,37 @@ export type WorkflowRunPayload = {
     id: number;
     display_title?: string;
     path?: string;
+    event?: string;
     status: string | null;
     conclusion: string | null;
     html_url: string;
     head_sha: string;
+    head_branch?: string | null;
   };
+  repository?: { default_branch?: string };
 };
 
 /**
- * The training workflow's runs, found by the correlation id in their title: requested or in
- * progress moves the check to in progress; completed reports on the PR and completes the check.
+ * The training workflow's runs, found by the correlation id in their title (or, for a cron run,
+ * derived from the run like the workflow derives it): requested or in progress moves the check to
+ * in progress; completed reports on the PR, or for a retraining run on the candidate pull request
+ * or the failure issue, and completes the check.
  */
 export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload): Promise<void> {
   const wr = payload.workflow_run;
-  const correlation = correlationFromRunName(wr.display_title ?? "");
+  const correlation = correlationFromRun({
+    displayTitle: wr.display_title ?? "",
+    event: wr.event,
+    headSha: wr.head_sha,
+    runId: wr.id,
+  });
   if (!correlation) return;
   const { gh } = env;
   const loaded = await repoConfig(gh);
-  const checks = await gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME);
-  const check = checks.find((c) => c.externalId === correlation.id);
   if (!loaded.ok) {
+    const check = (await gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME)).find(
+      (c) => c.externalId === correlation.id,
+    );
     if (check && payload.action === "completed") {
       await gh.updateCheckRun(check.id, {
         status: "completed",
@@ -41,12 +54,9 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
     return;
   }
   const config = loaded.config;
-  if (
-    wr.path &&
-    !wr.path.endsWith(`/${config.github.trainWorkflow}`) &&
-    wr.path !== config.github.trainWorkflow
-  )
-    return;
+  if (!isTrainWorkflow(wr.path, config)) return;
+  const checks = await gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME);
+  const check = checks.find((c) => c.externalId === correlation.id);
   if (payload.action !== "completed") {
     if (check && check.status !== "completed") {
       await gh.updateCheckRun(check.id, { status: "in_progress", detailsUrl: wr.html_url });
@@ -57,45 +67,36 @@ export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload
     // Already reported (a redelivery, or another replica); reporting again would only repeat it.
     return;
   }
-  const report = await reportTrainingRun({
-    env,
-    config,
-    configText: loaded.text,
-    correlation,
-    run: {
-      id: wr.id,
-      displayTitle: wr.display_title ?? "",
-      status: wr.status,
-      conclusion: wr.conclusion,
-      htmlUrl: wr.html_url,
-      headSha: wr.head_sha,
-    },
-  });
-  // A scheduled run that beats production becomes a pull request; merging it releases this run.
-  if (correlation.pr === null && report.ok && beatsBaseline(report.comparison)) {
-    const record = renderCandidateRecord({
-      correlationId: correlation.id,
-      workflowRunId: wr.id,
-      workflowRunUrl: wr.html_url,
-      runId: report.candidate.record.runId,
-      headSha: correlation.headSha,
-      dataFingerprint: report.candidate.record.data.fingerprint,
-      baseline: report.baseline?.version ?? null,
-      metrics: report.candidate.metrics,
+  const run: WorkflowRunInfo = {
+    id: wr.id,
+    displayTitle: wr.display_title ?? "",
+    status: wr.status,
+    conclusion: wr.conclusion,
+    htmlUrl: wr.html_url,
+    headSha: wr.head_sha,
+  };
+  const common = { env, config, configText: loaded.text, run };
+  if (isRetraining(correlation)) {
+    const defaultBranch = payload.repository?.default_branch;
+    await reportRetrainingRun({
+      ...common,
+      correlation,
+      // Only a run of the default branch's own commit may become a candidate (never a PR head).
+      onDefaultBranch:
+        defaultBranch !== undefined &&
+        wr.head_branch === defaultBranch &&
+        wr.head_sha === correlation.headSha,
     });
-    await gh.openFilesPull({
-      branch: candidateBranch(correlation.id),
-      files: [record],
-      message: `Record scheduled ${config.model.name} candidate ${correlation.id}`,
-      title: `Release ${config.model.name}: scheduled training beats v${report.baseline?.version ?? "?"}`,
-      body: [
-        `The scheduled training run ${wr.html_url} on ${correlation.headSha.slice(0, 7)} beats the version in \`${config.deploy.environment}\`.`,
-        "Merging this pull request releases and deploys exactly that run's artifact.",
-        "",
-        report.markdown,
-      ]
-        .join("\n")
-        .slice(0, 60_000),
-    });
+    return;
   }
+  await reportTrainingRun({ ...common, correlation });
+}
+
+function isTrainWorkflow(path: string | undefined, config: Config): boolean {
+  const file = config.github.trainWorkflow;
+  return !path || path === file || path.endsWith(`/${file}`);
+}
+
+function isRetraining(c: Correlation): c is Correlation & { kind: RetrainKind } {
+  return c.kind !== "pr";
 }

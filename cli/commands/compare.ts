@@ -34,11 +34,12 @@ export function register(program: Command): void {
           .choices(["text", "markdown", "json"])
           .default("text"),
       )
+      .addOption(new Option("--json", "print the report as JSON (same as --format json)").conflicts("format"))
       .option("-o, --output <file>", "also write the Markdown report to this file (e.g. a job summary)"),
   ).action(
     async (
       runDir: string,
-      opts: CommonOptions & { baseline?: string; format: ReportFormat; output?: string },
+      opts: CommonOptions & { baseline?: string; format: ReportFormat; json?: boolean; output?: string },
     ) => {
       const { config, repoDir } = await loadCommonConfig(opts);
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
@@ -49,7 +50,8 @@ export function register(program: Command): void {
         runDir,
         ...(opts.baseline ? { baselineRef: opts.baseline } : {}),
       });
-      process.stdout.write(`${renderReport(comparison, opts.format, config.model.name).trimEnd()}\n`);
+      const format = opts.json ? "json" : opts.format;
+      process.stdout.write(`${renderReport(comparison, format, config.model.name).trimEnd()}\n`);
       if (opts.output) {
         await mkdir(dirname(opts.output), { recursive: true });
         await writeFile(opts.output, renderComparisonMarkdown(comparison, { modelName: config.model.name }));

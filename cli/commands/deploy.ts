@@ -1,26 +1,29 @@
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { deployVersion, describeRollout, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
+import { readDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
+import {
+  deployStateDir,
+  deployVersion,
+  describeRollout,
+  openDeployment,
+  serveUntilSignal,
+  type OpenedDeployment,
+} from "../shared/deployment.ts";
+import { describeStatus, stoppedStatus, type EnvironmentStatus } from "../shared/environment-status.ts";
+import { info } from "../shared/output.ts";
 import { requireVersion } from "../../adapters/compare/baseline.ts";
-import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
+import {
+  emit,
+  loadCommonConfig,
+  parsePort,
+  withCommonOptions,
+  type CommonOptions,
+} from "../shared/options.ts";
 
 type DeployOptions = CommonOptions & { env?: string; port?: string; serve: boolean; json?: boolean };
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function parsePort(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ModelshipError({
-      code: "option-invalid",
-      message: `--port must be an integer from 0 to 65535, got '${text}'`,
-      hint: "Use 0 for any free port.",
-    });
-  }
-  return port;
-}
+const log = info;
 
 /** The repository a command acts on: its config and environment, and ways to its registry and router. */
 async function openRepository(opts: DeployOptions) {
@@ -43,7 +46,7 @@ function withDeployOptions(cmd: Command): Command {
       "--no-serve",
       "when this command had to start the router, stop it after the rollout instead of serving",
     )
-    .option("--json", "print the rollout result as JSON");
+    .option("--json", "print the result (the status, or the rollout) as JSON");
 }
 
 /** `modelship up|deploy|rollback|status`: blue-green deploys on the local target. */
@@ -61,9 +64,12 @@ export function register(program: Command): void {
         message: `${env} is already served at ${opened.url}`,
       });
     const status = await opened.control.status();
-    log(
-      `${env}: serving on ${opened.url}${status.active ? ` (v${status.active.version})` : " (nothing deployed yet)"}`,
-    );
+    // --json: the same document `status --json` prints, once the router listens.
+    if (opts.json) emit(true, { ...status, serving: true }, () => "");
+    else
+      log(
+        `${env}: serving on ${opened.url}${status.active ? ` (v${status.active.version})` : " (nothing deployed yet)"}`,
+      );
     await serveUntilSignal(opened.owned, log);
   });
 
@@ -119,25 +125,29 @@ export function register(program: Command): void {
     });
 
   withDeployOptions(
-    program.command("status").description("What is live in an environment, and the last rollouts."),
+    program
+      .command("status")
+      .description(
+        "What is live in an environment and the last rollouts; with no router running, what was live last.",
+      ),
   ).action(async (opts: DeployOptions) => {
-    const { env, openRouter } = await openRepository(opts);
-    const opened = await openRouter(false);
-    const s = await opened.control.status();
-    emit(opts.json, s, () => {
-      const lines = [
-        `${env}: ${s.url}`,
-        `  live:     ${s.active ? `v${s.active.version} on ${s.active.colour} since ${s.active.since}` : "nothing"}`,
-        `  previous: ${s.previous ? `v${s.previous.version}` : "-"}`,
-        ...s.history
-          .slice(-5)
-          .reverse()
-          .map(
-            (r) =>
-              `  ${r.startedAt}  ${r.kind} v${r.version}  ${r.outcome ?? r.phase}${r.reason ? ` [${r.reason}]` : ""}`,
-          ),
-      ];
-      return `${lines.join("\n")}\n`;
-    });
+    const { env, repoDir, openRouter } = await openRepository(opts);
+    const s = await environmentStatus(env, repoDir, openRouter);
+    emit(opts.json, s, () => describeStatus(env, s));
   });
+}
+
+/** The running router's status, or the state file's record when no router answers. */
+async function environmentStatus(
+  env: string,
+  repoDir: string,
+  openRouter: (startIfMissing: boolean) => Promise<OpenedDeployment>,
+): Promise<EnvironmentStatus> {
+  try {
+    const opened = await openRouter(false);
+    return { ...(await opened.control.status()), serving: true };
+  } catch (err) {
+    if (!(err instanceof ModelshipError && err.code === "router-not-running")) throw err;
+    return stoppedStatus(await readDeployState(deployStateDir(repoDir), env, new Date()));
+  }
 }

@@ -7,11 +7,15 @@ import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
+import type { RolloutResult } from "../../adapters/deploy-local/start-local-deployment.ts";
 import { describeRollout, deployVersion, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
 import { prepareExampleWorkspace } from "../shared/example-workspace.ts";
 import { DEFAULT_CONFIG_PATH } from "../../adapters/config/load-config.ts";
 import { releaseCandidate } from "../shared/release-candidate.ts";
 import { inferExample } from "../shared/infer-example.ts";
+import { toComparisonJson } from "../../core/report/render-json.ts";
+import { parsePort } from "../shared/options.ts";
+import { info, isQuiet, notice } from "../shared/output.ts";
 
 type RunOptions = {
   config: string;
@@ -23,9 +27,10 @@ type RunOptions = {
   port?: string;
   serve: boolean;
   progress: boolean;
+  json?: boolean;
 };
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+const say = info;
 
 /** `modelship run`: the whole loop on one machine — train, compare, register, deploy, serve. */
 export function register(program: Command): void {
@@ -46,6 +51,7 @@ export function register(program: Command): void {
     .option("-p, --port <n>", "public port of the router (default: deploy.port)")
     .option("--no-serve", "exit after the deploy instead of serving (a router already running keeps serving)")
     .option("--no-progress", "no per-epoch progress")
+    .option("--json", "print one JSON document (run, comparison, release, rollout) instead of the report")
     .action(async (opts: RunOptions) => {
       const repoDir = opts.example
         ? await prepareExampleWorkspace(opts.example, opts.workspace ?? ".modelship/example")
@@ -53,6 +59,7 @@ export function register(program: Command): void {
       const config = await loadConfig(join(repoDir, opts.config), { required: true });
       const env = config.deploy.environment;
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
+      const port = parsePort(opts.port, config.deploy.port);
 
       say(`▶ 1/4 train ${config.model.name} (${repoDir})`);
       const { runDir, record } = await (
@@ -63,7 +70,8 @@ export function register(program: Command): void {
         runsDir: join(repoDir, ".modelship", "runs"),
         ...(opts.runId ? { runId: opts.runId } : {}),
         params: parseParamOverrides(opts.set),
-        progress: opts.progress ? "auto" : "silent",
+        progress: opts.progress && !isQuiet() ? "auto" : "silent",
+        log: notice,
       });
       say(
         `  run ${record.runId} on ${record.backend} in ${(record.durationMs / 1000).toFixed(1)} s → ${runDir}`,
@@ -73,12 +81,30 @@ export function register(program: Command): void {
       const out = await releaseCandidate({ config, registry, repoDir, runDir, now: new Date() });
       const markdown = renderComparisonMarkdown(out.comparison, { modelName: config.model.name });
       await writeFile(join(runDir, "report.md"), markdown);
-      process.stdout.write(
-        `${renderComparisonText(out.comparison, { modelName: config.model.name }).trimEnd()}\n`,
-      );
+      const report = (rollout: RolloutResult | null) =>
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              runDir,
+              record,
+              comparison: toComparisonJson(out.comparison, { modelName: config.model.name }),
+              plan: out.plan,
+              registered: out.registered,
+              rollout,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      if (!opts.json) {
+        process.stdout.write(
+          `${renderComparisonText(out.comparison, { modelName: config.model.name }).trimEnd()}\n`,
+        );
+      }
       if (!out.registered) {
-        say(
-          `✘ not released: a gate failed (${out.comparison.failed.map((f) => `${f.name}: ${f.reason}`).join(", ")})`,
+        if (opts.json) report(null);
+        process.stderr.write(
+          `✘ not released: a gate failed (${out.comparison.failed.map((f) => `${f.name}: ${f.reason}`).join(", ")})\n`,
         );
         process.exitCode = 1;
         return;
@@ -90,10 +116,10 @@ export function register(program: Command): void {
       );
 
       say(`▶ 4/4 deploy v${version.version} to ${env} (blue-green)`);
-      const port = opts.port === undefined ? config.deploy.port : Number(opts.port);
       const opened = await openDeployment({ config, repoDir, env, port, startIfMissing: true, log: say });
       const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
-      say(describeRollout(result).trimEnd());
+      if (opts.json) report(result);
+      else process.stderr.write(describeRollout(result));
       if (result.outcome !== "succeeded") process.exitCode = 1;
 
       if (!opened.owned) {

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { configJsonSchema } from "../../core/config/json-schema.ts";
+import { info } from "../shared/output.ts";
 
 /** `modelship schema`: print or write the config's JSON Schema (for editor completion). */
 export function register(program: Command): void {
@@ -14,6 +15,6 @@ export function register(program: Command): void {
       if (!opts.write) return void process.stdout.write(text);
       await mkdir(dirname(opts.write), { recursive: true });
       await writeFile(opts.write, text);
-      process.stdout.write(`wrote ${opts.write}\n`);
+      info(`wrote ${opts.write}`);
     });
 }

@@ -5,6 +5,7 @@ import { ModelshipError } from "../../core/errors.ts";
 import { metricDirection } from "../../core/sweep/metric-direction.ts";
 import { pickBestTrial } from "../../core/sweep/pick-best-trial.ts";
 import { planSweep, type SweepSampler } from "../../core/sweep/plan-sweep.ts";
+import { info, warn } from "../shared/output.ts";
 
 type PlanFlags = { config: string; trials: number; sampler: string; seed: number; gridPoints: number };
 type BestFlags = { config: string; runsDir: string; metric?: string; json?: boolean };
@@ -51,8 +52,8 @@ export function register(program: Command): void {
       }
       process.stdout.write(`${JSON.stringify(plan.trials)}\n`);
       const how = plan.spaceSize === null ? "random" : `grid of ${plan.spaceSize} points`;
-      process.stderr.write(
-        `${plan.trials.length} trials (${how}) over ${Object.keys(config.train.search).sort().join(", ")}\n`,
+      info(
+        `${plan.trials.length} trials (${how}) over ${Object.keys(config.train.search).sort().join(", ")}`,
       );
     });
 
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       }
       const searched = new Set(Object.keys(config.train.search));
       const { trials, unreadable } = await readTrialRuns(flags.runsDir, searched);
-      for (const u of unreadable) process.stderr.write(`not ranked: ${u.dir}: ${u.message} [${u.code}]\n`);
+      for (const u of unreadable) warn(`not ranked: ${u.dir}: ${u.message} [${u.code}]`);
       const direction = metricDirection(config, metric);
       const result = pickBestTrial(trials, { metric, direction });
       if (flags.json) {

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import type * as TrainRunModule from "../../runners/train/train-run.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
+import { formatProblem, ModelshipError } from "../../core/errors.ts";
+import { isQuiet, notice } from "../shared/output.ts";
 
 export const DEFAULT_RUNS_DIR = ".modelship/runs";
 
@@ -40,17 +42,22 @@ export function register(program: Command): void {
     .action(async (opts: TrainCliOptions) => {
       const config = await loadConfig(opts.config, { required: true });
       const checkpointDir = opts.checkpointDir ?? (process.env.MODELSHIP_CHECKPOINT_DIR || undefined);
-      const { runDir, record } = await (
+      const trained = await (
         await loadTrainer()
-      ).trainRun({
-        config,
-        repoDir: process.cwd(),
-        runsDir: opts.runsDir,
-        ...(opts.runId ? { runId: opts.runId } : {}),
-        params: parseParamOverrides(opts.set),
-        progress: opts.progress === false ? "silent" : "auto",
-        ...(checkpointDir ? { checkpointDir } : {}),
-      });
+      )
+        .trainRun({
+          config,
+          repoDir: process.cwd(),
+          runsDir: opts.runsDir,
+          ...(opts.runId ? { runId: opts.runId } : {}),
+          params: parseParamOverrides(opts.set),
+          progress: opts.progress === false || isQuiet() ? "silent" : "auto",
+          log: notice,
+          ...(checkpointDir ? { checkpointDir } : {}),
+        })
+        .catch(checkFailed);
+      if (trained === undefined) return;
+      const { runDir, record } = trained;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ runDir, record }, null, 2)}\n`);
         return;
@@ -58,17 +65,26 @@ export function register(program: Command): void {
       const metrics = Object.entries(record.metrics)
         .map(([k, v]) => `  ${k.padEnd(12)} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)
         .join("\n");
-      const parity = record.parity
-        ? `\nONNX parity: max |diff| ${record.parity.maxAbsDiff.toExponential(2)} <= ${record.parity.tolerance}`
+      const p = record.parity;
+      const parity = p
+        ? `\nONNX parity: max |diff| ${p.maxAbsDiff.toExponential(2)}, every output within ${p.atol ?? p.tolerance} + ${p.rtol ?? 0}·|tfjs|`
         : "";
       const resumed =
         record.training && "resumedFromEpoch" in record.training
           ? `\nresumed from the checkpoint of epoch ${String(record.training.resumedFromEpoch)}`
           : "";
       process.stdout.write(
-        `run ${record.runId} (${record.trainer}, ${record.backend}) written to ${runDir}\n${metrics}${parity}${resumed}\n`,
+        `run ${record.runId} (${record.trainer}, ${record.backend}${record.device ? ` on ${record.device}` : ""}) written to ${runDir}\n${metrics}${parity}${resumed}\n`,
       );
     });
+}
+
+/** A trained model that failed its ONNX parity check is a failed check (exit 1), not bad input (exit 2). */
+function checkFailed(err: unknown): undefined {
+  if (!(err instanceof ModelshipError) || err.code !== "onnx-parity-failed") throw err;
+  for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
+  process.exitCode = 1;
+  return undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,10 +1,24 @@
 /** What started a training run; carried to the workflow as the `trigger` input. */
 export type TrainTrigger = "comment" | "push" | "schedule" | "rerequest";
 
-const ID_RE = /^(?:pr(\d{1,9})|sched)-([0-9a-f]{7,40})-([a-z0-9]{4,32})$/;
+/**
+ * Runs on the default branch that nobody dispatched for a PR: the workflow's cron (`sched`), a
+ * drift job's dispatch (`drift`), or someone pressing "Run workflow" (`manual`).
+ */
+export type RetrainKind = "sched" | "drift" | "manual";
+
+export const RETRAIN_KINDS: readonly RetrainKind[] = ["sched", "drift", "manual"];
+
+const ID_RE = /^(?:pr(\d{1,9})|(sched|drift|manual))-([0-9a-f]{7,40})-([a-z0-9]{4,32})$/;
 const TITLE_RE = /^modelship train ([A-Za-z0-9-]{1,100})$/;
 
-export type Correlation = { id: string; pr: number | null; headSha: string };
+export type Correlation = {
+  id: string;
+  pr: number | null;
+  /** `pr` for a pull request's run, else the retraining kind. */
+  kind: "pr" | RetrainKind;
+  headSha: string;
+};
 
 /**
  * An opaque id for one dispatch that also names the PR and the commit, so a `workflow_run` event
@@ -20,11 +34,13 @@ export function createCorrelationId(input: { pr: number | null; headSha: string;
   return `${input.pr === null ? "sched" : `pr${input.pr}`}-${sha}-${nonce}`;
 }
 
-/** Reads a correlation id; undefined when it is not one the App made. */
+/** Reads a correlation id; undefined when it is not one the App made or the workflow derived. */
 export function parseCorrelationId(id: string): Correlation | undefined {
   const m = ID_RE.exec(id);
   if (!m) return undefined;
-  return { id, pr: m[1] === undefined ? null : Number(m[1]), headSha: m[2]! };
+  const pr = m[1] === undefined ? null : Number(m[1]);
+  const kind = pr === null ? (m[2] as RetrainKind) : "pr";
+  return { id, pr, kind, headSha: m[3]! };
 }
 
 /** The training workflow's `run-name` for a correlation id (the contract with the workflow template). */
@@ -36,6 +52,29 @@ export function trainRunName(correlationId: string): string {
 export function correlationFromRunName(displayTitle: string): Correlation | undefined {
   const m = TITLE_RE.exec(displayTitle);
   return m ? parseCorrelationId(m[1]!) : undefined;
+}
+
+/**
+ * The id the workflow template derives when nobody passed one: `<kind>-<commit>-<run id>`, the
+ * same in its `run-name` and in its input check step.
+ */
+export function derivedCorrelationId(input: { kind: RetrainKind; headSha: string; runId: number }): string {
+  return `${input.kind}-${input.headSha.toLowerCase()}-${input.runId}`;
+}
+
+/**
+ * The correlation of a training workflow run: from its title, else (a cron run whose title an
+ * older template left empty) derived from the run itself like the template's step derives it.
+ */
+export function correlationFromRun(run: {
+  displayTitle: string;
+  event: string | undefined;
+  headSha: string;
+  runId: number;
+}): Correlation | undefined {
+  const titled = correlationFromRunName(run.displayTitle);
+  if (titled || run.event !== "schedule") return titled;
+  return parseCorrelationId(derivedCorrelationId({ kind: "sched", headSha: run.headSha, runId: run.runId }));
 }
 
 /** The artifact the training workflow uploads for a correlation id. */

@@ -20,7 +20,8 @@ export type DeployRefusal =
   | "version-not-found"
   | "no-previous-version"
   | "already-deployed"
-  | "not-released";
+  | "not-released"
+  | "deploy-workflow-missing";
 
 export type DeploymentPlan =
   | { action: "deploy"; payload: DeploymentPayload; ref: string; description: string }

@@ -33,7 +33,7 @@ export function parseConfig(text: string, file: string): ParseConfigResult {
           code: "config-not-a-mapping",
           message: "the config must be a YAML mapping (key: value pairs)",
           where: { file, line: 1, column: 1 },
-          hint: "Start from `modelship init` or the example in the README.",
+          hint: "Start from `modelship init` or the example in Modelship's docs/configuration.md.",
         },
       ],
     };
@@ -87,5 +87,5 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function hintFor(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return "Check the spelling against schema/modelship.schema.json.";
-  return "See schema/modelship.schema.json or the README's configuration section for allowed values.";
+  return "See schema/modelship.schema.json or Modelship's docs/configuration.md for allowed values.";
 }

@@ -48,6 +48,9 @@ export const TransformSchema = z.discriminatedUnion("op", [
 ]);
 export type Transform = z.infer<typeof TransformSchema>;
 
+/** ONNX parity bound defaults: float32 rounding of a small MLP, with room for other kernels' sums. */
+export const PARITY_DEFAULTS = { rtol: 1e-4, atol: 1e-5 } as const;
+
 export const LayerSchema = z
   .object({
     units: z.number().int().positive().max(65536),
@@ -140,7 +143,16 @@ export const GitHubSchema = z
       .string()
       .default("modelship-train.yml")
       .describe("Workflow file the App dispatches for training."),
-    deployWorkflow: z.string().default("modelship-deploy.yml"),
+    deployWorkflow: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]+\.ya?ml$/,
+        "a workflow file name in .github/workflows, e.g. modelship-deploy.yml",
+      )
+      .default("modelship-deploy.yml")
+      .describe(
+        "Workflow file that runs on `deployment` events; the App refuses to create a deployment when it is missing from the default branch.",
+      ),
     artifactName: z.string().default("modelship-run").describe("Prefix of the training run's artifact name."),
     trainOnPush: z
       .boolean()
@@ -206,6 +218,17 @@ export const ConfigSchema = z
         validationSplit: z.number().gt(0).lt(1).default(0.2),
         seed: z.number().int().nonnegative().default(42),
         transforms: z.array(TransformSchema).default([]),
+        target: z
+          .object({
+            standardize: z
+              .boolean()
+              .optional()
+              .describe(
+                "Regression: train on (y - mean) / std of the training split and answer in the target's own units. Default: on for regression.",
+              ),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -236,6 +259,21 @@ export const ConfigSchema = z
             "Parameters that `/train key=value` and sweeps may set, each with its bounds (dotted names such as earlyStopping.patience).",
           ),
         timeoutMinutes: z.number().positive().default(360),
+        parity: z
+          .object({
+            rtol: z
+              .number()
+              .nonnegative()
+              .default(PARITY_DEFAULTS.rtol)
+              .describe("Relative part of the ONNX parity bound: |onnx - tfjs| <= atol + rtol * |tfjs|."),
+            atol: z
+              .number()
+              .nonnegative()
+              .default(PARITY_DEFAULTS.atol)
+              .describe("Absolute part of the ONNX parity bound."),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -280,6 +318,21 @@ export const ConfigSchema = z
             smokeRequests: z.number().int().nonnegative().default(20),
             maxErrorRate: z.number().min(0).max(1).default(0),
             maxLatencyP95Ms: z.number().positive().default(250),
+            minAgreement: z
+              .number()
+              .min(0)
+              .max(1)
+              .default(0.8)
+              .describe(
+                "Least share of the model's reference rows on which the new version must answer as the live one does (same label; regression: within agreementTolerance). 0 turns the comparison off.",
+              ),
+            agreementTolerance: z
+              .number()
+              .nonnegative()
+              .default(0.1)
+              .describe(
+                "Regression: two predictions agree when they differ by at most this share of max(1, |live prediction|).",
+              ),
             postSwitchSeconds: z.number().nonnegative().default(2),
           })
           .strict()

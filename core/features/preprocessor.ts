@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Transform } from "../config/schema.ts";
 import { ModelshipError } from "../errors.ts";
 import { canonicalJson, sha256Hex } from "../data/sha256.ts";
+import { fitTargetTransform, resolveTargetOp, TargetTransformSchema } from "./target-transform.ts";
 
 export const FittedStepSchema = z.discriminatedUnion("op", [
   z
@@ -34,6 +35,8 @@ const FittedBodySchema = z
     labels: z.array(z.string()),
     outputWidth: z.number().int().positive(),
     columns: z.array(FittedColumnSchema).min(1),
+    /** Regression only: the model's raw output is the target scaled by this; the ONNX graph undoes it. */
+    targetTransform: TargetTransformSchema.optional(),
   })
   .strict();
 
@@ -53,13 +56,27 @@ export type FitPreprocessorOptions = {
   target: string;
   task: Task;
   transforms: Transform[];
+  /** `data.target.standardize`; undefined: standardize regression targets. */
+  targetStandardize?: boolean | undefined;
 };
 
 type Body = z.infer<typeof FittedBodySchema>;
 
 function hashPreprocessorBody(p: Body): string {
-  const { schemaVersion, inputName, target, task, labels, outputWidth, columns } = p;
-  return sha256Hex(canonicalJson({ schemaVersion, inputName, target, task, labels, outputWidth, columns }));
+  const { schemaVersion, inputName, target, task, labels, outputWidth, columns, targetTransform } = p;
+  // Absent when unscaled, so files written before target scaling existed keep their hash.
+  return sha256Hex(
+    canonicalJson({
+      schemaVersion,
+      inputName,
+      target,
+      task,
+      labels,
+      outputWidth,
+      columns,
+      ...(targetTransform ? { targetTransform } : {}),
+    }),
+  );
 }
 
 /** Value a user left out: null, undefined, empty string or NaN. */
@@ -72,7 +89,8 @@ export function isMissing(v: unknown): boolean {
   );
 }
 
-function toNumber(v: unknown): number | undefined {
+/** A cell as a finite number, or undefined when it is not one (numeric strings count). */
+export function toNumber(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
   if (typeof v === "string") {
     const t = v.trim();
@@ -112,7 +130,15 @@ export function fitPreprocessor(
     });
   }
   const byColumn = new Map<string, Transform[]>();
+  const onTarget = opts.transforms.filter((t) => t.column === opts.target);
+  const targetOp = resolveTargetOp({
+    task: opts.task,
+    target: opts.target,
+    standardize: opts.targetStandardize,
+    transforms: onTarget,
+  });
   for (const t of opts.transforms) {
+    if (t.column === opts.target) continue;
     if (!opts.features.includes(t.column)) {
       throw new ModelshipError({
         code: "transform-unknown-column",
@@ -142,6 +168,14 @@ export function fitPreprocessor(
     labels,
     outputWidth: offset,
     columns,
+    ...(targetOp
+      ? {
+          targetTransform: fitTargetTransform(
+            rows.map((r) => toNumber(r[opts.target])!),
+            targetOp,
+          ),
+        }
+      : {}),
   };
   return { ...body, hash: hashPreprocessorBody(body) };
 }

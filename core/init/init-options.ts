@@ -1,9 +1,15 @@
 import { z } from "zod";
-import { GitHubSchema } from "../config/schema.ts";
+import { GitHubSchema, TransformSchema, type Config } from "../config/schema.ts";
 
 /** The deploy targets `modelship init` can write a deploy workflow for. */
 export const INIT_TARGETS = ["local", "kubernetes"] as const;
 export type InitTarget = (typeof INIT_TARGETS)[number];
+
+/** The model tasks the starter config can be written for. */
+export const INIT_TASKS = [
+  "classification",
+  "regression",
+] as const satisfies readonly Config["model"]["task"][];
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTION_REF =
@@ -28,6 +34,15 @@ export const InitOptionsSchema = z
     deployRunnerLabels: Labels.optional(),
     target: z.enum(INIT_TARGETS),
     action: z.string().regex(ACTION_REF, "OWNER/REPO@REF, for example acme/modelship@v1"),
+    task: z.enum(INIT_TASKS).default("classification"),
+    targetColumn: z.string().trim().min(1, "a column name").default("label"),
+    /** Data files, relative to the repository root; empty leaves data.source for the user to fill in. */
+    dataSources: z.array(z.string().min(1)).default([]),
+    /** model.features and data.transforms that make the starter config train on `dataSources`. */
+    features: z.array(z.string().min(1)).default([]),
+    transforms: z.array(TransformSchema).default([]),
+    /** `$schema` of the config's yaml-language-server line, relative to the config; none: no line. */
+    schemaPath: z.string().min(1).optional(),
   })
   .strict();
 export type InitOptionsInput = z.input<typeof InitOptionsSchema>;

@@ -1,7 +1,10 @@
 import type { InitFile } from "./render-init-files.ts";
 
-/** What init does with one file; `keep-edits` leaves a file the user changed alone. */
-export type InitStepKind = "create" | "unchanged" | "keep-edits" | "overwrite";
+/**
+ * What init does with one file; `keep-edits` leaves a file the user changed alone, `update` adds
+ * to a file the user owns (the `.gitignore` entry).
+ */
+export type InitStepKind = "create" | "unchanged" | "keep-edits" | "overwrite" | "update";
 
 export type InitStep = { path: string; kind: InitStepKind; content: string };
 
@@ -31,5 +34,5 @@ export function planInit(
 
 /** True when applying the plan writes at least one file. */
 export function planWrites(steps: readonly InitStep[]): boolean {
-  return steps.some((s) => s.kind === "create" || s.kind === "overwrite");
+  return steps.some((s) => s.kind === "create" || s.kind === "overwrite" || s.kind === "update");
 }

@@ -1,3 +1,4 @@
+import type { Transform } from "../config/schema.ts";
 import { ModelshipError } from "../errors.ts";
 import {
   ACTION_PLACEHOLDER,
@@ -6,7 +7,7 @@ import {
   type InitOptions,
   type InitTarget,
 } from "./init-options.ts";
-import { renderTemplate, yamlFlowList } from "./render-template.ts";
+import { renderTemplate, yamlBlockOfMaps, yamlFlowList } from "./render-template.ts";
 
 /** One file `modelship init` writes: where in the repository, and from which template. */
 export type InitFileSpec = { path: string; template: string };
@@ -17,10 +18,22 @@ export type InitFile = { path: string; template: string; content: string };
 /** Template path (under `templates/`) → its text, as read by the adapter. */
 export type TemplateTexts = ReadonlyMap<string, string>;
 
+const CONFIG_PATH = ".github/modelship.yml";
+
+/** A transform's fields as strings, `op` first, for the config template. */
+function transformFields(t: Transform): Record<string, string> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, String(v)]));
+}
+
+/** The comment that points YAML editors (yaml-language-server) at the config's JSON Schema. */
+export function schemaModeline(schemaPath: string): string {
+  return `# yaml-language-server: $schema=${schemaPath}`;
+}
+
 /** Which templates `modelship init` writes for a deploy target, and where. */
 export function initFileSpecs(target: InitTarget): InitFileSpec[] {
   return [
-    { path: ".github/modelship.yml", template: "config/modelship.yml" },
+    { path: CONFIG_PATH, template: "config/modelship.yml" },
     { path: ".github/workflows/modelship-train.yml", template: "workflows/modelship-train.yml" },
     {
       path: ".github/workflows/modelship-deploy.yml",
@@ -51,8 +64,16 @@ export function renderInitFiles(templates: TemplateTexts, options: InitOptions):
     ),
     __ARTIFACT_NAME__: INIT_ARTIFACT_NAME,
     __DEPLOY_TARGET__: options.target,
+    __TASK__: options.task,
+    __TARGET_COLUMN__: JSON.stringify(options.targetColumn),
+    __DATA_SOURCE__: yamlFlowList(options.dataSources),
+    __FEATURES__: yamlFlowList(options.features),
   };
-  const replace = [[ACTION_PLACEHOLDER, options.action]] as const;
+  const replace = [
+    [ACTION_PLACEHOLDER, options.action],
+    // With the space before it: a block list starts on the next line.
+    [" __DATA_TRANSFORMS__", yamlBlockOfMaps(options.transforms.map(transformFields), 2)],
+  ] as const;
   return initFileSpecs(options.target).map((spec) => {
     const text = templates.get(spec.template);
     if (text === undefined) {
@@ -65,6 +86,10 @@ export function renderInitFiles(templates: TemplateTexts, options: InitOptions):
     }
     const rendered = renderTemplate(text, `templates/${spec.template}`, values, replace);
     if (!rendered.ok) throw new ModelshipError(rendered.problems);
-    return { ...spec, content: rendered.text };
+    const content =
+      spec.path === CONFIG_PATH && options.schemaPath !== undefined
+        ? `${schemaModeline(options.schemaPath)}\n${rendered.text}`
+        : rendered.text;
+    return { ...spec, content };
   });
 }

@@ -7,6 +7,11 @@ export const PLACEHOLDERS = [
   "__DEPLOY_RUNNER_LABELS__",
   "__ARTIFACT_NAME__",
   "__DEPLOY_TARGET__",
+  "__TASK__",
+  "__TARGET_COLUMN__",
+  "__DATA_SOURCE__",
+  "__FEATURES__",
+  "__DATA_TRANSFORMS__",
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -45,4 +50,18 @@ export function renderTemplate(
 /** A YAML flow sequence of quoted strings: labels such as `true` or `1.0` stay strings. */
 export function yamlFlowList(items: readonly string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(", ")}]`;
+}
+
+/**
+ * The value of a YAML key as a block sequence of flow mappings, indented under a key at `indent`
+ * spaces, or ` []`; it starts with its own separator, so it replaces ` __PLACEHOLDER__` after `key:`.
+ */
+export function yamlBlockOfMaps(items: readonly Readonly<Record<string, string>>[], indent: number): string {
+  if (items.length === 0) return " []";
+  const pad = " ".repeat(indent + 2);
+  const map = (o: Readonly<Record<string, string>>) =>
+    `{ ${Object.entries(o)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join(", ")} }`;
+  return items.map((o) => `\n${pad}- ${map(o)}`).join("");
 }

@@ -2,6 +2,7 @@ import { flattenParams, formatParamValue } from "../compare/flatten-params.ts";
 import type { RunRecord } from "../run/run-record.ts";
 import { escapeCode, escapeMarkdown, safeUrl } from "./escape-markdown.ts";
 import { formatDuration, formatNumber } from "./format-number.ts";
+import { metricDisplayName } from "./metric-names.ts";
 
 export type ModelCardExtras = {
   version?: string;
@@ -53,11 +54,23 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
       ? "_The run reported no metrics._"
       : table(
           ["Metric", "Value"],
-          metrics.map(([k, v]) => [escapeMarkdown(k), formatNumber(v)]),
+          metrics.map(([k, v]) => [escapeMarkdown(metricDisplayName(k)), formatNumber(v)]),
           ["left", "right"],
         ),
     "",
   );
+  if (record.data.validationRows !== undefined) {
+    lines.push(
+      `Computed on the ${record.data.validationRows} validation rows, which training did not fit on.`,
+      "",
+    );
+  }
+  if (record.targetTransform) {
+    lines.push(
+      "Errors (MSE, RMSE, MAE) and predictions are in the target's own units; the losses are on the scale the model trained on.",
+      "",
+    );
+  }
 
   lines.push("## Parameters", "");
   const params = Object.entries(flattenParams(record.params));
@@ -74,6 +87,10 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
   lines.push("## Data", "");
   lines.push(`- Fingerprint: ${escapeCode(record.data.fingerprint, { maxLength: 80 })}`);
   if (record.data.rows !== undefined) lines.push(`- Rows: ${record.data.rows}`);
+  if (record.data.trainRows !== undefined) lines.push(`- Training rows: ${record.data.trainRows}`);
+  if (record.data.validationRows !== undefined)
+    lines.push(`- Validation rows: ${record.data.validationRows}`);
+  if (record.targetTransform) lines.push(`- Target: ${describeTargetTransform(record.targetTransform)}`);
   if (record.preprocessHash !== undefined) {
     lines.push(
       `- Preprocessing (sha256 of model/preprocess.json): ${escapeCode(record.preprocessHash, { maxLength: 80 })}`,
@@ -102,6 +119,10 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
   ];
   if (record.command !== undefined) training.push(["Command", escapeMarkdown(record.command)]);
   training.push(["Backend", escapeMarkdown(record.backend)]);
+  if (record.device !== undefined) training.push(["Device", escapeMarkdown(record.device)]);
+  for (const s of record.skippedBackends ?? []) {
+    training.push([`Skipped ${escapeMarkdown(s.backend)}`, escapeMarkdown(s.reason, { maxLength: 200 })]);
+  }
   training.push(["Duration", formatDuration(record.durationMs)]);
   if (record.samplesPerSecond !== undefined) {
     training.push(["Throughput", `${formatNumber(Math.round(record.samplesPerSecond))} samples/s`]);
@@ -145,9 +166,13 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
   if (record.parity) {
     const p = record.parity;
     lines.push("## Parity check", "");
+    const bound =
+      p.rtol !== undefined && p.atol !== undefined
+        ? `|ONNX − TensorFlow.js| ≤ ${formatNumber(p.atol)} + ${formatNumber(p.rtol)} · |TensorFlow.js| for every output`
+        : `within ${formatNumber(p.tolerance)}`;
     lines.push(
-      `${p.ok ? "✅ Passed" : "❌ Failed"}: the exported model and the trained model agree on ${p.rows} rows ` +
-        `within ${formatNumber(p.tolerance)} (largest absolute difference ${formatNumber(p.maxAbsDiff)}).`,
+      `${p.ok ? "✅ Passed" : "❌ Failed"}: the exported model and the trained model agree on ${p.rows} validation rows, ` +
+        `${bound} (largest absolute difference ${formatNumber(p.maxAbsDiff)}).`,
       "",
     );
   }
@@ -195,6 +220,12 @@ function intendedUse(record: RunRecord): string {
     "> Describe here who should use this model, for which decisions, on what kind of data, and where it " +
       "must not be used. Inputs outside the range of the training data may give unreliable predictions.",
   ].join("\n");
+}
+
+function describeTargetTransform(t: NonNullable<RunRecord["targetTransform"]>): string {
+  return t.op === "standardize"
+    ? `standardized on the training rows (mean ${formatNumber(t.mean)}, standard deviation ${formatNumber(t.std)}); the model answers in the target's own units`
+    : `scaled to [0, 1] on the training rows (min ${formatNumber(t.min)}, range ${formatNumber(t.range)}); the model answers in the target's own units`;
 }
 
 function shape(dims: number[]): string {

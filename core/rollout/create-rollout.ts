@@ -32,6 +32,8 @@ export function rolloutSettings(deploy: Config["deploy"]): RolloutSettings {
     smokeRequests: deploy.analysis.smokeRequests,
     maxErrorRate: deploy.analysis.maxErrorRate,
     maxLatencyP95Ms: deploy.analysis.maxLatencyP95Ms,
+    minAgreement: deploy.analysis.minAgreement,
+    agreementTolerance: deploy.analysis.agreementTolerance,
     postSwitchMs: deploy.analysis.postSwitchSeconds * 1000,
     scaleDownDelayMs: deploy.scaleDownDelaySeconds * 1000,
   };

@@ -16,6 +16,8 @@ export type ReasonCode =
   | "smoke-failed"
   | "analysis-error-rate"
   | "analysis-latency"
+  | "analysis-invalid-output"
+  | "analysis-disagreement"
   | "post-switch-failed"
   | "aborted"
   | "superseded";
@@ -27,13 +29,20 @@ export const REASON_CODES = [
   "smoke-failed",
   "analysis-error-rate",
   "analysis-latency",
+  "analysis-invalid-output",
+  "analysis-disagreement",
   "post-switch-failed",
   "aborted",
   "superseded",
 ] as const satisfies readonly ReasonCode[];
 
 /** Reason codes an analysis verdict can fail with. */
-export type AnalysisReason = "smoke-failed" | "analysis-error-rate" | "analysis-latency";
+export type AnalysisReason =
+  | "smoke-failed"
+  | "analysis-error-rate"
+  | "analysis-latency"
+  | "analysis-invalid-output"
+  | "analysis-disagreement";
 
 export type Phase =
   | "idle"
@@ -84,14 +93,49 @@ export type RolloutSettings = {
   smokeRequests: number;
   maxErrorRate: number;
   maxLatencyP95Ms: number;
+  /** Least share of reference rows on which the new version must agree with the live one. */
+  minAgreement: number;
+  agreementTolerance: number;
   postSwitchMs: number;
   scaleDownDelayMs: number;
 };
 
-export type AnalysisThresholds = { maxErrorRate: number; maxLatencyP95Ms: number };
+export type AnalysisThresholds = {
+  maxErrorRate: number;
+  maxLatencyP95Ms: number;
+  /** Least share of reference rows the new version must answer as the live one does (0: not compared). */
+  minAgreement?: number;
+  /** Regression: predictions agree when they differ by at most this share of max(1, |live|). */
+  agreementTolerance?: number;
+};
 
-/** One smoke or probe request: `status` is null when no HTTP response came back. */
-export type AnalysisSample = { status: number | null; latencyMs: number; error?: string };
+/**
+ * One smoke or probe request: `status` is null when no HTTP response came back. `origin` is
+ * "traffic" for requests real clients sent (their 4xx answers are the client's fault, not the
+ * version's); anything else is a request Modelship built as valid, so a 4xx counts against the
+ * version. `code` is the reason code of a V2 error body.
+ */
+export type AnalysisSample = {
+  status: number | null;
+  latencyMs: number;
+  error?: string;
+  code?: string;
+  origin?: "smoke" | "traffic";
+};
+
+/**
+ * How the new version's answers to the reference rows compare with the live version's: for
+ * classification the rows with the same label, for regression the rows whose predictions differ
+ * by at most the tolerance.
+ */
+export type AnalysisAgreement = {
+  kind: "classification" | "regression";
+  rows: number;
+  agreed: number;
+  rate: number;
+  /** Largest absolute difference between two predictions (regression only). */
+  maxDifference?: number;
+};
 
 export type AnalysisObserved = {
   requests: number;
@@ -101,7 +145,12 @@ export type AnalysisObserved = {
   p95Ms: number | null;
   maxMs: number | null;
   statuses: Record<string, number>;
+  /** Traffic answered 4xx: malformed client requests, left out of `errors` and `errorRate`. */
+  clientErrors: number;
+  /** Failures that were invalid model outputs (non-finite, not probabilities, wrong shape). */
+  invalidOutputs: number;
   firstError?: string;
+  agreement?: AnalysisAgreement;
 };
 
 export type AnalysisVerdict =

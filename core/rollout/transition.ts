@@ -1,4 +1,5 @@
 import type {
+  AnalysisThresholds,
   Outcome,
   ReasonCode,
   RolloutEffect,
@@ -217,8 +218,13 @@ function failedOutcome(s: RolloutState): Extract<Outcome, "rolled-back" | "faile
   return s.active === null ? "failed" : "rolled-back";
 }
 
-function thresholds(s: RolloutState): { maxErrorRate: number; maxLatencyP95Ms: number } {
-  return { maxErrorRate: s.settings.maxErrorRate, maxLatencyP95Ms: s.settings.maxLatencyP95Ms };
+function thresholds(s: RolloutState): AnalysisThresholds {
+  return {
+    maxErrorRate: s.settings.maxErrorRate,
+    maxLatencyP95Ms: s.settings.maxLatencyP95Ms,
+    minAgreement: s.settings.minAgreement,
+    agreementTolerance: s.settings.agreementTolerance,
+  };
 }
 
 function status(

@@ -47,7 +47,18 @@ export const RunRecordSchema = z.object({
     fingerprint: z.string(),
     files: z.array(DataFileSchema),
     rows: z.number().int().optional(),
+    trainRows: z.number().int().optional().describe("Rows the model was fitted on."),
+    validationRows: z.number().int().optional().describe("Held-out rows the metrics were computed on."),
   }),
+  targetTransform: z
+    .union([
+      z.object({ op: z.literal("standardize"), mean: z.number(), std: z.number() }),
+      z.object({ op: z.literal("minmax"), min: z.number(), range: z.number() }),
+    ])
+    .optional()
+    .describe(
+      "Regression target scaling fitted on the training rows; the model answers in the target's own units.",
+    ),
   params: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.number()),
   signature: z
@@ -64,8 +75,38 @@ export const RunRecordSchema = z.object({
       labels: z.array(z.string()).optional(),
     })
     .optional(),
+  device: z
+    .string()
+    .optional()
+    .describe(
+      "Where the built-in trainer computed: 'gpu' only when TensorFlow reported using one, else 'cpu'.",
+    ),
+  skippedBackends: z
+    .array(z.object({ backend: z.string(), reason: z.string() }))
+    .optional()
+    .describe("Faster backends tried before the one used, and why each was not used."),
   parity: z
-    .object({ rows: z.number().int(), maxAbsDiff: z.number(), tolerance: z.number(), ok: z.boolean() })
+    .object({
+      rows: z.number().int(),
+      maxAbsDiff: z.number(),
+      ok: z.boolean(),
+      rtol: z.number().optional(),
+      atol: z.number().optional(),
+      maxRelDiff: z.number().optional(),
+      mismatches: z.number().int().optional(),
+      /** Older runs: one absolute bound. */
+      tolerance: z.number().optional(),
+      worst: z
+        .object({
+          row: z.number().int(),
+          column: z.number().int(),
+          onnx: z.number().nullable().describe("null: NaN or infinite"),
+          tfjs: z.number().nullable(),
+          absDiff: z.number().nullable(),
+          allowed: z.number(),
+        })
+        .optional(),
+    })
     .optional(),
   status: z
     .enum(["succeeded", "failed"])

@@ -58,6 +58,25 @@ function parseShape(shape: unknown, where: string): number[] {
 }
 
 /**
+ * The number of elements a shape holds. A product that is not a safe integer (dimensions such as
+ * 2^53-1 multiplied together, even when a later dimension is 0) is a 400 naming the input, found
+ * before anything is allocated.
+ */
+function elementCount(dims: readonly number[], where: string): number {
+  let count = 1;
+  for (const d of dims) {
+    count *= d;
+    if (!Number.isSafeInteger(count)) {
+      throw badRequest(
+        "shape-invalid",
+        `${where}: shape ${JSON.stringify(dims)} holds more elements than can be counted; send a smaller shape`,
+      );
+    }
+  }
+  return count;
+}
+
+/**
  * Validates the envelope of a V2 infer request: ids, names, datatypes, shapes, and that each
  * input's element count (checked against `maxElements` before any data is touched) matches its data.
  * Values themselves are checked when they are converted for the model.
@@ -91,8 +110,7 @@ export function parseInferRequest(body: unknown, maxElements: number, binary?: U
       );
     }
     const dims = parseShape(shape, where);
-    let count = 1;
-    for (const d of dims) count *= d;
+    const count = elementCount(dims, where);
     total += count;
     if (total > maxElements) {
       throw new ServeError(

@@ -1,7 +1,8 @@
 import { Agent, createServer, request as httpRequest } from "node:http";
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AnalysisSample, Colour } from "../../core/rollout/rollout-types.ts";
+import { answerClientError, ERROR_CODE_HEADER } from "./serve-error.ts";
 
 /** Where a slot listens and which model version it serves. */
 export type SlotUpstream = { url: string; version: string };
@@ -23,13 +24,42 @@ export type RoutedSample = AnalysisSample & { at: number };
 export type RouterOptions = {
   host?: string;
   port: number;
-  /** Largest request body forwarded, in bytes; larger bodies get 413. */
+  /** Largest request body forwarded, in bytes; larger bodies get 413. Default 8 MiB, as the server. */
   maxBodyBytes?: number;
-  /** Time allowed for a slot to answer before the router answers 504. */
+  /** Time allowed for a slot to answer before the router answers 504. Default 60 s. */
   upstreamTimeoutMs?: number;
   /** How many recent samples each slot keeps. */
   sampleLimit?: number;
+  /** Time a client has to send the request headers; the connection is closed after it. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included (408 and close after it). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Longest pause allowed between two pieces of a request body (408 and close after it). Default 5 s. */
+  bodyIdleTimeoutMs?: number;
+  /** Most client connections open at once; more are closed as they arrive. Default 512. */
+  maxConnections?: number;
+  /** After a 413, how much more of the body is read and thrown away before the connection closes. Default 1 MiB. */
+  drainBytes?: number;
+  /** Requests carrying this value in the `x-modelship-smoke` header are the deployment's own smoke requests. */
+  smokeToken?: string;
 };
+
+/** The header that marks the deployment's own smoke requests (never forwarded to a slot). */
+export const SMOKE_HEADER = "x-modelship-smoke";
+
+/** The bounds a router applies when its options leave them out. */
+export const ROUTER_DEFAULTS = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  upstreamTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  bodyIdleTimeoutMs: 5_000,
+  maxConnections: 512,
+  drainBytes: 1024 * 1024,
+};
+
+/** Body bytes kept for a resend when a pooled connection turns out to be closed (larger bodies are not resent). */
+const RESEND_WINDOW_BYTES = 256 * 1024;
 
 export type Router = {
   url: string;
@@ -44,6 +74,8 @@ export type Router = {
   samples(colour: Colour, sinceMs: number): RoutedSample[];
   /** Resolves true once a colour has nothing in flight, false after `timeoutMs`. */
   waitIdle(colour: Colour, timeoutMs: number): Promise<boolean>;
+  /** Client connections open now (at most `maxConnections`). */
+  connections(): number;
   close(): Promise<void>;
 };
 
@@ -75,67 +107,169 @@ const HOP_BY_HOP = new Set([
 
 /** Starts the public reverse proxy that sends every request to the live colour. */
 export async function startRouter(opts: RouterOptions): Promise<Router> {
-  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-  const upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 60_000;
+  const o = { ...ROUTER_DEFAULTS, ...definedOnly(opts) };
   const sampleLimit = opts.sampleLimit ?? 10_000;
   const slots: Record<Colour, Upstream | null> = { blue: null, green: null };
   // The one reference every request reads: swapping it is the switch.
   let live: Upstream | null = null;
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
+  const server = createServer(
+    {
+      headersTimeout: Math.min(o.headersTimeoutMs, o.requestTimeoutMs),
+      requestTimeout: o.requestTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default, far too coarse for them).
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, o.headersTimeoutMs / 4, o.requestTimeoutMs / 4),
+      ),
+    },
+    (req, res) => handle(req, res),
+  );
   server.keepAliveTimeout = 5_000;
+  server.on("clientError", answerClientError);
+  let open = 0;
+  server.on("connection", (socket) => {
+    open++;
+    socket.once("close", () => open--);
+  });
+  server.maxConnections = o.maxConnections;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBody);
-    } catch (err) {
-      const tooLarge = (err as Error).message === "too-large";
-      if (!res.headersSent && !res.destroyed) {
-        sendError(
-          res,
-          tooLarge ? 413 : 400,
-          tooLarge ? `request body over ${maxBody} bytes` : "request aborted",
-        );
-      }
-      return;
-    }
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > o.maxBodyBytes) return refuseTooLarge(req, res);
     const up = live;
     if (up === null) {
-      sendError(res, 503, "no model version is deployed");
+      sendError(res, 503, "no-version-deployed", "no model version is deployed");
       return;
     }
+    const origin = isSmoke(req) ? "smoke" : "traffic";
     up.inflight++;
     up.requests++;
     const started = performance.now();
     let finished = false;
-    const finish = (status: number | null, error?: string) => {
+    const finish = (status: number | null, error?: string, code?: string) => {
       if (finished) return;
       finished = true;
       up.inflight--;
       if (status === null || status >= 500) up.errors++;
-      const sample: RoutedSample = { status, latencyMs: performance.now() - started, at: Date.now() };
+      const sample: RoutedSample = { status, latencyMs: performance.now() - started, at: Date.now(), origin };
       if (error !== undefined) sample.error = error;
+      if (code !== undefined) sample.code = code;
       up.samples.push(sample);
       if (up.samples.length > sampleLimit) up.samples.splice(0, up.samples.length - sampleLimit);
       if (up.inflight === 0) for (const wake of up.idleWaiters.splice(0)) wake();
     };
-    forward(up, req, res, body, finish, true);
+    streamBody(up, req, res, finish);
   }
 
+  function isSmoke(req: IncomingMessage): boolean {
+    return opts.smokeToken !== undefined && req.headers[SMOKE_HEADER] === opts.smokeToken;
+  }
+
+  /** 413 before a byte is forwarded; the rest of the body is drained (up to a limit) so the client reads the answer. */
+  function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+    sendError(res, 413, "body-too-large", `request body is larger than the limit of ${o.maxBodyBytes} bytes`);
+    drain(req);
+  }
+
+  function drain(req: IncomingMessage): void {
+    let drained = 0;
+    req.on("data", (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained <= o.drainBytes) return;
+      // Half-close first, so the answer is read before the connection goes.
+      req.removeAllListeners("data");
+      req.socket.end();
+      setTimeout(() => req.socket.destroy(), 1_000).unref();
+      req.resume();
+    });
+    req.resume();
+  }
+
+  /**
+   * Pipes the client's body to the live slot as it arrives, with backpressure: the router holds
+   * at most a socket buffer of it, plus the first bytes so a request sent on a pooled connection
+   * the slot had just closed can be resent once.
+   */
+  function streamBody(
+    up: Upstream,
+    req: IncomingMessage,
+    res: ServerResponse,
+    finish: (status: number | null, error?: string, code?: string) => void,
+  ): void {
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let received = 0;
+    let upReq = forward(up, req, res, finish, () => resend());
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => clientFailed(408, "body-timeout", `no request body for ${o.bodyIdleTimeoutMs} ms`),
+        o.bodyIdleTimeoutMs,
+      );
+    };
+    const clientFailed = (status: number, code: string, message: string) => {
+      clearTimeout(idle);
+      req.removeAllListeners("data");
+      upReq.destroy();
+      finish(status, message, code);
+      if (!res.headersSent && !res.destroyed) {
+        sendError(res, status, code, message, up);
+      }
+      if (status === 413) drain(req);
+      else if (res.writableFinished || res.destroyed) req.socket.destroy();
+      else res.once("finish", () => req.socket.destroy());
+    };
+    function resend(): boolean {
+      if (keptBytes < received) return false;
+      upReq = forward(up, req, res, finish, () => false);
+      for (const chunk of kept) upReq.write(chunk);
+      if (req.complete) upReq.end();
+      return true;
+    }
+    armIdle();
+    req.on("data", (chunk: Buffer) => {
+      armIdle();
+      received += chunk.length;
+      if (received > o.maxBodyBytes) {
+        clientFailed(
+          413,
+          "body-too-large",
+          `request body is larger than the limit of ${o.maxBodyBytes} bytes`,
+        );
+        return;
+      }
+      if (received <= RESEND_WINDOW_BYTES) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      } else kept.length = 0;
+      if (!upReq.write(chunk)) {
+        req.pause();
+        upReq.once("drain", () => req.resume());
+      }
+    });
+    req.on("end", () => {
+      clearTimeout(idle);
+      upReq.end();
+    });
+    req.on("close", () => clearTimeout(idle));
+  }
+
+  /** Sends the request line and headers to the slot; the caller streams the body into the returned request. */
   function forward(
     up: Upstream,
     req: IncomingMessage,
     res: ServerResponse,
-    body: Buffer,
-    finish: (status: number | null, error?: string) => void,
-    mayRetry: boolean,
-  ): void {
+    finish: (status: number | null, error?: string, code?: string) => void,
+    resend: () => boolean,
+  ): ClientRequest {
     const headers = stripHopByHop(req.headers);
+    delete headers[SMOKE_HEADER];
     headers["host"] = `${up.hostname}:${up.port}`;
-    headers["content-length"] = String(body.length);
+    // Without a length the body goes chunked, as it arrives.
+    if (req.headers["content-length"] !== undefined)
+      headers["content-length"] = req.headers["content-length"];
     const upReq = httpRequest({
       hostname: up.hostname,
       port: up.port,
@@ -145,8 +279,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       agent: up.agent,
     });
     let answered = false;
-    upReq.setTimeout(upstreamTimeoutMs, () => {
-      upReq.destroy(new Error(`slot ${up.colour} did not answer within ${upstreamTimeoutMs} ms`));
+    upReq.setTimeout(o.upstreamTimeoutMs, () => {
+      upReq.destroy(new Error(`slot ${up.colour} did not answer within ${o.upstreamTimeoutMs} ms`));
     });
     upReq.on("response", (upRes) => {
       answered = true;
@@ -154,42 +288,42 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       out["x-modelship-slot"] = up.colour;
       out["x-modelship-version"] = up.version;
       const status = upRes.statusCode ?? 502;
+      const code = upRes.headers[ERROR_CODE_HEADER];
       res.writeHead(status, out);
       upRes.pipe(res);
-      upRes.on("end", () => finish(status));
+      upRes.on("end", () => finish(status, undefined, typeof code === "string" ? code : undefined));
       upRes.on("error", (err) => {
         finish(null, err.message);
         res.destroy(err);
       });
     });
     upReq.on("error", (err) => {
-      if (answered) return;
+      if (answered || res.destroyed) return;
       // A pooled socket the slot closed while idle: the request never reached it, so resend once.
-      if (mayRetry && upReq.reusedSocket && isConnectionReset(err)) {
-        forward(up, req, res, body, finish, false);
-        return;
-      }
+      if (upReq.reusedSocket && isConnectionReset(err) && resend()) return;
       const timedOut = err.message.includes("did not answer");
       const message = timedOut
         ? err.message
         : `slot ${up.colour} (${up.version}) is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
-      if (!res.headersSent && !res.destroyed) sendError(res, timedOut ? 504 : 503, message, up);
+      if (!res.headersSent)
+        sendError(res, timedOut ? 504 : 503, timedOut ? "slot-timeout" : "slot-unreachable", message, up);
       finish(null, message);
     });
     res.on("close", () => {
-      if (!res.writableFinished) {
-        upReq.destroy();
-        finish(null, "client closed the connection");
-      }
+      if (res.writableFinished) return;
+      upReq.destroy();
+      // The client left (or its request timed out): its doing, not the version's.
+      finish(499, "client closed the connection", "client-closed");
     });
-    upReq.end(body);
+    return upReq;
   }
 
-  function sendError(res: ServerResponse, status: number, error: string, up?: Upstream): void {
-    const payload = JSON.stringify({ error });
+  function sendError(res: ServerResponse, status: number, code: string, error: string, up?: Upstream): void {
+    const payload = JSON.stringify({ error, code });
     const headers: Record<string, string> = {
       "content-type": "application/json",
       "content-length": String(Buffer.byteLength(payload)),
+      [ERROR_CODE_HEADER]: code,
     };
     if (up) {
       headers["x-modelship-slot"] = up.colour;
@@ -276,6 +410,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         });
       });
     },
+    connections: () => open,
     async close() {
       live = null;
       await new Promise<void>((resolve) => {
@@ -305,21 +440,6 @@ function isConnectionReset(err: Error): boolean {
   return code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED";
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new Error("too-large"));
-        req.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("aborted", () => reject(new Error("aborted")));
-  });
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -15,6 +15,7 @@ export type ServeMetrics = {
   requestDuration: Histogram<"model" | "version" | "route">;
   inferenceDuration: Histogram<"model" | "version">;
   modelReady: Gauge<"model" | "version">;
+  invalidOutputs: Counter<"model" | "version" | "reason">;
 };
 
 /** Creates the server's metrics (`modelship_*`) and the default process metrics. */
@@ -42,6 +43,12 @@ export function createServeMetrics(): ServeMetrics {
       help: "Time inside onnxruntime's session.run, by model and version.",
       labelNames: ["model", "version"],
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    invalidOutputs: new Counter({
+      name: "modelship_invalid_outputs_total",
+      help: "Inferences whose outputs failed the output checks (answered 500), by model, version and reason code.",
+      labelNames: ["model", "version", "reason"],
       registers: [registry],
     }),
     modelReady: new Gauge({

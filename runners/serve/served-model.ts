@@ -10,6 +10,8 @@ import {
 } from "../../core/features/preprocessor.ts";
 import { createBatchRunner, type OutputView, type RunResult } from "./batch-runner.ts";
 import { encodeBinaryTensor } from "./binary-tensor.ts";
+import { assertFinite, FLOAT32_MAX } from "./check-finite.ts";
+import { checkOutputs, probabilityOutputNames } from "./check-outputs.ts";
 import { outputJson, tensorDataJson } from "./encode-output.ts";
 import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
 import { badRequest, ServeError } from "./serve-error.ts";
@@ -224,6 +226,7 @@ function createServedModel(
   const inputSpecs = new Map(modelInputs.map((s) => [s.name, s]));
   const outputSpecs = new Map(modelOutputs.map((s) => [s.name, s]));
   const allOutputNames = modelOutputs.map((o) => o.name);
+  const probabilityOutputs = probabilityOutputNames(allOutputNames);
   const runner = createBatchRunner(session, {
     inputNames: modelInputs.map((i) => i.name),
     outputNames: allOutputNames,
@@ -300,6 +303,12 @@ function createServedModel(
       for (let i = 0; i < input.data.length; i++) {
         const v = input.data[i];
         // null marks a missing value, which the fitted imputation fills (or rejects).
+        if (numeric && typeof v === "number" && Math.abs(v) > FLOAT32_MAX) {
+          throw badRequest(
+            "data-non-finite",
+            `input '${input.name}': data[${i}] is ${v}, which is Infinity as float32`,
+          );
+        }
         if (v !== null && typeof v !== (numeric ? "number" : "string")) {
           throw badRequest(
             "data-invalid",
@@ -317,6 +326,7 @@ function createServedModel(
         throw badRequest(err.code, err.problems.map((x) => x.message).join("; "));
       throw err;
     }
+    assertFinite(features, "the features computed from the inputs");
     return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
   }
 
@@ -360,6 +370,7 @@ function createServedModel(
         `onnxruntime failed to run the model: ${(err as Error).message}`,
       );
     }
+    checkOutputs(result.outputs, outputSpecs, probabilityOutputs);
     let json = "[";
     const binary: Buffer[] = [];
     const add = (o: Returned, datatype: V2Datatype, dims: readonly number[], data: ort.Tensor.DataType) => {

@@ -5,7 +5,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { ModelshipError } from "../../core/errors.ts";
 import { parseInferRequest } from "./parse-infer-request.ts";
 import { resolveModelFile } from "./resolve-model-file.ts";
-import { ServeError } from "./serve-error.ts";
+import { answerClientError, ERROR_CODE_HEADER, ServeError } from "./serve-error.ts";
 import { createServeMetrics, type MetricRoute } from "./serve-metrics.ts";
 import { loadServedModel, type ModelSource, type ServedModel } from "./served-model.ts";
 
@@ -17,6 +17,10 @@ export type ServeLimits = {
   maxElements?: number;
   /** Longest a request may take to arrive and wait before inference starts (503 after). Default 10 s. */
   timeoutMs?: number;
+  /** Time a client has to send the request headers before the connection is closed. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Most client connections open at once; more are closed as they arrive. Default 512. */
+  maxConnections?: number;
 };
 
 export type InferenceServerOptions = {
@@ -49,6 +53,8 @@ export const DEFAULT_LIMITS: Required<ServeLimits> = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxElements: 1_048_576,
   timeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 512,
 };
 
 type Slot = {
@@ -194,10 +200,18 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const app = Fastify({
     logger: false,
     bodyLimit: limits.maxBodyBytes,
+    // The whole request (body included) must arrive within timeoutMs: a trickled body is cut off.
     requestTimeout: limits.timeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.timeoutMs),
+      // Node checks both timeouts on this interval (30 s by default, far too coarse for them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, limits.timeoutMs / 4)),
+    },
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    clientErrorHandler: answerClientError,
   });
+  app.server.maxConnections = limits.maxConnections;
 
   // Fastify only times requests when a logger or onResponse hook is set; one onRequest hook is cheaper.
   app.decorateRequest("startedAt", 0);
@@ -262,7 +276,13 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       code = "unavailable";
     }
     record(request, status);
+    if (code.startsWith("output-")) {
+      const slot = findSlot(request.params as ModelParams);
+      if (slot !== undefined)
+        metrics.invalidOutputs.labels(slot.source.name, slot.source.version, code).inc();
+    }
     if (closing) reply.header("connection", "close");
+    reply.header(ERROR_CODE_HEADER, code);
     return reply.code(status).type(JSON_TYPE).send(errorBody(message, code));
   });
 

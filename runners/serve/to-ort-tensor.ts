@@ -1,5 +1,6 @@
 import ort from "onnxruntime-node";
 import type { RequestInput } from "./parse-infer-request.ts";
+import { assertFinite } from "./check-finite.ts";
 import { badRequest, type ServeError } from "./serve-error.ts";
 import { INTEGER_RANGE, ortTypeOf, type V2Datatype } from "./v2-datatype.ts";
 
@@ -117,8 +118,11 @@ function typedData(input: RequestInput, datatype: V2Datatype): ort.Tensor.DataTy
   }
 }
 
-/** Converts one validated request input into an onnxruntime tensor, checking every value against its datatype. */
+/** Converts one validated request input into an onnxruntime tensor, checking every value against its datatype (floats must be finite). */
 export function toOrtTensor(input: RequestInput): ort.Tensor {
   const data = input.typed ?? typedData(input, input.datatype);
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    assertFinite(data, `input '${input.name}'`, input.typed === undefined ? input.data : undefined);
+  }
   return new ort.Tensor(ortTypeOf(input.datatype), data, input.shape);
 }

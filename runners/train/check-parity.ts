@@ -1,9 +1,26 @@
 import * as ort from "onnxruntime-node";
 
-export type Parity = { rows: number; maxAbsDiff: number; tolerance: number; ok: boolean };
+import { PARITY_DEFAULTS } from "../../core/config/schema.ts";
+import { compareAllclose } from "./compare-allclose.ts";
 
-/** Default bound on |onnxruntime − tfjs| for any output value: float32 rounding, not model error. */
-export const PARITY_TOLERANCE = 1e-4;
+/** The parity verdict stored in run.json; `worst` names the element nearest to (or past) its bound. */
+export type Parity = {
+  rows: number;
+  rtol: number;
+  atol: number;
+  maxAbsDiff: number;
+  maxRelDiff: number;
+  mismatches: number;
+  ok: boolean;
+  worst?: {
+    row: number;
+    column: number;
+    onnx: number | null;
+    tfjs: number | null;
+    absDiff: number | null;
+    allowed: number;
+  };
+};
 
 /** Runs an ONNX model with onnxruntime on row-major float32 rows and returns its first output. */
 export async function runOnnx(
@@ -25,34 +42,53 @@ export async function runOnnx(
   }
 }
 
-/** Largest absolute difference; a NaN on either side counts as an infinite difference. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (Number.isNaN(d)) return Infinity;
-    if (d > max) max = d;
-  }
-  return max;
-}
-
-/** Compares onnxruntime's outputs for `input` with the training framework's `expected`. */
+/**
+ * Compares onnxruntime's outputs for `input` with the training framework's `expected`, element by
+ * element: |onnx − tfjs| ≤ atol + rtol · |tfjs| (numpy allclose, NaN never equal).
+ */
 export async function checkParity(opts: {
   model: Uint8Array;
   input: Float32Array;
   rows: number;
   width: number;
   expected: ArrayLike<number>;
-  tolerance?: number;
+  rtol?: number;
+  atol?: number;
 }): Promise<Parity> {
-  const tolerance = opts.tolerance ?? PARITY_TOLERANCE;
+  const rtol = opts.rtol ?? PARITY_DEFAULTS.rtol;
+  const atol = opts.atol ?? PARITY_DEFAULTS.atol;
   const got = await runOnnx(opts.model, opts.input, opts.rows, opts.width);
-  const diff = maxAbsDiff(got, opts.expected);
+  const outputWidth = opts.rows > 0 ? Math.max(1, Math.round(opts.expected.length / opts.rows)) : 1;
+  const r = compareAllclose(got, opts.expected, { rtol, atol, width: outputWidth });
+  const w = r.worst;
   return {
     rows: opts.rows,
-    maxAbsDiff: Number.isFinite(diff) ? diff : Number.MAX_VALUE,
-    tolerance,
-    ok: diff <= tolerance,
+    rtol,
+    atol,
+    maxAbsDiff: r.maxAbsDiff,
+    maxRelDiff: r.maxRelDiff,
+    mismatches: r.mismatches,
+    ok: r.ok,
+    ...(w
+      ? {
+          worst: {
+            row: w.row,
+            column: w.column,
+            onnx: w.actual,
+            tfjs: w.expected,
+            absDiff: w.absDiff,
+            allowed: w.allowed,
+          },
+        }
+      : {}),
   };
+}
+
+/** One line for a failed parity check: the bound, how many elements broke it, the worst one. */
+export function describeParityFailure(p: Parity): string {
+  const bound = `|onnx − tfjs| ≤ ${p.atol} + ${p.rtol}·|tfjs|`;
+  const w = p.worst;
+  if (!w) return `ONNX outputs do not match TensorFlow.js in shape on ${p.rows} held-out rows`;
+  const show = (x: number | null) => (x === null ? "NaN/Inf" : String(x));
+  return `ONNX outputs differ from TensorFlow.js on ${p.mismatches} element(s) of ${p.rows} held-out rows (bound ${bound}); worst: validation row ${w.row + 1}, output ${w.column}: onnx ${show(w.onnx)}, tfjs ${show(w.tfjs)}, |diff| ${show(w.absDiff)} > allowed ${w.allowed}`;
 }

@@ -19,6 +19,8 @@ export type ExportOnnxOptions = {
   /** Stored as model metadata so a server can name classes without preprocess.json. */
   labels?: string[];
   metadata?: Record<string, string>;
+  /** Regression trained on a scaled target: the graph ends with `· scale + offset` so it answers in the target's units. */
+  targetScale?: { scale: number; offset: number };
 };
 
 export const ONNX_INPUT = "input";
@@ -59,6 +61,8 @@ export function exportOnnx(opts: ExportOnnxOptions): Uint8Array {
   const initializer: O.ITensorProto[] = [];
   let current = ONNX_INPUT;
   const output = onnxOutputName(opts.task);
+  const unscale = opts.targetScale;
+  const modelOut = unscale ? "prediction.scaled" : output;
   opts.layers.forEach((layer, i) => {
     const last = i === opts.layers.length - 1;
     const w = `dense_${i}.kernel`;
@@ -67,11 +71,11 @@ export function exportOnnx(opts: ExportOnnxOptions): Uint8Array {
       tensor(w, [layer.inputs, layer.units], layer.kernel),
       tensor(b, [layer.units], layer.bias),
     );
-    const gemmOut = last && layer.activation === "linear" ? output : `dense_${i}.gemm`;
+    const gemmOut = last && layer.activation === "linear" ? modelOut : `dense_${i}.gemm`;
     nodes.push({ opType: "Gemm", input: [current, w, b], output: [gemmOut], name: `dense_${i}` });
     current = gemmOut;
     if (layer.activation === "linear") return;
-    const actOut = last ? output : `dense_${i}.out`;
+    const actOut = last ? modelOut : `dense_${i}.out`;
     const node: O.INodeProto = { input: [current], output: [actOut], name: `dense_${i}.${layer.activation}` };
     switch (layer.activation) {
       case "relu":
@@ -102,6 +106,26 @@ export function exportOnnx(opts: ExportOnnxOptions): Uint8Array {
     nodes.push(node);
     current = actOut;
   });
+  if (unscale) {
+    initializer.push(
+      tensor("target.scale", [], Float32Array.of(unscale.scale)),
+      tensor("target.offset", [], Float32Array.of(unscale.offset)),
+    );
+    nodes.push(
+      {
+        opType: "Mul",
+        input: [modelOut, "target.scale"],
+        output: ["prediction.times_scale"],
+        name: "target.mul",
+      },
+      {
+        opType: "Add",
+        input: ["prediction.times_scale", "target.offset"],
+        output: [output],
+        name: "target.add",
+      },
+    );
+  }
   const first = opts.layers[0];
   const lastLayer = opts.layers.at(-1);
   if (!first || !lastLayer) throw new Error("exportOnnx needs at least one layer");

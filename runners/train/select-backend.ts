@@ -10,9 +10,11 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export type SelectedBackend = {
   tf: Tf;
-  /** What ran: `tensorflow-gpu` (tfjs-node-gpu), `tensorflow` (tfjs-node), `wasm` or `cpu`. */
-  backend: BackendName;
-  /** Why the faster choices were skipped, for the run log. */
+  /** The tfjs backend that ran: `tensorflow` (libtensorflow, from tfjs-node or tfjs-node-gpu), `wasm` or `cpu`. */
+  backend: "tensorflow" | "wasm" | "cpu";
+  /** `gpu` only when TensorFlow itself reported placing work on a GPU. */
+  device: "gpu" | "cpu";
+  /** Faster candidates that were not used, and why, for run.json and the CLI. */
   skipped: { backend: BackendName; reason: string }[];
 };
 
@@ -44,15 +46,23 @@ async function pick(forced: string | undefined): Promise<SelectedBackend> {
   for (const backend of order) {
     try {
       const tf = await load(backend);
-      return { tf, backend, skipped };
+      const device = usesGpu(tf) ? "gpu" : "cpu";
+      if (backend === "tensorflow-gpu" && device === "cpu") {
+        const reason = "TensorFlow saw no usable GPU (no device, or CUDA/cuDNN libraries it could not load)";
+        if (forced) throw new Error(reason);
+        // libtensorflow is loaded and runs on the CPU; tfjs-node could not add anything now.
+        skipped.push({ backend, reason: `${reason}; running its CPU kernels` });
+        return { tf, backend: "tensorflow", device, skipped };
+      }
+      return { tf, backend: backend === "tensorflow-gpu" ? "tensorflow" : backend, device, skipped };
     } catch (err) {
-      const reason = (err as Error).message.split("\n")[0] ?? String(err);
+      const reason = skipReason(backend, err);
       if (forced) {
         throw new ModelshipError({
           code: "backend-unavailable",
           message: `MODELSHIP_TF_BACKEND=${forced} cannot be loaded: ${reason}`,
           hint: backend.startsWith("tensorflow")
-            ? "Install @tensorflow/tfjs-node (or -gpu) where libtensorflow can be downloaded, or unset MODELSHIP_TF_BACKEND."
+            ? "Install @tensorflow/tfjs-node (or -gpu) where libtensorflow can be downloaded; for the GPU, use the CUDA and cuDNN versions in docs/training.md (The GPU runner image); or unset MODELSHIP_TF_BACKEND."
             : "Reinstall dependencies (npm ci), or unset MODELSHIP_TF_BACKEND.",
         });
       }
@@ -66,10 +76,29 @@ async function pick(forced: string | undefined): Promise<SelectedBackend> {
   });
 }
 
+/** The GPU answer comes from TensorFlow (tfjs-node's binding), never from which package loaded. */
+function usesGpu(tf: Tf): boolean {
+  const active = tf.backend() as { isUsingGpuDevice?: unknown };
+  return active.isUsingGpuDevice === true;
+}
+
+function skipReason(backend: BackendName, err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e.code === "ERR_MODULE_NOT_FOUND" || e.code === "MODULE_NOT_FOUND") {
+    return `${packageOf(backend)} is not installed (an optional dependency whose install downloads libtensorflow)`;
+  }
+  return (e.message ?? String(err)).split("\n")[0] ?? String(err);
+}
+
+function packageOf(backend: BackendName): string {
+  if (backend === "tensorflow-gpu") return "@tensorflow/tfjs-node-gpu";
+  if (backend === "tensorflow") return "@tensorflow/tfjs-node";
+  return backend === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs";
+}
+
 async function load(backend: BackendName): Promise<Tf> {
   if (backend === "tensorflow-gpu" || backend === "tensorflow") {
-    const pkg = backend === "tensorflow-gpu" ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
-    const tf = (await import(pkg)) as Tf;
+    const tf = (await import(packageOf(backend))) as Tf;
     await ready(tf, "tensorflow");
     return tf;
   }

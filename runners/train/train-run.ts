@@ -16,7 +16,8 @@ import { renderModelCard } from "../../core/report/render-model-card.ts";
 import type { History, RunRecord } from "../../core/run/run-record.ts";
 import { buildModel } from "./build-model.ts";
 import { openCheckpointStore, type CheckpointStore } from "./checkpoint.ts";
-import { checkParity, PARITY_TOLERANCE } from "./check-parity.ts";
+import { scaleTargets, targetAffine, unscaleTargets } from "../../core/features/target-transform.ts";
+import { checkParity, describeParityFailure } from "./check-parity.ts";
 import { codeRevision } from "./code-revision.ts";
 import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
 import { fitModel, type FitState } from "./fit-model.ts";
@@ -24,7 +25,13 @@ import { loadData, type LoadedData } from "./load-data.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { runCommand } from "./run-command.ts";
 import { selectBackend, type Tf } from "./select-backend.ts";
-import { createStagingDir, removeStagingDir, writeRunDir } from "./write-run-dir.ts";
+import {
+  createStagingDir,
+  pickReferenceRows,
+  removeStagingDir,
+  writeRunDir,
+  type ReferenceRowsFile,
+} from "./write-run-dir.ts";
 
 export type TrainRunOptions = {
   config: Config;
@@ -34,8 +41,8 @@ export type TrainRunOptions = {
   params?: Partial<TrainParams> | Record<string, unknown>;
   progress?: ProgressMode;
   now?: () => Date;
-  /** Largest allowed |onnxruntime − tfjs| on held-out rows (default PARITY_TOLERANCE). */
-  parityTolerance?: number;
+  /** Overrides `train.parity`: |onnxruntime − tfjs| ≤ atol + rtol · |tfjs| on every held-out output. */
+  parity?: { rtol?: number; atol?: number };
   /**
    * Built-in trainer: write a checkpoint here after every epoch and resume from the one found
    * (`<dir>/<model name>/`). A `train.command` program gets it as MODELSHIP_CHECKPOINT_DIR.
@@ -80,6 +87,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         params: record.params,
         model: built.model,
         ...(built.preprocess ? { preprocess: built.preprocess } : {}),
+        ...(built.referenceRows ? { referenceRows: built.referenceRows } : {}),
         card,
       },
     });
@@ -90,7 +98,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         code: record.failure.code,
         message: `${record.failure.message} (run kept at ${runDir}, marked failed)`,
         where: { file: join(runDir, "run.json") },
-        hint: "Look at parity in run.json; an activation or layer the exporter does not map correctly is the usual cause.",
+        hint: "Look at parity.worst in run.json. An activation or layer the exporter does not map correctly is the usual cause; if the difference is float32 rounding, loosen train.parity.rtol / atol.",
       });
     }
     return { runDir, record };
@@ -149,6 +157,7 @@ type Built = {
   model: Uint8Array;
   history?: History;
   preprocess?: FittedPreprocessor;
+  referenceRows?: ReferenceRowsFile;
   afterWrite?: () => Promise<void>;
 };
 
@@ -164,7 +173,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     }
   };
 
-  const { tf, backend } = await mark("backendMs", () => selectBackend());
+  const { tf, backend, device, skipped } = await mark("backendMs", () => selectBackend());
   const data = await mark("loadMs", () =>
     loadData({ repoDir: ctx.repoDir, sources: config.data.source, format: config.data.format }),
   );
@@ -182,13 +191,15 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       target: config.model.target,
       task: config.model.task,
       transforms: config.data.transforms,
+      targetStandardize: config.data.target.standardize,
     });
     return {
       p,
       xTrain: applyPreprocessor(p, rowsToColumns(trainRows, features), trainRows.length),
       xVal: applyPreprocessor(p, rowsToColumns(valRows, features), valRows.length),
-      yTrain: encodeTargets(p, trainRows),
-      yVal: encodeTargets(p, valRows),
+      yTrain: scaleTargets(p.targetTransform, encodeTargets(p, trainRows)),
+      yVal: scaleTargets(p.targetTransform, encodeTargets(p, valRows)),
+      yValRaw: encodeTargets(p, valRows),
     };
   });
   const { p } = prep;
@@ -204,6 +215,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
   }));
   const model = buildModel(tf, { inputWidth: width, outputUnits, task: config.model.task, params });
   const log = ctx.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  for (const s of skipped) log(`backend ${s.backend} skipped: ${s.reason}`);
   const checkpoints = ctx.checkpointDir
     ? openCheckpointStore({
         checkpointDir: ctx.checkpointDir,
@@ -238,7 +250,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     progress = createProgress(ctx.progress ?? "auto", params.epochs, process.stderr, resume?.epoch ?? 0);
     const live = progress;
     live.log(
-      `training on ${backend}: ${trainRows.length} rows, ${valRows.length} validation rows, ${width} inputs`,
+      `training on ${backend} (${device}): ${trainRows.length} rows, ${valRows.length} validation rows, ${width} inputs`,
     );
     const fit = await fitModel(
       tf,
@@ -260,7 +272,10 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
 
     const evaluation = await mark("evaluateMs", async () => {
       const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
-      const valPred = (await predVal.data()) as Float32Array;
+      // Regression predictions back in the target's own units: metrics and parity are in those units.
+      const valPred = classification
+        ? ((await predVal.data()) as Float32Array)
+        : unscaleTargets(p.targetTransform, await predVal.data());
       predVal.dispose();
       const lossOf = async (x: typeof tensors.xVal, y: typeof tensors.yVal) => {
         const r = model.evaluate(x, y, { batchSize: 1024 });
@@ -273,7 +288,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       const valLoss = await lossOf(tensors.xVal, tensors.yVal);
       const task = classification
         ? evaluateClassification(valPred, prep.yVal, outputUnits)
-        : evaluateRegression(valPred, prep.yVal);
+        : evaluateRegression(valPred, prep.yValRaw);
       return {
         valPred,
         metrics: { ...task, train_loss: trainLoss, val_loss: valLoss } as Record<string, number>,
@@ -285,7 +300,12 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
         layers: denseWeights(model, params, classification),
         task: config.model.task,
         ...(classification ? { labels: p.labels } : {}),
-        metadata: { "modelship.preprocess_hash": p.hash, "modelship.run_id": ctx.runId },
+        metadata: {
+          "modelship.preprocess_hash": p.hash,
+          "modelship.run_id": ctx.runId,
+          ...(p.targetTransform ? { "modelship.target_transform": JSON.stringify(p.targetTransform) } : {}),
+        },
+        ...(p.targetTransform ? { targetScale: targetAffine(p.targetTransform) } : {}),
       }),
     );
     const parity = await mark("parityMs", () =>
@@ -295,7 +315,8 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
         rows: valRows.length,
         width,
         expected: evaluation.valPred,
-        tolerance: ctx.parityTolerance ?? PARITY_TOLERANCE,
+        rtol: ctx.parity?.rtol ?? config.train.parity.rtol,
+        atol: ctx.parity?.atol ?? config.train.parity.atol,
       }),
     );
 
@@ -313,6 +334,8 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       model: { name: config.model.name, task: config.model.task },
       trainer: "builtin",
       backend,
+      device,
+      skippedBackends: skipped,
       startedAt: ctx.started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
@@ -320,7 +343,14 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       training,
       ...(fitSeconds > 0 ? { samplesPerSecond: Math.round(fit.samplesSeen / fitSeconds) } : {}),
       code: await codeRevision(ctx.repoDir),
-      data: { fingerprint: data.fingerprint, files: data.files, rows: data.rows.length },
+      data: {
+        fingerprint: data.fingerprint,
+        files: data.files,
+        rows: data.rows.length,
+        trainRows: trainRows.length,
+        validationRows: valRows.length,
+      },
+      ...(p.targetTransform ? { targetTransform: p.targetTransform } : {}),
       params: { ...params },
       metrics: evaluation.metrics,
       signature: {
@@ -336,7 +366,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
         : {
             failure: {
               code: "onnx-parity-failed",
-              message: `ONNX outputs differ from TensorFlow.js by ${parity.maxAbsDiff} on ${parity.rows} held-out rows (tolerance ${parity.tolerance})`,
+              message: describeParityFailure(parity),
             },
           }),
     };
@@ -345,6 +375,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       model: onnxModel,
       history: { epochs: fit.epochs },
       preprocess: p,
+      referenceRows: pickReferenceRows(valRows, features),
       ...(checkpoints ? { afterWrite: () => removeCheckpoint(checkpoints, log) } : {}),
     };
   } finally {

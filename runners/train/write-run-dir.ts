@@ -11,8 +11,26 @@ export type RunDirContents = {
   params: Record<string, unknown>;
   model: Uint8Array;
   preprocess?: unknown;
+  /** A few validation rows as raw features, for deploy smoke requests (`model/reference-rows.json`). */
+  referenceRows?: ReferenceRowsFile;
   card: string;
 };
+
+/** `model/reference-rows.json`: real rows, one value per raw feature, that deploys send as smoke requests. */
+export type ReferenceRowsFile = { rows: Array<Record<string, unknown>> };
+
+const REFERENCE_ROWS_PATH = "model/reference-rows.json";
+
+/** The first `limit` rows, reduced to the model's raw features (missing values as null). */
+export function pickReferenceRows(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  features: readonly string[],
+  limit = 20,
+): ReferenceRowsFile {
+  return {
+    rows: rows.slice(0, limit).map((r) => Object.fromEntries(features.map((f) => [f, r[f] ?? null]))),
+  };
+}
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
@@ -54,6 +72,8 @@ export async function writeRunDir(opts: {
   ];
   if (c.history) files.push([RUN_FILES.history, json(c.history)]);
   if (c.preprocess !== undefined) files.push([RUN_FILES.preprocess, json(c.preprocess)]);
+  if (c.referenceRows !== undefined && c.referenceRows.rows.length > 0)
+    files.push([REFERENCE_ROWS_PATH, json(c.referenceRows)]);
   for (const [name, data] of files) {
     await mkdir(dirname(join(tmp, name)), { recursive: true });
     await writeFile(join(tmp, name), data);

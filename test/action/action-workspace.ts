@@ -1,6 +1,8 @@
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { access, cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { REPO_ROOT } from "./run-action.ts";
 
 export const IRIS_CONFIG = `model:
@@ -40,4 +42,31 @@ export async function webhookExample(name: string, action?: string): Promise<Rec
     ?.examples.find((x) => action === undefined || x.action === action);
   if (!found) throw new Error(`no ${name}.${action ?? "*"} example`);
   return structuredClone(found);
+}
+
+/**
+ * This repository as the runner downloads it for `uses: owner/modelship@ref`: the files git tracks
+ * (and new ones it does not ignore), with no node_modules and no build output other than dist/.
+ */
+export async function copyActionCheckout(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "modelship-action-"));
+  const { stdout } = await promisify(execFile)(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  for (const file of stdout.split("\0").filter(Boolean)) {
+    const from = join(REPO_ROOT, file);
+    // Files deleted in the working tree but still in the index are not part of the checkout.
+    if (
+      !(await access(from).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await cp(from, join(dir, file));
+  }
+  return dir;
 }

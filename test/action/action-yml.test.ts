@@ -86,9 +86,9 @@ describe("action.yml", () => {
   });
 });
 
-describe("the README section", () => {
+describe("docs/action.md", () => {
   it("documents every input and output", async () => {
-    const doc = await readFile(join(REPO_ROOT, "README.md"), "utf8");
+    const doc = await readFile(join(REPO_ROOT, "docs/action.md"), "utf8");
     for (const name of [...Object.keys(ACTION_INPUTS), ...Object.keys(ACTION_OUTPUTS)]) {
       expect(doc, name).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, "m"));
     }

@@ -16,6 +16,8 @@ export type ActionRun = {
   summary: string;
   /** `::error ...::message` workflow commands, parsed. */
   errors: { props: Record<string, string>; message: string }[];
+  /** Each stdout line with the milliseconds since the start at which it arrived. */
+  lines: { atMs: number; text: string }[];
   durationMs: number;
 };
 
@@ -27,6 +29,8 @@ export type RunActionOptions = {
   apiUrl?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The Action's checkout (`github.action_path`) whose dist/index.js runs; default: this repository. */
+  actionPath?: string;
 };
 
 /**
@@ -77,16 +81,23 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     ...opts.env,
   };
   const started = performance.now();
+  const lines: ActionRun["lines"] = [];
+  const entry = opts.actionPath ? join(opts.actionPath, "dist", "index.js") : DIST_ENTRY;
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
     (resolve, reject) => {
-      const child = spawn(process.execPath, [DIST_ENTRY], {
+      const child = spawn(process.execPath, [entry], {
         cwd: opts.workspace,
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stdout.on("data", (d: Buffer) => {
+        const atMs = performance.now() - started;
+        const complete = (stdout.slice(stdout.lastIndexOf("\n") + 1) + d.toString()).split("\n").slice(0, -1);
+        for (const text of complete) lines.push({ atMs, text });
+        stdout += d.toString();
+      });
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
       child.on("error", reject);
@@ -102,6 +113,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     outputs: parseFileCommands(await readFile(files.GITHUB_OUTPUT, "utf8")),
     summary: await readFile(files.GITHUB_STEP_SUMMARY, "utf8"),
     errors: parseErrorCommands(result.stdout),
+    lines,
     durationMs,
   };
 }

@@ -102,6 +102,53 @@ describe("command: train", () => {
     expect(second.summary).toContain("3 checkpoint files were there when the run started");
   });
 
+  it("streams the training program's output live into a log group where it cannot issue workflow commands", async () => {
+    const ws = await trainWorkspace();
+    // Prints over time, on stdout and stderr, and tries to speak to the runner itself.
+    await writeFile(
+      join(ws, "train.mjs"),
+      `${TRAIN_SCRIPT}
+const pause = () => new Promise((r) => setTimeout(r, 400));
+console.log("step 1 of 3");
+await pause();
+console.error("step 2 of 3 (stderr)");
+console.log("::set-output name=decision::fail");
+console.log("::endgroup::");
+await pause();
+console.log("step 3 of 3", ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH"].filter((k) => k in process.env).join(",") || "no file commands");
+`,
+    );
+    const run = await runAction({
+      workspace: ws,
+      inputs: { command: "train", params: '{"epochs": 2}', "run-id": "live", "github-token": "ghs_secret" },
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.outputs["decision"]).toBe("pass");
+    const texts = run.lines.map((l) => l.text);
+    const mask = texts.indexOf("::add-mask::ghs_secret");
+    const group = texts.indexOf("::group::modelship: training run live");
+    const stop = texts[group + 1] ?? "";
+    expect(stop).toMatch(/^::stop-commands::[0-9a-f]{32}$/);
+    const resume = texts.indexOf(`::${stop.slice("::stop-commands::".length)}::`);
+    const end = texts.indexOf("::endgroup::", resume);
+    expect([mask, group, resume, end].every((i) => i >= 0)).toBe(true);
+    expect(mask).toBeLessThan(group);
+    expect(resume).toBe(end - 1);
+    // In order, inside the group, with commands switched off; the program has no file commands.
+    expect(texts.slice(group + 2, resume)).toEqual([
+      "step 1 of 3",
+      "step 2 of 3 (stderr)",
+      "::set-output name=decision::fail",
+      "::endgroup::",
+      "step 3 of 3 no file commands",
+    ]);
+    // Each line reached the job log as it was printed, not when the program ended.
+    const at = (text: string) => run.lines.find((l) => l.text === text)?.atMs ?? Number.NaN;
+    expect(at("step 3 of 3 no file commands") - at("step 1 of 3")).toBeGreaterThan(400);
+  });
+
   it.each([
     ['{"epochs": 500}', "value-out-of-range"],
     ['{"learningRate": 0.1}', "unknown-parameter"],

@@ -63,6 +63,11 @@ deploy:
     staging: { requireApprovedReview: false, requireGreenChecks: false }
 `;
 
+/** The deploy workflow `modelship init` writes; the App creates deployments only when it exists. */
+export const DEPLOY_WORKFLOW = {
+  ".github/workflows/modelship-deploy.yml": "name: modelship deploy\non: deployment\n",
+};
+
 export type Harness = {
   fake: FakeGitHub;
   repo: FakeRepo;
@@ -74,7 +79,7 @@ export type Harness = {
 /** Repository Codertocat/Hello-World with a config on main, a writer, a reader, and open PR #1. */
 export function seedRepo(fake: FakeGitHub, config = BASIC_CONFIG): FakeRepo {
   const repo = fake.repo(OWNER, REPO);
-  repo.files.main = { ".github/modelship.yml": config };
+  repo.files.main = { ".github/modelship.yml": config, ...DEPLOY_WORKFLOW };
   repo.permissions = { Codertocat: "write", reader: "read", boss: "maintain" };
   addPull(fake.state, repo, { number: 1, headRef: "changes" });
   return repo;

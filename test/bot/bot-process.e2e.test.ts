@@ -13,7 +13,7 @@ import {
   type FakeGitHub,
   type FakeRepo,
 } from "../support/fake-github/fake-github.ts";
-import { BASIC_CONFIG, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
+import { BASIC_CONFIG, DEPLOY_WORKFLOW, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
 import type { Payload } from "./bot-harness.ts";
 
 const SECRET = "e2e-webhook-secret-0123456789abcdef";
@@ -153,7 +153,7 @@ beforeAll(async () => {
   runDirs.sched = await runDir("sched", { [EVIL_METRIC]: 1, accuracy: 0.99 });
   fake = await startFakeGitHub();
   repo = fake.repo(OWNER, REPO);
-  repo.files.main = { ".github/modelship.yml": BASIC_CONFIG };
+  repo.files.main = { ".github/modelship.yml": BASIC_CONFIG, ...DEPLOY_WORKFLOW };
   repo.permissions = { Codertocat: "write", reader: "read", boss: "maintain", ops: "maintain" };
   for (const n of [1, 2]) {
     const pull = addPull(fake.state, repo, { number: n, headRef: `change-${n}` });
@@ -379,17 +379,17 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     expect(repo.releases).toHaveLength(2);
     expect(production()).toHaveLength(3);
 
-    // A scheduled run on main beats the latest version: a candidate PR records it, and merging
+    // A cron run on main beats the latest version: a candidate PR pins its artifact, and merging
     // that PR releases and deploys exactly that run's artifact.
     const mainSha = repo.refs["refs/heads/main"]!;
-    const scheduled = `sched-${mainSha}-nightly1`;
     const schedRunId = (fake.state.nextId += 1);
+    const scheduled = `sched-${mainSha}-${schedRunId}`;
     repo.workflowRuns.push({
       id: schedRunId,
       workflowFile: "modelship-train.yml",
       name: "Modelship train",
       displayTitle: `modelship train ${scheduled}`,
-      event: "workflow_dispatch",
+      event: "schedule",
       status: "completed",
       conclusion: "success",
       headSha: mainSha,
@@ -403,35 +403,36 @@ describe("modelship bot as a process, against the fake GitHub", () => {
       name: `modelship-run-${scheduled}`,
       dir: runDirs.sched!,
     });
-    await deliver("workflow_run", workflowRun("completed", schedRunId));
+    const cron = workflowRun("completed", schedRunId);
+    cron.workflow_run.event = "schedule";
+    cron.workflow_run.head_branch = "main";
+    cron.repository.default_branch = "main";
+    await deliver("workflow_run", cron);
     const opened = fake.callsTo("pulls/create");
     expect(opened.map((c) => c.body)).toEqual([
       expect.objectContaining({
-        head: `modelship/candidate/${scheduled}`,
+        head: "modelship/retrain/iris/sched",
         base: "main",
         title: "Release iris: scheduled training beats v1.1.0",
       }),
     ]);
-    const candidateSha = repo.refs[`refs/heads/modelship/candidate/${scheduled}`]!;
-    const candidatePull = addPull(fake.state, repo, {
-      number: 9,
-      headRef: `modelship/candidate/${scheduled}`,
-      headSha: candidateSha,
-    });
-    candidatePull.user = fake.state.appBot;
-    repo.reviews[9] = [
+    const candidatePull = Object.values(repo.pulls).find(
+      (p) => p.head.ref === "modelship/retrain/iris/sched",
+    )!;
+    const n = candidatePull.number;
+    repo.reviews[n] = [
       {
         id: 59,
         user: { login: "boss", id: 9, type: "User" },
         state: "APPROVED",
-        commitId: candidateSha,
+        commitId: candidatePull.head.sha,
         submittedAt: "2026-01-01T00:00:00Z",
       },
     ];
-    await deliver("pull_request", merged(9));
+    await deliver("pull_request", merged(n));
     await until(() => production().length === 4, "the candidate's deployment");
     expect(repo.releases.map((r) => r.tagName).at(-1)).toBe("model/iris/v1.2.0");
-    expect(production()[3]!.payload).toMatchObject({ version: "1.2.0", pr: 9 });
+    expect(production()[3]!.payload).toMatchObject({ version: "1.2.0", pr: n });
     expect(fake.invalid).toEqual([]);
   });
 

@@ -31,4 +31,19 @@ describe("modelship validate", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read \.github\/modelship\.yml.*\n.*hint: Pass --config/);
   });
+
+  it.each([
+    ["no data source", "model: { name: churn }\n", true],
+    ["a data source", "model: { name: churn }\ndata: { source: [d.csv] }\n", false],
+    ["its own training program", "model: { name: churn }\ntrain: { command: python train.py }\n", false],
+  ])("warns, still exiting 0, when the built-in trainer has no data (%s)", async (_c, config, warns) => {
+    const dir = await mkdtemp(join(tmpdir(), "ms-validate-"));
+    await writeFile(join(dir, "m.yml"), config);
+    for (const args of [[], ["--json"], ["-q"]]) {
+      const r = await runCli(["validate", "--config", "m.yml", ...args], { cwd: dir });
+      expect(r.code).toBe(0);
+      if (warns) expect(r.stderr).toMatch(/^warning: m\.yml: data\.source lists no files/);
+      else expect(r.stderr).toBe("");
+    }
+  });
 });

@@ -2,8 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
+import { correlationFromRunName } from "../../core/bot/correlation-id.ts";
 import { INIT_ARTIFACT_NAME } from "../../core/init/init-options.ts";
 import { actionlintFindings, parserErrors } from "./lint-workflow.ts";
 import { renderSamples, type RenderedSample } from "./render-samples.ts";
@@ -17,6 +19,7 @@ type Step = {
   with?: Record<string, unknown>;
   env?: Record<string, string>;
   if?: string;
+  "continue-on-error"?: string | boolean;
 };
 type Job = {
   "runs-on": unknown;
@@ -115,7 +118,7 @@ describe("modelship-train.yml", () => {
       "trigger",
     ]);
     for (const input of Object.values(on.workflow_dispatch.inputs)) expect(input.type).toBe("string");
-    expect(wf["run-name"]).toBe("modelship train ${{ inputs.correlation_id }}");
+    expect(wf["run-name"]).toMatch(/^modelship train \$\{\{ inputs\.correlation_id \|\| format\(/);
     expect(on.schedule.length).toBeGreaterThan(0);
   });
 
@@ -136,7 +139,11 @@ describe("modelship-train.yml", () => {
     const checkout = train.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
     expect(checkout?.with?.["ref"]).toBe("${{ inputs.head_sha || github.sha }}");
     const action = train.steps.find((s) => s.uses === "acme/modelship@v1");
-    expect(action?.with).toMatchObject({ command: "train", params: "${{ inputs.params }}" });
+    expect(action?.with).toMatchObject({
+      command: "train",
+      params: "${{ inputs.params }}",
+      "run-id": "${{ steps.inputs.outputs.correlation_id }}",
+    });
     const upload = train.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.with?.["name"]).toBe(`${INIT_ARTIFACT_NAME}-\${{ steps.inputs.outputs.correlation_id }}`);
     // The Action names the run directory it wrote (workspace-relative), with run.json at its root.
@@ -167,6 +174,11 @@ describe("modelship-train.yml", () => {
   it("reports from a separate job that never runs the trained code, with the config of the default branch", () => {
     const report = find("local, GPU labels", path).jobs["report"]!;
     expect(report.needs).toBe("train");
+    // Every run reports (a cron run too); only a run for a pull request fails on a failed gate.
+    expect(report.if).toBe("needs.train.outputs.correlation_id != ''");
+    expect(report.steps.at(-1)).toMatchObject({
+      "continue-on-error": "${{ needs.train.outputs.pr_number == '' }}",
+    });
     expect(report.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     expect(report.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["ref"]).toBe(
       "${{ github.event.repository.default_branch }}",
@@ -177,6 +189,16 @@ describe("modelship-train.yml", () => {
     });
   });
 });
+
+/** Evaluates a `run-name` the way GitHub does: each `${{ }}` with the `github` and `inputs` contexts. */
+function renderRunName(template: string, context: { github: object; inputs: object }): string {
+  const ctx = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
+  return template.replace(/\$\{\{(.*?)\}\}/gs, (_m, source: string) => {
+    const { tokens } = new Lexer(source.trim()).lex();
+    const expr = new Parser(tokens, ["github", "inputs"], []).parse();
+    return new Evaluator(expr, ctx).evaluate().coerceString();
+  });
+}
 
 describe("the input check of modelship-train.yml, run with bash", () => {
   let script = "";
@@ -233,10 +255,59 @@ describe("the input check of modelship-train.yml, run with bash", () => {
   it("names a scheduled run itself", async () => {
     const r = await runCheck({ EVENT_NAME: "schedule", TRIGGER: "" });
     expect(r.status).toBe(0);
-    expect(r.outputs["correlation_id"]).toBe("schedule-4242-1");
+    expect(r.outputs["correlation_id"]).toBe(`sched-${"f".repeat(40)}-4242`);
     expect(r.outputs["checkpoint_prefix"]).toMatch(
       /^modelship-checkpoint-churn-run-4242-f{40}-[0-9a-f]{16}-$/,
     );
+  });
+
+  // The contract with the App: the run's title (what `workflow_run.display_title` carries) and the
+  // id the step hands to the artifact name are the same, and the App reads them as retraining.
+  it.each([
+    {
+      what: "a cron run",
+      github: { event_name: "schedule" },
+      inputs: {},
+      env: { EVENT_NAME: "schedule", TRIGGER: "" },
+      kind: "sched",
+      sha: "f".repeat(40),
+    },
+    {
+      what: "a drift job's dispatch",
+      github: { event_name: "workflow_dispatch" },
+      inputs: { trigger: "drift", correlation_id: "", head_sha: "" },
+      env: { TRIGGER: "drift" },
+      kind: "drift",
+      sha: "f".repeat(40),
+    },
+    {
+      what: "a manual dispatch of one commit",
+      github: { event_name: "workflow_dispatch" },
+      inputs: { trigger: "comment", correlation_id: "", head_sha: "c".repeat(40) },
+      env: { HEAD_SHA: "c".repeat(40) },
+      kind: "manual",
+      sha: "c".repeat(40),
+    },
+  ])("titles $what with the id its artifact carries", async ({ github, inputs, env, kind, sha }) => {
+    const wf = find("local, GPU labels", ".github/workflows/modelship-train.yml");
+    const title = renderRunName(wf["run-name"]!, {
+      github: { ...github, sha: "f".repeat(40), run_id: "4242" },
+      inputs,
+    });
+    const r = await runCheck(env);
+    expect(r.status).toBe(0);
+    expect(title).toBe(`modelship train ${r.outputs["correlation_id"]}`);
+    expect(correlationFromRunName(title)).toMatchObject({ pr: null, kind, headSha: sha });
+  });
+
+  it("titles an App dispatch with the App's own id", () => {
+    const wf = find("local, GPU labels", ".github/workflows/modelship-train.yml");
+    const id = `pr7-${"a".repeat(40)}-c1234`;
+    const title = renderRunName(wf["run-name"]!, {
+      github: { event_name: "workflow_dispatch", sha: "f".repeat(40), run_id: "4242" },
+      inputs: { correlation_id: id, trigger: "comment" },
+    });
+    expect(correlationFromRunName(title)).toMatchObject({ id, pr: 7, kind: "pr" });
   });
 
   it("keys checkpoints by params: other params, other prefix", async () => {
@@ -253,6 +324,7 @@ describe("the input check of modelship-train.yml, run with bash", () => {
     ["correlation_id", { CORRELATION_ID: "x\necho pwned" }],
     ["correlation_id", { CORRELATION_ID: "a/../../b" }],
     ["trigger", { TRIGGER: "deploy" }],
+    ["trigger", { TRIGGER: "drift; id" }],
     ["params", { PARAMS: "x".repeat(5000) }],
   ])("refuses a hostile %s", async (name, env) => {
     const r = await runCheck(env);

@@ -4,7 +4,23 @@ import onnxProto from "onnx-proto";
 import { ConfigSchema } from "../../../core/config/schema.ts";
 import type { Config } from "../../../core/config/schema.ts";
 import type { DeployRequest } from "../../../adapters/deploy-local/start-local-deployment.ts";
-import { classifierModel } from "../../fixtures/onnx/make-models.ts";
+import {
+  CLASSIFIER_WEIGHTS,
+  classifierModel,
+  linearClassifierModel,
+  nanClassifierModel,
+} from "../../fixtures/onnx/make-models.ts";
+
+/** Real iris measurements, saved beside each model as training saves its validation rows. */
+export const REFERENCE_ROWS = {
+  rows: [
+    { input: [5.1, 3.5, 1.4, 0.2] },
+    { input: [6.4, 3.2, 4.5, 1.5] },
+    { input: [6.3, 3.3, 6.0, 2.5] },
+    { input: [4.9, 3.0, 1.4, 0.2] },
+    { input: [5.8, 2.7, 5.1, 1.9] },
+  ],
+};
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -46,13 +62,17 @@ export async function writeDeployModels(root: string): Promise<{
   v3: DeployRequest;
   unloadable: DeployRequest;
   failingInference: DeployRequest;
+  nanWeights: DeployRequest;
+  disagreeing: DeployRequest;
 }> {
   const write = async (dir: string, bytes: Uint8Array | string) => {
     await mkdir(join(root, dir), { recursive: true });
     await writeFile(join(root, dir, "model.onnx"), bytes);
+    await writeFile(join(root, dir, "reference-rows.json"), JSON.stringify(REFERENCE_ROWS));
     return join(root, dir);
   };
   const classifier = classifierModel();
+  const { w, b } = CLASSIFIER_WEIGHTS;
   return {
     v1: { name: "iris", version: "1.0.0", modelDir: await write("v1", classifier) },
     v2: { name: "iris", version: "2.0.0", modelDir: await write("v2", classifier) },
@@ -66,6 +86,19 @@ export async function writeDeployModels(root: string): Promise<{
       name: "iris",
       version: "9.9.9-failing",
       modelDir: await write("failing", failingInferenceModel()),
+    },
+    nanWeights: { name: "iris", version: "9.9.9-nan", modelDir: await write("nan", nanClassifierModel()) },
+    // Negated weights: every reference row gets the class the live version ranks last.
+    disagreeing: {
+      name: "iris",
+      version: "9.9.9-disagreeing",
+      modelDir: await write(
+        "disagreeing",
+        linearClassifierModel(
+          w.map((row) => row.map((x) => -x)),
+          b.map((x) => -x),
+        ),
+      ),
     },
   };
 }

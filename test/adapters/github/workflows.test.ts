@@ -231,6 +231,48 @@ describe("downloadRunArtifact", () => {
     expect(result).toMatchObject({ ok: false, reason });
   });
 
+  it("downloads exactly a pinned artifact and refuses one whose digest differs", async () => {
+    const older = artifact(50, { dir: runDir });
+    repo.artifacts.push({
+      id: nextArtifact++,
+      runId: 50,
+      name: older,
+      files: [{ name: "x", data: "rerun" }],
+    });
+    const pinnedId = nextArtifact - 2;
+    const pinned = await downloadRunArtifact(actionsClient(gh), {
+      owner: "acme",
+      repo: "models",
+      runId: 50,
+      name: older,
+      destDir: await fresh(),
+      pin: { artifactId: pinnedId, digest: null },
+    });
+    if (!pinned.ok) throw new Error(pinned.message);
+    expect(pinned).toMatchObject({
+      artifactId: pinnedId,
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    const tampered = await downloadRunArtifact(actionsClient(gh), {
+      owner: "acme",
+      repo: "models",
+      runId: 50,
+      name: older,
+      destDir: await fresh(),
+      pin: { artifactId: pinnedId, digest: `sha256:${"0".repeat(64)}` },
+    });
+    expect(tampered).toMatchObject({ ok: false, reason: "artifact-invalid" });
+    // Without a pin, the newest upload of that name (a re-run attempt) is the one.
+    const newest = await downloadRunArtifact(actionsClient(gh), {
+      owner: "acme",
+      repo: "models",
+      runId: 50,
+      name: older,
+      destDir: await fresh(),
+    });
+    expect(newest).toMatchObject({ ok: false, reason: "run-dir-invalid" });
+  });
+
   it("refuses a destination that is not empty", async () => {
     const dest = await fresh();
     await mkdir(dest, { recursive: true });

@@ -2,17 +2,22 @@ import { describe, expect, it } from "vitest";
 import { bumpFromLabels } from "../../../core/bot/bump-from-labels.ts";
 import {
   beatsBaseline,
-  candidateBranch,
-  correlationFromCandidateBranch,
+  isRetrainBranch,
+  parseCandidateRecord,
+  renderCandidatePull,
   renderCandidateRecord,
+  renderRetrainFailureIssue,
+  retrainBranch,
 } from "../../../core/bot/candidate-pull.ts";
 import { onboardingModelName } from "../../../core/bot/onboarding-model-name.ts";
 import { renderTrainParamsText, trainCommandFromText } from "../../../core/bot/train-params-text.ts";
 import { checkRunFromComparison, failedRunOutcome } from "../../../core/bot/check-run-result.ts";
 import { checkWebhookSecret } from "../../../core/bot/check-webhook-secret.ts";
 import {
+  correlationFromRun,
   correlationFromRunName,
   createCorrelationId,
+  derivedCorrelationId,
   parseCorrelationId,
   trainDispatchInputs,
   trainRunName,
@@ -27,13 +32,28 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe("correlation ids", () => {
   it.each([
-    { pr: 42, nonce: "c1234", id: `pr42-${SHA}-c1234` },
-    { pr: null, nonce: "Nightly-Run!", id: `sched-${SHA}-nightlyrun` },
-    { pr: 7, nonce: "x", id: `pr7-${SHA}-x000` },
-  ])("round-trips pr=$pr nonce=$nonce", ({ pr, nonce, id }) => {
+    { pr: 42, nonce: "c1234", id: `pr42-${SHA}-c1234`, kind: "pr" },
+    { pr: null, nonce: "Nightly-Run!", id: `sched-${SHA}-nightlyrun`, kind: "sched" },
+    { pr: 7, nonce: "x", id: `pr7-${SHA}-x000`, kind: "pr" },
+  ])("round-trips pr=$pr nonce=$nonce", ({ pr, nonce, id, kind }) => {
     expect(createCorrelationId({ pr, headSha: SHA, nonce })).toBe(id);
-    expect(parseCorrelationId(id)).toEqual({ id, pr, headSha: SHA });
-    expect(correlationFromRunName(trainRunName(id))).toEqual({ id, pr, headSha: SHA });
+    expect(parseCorrelationId(id)).toEqual({ id, pr, kind, headSha: SHA });
+    expect(correlationFromRunName(trainRunName(id))).toEqual({ id, pr, kind, headSha: SHA });
+  });
+
+  it.each(["sched", "drift", "manual"] as const)("reads the id the workflow derives for a %s run", (kind) => {
+    const id = derivedCorrelationId({ kind, headSha: SHA, runId: 15123456789 });
+    expect(id).toBe(`${kind}-${SHA}-15123456789`);
+    expect(correlationFromRunName(trainRunName(id))).toEqual({ id, pr: null, kind, headSha: SHA });
+  });
+
+  it.each([
+    { title: "modelship train ", event: "schedule", out: `sched-${SHA}-7777` },
+    { title: `modelship train drift-${SHA}-7777`, event: "workflow_dispatch", out: `drift-${SHA}-7777` },
+    { title: "modelship train ", event: "workflow_dispatch", out: undefined },
+    { title: "Nightly", event: "push", out: undefined },
+  ])("finds the correlation of a $event run titled $title", ({ title, event, out }) => {
+    expect(correlationFromRun({ displayTitle: title, event, headSha: SHA, runId: 7777 })?.id).toBe(out);
   });
 
   it.each([
@@ -275,15 +295,19 @@ describe("deployments", () => {
 
 describe("scheduled candidates and onboarding names", () => {
   it.each([
-    {
-      ref: candidateBranch(`sched-${SHA}-nightly1`),
-      out: { id: `sched-${SHA}-nightly1`, pr: null, headSha: SHA },
-    },
-    { ref: `modelship/candidate/pr3-${SHA}-c1234`, out: undefined },
-    { ref: `feature/sched-${SHA}-nightly1`, out: undefined },
-    { ref: "modelship/candidate/", out: undefined },
-  ])("candidate branch $ref", ({ ref, out }) => {
-    expect(correlationFromCandidateBranch(ref)).toEqual(out);
+    { ref: retrainBranch("iris", "sched"), out: true },
+    { ref: retrainBranch("iris.v2", "drift"), out: true },
+    { ref: "modelship/retrain/iris/nightly", out: false },
+    { ref: `modelship/candidate/sched-${SHA}-nightly1`, out: false },
+    { ref: "feature/modelship/retrain/iris/sched", out: false },
+    { ref: "modelship/retrain//sched", out: false },
+  ])("retraining branch $ref → $out", ({ ref, out }) => {
+    expect(isRetrainBranch(ref)).toBe(out);
+  });
+
+  it("names one git-safe branch per model and kind", () => {
+    expect(retrainBranch("iris", "sched")).toBe("modelship/retrain/iris/sched");
+    expect(retrainBranch("a..b.", "manual")).toBe("modelship/retrain/a-b-/manual");
   });
 
   it("a scheduled run beats production only with a baseline, every gate holding and the primary improved", () => {
@@ -303,23 +327,71 @@ describe("scheduled candidates and onboarding names", () => {
     expect(beatsBaseline(run(0.95))).toBe(false);
   });
 
-  it("records the candidate as JSON under .modelship/candidates", () => {
-    const r = renderCandidateRecord({
-      correlationId: "sched-x",
-      workflowRunId: 7,
-      workflowRunUrl: "https://github.com/o/r/actions/runs/7",
-      runId: "run-1",
+  const record = {
+    model: "iris",
+    correlationId: `sched-${SHA}-4242`,
+    workflowRunId: 4242,
+    workflowRunUrl: "https://github.com/o/r/actions/runs/4242",
+    artifact: { id: 77, name: `modelship-run-sched-${SHA}-4242`, digest: `sha256:${"ab".repeat(32)}` },
+    runId: "run-1",
+    headSha: SHA,
+    dataFingerprint: "sha256:ab",
+    baseline: "1.1.0",
+    metrics: { accuracy: 0.99 },
+  };
+
+  it("records the candidate as JSON that reads back, pinned to one artifact", () => {
+    const text = renderCandidateRecord(record);
+    expect(JSON.parse(text)).toMatchObject({ format: "modelship.candidate/2", artifact: { id: 77 } });
+    expect(parseCandidateRecord(text)).toMatchObject({
+      ...record,
+      correlation: { pr: null, kind: "sched", headSha: SHA },
+    });
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    [
+      "a PR's correlation id",
+      JSON.stringify({ ...record, format: "modelship.candidate/2", correlationId: `pr1-${SHA}-c1234` }),
+    ],
+    [
+      "a digest that is not sha256",
+      JSON.stringify({
+        ...record,
+        format: "modelship.candidate/2",
+        artifact: { ...record.artifact, digest: "md5:x" },
+      }),
+    ],
+    ["an unknown key", JSON.stringify({ ...record, format: "modelship.candidate/2", extra: 1 })],
+    ["the old format", JSON.stringify({ ...record, format: "modelship.candidate/1" })],
+  ])("refuses a record with %s", (_label, text) => {
+    expect(parseCandidateRecord(text)).toBeUndefined();
+  });
+
+  it("names the run, the artifact id and the digest in the pull request", () => {
+    const { title, body } = renderCandidatePull({ record, kind: "sched", environment: "production" });
+    expect(title).toBe("Release iris: scheduled training beats v1.1.0");
+    expect(body).toContain("[run 4242](https://github.com/o/r/actions/runs/4242)");
+    expect(body).toContain("(id 77)");
+    expect(body).toContain(`sha256:${"ab".repeat(32)}`);
+  });
+
+  it("says why a retraining run failed, escaped, with the run's link", () => {
+    const { title, body } = renderRetrainFailureIssue({
+      modelName: "iris",
+      kind: "drift",
+      reason: "run-failed",
+      reasonText: "The training run failed.",
+      message: "<script>@admins",
+      runId: 9,
+      runUrl: "https://github.com/o/r/actions/runs/9",
       headSha: SHA,
-      dataFingerprint: "sha256:ab",
-      baseline: "1.1.0",
-      metrics: { accuracy: 0.99 },
     });
-    expect(r.path).toBe(".modelship/candidates/sched-x.json");
-    expect(JSON.parse(r.content)).toMatchObject({
-      format: "modelship.candidate/1",
-      runId: "run-1",
-      baseline: "1.1.0",
-    });
+    expect(title).toBe("Modelship: retraining after drift of iris failed");
+    expect(body).toContain("[workflow run 9](https://github.com/o/r/actions/runs/9)");
+    expect(body).not.toContain("<script>");
+    expect(body).not.toMatch(/(?<!&#8203;)@admins/);
   });
 
   it.each([

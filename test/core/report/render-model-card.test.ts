@@ -73,3 +73,37 @@ describe("renderModelCard of a failed run", () => {
     );
   });
 });
+
+describe("renderModelCard of a run from the current trainer", () => {
+  it("names metrics in words, splits training and validation rows, and says where it trained", async () => {
+    const { record } = await readRunDir("test/fixtures/runs/iris-candidate");
+    const card = renderModelCard({
+      ...record,
+      model: { name: "prices", task: "regression" },
+      metrics: { rmse: 112.7, mae: 83.1, r2: 0.975, val_loss: 0.027, weird_custom_score: 1 },
+      data: { ...record.data, rows: 400, trainRows: 320, validationRows: 80 },
+      targetTransform: { op: "standardize", mean: 3012.5, std: 1140.25 },
+      device: "cpu",
+      skippedBackends: [{ backend: "tensorflow-gpu", reason: "@tensorflow/tfjs-node-gpu is not installed" }],
+      parity: { rows: 80, rtol: 1e-4, atol: 1e-5, maxAbsDiff: 3.5e-4, mismatches: 0, ok: true },
+    });
+    for (const row of [
+      "| RMSE (root mean squared error) | 112.7000 |",
+      "| MAE (mean absolute error) | 83.1000 |",
+      "| R² (coefficient of determination) | 0.9750 |",
+      "| Validation loss | 0.0270 |",
+      "| Weird custom score | 1 |",
+    ]) {
+      expect(card).toContain(row);
+    }
+    expect(card).not.toMatch(/\| (rmse|val_loss|weird_custom_score) \|/);
+    expect(card).toContain("- Training rows: 320\n- Validation rows: 80\n");
+    expect(card).toContain("Computed on the 80 validation rows");
+    expect(card).toContain(
+      "- Target: standardized on the training rows (mean 3012.5000, standard deviation 1140.2500)",
+    );
+    expect(card).toContain("| Device | cpu |");
+    expect(card).toContain("| Skipped tensorflow-gpu | @&#8203;tensorflow/tfjs-node-gpu is not installed |");
+    expect(card).toContain("|ONNX − TensorFlow.js| ≤ 1.000e-5 + 0.0001 · |TensorFlow.js| for every output");
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildSmokeRequest } from "../../../core/rollout/build-smoke-request.ts";
+import { buildReferenceRequests, buildSmokeRequest } from "../../../core/rollout/build-smoke-request.ts";
 
 describe("buildSmokeRequest", () => {
   it.each([
@@ -59,5 +59,62 @@ describe("buildSmokeRequest", () => {
     const r = buildSmokeRequest(metadata);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toMatch(message);
+  });
+});
+
+describe("buildReferenceRequests", () => {
+  const raw = {
+    name: "penguins",
+    inputs: [
+      { name: "bill_length_mm", datatype: "FP32", shape: [-1] },
+      { name: "island", datatype: "BYTES", shape: [-1] },
+    ],
+  };
+  it("makes one single-row request per reference row, from real values", () => {
+    const r = buildReferenceRequests(raw, {
+      rows: [
+        { bill_length_mm: 39.1, island: "Torgersen", species: "Adelie" },
+        { bill_length_mm: null, island: "Biscoe" },
+      ],
+    });
+    expect(r).toEqual({
+      ok: true,
+      requests: [
+        {
+          id: "modelship-smoke-0",
+          inputs: [
+            { name: "bill_length_mm", datatype: "FP32", shape: [1], data: [39.1] },
+            { name: "island", datatype: "BYTES", shape: [1], data: ["Torgersen"] },
+          ],
+        },
+        {
+          id: "modelship-smoke-1",
+          inputs: [
+            { name: "bill_length_mm", datatype: "FP32", shape: [1], data: [null] },
+            { name: "island", datatype: "BYTES", shape: [1], data: ["Biscoe"] },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("fills a [batch, k] input from an array per row", () => {
+    const r = buildReferenceRequests(
+      { name: "iris", inputs: [{ name: "input", datatype: "FP32", shape: [-1, 4] }] },
+      { rows: [{ input: [5.1, 3.5, 1.4, 0.2] }] },
+    );
+    expect(r.ok && r.requests[0]?.inputs[0]).toEqual({
+      name: "input",
+      datatype: "FP32",
+      shape: [1, 4],
+      data: [5.1, 3.5, 1.4, 0.2],
+    });
+  });
+
+  it("says which row and input do not fit the model", () => {
+    expect(buildReferenceRequests(raw, { rows: [{ bill_length_mm: 39.1 }] })).toEqual({
+      ok: false,
+      message: "reference row 0 has no 1-value BYTES entry for input 'island'",
+    });
   });
 });

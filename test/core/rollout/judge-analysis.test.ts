@@ -3,11 +3,16 @@ import { judgeAnalysis, percentile } from "../../../core/rollout/judge-analysis.
 import type { AnalysisSample } from "../../../core/rollout/rollout-types.ts";
 
 const ok = (latencyMs: number): AnalysisSample => ({ status: 200, latencyMs });
+const traffic = (status: number): AnalysisSample => ({ status, latencyMs: 1, origin: "traffic" });
 const LIMITS = { maxErrorRate: 0.1, maxLatencyP95Ms: 50 };
 
 describe("judgeAnalysis", () => {
   it.each<
-    [string, AnalysisSample[], { pass: boolean; reason?: string; p95?: number | null; errorRate?: number }]
+    [
+      string,
+      AnalysisSample[],
+      { pass: boolean; reason?: string; p95?: number | null; errorRate?: number; clientErrors?: number },
+    ]
   >([
     ["no samples (analysis off) passes", [], { pass: true, p95: null, errorRate: 0 }],
     [
@@ -43,6 +48,26 @@ describe("judgeAnalysis", () => {
       { pass: false, reason: "analysis-error-rate", errorRate: 0.2 },
     ],
     [
+      "4xx answers to real traffic are the clients' fault and left out of the rate",
+      [...Array.from({ length: 5 }, () => ok(5)), ...Array.from({ length: 5 }, () => traffic(400))],
+      { pass: true, errorRate: 0, clientErrors: 5 },
+    ],
+    [
+      "a 5xx to real traffic still counts",
+      [...Array.from({ length: 4 }, () => ok(5)), traffic(400), traffic(502)],
+      { pass: false, reason: "analysis-error-rate", errorRate: 0.2, clientErrors: 1 },
+    ],
+    [
+      "a client that gave up (499) is not the version's failure",
+      [ok(5), traffic(499), traffic(408)],
+      { pass: true, errorRate: 0, clientErrors: 2 },
+    ],
+    [
+      "invalid model outputs fail with their own reason",
+      [ok(5), { status: 500, latencyMs: 1, code: "output-non-finite", error: "HTTP 500" }],
+      { pass: false, reason: "analysis-invalid-output", errorRate: 0.5 },
+    ],
+    [
       "p95 over the limit fails on latency",
       [...Array.from({ length: 18 }, () => ok(5)), ok(60), ok(70)],
       { pass: false, reason: "analysis-latency", p95: 60 },
@@ -63,6 +88,7 @@ describe("judgeAnalysis", () => {
     if (!v.pass) expect(v.reason).toBe(want.reason);
     if (want.p95 !== undefined) expect(v.observed.p95Ms).toBe(want.p95);
     if (want.errorRate !== undefined) expect(v.observed.errorRate).toBeCloseTo(want.errorRate, 10);
+    expect(v.observed.clientErrors).toBe(want.clientErrors ?? 0);
     expect(v.observed.requests).toBe(samples.length);
     expect(v.thresholds).toEqual(LIMITS);
   });
@@ -86,5 +112,21 @@ describe("judgeAnalysis", () => {
     [Array.from({ length: 100 }, (_, i) => i + 1), 0.95, 95],
   ])("percentile(%j, %d) = %s (nearest rank)", (values, p, want) => {
     expect(percentile(values, p)).toBe(want);
+  });
+
+  it.each([
+    ["agreement at the floor passes", 8, true],
+    ["agreement below the floor fails", 7, false],
+  ])("%s", (_name, agreed, pass) => {
+    const agreement = { kind: "classification" as const, rows: 10, agreed, rate: agreed / 10 };
+    const v = judgeAnalysis([ok(5)], { ...LIMITS, minAgreement: 0.8 }, agreement);
+    expect(v.pass).toBe(pass);
+    expect(v.observed.agreement).toEqual(agreement);
+    if (!v.pass) {
+      expect(v.reason).toBe("analysis-disagreement");
+      expect(v.message).toBe(
+        "the new version agrees with the live one on 70% of 10 reference rows (classification), below the floor 80%",
+      );
+    }
   });
 });

@@ -18,6 +18,8 @@ const SETTINGS: RolloutSettings = {
   smokeRequests: 10,
   maxErrorRate: 0,
   maxLatencyP95Ms: 100,
+  minAgreement: 0.8,
+  agreementTolerance: 0.1,
   postSwitchMs: 1_000,
   scaleDownDelayMs: 3_000,
 };
@@ -291,7 +293,7 @@ describe("transition: variants", () => {
         stage: "post-switch",
         requests: 10,
         durationMs: 1_000,
-        thresholds: { maxErrorRate: 0, maxLatencyP95Ms: 100 },
+        thresholds: { maxErrorRate: 0, maxLatencyP95Ms: 100, minAgreement: 0.8, agreementTolerance: 0.1 },
       },
     ]);
     const drain = transition(at("post-switch-check"), EVENTS["post-check-passed"]!);

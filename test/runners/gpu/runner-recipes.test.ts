@@ -76,7 +76,7 @@ describe("the runner image (Dockerfile)", () => {
   it("copies every module the registration loop imports, and needs no npm package", async () => {
     const docker = await readFile(join(GPU, "Dockerfile"), "utf8");
     expect(docker).toMatch(/^FROM \$\{CUDA_IMAGE\}$/m);
-    expect(docker).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:[0-9.]+-[a-z-]*runtime-ubuntu[0-9.]+$/m);
+    expect(docker).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:[0-9.]+-[a-z0-9-]*runtime-ubuntu[0-9.]+$/m);
     expect(docker).toMatch(/^ARG NODE_MAJOR=24$/m);
     const copies = [...docker.matchAll(/^COPY (\S+) /gm)].map((m) => m[1]!);
     const covered = (path: string) =>

@@ -1,18 +1,28 @@
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRouter } from "../../../runners/serve/router.ts";
-import type { Router } from "../../../runners/serve/router.ts";
+import type { Router, RouterOptions } from "../../../runners/serve/router.ts";
 
-type Upstream = { url: string; connections: number; server: Server; close(): Promise<void> };
+type Upstream = {
+  url: string;
+  connections: number;
+  /** Body bytes received so far, over all requests. */
+  bytesIn: number;
+  server: Server;
+  close(): Promise<void>;
+};
 
 /** A real HTTP server that answers `{ slot, method, path, body }` after `delayMs` (or `?delay=`). */
 async function upstream(slot: string, delayMs = 0): Promise<Upstream> {
-  const u = { connections: 0 } as Upstream;
+  const u = { connections: 0, bytesIn: 0 } as Upstream;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("data", (c: Buffer) => {
+      u.bytesIn += c.length;
+      chunks.push(c);
+    });
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://x");
       const delay = Number(url.searchParams.get("delay") ?? delayMs);
@@ -48,7 +58,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(opts: { upstreamTimeoutMs?: number; maxBodyBytes?: number } = {}) {
+async function setup(opts: Omit<RouterOptions, "port"> = {}) {
   const blue = await upstream("blue");
   const green = await upstream("green");
   const router: Router = await startRouter({ port: 0, ...opts });
@@ -108,11 +118,126 @@ describe("router", () => {
     expect(router.stats("green")).toMatchObject({ inflight: 0, errors: 1 });
   });
 
-  it("answers 413 when the body is over the limit", async () => {
-    const { router } = await setup({ maxBodyBytes: 100 });
+  it.each([
+    ["declared in Content-Length", false],
+    ["sent chunked, without a length", true],
+  ])(
+    "answers a readable 413 with a V2 error body when a body over the limit is %s",
+    async (_name, chunked) => {
+      const { router, blue } = await setup({ maxBodyBytes: 64 * 1024 });
+      router.switchTo("blue");
+      const big = Buffer.alloc(3 * 1024 * 1024, 120);
+      const body = chunked
+        ? new ReadableStream({
+            start(c) {
+              for (let at = 0; at < big.length; at += 64 * 1024) c.enqueue(big.subarray(at, at + 64 * 1024));
+              c.close();
+            },
+          })
+        : big;
+      const res = await fetch(`${router.url}/v2/models/m/infer`, {
+        method: "POST",
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({
+        code: "body-too-large",
+        error: "request body is larger than the limit of 65536 bytes",
+      });
+      // A declared length is refused before a byte is forwarded; a chunked body is cut at the limit.
+      expect(blue.bytesIn).toBeLessThanOrEqual(chunked ? 64 * 1024 : 0);
+      expect(router.stats("blue")?.errors).toBe(0);
+      const after = await fetch(`${router.url}/ok`);
+      expect(after.status).toBe(200);
+      await after.arrayBuffer();
+    },
+  );
+
+  it("streams a request body to the slot while the client is still sending it", async () => {
+    const { router, blue } = await setup();
     router.switchTo("blue");
-    const res = await fetch(`${router.url}/v2/models/m/infer`, { method: "POST", body: "x".repeat(1000) });
-    expect(res.status).toBe(413);
+    const chunk = "x".repeat(64 * 1024);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${router.url}/v2/models/m/infer`, { method: "POST" }, (r) => {
+        let text = "";
+        r.on("data", (d: Buffer) => (text += d.toString()));
+        r.on("end", () => resolve({ status: r.statusCode ?? 0, body: text }));
+      });
+      req.on("error", reject);
+      req.write(chunk);
+      // The rest is sent only once the slot holds the first part: a buffering router would wait forever.
+      waitFor(() => blue.bytesIn >= chunk.length).then(() => req.end(chunk), reject);
+    });
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.body) as { body: string }).body.length).toBe(2 * chunk.length);
+  });
+
+  it("closes trickling bodies after the request timeout while good requests keep succeeding", async () => {
+    const { router } = await setup({ requestTimeoutMs: 600, maxConnections: 64 });
+    router.switchTo("blue");
+    const tricklers = Array.from({ length: 20 }, () => trickle(router.url, 100));
+    const tally = { ok: 0, failed: 0 };
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1_500) {
+      const r = await fetch(`${router.url}/v2/models/m/infer`, { method: "POST", body: "{}" }).catch(
+        () => null,
+      );
+      if (r?.status === 200) tally.ok++;
+      else tally.failed++;
+      await r?.arrayBuffer();
+    }
+    const closed = await Promise.all(tricklers);
+    for (const c of closed) {
+      expect(c.closedAfterMs).toBeGreaterThanOrEqual(550);
+      expect(c.closedAfterMs).toBeLessThan(2_500);
+      expect([408, null]).toContain(c.status);
+    }
+    expect(tally.failed).toBe(0);
+    expect(tally.ok).toBeGreaterThan(10);
+    // Timed-out clients are not the version's failures.
+    expect(router.stats("blue")?.errors).toBe(0);
+    console.info(
+      `trickling: 20 clients cut after ${Math.round(Math.max(...closed.map((c) => c.closedAfterMs)))} ms; good requests ${tally.ok} ok, ${tally.failed} failed`,
+    );
+  });
+
+  it("answers 408 with a V2 error body when a body stops arriving", async () => {
+    const { router } = await setup({ bodyIdleTimeoutMs: 200 });
+    router.switchTo("green");
+    const r = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${router.url}/v2/models/m/infer`,
+        { method: "POST", headers: { "content-length": "100" } },
+        (res) => {
+          let text = "";
+          res.on("data", (d: Buffer) => (text += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on("error", reject);
+      req.write("{");
+    });
+    expect(r.status).toBe(408);
+    expect(JSON.parse(r.text)).toMatchObject({ code: "body-timeout" });
+    expect(router.samples("green", 0).map((s) => [s.status, s.origin])).toEqual([[408, "traffic"]]);
+  });
+
+  it("closes connections over the limit as they arrive, and serves again once others go", async () => {
+    const { router } = await setup({ maxConnections: 4 });
+    router.switchTo("blue");
+    const held = await Promise.all(Array.from({ length: 4 }, () => openSocket(router.url)));
+    const t0 = performance.now();
+    const refused = await fetch(`${router.url}/ok`).then(
+      () => "answered",
+      () => "closed",
+    );
+    expect(refused).toBe("closed");
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    for (const s of held) s.destroy();
+    await waitFor(() => router.connections() < 4);
+    const res = await fetch(`${router.url}/ok`);
+    expect(res.status).toBe(200);
     await res.arrayBuffer();
   });
 
@@ -184,6 +309,36 @@ describe("router", () => {
     expect(router.samples("blue", since)).toEqual([]);
   });
 });
+
+/** A POST whose body comes one byte every `everyMs`; when and how the router ended it. */
+function trickle(url: string, everyMs: number): Promise<{ status: number | null; closedAfterMs: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest(`${url}/v2/models/m/infer`, {
+      method: "POST",
+      headers: { "content-length": "100000" },
+    });
+    const timer = setInterval(() => req.write("x"), everyMs);
+    let status: number | null = null;
+    req.on("response", (res) => {
+      status = res.statusCode ?? null;
+      res.resume();
+    });
+    req.on("error", () => undefined);
+    req.on("close", () => {
+      clearInterval(timer);
+      resolve({ status, closedAfterMs: performance.now() - t0 });
+    });
+  });
+}
+
+function openSocket(url: string): Promise<Socket> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(u.port), u.hostname, () => resolve(s));
+    s.on("error", reject);
+  });
+}
 
 async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;

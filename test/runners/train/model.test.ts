@@ -10,7 +10,8 @@ import {
   rowsToColumns,
 } from "../../../core/features/preprocessor.ts";
 import { buildModel } from "../../../runners/train/build-model.ts";
-import { maxAbsDiff, runOnnx } from "../../../runners/train/check-parity.ts";
+import { runOnnx } from "../../../runners/train/check-parity.ts";
+import { compareAllclose } from "../../../runners/train/compare-allclose.ts";
 import { exportOnnx, type DenseWeights } from "../../../runners/train/export-onnx.ts";
 import { fitModel } from "../../../runners/train/fit-model.ts";
 import { selectBackend } from "../../../runners/train/select-backend.ts";
@@ -164,7 +165,7 @@ describe("ONNX export", () => {
       });
       const got = await runOnnx(onnx, x, 32, 6);
       expect(got).toHaveLength(32 * outputUnits);
-      expect(maxAbsDiff(got, predict(model, x, 32, 6))).toBeLessThanOrEqual(1e-5);
+      expect(compareAllclose(got, predict(model, x, 32, 6), { rtol: 0, atol: 1e-5, width: 1 }).ok).toBe(true);
     } finally {
       model.dispose();
     }
@@ -231,7 +232,7 @@ describe("training and serving agree", () => {
       const servingTime = await runOnnx(onnx, servingInput, held.length, p.outputWidth);
 
       expect(held.some((r) => features.some((f) => r[f] === null))).toBe(true);
-      expect(maxAbsDiff(servingTime, trainingTime)).toBeLessThanOrEqual(1e-4);
+      expect(compareAllclose(servingTime, trainingTime, { rtol: 0, atol: 1e-4, width: 3 }).ok).toBe(true);
     } finally {
       model.dispose();
       tf.dispose([x, y]);

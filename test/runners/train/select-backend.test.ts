@@ -7,9 +7,9 @@ const repoDir = join(import.meta.dirname, "../../..");
 const script = `
 import { selectBackend } from "./runners/train/select-backend.ts";
 try {
-  const { tf, backend, skipped } = await selectBackend();
+  const { tf, backend, device, skipped } = await selectBackend();
   const y = tf.tensor1d([1, 2, 3]).square().sum().dataSync()[0];
-  console.log(JSON.stringify({ backend, active: tf.getBackend(), skipped: skipped.map((s) => s.backend), y }));
+  console.log(JSON.stringify({ backend, device, active: tf.getBackend(), skipped, y }));
 } catch (err) {
   console.log(JSON.stringify({ code: err.code, message: err.message }));
 }
@@ -32,19 +32,34 @@ function run(env: Record<string, string>): Promise<{ out: Record<string, unknown
 }
 
 describe("selectBackend", () => {
-  it("falls back past the missing native backends to wasm and says so", async () => {
+  it("falls back past the missing native backends to wasm, on the CPU, and says why each was skipped", async () => {
     const { out } = await run({});
     expect(out).toEqual({
       backend: "wasm",
+      device: "cpu",
       active: "wasm",
-      skipped: ["tensorflow-gpu", "tensorflow"],
+      skipped: [
+        {
+          backend: "tensorflow-gpu",
+          reason:
+            "@tensorflow/tfjs-node-gpu is not installed (an optional dependency whose install downloads libtensorflow)",
+        },
+        {
+          backend: "tensorflow",
+          reason:
+            "@tensorflow/tfjs-node is not installed (an optional dependency whose install downloads libtensorflow)",
+        },
+      ],
       y: 14,
     });
   });
 
   it.each([
-    [{ MODELSHIP_TF_BACKEND: "cpu" }, { backend: "cpu", active: "cpu", skipped: [], y: 14 }],
-    [{ MODELSHIP_TF_BACKEND: "wasm" }, { backend: "wasm", active: "wasm", skipped: [], y: 14 }],
+    [{ MODELSHIP_TF_BACKEND: "cpu" }, { backend: "cpu", device: "cpu", active: "cpu", skipped: [], y: 14 }],
+    [
+      { MODELSHIP_TF_BACKEND: "wasm" },
+      { backend: "wasm", device: "cpu", active: "wasm", skipped: [], y: 14 },
+    ],
   ])("honours %j without printing tfjs's banner", async (env, expected) => {
     const { out, all } = await run(env);
     expect(out).toEqual(expected);
@@ -52,7 +67,12 @@ describe("selectBackend", () => {
   });
 
   it.each([
-    [{ MODELSHIP_TF_BACKEND: "tensorflow" }, "backend-unavailable", /cannot be loaded/],
+    [
+      { MODELSHIP_TF_BACKEND: "tensorflow" },
+      "backend-unavailable",
+      /cannot be loaded: @tensorflow\/tfjs-node is not installed/,
+    ],
+    [{ MODELSHIP_TF_BACKEND: "tensorflow-gpu" }, "backend-unavailable", /tfjs-node-gpu is not installed/],
     [{ MODELSHIP_TF_BACKEND: "webgpu" }, "backend-unknown", /tensorflow-gpu, tensorflow, wasm, cpu/],
   ])("fails clearly for %j", async (env, code, message) => {
     const { out } = await run(env);

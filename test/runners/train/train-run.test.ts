@@ -79,7 +79,7 @@ describe("trainRun with the built-in trainer", () => {
       "train_loss",
       "val_loss",
     ]);
-    expect(record.parity).toMatchObject({ rows: 69, ok: true, tolerance: 1e-4 });
+    expect(record.parity).toMatchObject({ rows: 69, ok: true, rtol: 1e-4, atol: 1e-5, mismatches: 0 });
     expect(record.signature?.labels).toEqual(["adelie", "chinstrap", "gentoo"]);
     expect(record.signature?.inputs.map((i) => `${i.name}:${i.datatype}`)).toEqual([
       "bill_length_mm:FP32",
@@ -123,6 +123,12 @@ describe("trainRun with the built-in trainer", () => {
     expect(prep.hash).toBe(record.preprocessHash);
     const card = await readFile(join(runDir, RUN_FILES.card), "utf8");
     expect(card).toContain("penguins");
+    // Real validation rows, raw features only, for deploy smoke requests.
+    const reference = JSON.parse(await readFile(join(runDir, "model/reference-rows.json"), "utf8")) as {
+      rows: Array<Record<string, unknown>>;
+    };
+    expect(reference.rows).toHaveLength(20);
+    expect(Object.keys(reference.rows[0]!)).toEqual(record.signature?.inputs.map((i) => i.name));
 
     // The saved model answers on its own: one standardized Gentoo-like row.
     const model = new Uint8Array(await readFile(join(runDir, RUN_FILES.model)));
@@ -165,10 +171,14 @@ describe("trainRun with the built-in trainer", () => {
         runsDir,
         runId: "bad",
         progress: "silent",
-        parityTolerance: -1,
+        // A bound nothing can meet: every element is a mismatch.
+        parity: { rtol: 0, atol: -1 },
       }),
     );
     expect(err.code).toBe("onnx-parity-failed");
+    expect(err.message).toMatch(
+      /on 207 element\(s\) of 69 held-out rows .*worst: validation row \d+, output \d: onnx [\d.e-]+, tfjs [\d.e-]+/,
+    );
     expect(err.message).toContain(join(runsDir, "bad"));
     const record = RunRecordSchema.parse(
       JSON.parse(await readFile(join(runsDir, "bad", RUN_FILES.record), "utf8")),

@@ -57,7 +57,7 @@ export function loadGitHubApi(): Promise<OpenAPIBackend> {
     const specFile =
       require.resolve("@octokit/openapi/package.json").replace(/package\.json$/, "") +
       SPEC_PATH.replace("node_modules/@octokit/openapi/", "");
-    const definition = JSON.parse(readFileSync(specFile, "utf8")) as Document;
+    const definition = allowUntypedNulls(JSON.parse(readFileSync(specFile, "utf8"))) as Document;
     const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
     const api = new OpenAPIBackend({
       definition,
@@ -73,6 +73,24 @@ export function loadGitHubApi(): Promise<OpenAPIBackend> {
     return api;
   })();
   return backendPromise;
+}
+
+/**
+ * `nullable` on a schema without `type` (issues/create's `milestone`, a `oneOf`) makes Ajv refuse to
+ * compile the operation; say the same thing as one more alternative, `null`.
+ */
+function allowUntypedNulls(node: unknown): unknown {
+  if (Array.isArray(node)) node.forEach(allowUntypedNulls);
+  else if (node !== null && typeof node === "object") {
+    const schema = node as Record<string, unknown>;
+    if (schema["nullable"] === true && schema["type"] === undefined) {
+      delete schema["nullable"];
+      const alternatives = schema["oneOf"] ?? schema["anyOf"];
+      if (Array.isArray(alternatives)) alternatives.push({ enum: [null] });
+    }
+    Object.values(schema).forEach(allowUntypedNulls);
+  }
+  return node;
 }
 
 const exampleCache = new Map<string, { status: number; mock: unknown }>();

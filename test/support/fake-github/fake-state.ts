@@ -56,6 +56,18 @@ export type FakePull = {
   /** Paths the pull request changes (served by pulls/list-files, status "modified"). */
   files: string[];
   labels: string[];
+  body?: string | null;
+};
+
+export type FakeIssue = {
+  number: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  stateReason: "completed" | "not_planned" | "reopened" | null;
+  user: FakeUser;
+  labels: string[];
+  createdAt: string;
 };
 
 export type FakeReview = {
@@ -95,6 +107,8 @@ export type FakeArtifact = {
   files?: ZipEntry[];
   dir?: string;
   expired?: boolean;
+  /** What GitHub reports as the zip's digest; by default the sha256 of the zip the fake serves. */
+  digest?: string | null;
 };
 
 export type FakeAsset = {
@@ -168,6 +182,8 @@ export type FakeRepo = {
   reviews: Record<number, FakeReview[]>;
   /** Repository role per login; a login absent here is not a collaborator (404). */
   permissions: Record<string, FakeRole>;
+  /** Issues (not pull requests); numbers are shared with `pulls`. */
+  issues: FakeIssue[];
   comments: FakeComment[];
   reactions: FakeReaction[];
   checkRuns: FakeCheckRun[];
@@ -264,6 +280,7 @@ export function ensureRepo(
     pulls: {},
     reviews: {},
     permissions: {},
+    issues: [],
     comments: [],
     reactions: [],
     checkRuns: [],
@@ -281,6 +298,12 @@ export function ensureRepo(
   };
   state.repos[key] = repo;
   return repo;
+}
+
+/** The next issue or pull request number of a repository. */
+export function nextIssueNumber(repo: FakeRepo): number {
+  const used = [...Object.keys(repo.pulls).map(Number), ...repo.issues.map((i) => i.number)];
+  return Math.max(0, ...used) + 1;
 }
 
 export function findRepo(state: FakeState, owner: string, name: string): FakeRepo | undefined {

@@ -1,16 +1,19 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   fakeSha,
   findRepo,
   nextId,
+  nextIssueNumber,
   EMPTY_TREE_SHA,
   type FakeAsset,
   type FakeCheckRun,
   type FakeComment,
   type FakeDeployment,
   type FakeDeploymentStatus,
+  type FakeIssue,
+  type FakePull,
   type FakeRelease,
   type FakeRepo,
   type FakeRunner,
@@ -188,6 +191,75 @@ function commentJson(ctx: HandlerContext, repo: FakeRepo, c: FakeComment): Recor
   };
 }
 
+// ---- pull requests and issues ----------------------------------------------------------------
+
+function pullJson(ctx: HandlerContext, repo: FakeRepo, pull: FakePull): Record<string, unknown> {
+  const base = ctx.example("pulls/get");
+  const headRepo = pull.head.fork
+    ? { ...repoJson(ctx, repo), full_name: pull.head.repoFullName, fork: true, name: repo.name }
+    : repoJson(ctx, repo);
+  return {
+    ...base,
+    number: pull.number,
+    state: pull.state,
+    title: pull.title,
+    user: userJson(ctx, pull.user),
+    merged: pull.merged,
+    labels: pull.labels.map((name, i) => ({
+      id: i + 1,
+      node_id: `L_${i + 1}`,
+      url: "",
+      name,
+      description: null,
+      color: "ededed",
+      default: false,
+    })),
+    merge_commit_sha: pull.mergeCommitSha,
+    merged_at: pull.merged ? "2026-01-02T00:00:00Z" : null,
+    head: {
+      label: `${pull.head.repoFullName.split("/")[0]}:${pull.head.ref}`,
+      ref: pull.head.ref,
+      sha: pull.head.sha,
+      user: userJson(ctx, pull.user),
+      repo: headRepo,
+    },
+    base: {
+      label: `${repo.owner}:${pull.base.ref}`,
+      ref: pull.base.ref,
+      sha: pull.base.sha,
+      user: userJson(ctx, { login: repo.owner, id: 1, type: "Organization" }),
+      repo: repoJson(ctx, repo),
+    },
+    body: pull.body ?? null,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+  };
+}
+
+function issueJson(ctx: HandlerContext, repo: FakeRepo, issue: FakeIssue): Record<string, unknown> {
+  const base = ctx.example("issues/get");
+  return {
+    ...base,
+    id: issue.number + 700_000,
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    state: issue.state,
+    state_reason: issue.stateReason,
+    user: userJson(ctx, issue.user),
+    labels: issue.labels.map((name, i) => ({ id: i + 1, node_id: `L_${i + 1}`, name, color: "ededed" })),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    pull_request: undefined,
+    comments: repo.comments.filter((c) => c.issueNumber === issue.number).length,
+    url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/issues/${issue.number}`,
+    html_url: `https://github.com/${repo.owner}/${repo.name}/issues/${issue.number}`,
+    created_at: issue.createdAt,
+    updated_at: issue.createdAt,
+    closed_at: issue.state === "closed" ? issue.createdAt : null,
+  };
+}
+
 // ---- check runs -----------------------------------------------------------------------------
 
 function checkRunJson(ctx: HandlerContext, repo: FakeRepo, run: FakeCheckRun): Record<string, unknown> {
@@ -301,6 +373,12 @@ function artifactJson(
     (n, e) => n + (typeof e.data === "string" ? Buffer.byteLength(e.data) : e.data.length),
     0,
   );
+  const digest =
+    a.digest !== undefined
+      ? a.digest
+      : `sha256:${createHash("sha256")
+          .update(writeZip(artifactEntries(a)))
+          .digest("hex")}`;
   const api = `${ctx.apiBase}/repos/${repo.owner}/${repo.name}`;
   return {
     id: a.id,
@@ -310,6 +388,7 @@ function artifactJson(
     url: `${api}/actions/artifacts/${a.id}`,
     archive_download_url: `${api}/actions/artifacts/${a.id}/zip`,
     expired: a.expired === true,
+    digest,
     created_at: "2026-01-01T00:00:00Z",
     expires_at: "2026-04-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
@@ -511,7 +590,10 @@ export const handlers: Record<string, Handler> = {
     const byRef =
       repo.files[ref] ??
       (resolveSha(repo, ref) !== undefined ? repo.files[resolveSha(repo, ref) as string] : undefined);
-    const text = byRef?.[path];
+    // Commits made through the git API hold the files of the tree they were created with.
+    const commit = resolveSha(repo, ref);
+    const tree = commit === undefined ? undefined : repo.trees[repo.commits[commit]?.tree ?? ""];
+    const text = byRef?.[path] ?? tree?.find((e) => e.path === path)?.content;
     if (text === undefined) return notFound();
     const name = path.split("/").pop() ?? path;
     const sha = fakeSha(`blob:${text}`);
@@ -540,47 +622,117 @@ export const handlers: Record<string, Handler> = {
 
   "pulls/get": withRepo((ctx, repo) => {
     const pull = repo.pulls[Number(ctx.params.pull_number)];
-    if (pull === undefined) return notFound();
-    const base = ctx.example("pulls/get");
-    const headRepo = pull.head.fork
-      ? { ...repoJson(ctx, repo), full_name: pull.head.repoFullName, fork: true, name: repo.name }
-      : repoJson(ctx, repo);
-    return {
-      status: 200,
-      body: {
-        ...base,
-        number: pull.number,
-        state: pull.state,
-        title: pull.title,
-        user: userJson(ctx, pull.user),
-        merged: pull.merged,
-        labels: pull.labels.map((name, i) => ({
-          id: i + 1,
-          node_id: `L_${i + 1}`,
-          url: "",
-          name,
-          description: null,
-          color: "ededed",
-          default: false,
-        })),
-        merge_commit_sha: pull.mergeCommitSha,
-        merged_at: pull.merged ? "2026-01-02T00:00:00Z" : null,
-        head: {
-          label: `${pull.head.repoFullName.split("/")[0]}:${pull.head.ref}`,
-          ref: pull.head.ref,
-          sha: pull.head.sha,
-          user: userJson(ctx, pull.user),
-          repo: headRepo,
+    return pull === undefined ? notFound() : { status: 200, body: pullJson(ctx, repo, pull) };
+  }),
+
+  "pulls/create": withRepo((ctx, repo) => {
+    const b = bodyOf(ctx);
+    const head = String(b.head).replace(new RegExp(`^${repo.owner}:`, "i"), "");
+    const base = String(b.base);
+    const headSha = repo.refs[`refs/heads/${head}`];
+    const baseSha = repo.refs[`refs/heads/${base}`];
+    if (headSha === undefined || baseSha === undefined)
+      return unprocessable("Validation Failed", [
+        { resource: "PullRequest", field: "head", code: "invalid" },
+      ]);
+    if (Object.values(repo.pulls).some((p) => p.state === "open" && p.head.ref === head && !p.head.fork))
+      return unprocessable("Validation Failed", [
+        {
+          resource: "PullRequest",
+          code: "custom",
+          message: `A pull request already exists for ${repo.owner}:${head}.`,
         },
-        base: {
-          label: `${repo.owner}:${pull.base.ref}`,
-          ref: pull.base.ref,
-          sha: pull.base.sha,
-          user: userJson(ctx, { login: repo.owner, id: 1, type: "Organization" }),
-          repo: repoJson(ctx, repo),
-        },
-      },
+      ]);
+    const pull: FakePull = {
+      number: nextIssueNumber(repo),
+      state: "open",
+      merged: false,
+      mergeCommitSha: null,
+      title: String(b.title ?? ""),
+      body: str(b.body) ?? null,
+      user: ctx.actor,
+      head: { ref: head, sha: headSha, fork: false, repoFullName: `${repo.owner}/${repo.name}` },
+      base: { ref: base, sha: baseSha },
+      files: [],
+      labels: [],
     };
+    repo.pulls[pull.number] = pull;
+    return { status: 201, body: pullJson(ctx, repo, pull) };
+  }),
+
+  "pulls/list": withRepo((ctx, repo) => {
+    const state = queryString(ctx, "state") ?? "open";
+    const head = queryString(ctx, "head");
+    const base = queryString(ctx, "base");
+    const list = Object.values(repo.pulls)
+      .filter(
+        (p) =>
+          (state === "all" || p.state === state) &&
+          (head === undefined ||
+            `${p.head.repoFullName.split("/")[0]}:${p.head.ref}`.toLowerCase() === head.toLowerCase()) &&
+          (base === undefined || p.base.ref === base),
+      )
+      .sort((a, b) => b.number - a.number)
+      .map((p) => pullJson(ctx, repo, p));
+    return paginate(ctx, list);
+  }),
+
+  "pulls/update": withRepo((ctx, repo) => {
+    const pull = repo.pulls[Number(ctx.params.pull_number)];
+    if (pull === undefined) return notFound();
+    const b = bodyOf(ctx);
+    if (str(b.title) !== undefined) pull.title = String(b.title);
+    if (b.body !== undefined) pull.body = str(b.body) ?? null;
+    if (b.state === "open" || b.state === "closed") pull.state = b.state;
+    return { status: 200, body: pullJson(ctx, repo, pull) };
+  }),
+
+  "issues/create": withRepo((ctx, repo) => {
+    const b = bodyOf(ctx);
+    const issue: FakeIssue = {
+      number: nextIssueNumber(repo),
+      title: String(b.title),
+      body: str(b.body) ?? null,
+      state: "open",
+      stateReason: null,
+      user: ctx.actor,
+      labels: ((b.labels ?? []) as unknown[]).map((l) =>
+        typeof l === "string" ? l : String((l as { name?: string }).name),
+      ),
+      createdAt: iso(ctx.state),
+    };
+    repo.issues.push(issue);
+    return { status: 201, body: issueJson(ctx, repo, issue) };
+  }),
+
+  "issues/get": withRepo((ctx, repo) => {
+    const issue = repo.issues.find((i) => i.number === Number(ctx.params.issue_number));
+    return issue === undefined ? notFound() : { status: 200, body: issueJson(ctx, repo, issue) };
+  }),
+
+  "issues/list-for-repo": withRepo((ctx, repo) => {
+    const state = queryString(ctx, "state") ?? "open";
+    const creator = queryString(ctx, "creator");
+    // Pull requests are issues too in this listing; the fake lists only issues (tests filter anyway).
+    const list = repo.issues
+      .filter(
+        (i) => (state === "all" || i.state === state) && (creator === undefined || i.user.login === creator),
+      )
+      .sort((a, b) => b.number - a.number)
+      .map((i) => issueJson(ctx, repo, i));
+    return paginate(ctx, list);
+  }),
+
+  "issues/update": withRepo((ctx, repo) => {
+    const issue = repo.issues.find((i) => i.number === Number(ctx.params.issue_number));
+    if (issue === undefined) return notFound();
+    const b = bodyOf(ctx);
+    if (str(b.title) !== undefined) issue.title = String(b.title);
+    if (b.body !== undefined) issue.body = str(b.body) ?? null;
+    if (b.state === "open" || b.state === "closed") issue.state = b.state;
+    if (b.state_reason !== undefined)
+      issue.stateReason = (b.state_reason ?? null) as FakeIssue["stateReason"];
+    return { status: 200, body: issueJson(ctx, repo, issue) };
   }),
 
   "pulls/list-files": withRepo((ctx, repo) => {
@@ -964,6 +1116,9 @@ export const handlers: Record<string, Handler> = {
     if (b.force !== true && !isAncestor(repo, current, sha))
       return unprocessable("Update is not a fast forward");
     repo.refs[ref] = sha;
+    // An open pull request follows its head branch.
+    for (const p of Object.values(repo.pulls))
+      if (p.state === "open" && !p.head.fork && `refs/heads/${p.head.ref}` === ref) p.head.sha = sha;
     return { status: 200, body: gitRefJson(ctx, repo, ref, sha) };
   }),
 
