@@ -30,4 +30,41 @@ export default tseslint.config(
       "no-restricted-globals": ["error", { name: "process", message: "core/ is pure: pass values in." }],
     },
   },
+  {
+    files: ["adapters/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["runners", "cli", "bot", "action", "ui"].flatMap((d) => [
+                `../${d}/*`,
+                `../../${d}/*`,
+                `../../../${d}/*`,
+              ]),
+              message:
+                "adapters/ never import runners or front doors: move the shared part into core/ or adapters/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["action/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["cli", "bot"].flatMap((d) => [`../${d}/*`, `../../${d}/*`]),
+              message: "Front doors never import each other: share through core/ or adapters/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

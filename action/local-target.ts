@@ -1,15 +1,16 @@
 import { spawn } from "node:child_process";
-import { mkdir, open, stat } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   connectLocalDeployment,
   type RemoteDeployment,
 } from "../adapters/deploy-local/connect-local-deployment.ts";
-import type { RolloutResult } from "../adapters/deploy-local/start-local-deployment.ts";
+import { localTarget } from "../adapters/deploy-local/local-target.ts";
 import type { Config } from "../core/config/schema.ts";
-import { ModelshipError } from "../core/errors.ts";
+import { formatProblem, ModelshipError } from "../core/errors.ts";
+import type { Registry } from "../core/registry/registry-port.ts";
+import type { DeployTarget } from "../core/rollout/deploy-target.ts";
 import type { CommandContext } from "./command-context.ts";
-import type { DeployTarget, TargetRollout } from "./deploy-target.ts";
 import { resolveModelshipCli, withoutCredentials } from "./resolve-cli.ts";
 
 const ROUTER_START_TIMEOUT_MS = 60_000;
@@ -24,38 +25,19 @@ export async function openLocalTarget(
   ctx: CommandContext,
   config: Config,
   environment: string,
+  registry: Registry,
 ): Promise<DeployTarget> {
   const home = resolve(ctx.action.workspace, ctx.env["MODELSHIP_HOME"] ?? ".");
   const stateDir = join(home, ".modelship", "deploy");
   const control = await connectOrStart(ctx, config, { home, stateDir, environment });
-  const toTarget = (r: RolloutResult): TargetRollout => ({
-    outcome: r.outcome,
-    reason: r.reason,
-    message: r.message,
-    version: r.version,
-    fromVersion: r.fromVersion ?? null,
+  return localTarget({
+    control,
+    registry,
+    home,
     url: control.url,
+    // A cached copy that no longer matches its digests is fetched again; the job log says so.
+    warn: (p) => ctx.log(`modelship: warning: ${formatProblem(p)}`),
   });
-  return {
-    async liveVersion() {
-      return (await control.status()).active?.version ?? null;
-    },
-    async previousVersion() {
-      return (await control.status()).previous?.version;
-    },
-    async deploy(registry, version) {
-      const modelDir = join(home, ".modelship", "versions", version.name, version.version);
-      const ready = await stat(join(modelDir, "run.json")).then(
-        () => true,
-        () => false,
-      );
-      if (!ready) await registry.materialize(version.name, version.version, modelDir);
-      return toTarget(await control.deploy({ name: version.name, version: version.version, modelDir }));
-    },
-    async rollbackToPrevious() {
-      return toTarget(await control.rollback());
-    },
-  };
 }
 
 async function connectOrStart(

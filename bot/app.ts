@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ApplicationFunction, Context, Probot } from "probot";
 import type { BotEnv } from "./bot-event.ts";
+import { createCommandRateLimiter, type CommandRateLimiter } from "./command-rate-limit.ts";
 import { createDeliveryDedup, type DeliveryDedup } from "./dedup-deliveries.ts";
 import type { BotGitHub } from "./github-port.ts";
 import { handleCheckRunRerequested } from "./handlers/check-run-rerequested.ts";
@@ -16,8 +17,12 @@ import { createOctokitBotGitHub } from "./octokit-bot-github.ts";
 import { openOnboardingPull } from "./open-onboarding-pull.ts";
 
 export type ModelshipAppOptions = {
+  /** Where delivery ids are remembered; in memory by default (see file-delivery-dedup.ts). */
   dedup?: DeliveryDedup;
   now?: () => Date;
+  rateLimit?: CommandRateLimiter;
+  /** Slash commands older than this are refused as stale; default one hour. */
+  maxCommandAgeMs?: number;
   /** Builds the GitHub port for an event; defaults to the Octokit implementation. */
   github?: (context: Context) => BotGitHub;
   /** The Action reference (`OWNER/REPO@REF`) the onboarding pull request's workflows use. */
@@ -43,12 +48,15 @@ export const APP_EVENTS = [
 ] as const;
 
 /**
- * The Probot app: one small handler per event, each delivery handled once per process
- * (`X-GitHub-Delivery`), every handler idempotent against state kept in GitHub.
+ * The Probot app: one small handler per event, each delivery handled once (`X-GitHub-Delivery`,
+ * remembered across restarts when the store is durable), every handler idempotent against state
+ * kept in GitHub.
  */
 export function createModelshipApp(options: ModelshipAppOptions = {}): ApplicationFunction {
   const dedup = options.dedup ?? createDeliveryDedup();
   const now = options.now ?? (() => new Date());
+  const rateLimit = options.rateLimit ?? createCommandRateLimiter();
+  const maxCommandAgeMs = options.maxCommandAgeMs ?? 3_600_000;
   const github = options.github ?? ((context: Context) => createOctokitBotGitHub(context));
 
   return (app: Probot) => {
@@ -57,7 +65,7 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
       handler: (env: BotEnv, payload: P, context: Context) => Promise<void>,
     ): void => {
       app.on(events, async (context: AnyContext) => {
-        if (!dedup.claim(context.id)) {
+        if (!(await dedup.claim(context.id))) {
           context.log.info({ delivery: context.id }, "duplicate delivery ignored");
           return;
         }
@@ -71,6 +79,8 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
             return (gh ??= github(context));
           },
           now,
+          rateLimit,
+          maxCommandAgeMs,
           scratchDir: async () => {
             const dir = await mkdtemp(join(tmpdir(), "modelship-bot-"));
             scratch.push(dir);
@@ -81,7 +91,7 @@ export function createModelshipApp(options: ModelshipAppOptions = {}): Applicati
           await handler(env, context.payload as P, context);
         } catch (err) {
           // Let GitHub's redelivery of this id try again.
-          dedup.release(context.id);
+          await dedup.release(context.id);
           throw err;
         } finally {
           await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -1,3 +1,4 @@
+import type { CommandRateLimiter } from "./command-rate-limit.ts";
 import type { BotGitHub } from "./github-port.ts";
 
 /** Logging the handlers use (Probot's pino logger fits). */
@@ -15,4 +16,8 @@ export type BotEnv = {
   now: () => Date;
   /** A fresh empty directory for downloads; removed after the delivery is handled. */
   scratchDir: () => Promise<string>;
+  /** Per-user and per-repository limits on slash commands. */
+  rateLimit: CommandRateLimiter;
+  /** Commands whose comment is older than this are refused as stale (replays). */
+  maxCommandAgeMs: number;
 };

@@ -1,4 +1,5 @@
-import { liveVersion, parseDeploymentPayload } from "../core/bot/deployment-payload.ts";
+import { appDeployments, liveVersion, parseDeploymentPayload } from "../core/bot/deployment-payload.ts";
+import { appLogin } from "../core/bot/judge-provenance.ts";
 import { planDeployment, type DeploymentPlan, type DeployRefusal } from "../core/bot/plan-deployment.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { BotGitHub } from "./github-port.ts";
@@ -29,7 +30,12 @@ export async function deployVersion(input: {
   fromFork: boolean;
 }): Promise<DeployOutcome> {
   const { gh, config } = input;
-  const deployments = await gh.listDeployments(input.environment);
+  // Only the App's own deployments say what is live; anyone with write access can create others.
+  const deployments = appDeployments(
+    await gh.listDeployments(input.environment),
+    appLogin(config),
+    config.model.name,
+  );
   // A redelivered event finds its own deployment as the newest one of this model: reuse it.
   const newest = deployments.find((d) => parseDeploymentPayload(d.payload)?.model === config.model.name);
   const same =

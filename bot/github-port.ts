@@ -1,3 +1,4 @@
+import type { ReleaseProvenance } from "../adapters/github/release-provenance.ts";
 import type { RunnerLabelsResult } from "../adapters/github/runners.ts";
 import type { RepositoryPermission } from "../core/bot/authorize-command.ts";
 import type { CheckAnnotation, CheckConclusion } from "../core/bot/check-run-result.ts";
@@ -50,6 +51,8 @@ export type DeploymentInfo = {
   sha: string;
   environment: string;
   payload: unknown;
+  /** Who created it, as GitHub records it. */
+  creator: string | null;
   /** The newest status state, or null when none was reported yet. */
   latestState: string | null;
 };
@@ -134,6 +137,8 @@ export type BotGitHub = {
   /** The GitHub Releases backend of the registry for this repository. */
   registry(opts: RegistryOptions): Promise<Registry>;
   listDeployments(environment: string): Promise<DeploymentInfo[]>;
+  /** Who created a version's release and the commit its tag points at, from GitHub's records. */
+  releaseProvenance(tag: string): Promise<ReleaseProvenance>;
   createDeployment(input: {
     ref: string;
     environment: string;

@@ -15,6 +15,7 @@ import {
 import { httpStatus } from "../adapters/github/http-status.ts";
 import { checkRunnerLabels } from "../adapters/github/runners.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
+import { readReleaseProvenance, type ReleaseProvenancePort } from "../adapters/github/release-provenance.ts";
 import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
 import {
@@ -201,9 +202,12 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
         sha: d.sha,
         environment: d.environment,
         payload: d.payload,
+        creator: d.creator,
         latestState: d.effectiveState,
       }));
     },
+    releaseProvenance: (tag) =>
+      readReleaseProvenance(octokit as unknown as ReleaseProvenancePort, { ...r, tag }),
     async createDeployment(input) {
       const result = await createDeployment(octokit, {
         ...r,

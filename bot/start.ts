@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { ProbotOctokit, run } from "probot";
 import { checkWebhookSecret } from "../core/bot/check-webhook-secret.ts";
 import { ModelshipError } from "../core/errors.ts";
-import { createModelshipApp } from "./app.ts";
+import { createModelshipApp, type ModelshipAppOptions } from "./app.ts";
+import { createFileDeliveryDedup } from "./file-delivery-dedup.ts";
 
 export type BotServer = Awaited<ReturnType<typeof run>>;
 
@@ -16,6 +17,8 @@ const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
  * production, Probot serves its setup flow from `app.yml`. In production a strong webhook secret
  * is required. Retry and throttling are on except under NODE_ENV=test. MODELSHIP_ACTION names the
  * Action (`OWNER/REPO@REF`) that onboarding pull requests put in the workflows.
+ * MODELSHIP_DELIVERY_DIR keeps delivery ids on a volume so replays are refused after a restart
+ * (retention MODELSHIP_DELIVERY_RETENTION_HOURS, default 72: GitHub's redelivery window).
  */
 export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<BotServer> {
   // Probot reads `.env` from the working directory; read it first so the checks below see it.
@@ -36,8 +39,17 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Bo
   // Probot's setup flow reads app.yml from the working directory.
   if (!hasCredentials && !production && !existsSync("app.yml")) process.chdir(PACKAGE_ROOT);
   const Octokit = env.NODE_ENV === "test" ? unthrottledOctokit() : ProbotOctokit;
-  const action = env.MODELSHIP_ACTION;
-  return run(createModelshipApp(action ? { onboardingAction: action } : {}), { env, Octokit });
+  const options: ModelshipAppOptions = {};
+  if (env.MODELSHIP_ACTION) options.onboardingAction = env.MODELSHIP_ACTION;
+  if (env.MODELSHIP_DELIVERY_DIR) {
+    const hours = Number(env.MODELSHIP_DELIVERY_RETENTION_HOURS ?? "72");
+    options.dedup = createFileDeliveryDedup({
+      dir: env.MODELSHIP_DELIVERY_DIR,
+      retentionMs: (Number.isFinite(hours) && hours > 0 ? hours : 72) * 3_600_000,
+      now: () => new Date(),
+    });
+  }
+  return run(createModelshipApp(options), { env, Octokit });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { CommanderError, type Command } from "commander";
-import { formatProblem, ModelshipError } from "../core/errors.ts";
+import { EXIT_CODES, formatProblem, ModelshipError } from "../core/errors.ts";
 import { ModelshipCommand, USAGE_EXIT_CODE } from "./shared/modelship-command.ts";
 import { setQuiet } from "./shared/output.ts";
 
@@ -36,6 +36,7 @@ const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["register"], () => import("./commands/register.ts")],
   [["models"], () => import("./commands/models.ts")],
   [["serve"], () => import("./commands/serve.ts")],
+  [["fetch-model"], () => import("./commands/fetch-model.ts")],
   [["up", "deploy", "rollback", "status"], () => import("./commands/deploy.ts")],
   [["run"], () => import("./commands/run.ts")],
   [["init"], () => import("./commands/init.ts")],
@@ -68,7 +69,7 @@ function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
   if (err instanceof ModelshipError) {
     for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
-    return USAGE_EXIT_CODE;
+    return err.failedCheck ? EXIT_CODES.checkFailed : USAGE_EXIT_CODE;
   }
   process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;

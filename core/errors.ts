@@ -15,14 +15,20 @@ export type Problem = {
 export class ModelshipError extends Error {
   readonly code: string;
   readonly problems: readonly Problem[];
-  constructor(problems: Problem | readonly Problem[]) {
+  /** The input was fine but a check on the result failed (exit 1), rather than bad input (exit 2). */
+  readonly failedCheck: boolean;
+  constructor(problems: Problem | readonly Problem[], opts: { failedCheck?: boolean } = {}) {
     const list = Array.isArray(problems) ? (problems as readonly Problem[]) : [problems as Problem];
     super(list.map(formatProblem).join("\n"));
     this.name = "ModelshipError";
     this.code = list[0]?.code ?? "error";
     this.problems = list;
+    this.failedCheck = opts.failedCheck ?? false;
   }
 }
+
+/** Exit codes every front door uses: 0 success, 1 a check or gate failed, 2 bad input or usage. */
+export const EXIT_CODES = { ok: 0, checkFailed: 1, usage: 2 } as const;
 
 /** `file:line:column: message (expected ...)` — the shape editors and CI annotations understand. */
 export function formatProblem(p: Problem): string {

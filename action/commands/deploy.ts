@@ -3,7 +3,10 @@ import type { DeploymentPayload } from "../../core/bot/plan-deployment.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
-import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
+import type { Registry } from "../../core/registry/registry-port.ts";
+import type { DeployTarget, TargetRollout } from "../../core/rollout/deploy-target.ts";
+import { planDeployVersion } from "../../core/rollout/deploy-version.ts";
+import { checkDeploymentTrust } from "./deploy-trust.ts";
 import { loadActionConfig, refuseOnPullRequest, type CommandContext } from "../command-context.ts";
 import {
   createRunDeployment,
@@ -11,7 +14,6 @@ import {
   reporterForDeployment,
   type DeploymentReporter,
 } from "../github-services.ts";
-import type { DeployTarget, TargetRollout } from "../deploy-target.ts";
 import { openLocalTarget } from "../local-target.ts";
 import type { ActionOutcome } from "../outcome.ts";
 
@@ -42,6 +44,8 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
   let reporter: DeploymentReporter | undefined = event ? reporterForDeployment(ctx, event.id) : undefined;
   try {
     const payload = event ? eventPayload(event) : undefined;
+    // Only deployments the App created, as it recorded them, and not locked since.
+    if (event) await checkDeploymentTrust(ctx, config, event);
     if (payload && payload.model !== name) {
       throw new ModelshipError({
         code: "model-name-mismatch",
@@ -50,15 +54,16 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
       });
     }
     const registry = openActionRegistry(ctx, config);
-    const target = await openTarget(ctx, config, environment);
-    const plan = await planRollout({
-      ctx,
+    const target = await openTarget(ctx, config, environment, registry);
+    const plan = await planDeployVersion({
       kind,
       target,
       registry,
       name,
       environment,
       ref: ctx.inputs.version ?? payload?.version,
+      now: ctx.now,
+      note: ctx.action.runUrl ?? "workflow run",
     });
     reporter ??= await createRunDeployment(ctx, {
       model: name,
@@ -69,8 +74,8 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
       pr: ctx.inputs.pr ?? ctx.action.pullRequest ?? null,
     });
     await reporter.status("in_progress", { description: `${kind} of ${name} v${plan.version} started` });
-    const rollout = await plan.run();
-    return await finish(ctx, { kind, config, environment, registry, reporter, rollout });
+    const { rollout, aliasError } = await plan.run();
+    return await finish(ctx, { kind, config, environment, reporter, rollout, aliasError });
   } catch (err) {
     const code = err instanceof ModelshipError ? err.code : "internal-error";
     await reporter
@@ -86,9 +91,10 @@ async function finish(
     kind: Kind;
     config: Config;
     environment: string;
-    registry: Registry;
     reporter: DeploymentReporter;
     rollout: TargetRollout;
+    /** Why the registry did not record the move, when it did not. */
+    aliasError: string | null;
   },
 ): Promise<ActionOutcome> {
   const { rollout, config, environment } = o;
@@ -96,18 +102,11 @@ async function finish(
   const envUrl = config.deploy.environments[environment]?.url ?? rollout.url;
   const ok = rollout.outcome === "succeeded";
   let aliasNote = "";
-  if (ok) {
-    // Traffic has moved: a registry that cannot record it is worth a warning, not a failed deploy.
-    try {
-      await o.registry.setAlias(name, environment, rollout.version, {
-        now: ctx.now(),
-        reason: `${o.kind} (${ctx.action.runUrl ?? "workflow run"})`,
-      });
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      ctx.log(`modelship: warning: the ${environment} alias was not moved to ${rollout.version}: ${why}`);
-      aliasNote = `\n> [!WARNING]\n> The registry alias \`${escapeMarkdown(environment)}\` still points at the old version: ${escapeMarkdown(why, { maxLength: 500 })}. Give the job \`contents: write\` so \`report\` compares with what is live.\n`;
-    }
+  // Traffic has moved: a registry that cannot record it is worth a warning, not a failed deploy.
+  if (o.aliasError !== null) {
+    const why = o.aliasError;
+    ctx.log(`modelship: warning: the ${environment} alias was not moved to ${rollout.version}: ${why}`);
+    aliasNote = `\n> [!WARNING]\n> The registry alias \`${escapeMarkdown(environment)}\` still points at the old version: ${escapeMarkdown(why, { maxLength: 500 })}. Give the job \`contents: write\` so \`report\` compares with what is live.\n`;
   }
   await o.reporter.status(ok ? "success" : "failure", {
     description: `${rollout.reason}: ${rollout.message}`,
@@ -132,38 +131,18 @@ async function finish(
   };
 }
 
-/** A named version (or `latest` for deploy) comes from the registry; a rollback without one returns to the target's previous version. */
-async function planRollout(o: {
-  ctx: CommandContext;
-  kind: Kind;
-  target: DeployTarget;
-  registry: Registry;
-  name: string;
-  environment: string;
-  ref: string | undefined;
-}): Promise<{ version: string; run: () => Promise<TargetRollout> }> {
-  if (o.ref !== undefined || o.kind === "deploy") {
-    const version = await resolveVersion(o.registry, o.name, o.ref ?? "latest");
-    return { version: version.version, run: () => o.target.deploy(o.registry, version) };
-  }
-  const previous = await o.target.previousVersion();
-  if (previous === undefined) {
-    throw new ModelshipError({
-      code: "no-previous-version",
-      message: `${o.environment} has no earlier version of ${o.name} to roll back to`,
-      hint: "Pass the version to return to in the `version` input.",
-    });
-  }
-  return { version: previous, run: () => o.target.rollbackToPrevious() };
-}
-
-async function openTarget(ctx: CommandContext, config: Config, environment: string): Promise<DeployTarget> {
+async function openTarget(
+  ctx: CommandContext,
+  config: Config,
+  environment: string,
+  registry: Registry,
+): Promise<DeployTarget> {
   if (config.deploy.target === "kubernetes") {
     // Loaded on demand: the Kubernetes client is large and no other command needs it.
-    const { openKubernetesTarget } = await import("../kubernetes-target.ts");
-    return openKubernetesTarget(ctx, config, environment);
+    const { openKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
+    return openKubernetesTarget({ env: ctx.env, config, environment, now: ctx.now, log: ctx.log });
   }
-  return openLocalTarget(ctx, config, environment);
+  return openLocalTarget(ctx, config, environment, registry);
 }
 
 function eventPayload(event: { id: number; payload: unknown }): DeploymentPayload {
@@ -176,16 +155,4 @@ function eventPayload(event: { id: number; payload: unknown }): DeploymentPayloa
     });
   }
   return payload;
-}
-
-async function resolveVersion(registry: Registry, name: string, ref: string): Promise<ModelVersion> {
-  const version = await registry.resolve(name, ref);
-  if (!version) {
-    throw new ModelshipError({
-      code: "version-not-found",
-      message: `model '${name}' has no version '${ref}' in the registry`,
-      hint: "Register one with `command: register` first, or check the `version` input.",
-    });
-  }
-  return version;
 }

@@ -2,27 +2,31 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readRunDir, toRunSummary } from "../run-dir/read-run-dir.ts";
 import type { RunSummary } from "../../core/compare/compare-runs.ts";
-import { ModelshipError } from "../../core/errors.ts";
+import { formatProblem, ModelshipError, type Problem } from "../../core/errors.ts";
+import { materializeVersionCache, versionCachePath } from "../registry-common/version-cache.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
 
 /** Where verified copies of registered versions are unpacked for compare and deploy. */
 export function versionCacheDir(repoDir: string, name: string, version: string): string {
-  return join(repoDir, ".modelship", "versions", name, version);
+  return versionCachePath(join(repoDir, ".modelship", "versions"), name, version);
 }
 
-/** Unpacks a registered version (digests verified) unless an earlier unpack is already there. */
+/**
+ * A verified copy of a registered version: digests are re-checked on every call, and a copy
+ * that does not match is reported through `warn` and fetched again (see materializeVersionCache).
+ */
 export async function materializeCached(
   registry: Registry,
   repoDir: string,
   version: ModelVersion,
+  warn: (problem: Problem) => void = (p) => process.stderr.write(`warning: ${formatProblem(p)}\n`),
 ): Promise<string> {
-  const dir = versionCacheDir(repoDir, version.name, version.version);
-  const done = await stat(join(dir, "run.json")).then(
-    () => true,
-    () => false,
-  );
-  if (!done) await registry.materialize(version.name, version.version, dir);
-  return dir;
+  return materializeVersionCache({
+    registry,
+    cacheRoot: join(repoDir, ".modelship", "versions"),
+    version,
+    warn,
+  });
 }
 
 export type Baseline = { summary: RunSummary; version: ModelVersion | null; dir: string };

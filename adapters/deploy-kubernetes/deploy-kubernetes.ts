@@ -12,8 +12,11 @@ import { kubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
 import type { KubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
 import { parseKubernetesState, renderKubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
 import type { DeployedVersion, KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import { createRolloutRecord, rolloutId } from "../../core/rollout/apply-event.ts";
 import { createRollout, rolloutSettings } from "../../core/rollout/create-rollout.ts";
 import type { RolloutRecord, TimelineEntry } from "../../core/rollout/deploy-state.ts";
+import { driveRollout } from "../../core/rollout/drive-rollout.ts";
+import type { RolloutClock, RolloutEffects, TargetEffect } from "../../core/rollout/drive-rollout.ts";
 import { judgeAnalysis } from "../../core/rollout/judge-analysis.ts";
 import { TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
 import type {
@@ -24,7 +27,7 @@ import type {
   RolloutEvent,
   RolloutState,
 } from "../../core/rollout/rollout-types.ts";
-import { transition } from "../../core/rollout/transition.ts";
+import { systemClock } from "../clock/system-clock.ts";
 import { createKubernetesApi } from "./kubernetes-api.ts";
 import type { KubernetesApi } from "./kubernetes-api.ts";
 import { runServiceSmoke } from "./run-service-smoke.ts";
@@ -83,6 +86,7 @@ export function deployKubernetes(
     version: opts.model.version,
     modelUri: opts.model.modelUri,
     image: resolveImage(ctx, opts.model),
+    ...(opts.model.fetch ? { fetch: opts.model.fetch } : {}),
   }));
 }
 
@@ -157,70 +161,33 @@ async function runRollout(
     });
   }
   const target = pick(ctx, before, where);
-  const id = `${now().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
-  let state = createRollout({
-    id,
+  const clock: RolloutClock = opts.now ? { ...systemClock, now: opts.now } : systemClock;
+  const state = createRollout({
+    id: rolloutId(now(), randomBytes(3).toString("hex")),
     kind,
     target: { version: target.version, modelDir: target.modelUri, name: target.name },
     active: before?.active ? { colour: before.active.colour, version: before.active.version } : null,
     settings: rolloutSettings(opts.config),
   });
-  const record: RolloutRecord = {
-    id,
-    kind,
-    version: target.version,
-    fromVersion: before?.active?.version ?? null,
-    colour: state.preview,
-    phase: state.phase,
-    outcome: null,
-    reason: null,
-    message: null,
-    startedAt: now().toISOString(),
-    finishedAt: null,
-    analysis: {},
-    timeline: [],
-  };
-  let live: KubernetesState | null = before;
   const warnings: string[] = [];
-  const runner = new EffectRunner({ api, ctx, names, target, before, opts, now, record, warnings });
-
-  let event: RolloutEvent | null = { type: "start" };
-  while (event !== null) {
-    const from = state.phase;
-    const t = transition(state, event);
-    const entry: TimelineEntry = {
-      at: now().toISOString(),
-      event: describeEvent(event),
-      from,
-      to: t.next.phase,
-      accepted: t.accepted,
-    };
-    if (!t.accepted) entry.note = t.rejection;
-    else if (t.next.message && t.next.message !== state.message) entry.note = t.next.message;
-    record.timeline.push(entry);
-    opts.onTransition?.(entry);
-    if (!t.accepted) break;
-    state = t.next;
-    record.phase = state.phase;
-    record.outcome = state.outcome;
-    record.reason = state.reason;
-    record.message = state.message;
-    event = null;
-    for (const effect of t.effects) {
-      const next = await runner.run(effect);
-      if (runner.live !== undefined) live = runner.live;
-      // Each effect list leads to at most one follow-up event.
-      event ??= next;
-    }
-  }
-  if (state.outcome === "failed") {
+  const runner = new EffectRunner({ api, ctx, names, target, before, opts, now, warnings });
+  const driver = driveRollout({
+    state,
+    record: createRolloutRecord(state, now()),
+    effects: runner,
+    clock,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onStep: (step) => opts.onTransition?.(step.entry),
+  });
+  const end = await driver.finished;
+  let live = runner.live === undefined ? before : runner.live;
+  if (end.state.outcome === "failed") {
     await runner.clearFailedFirstDeploy();
     if (runner.live !== undefined) live = runner.live;
   }
-  record.finishedAt = now().toISOString();
-  runner.dispose();
-  if (!TERMINAL_PHASES.includes(state.phase)) {
-    warnings.push(`the rollout stopped in phase ${state.phase}`);
+  const record = { ...end.record, finishedAt: end.record.finishedAt ?? now().toISOString() };
+  if (!TERMINAL_PHASES.includes(end.state.phase)) {
+    warnings.push(`the rollout stopped in phase ${end.state.phase}`);
   }
   return {
     ...record,
@@ -236,7 +203,7 @@ async function runRollout(
 }
 
 /** Runs one effect against the cluster and answers with the event it leads to. */
-class EffectRunner {
+class EffectRunner implements RolloutEffects {
   /** Set after every Service switch: what the state annotation now says. */
   live: KubernetesState | null | undefined = undefined;
   private readonly deps: {
@@ -247,38 +214,14 @@ class EffectRunner {
     before: KubernetesState | null;
     opts: KubernetesTargetOptions;
     now: () => Date;
-    record: RolloutRecord;
     warnings: string[];
   };
-  private readonly abort = new AbortController();
-  private abortDelivered = false;
-  private readonly onAbort = () => this.abort.abort();
 
   constructor(deps: EffectRunner["deps"]) {
     this.deps = deps;
-    deps.opts.signal?.addEventListener("abort", this.onAbort, { once: true });
-    if (deps.opts.signal?.aborted) this.abort.abort();
   }
 
-  dispose(): void {
-    this.deps.opts.signal?.removeEventListener("abort", this.onAbort);
-  }
-
-  async run(effect: RolloutEffect): Promise<RolloutEvent | null> {
-    // Once the abort is delivered, the steps that roll back must run to the end.
-    const signal = this.abortDelivered ? undefined : this.abort.signal;
-    const next = await this.execute(effect, signal);
-    if (next !== null && this.abort.signal.aborted && !this.abortDelivered) {
-      this.abortDelivered = true;
-      return { type: "aborted", reason: "aborted", message: "the deploy was cancelled" };
-    }
-    return next;
-  }
-
-  private async execute(
-    effect: RolloutEffect,
-    signal: AbortSignal | undefined,
-  ): Promise<RolloutEvent | null> {
+  async run(effect: TargetEffect, signal: AbortSignal): Promise<RolloutEvent | null> {
     const { api, ctx, names, target, opts } = this.deps;
     const model: ServedModel = target;
     const s = opts.config;
@@ -308,7 +251,7 @@ class EffectRunner {
           name: names.deployment(effect.colour),
           timeoutMs: effect.timeoutMs,
           intervalMs: effect.intervalMs,
-          ...(signal ? { signal } : {}),
+          signal,
         });
         if (r.ready) return { type: "slot-ready", colour: effect.colour };
         return { type: "ready-timeout", colour: effect.colour, message: r.message };
@@ -323,17 +266,15 @@ class EffectRunner {
           count: effect.requests,
           spreadMs: effect.durationMs,
           timeoutMs: Math.max(1_000, effect.thresholds.maxLatencyP95Ms * 20),
-          ...(signal ? { signal } : {}),
+          signal,
         });
         if (!pre) await sleep(started + effect.durationMs - Date.now(), signal);
         const verdict = judgeAnalysis(samples, effect.thresholds);
         if (pre) {
-          this.deps.record.analysis.preSwitch = verdict;
           return verdict.pass
             ? { type: "analysis-passed", stage: "pre-switch", verdict }
             : { type: "analysis-failed", stage: "pre-switch", verdict };
         }
-        this.deps.record.analysis.postSwitch = verdict;
         return verdict.pass ? { type: "post-check-passed", verdict } : { type: "post-check-failed", verdict };
       }
       case "switch-traffic": {
@@ -354,11 +295,6 @@ class EffectRunner {
         this.live = next;
         return { type: "switched", colour: effect.colour };
       }
-      case "schedule-timer":
-        await sleep(effect.ms, signal);
-        return { type: "drain-elapsed" };
-      case "cancel-timer":
-        return null;
       case "stop-slot": {
         const name = names.deployment(effect.colour);
         for (let attempt = 1; ; attempt++) {
@@ -428,6 +364,7 @@ class EffectRunner {
           version: before.active.version,
           modelUri: before.active.modelUri,
           image: before.active.image,
+          ...(before.active.fetch ? { fetch: before.active.fetch } : {}),
         }
       : (before?.previous ?? null);
     return {
@@ -438,8 +375,4 @@ class EffectRunner {
       previous,
     };
   }
-}
-
-function describeEvent(e: RolloutEvent): string {
-  return "colour" in e ? `${e.type} ${e.colour}` : e.type === "aborted" ? `aborted (${e.reason})` : e.type;
 }

@@ -10,7 +10,7 @@ import type {
   DeployRequest,
   RolloutResult,
   RolloutWaitOptions,
-} from "./start-local-deployment.ts";
+} from "./deployment-control.ts";
 
 const AdminFileSchema = z.object({
   url: z.string().url(),

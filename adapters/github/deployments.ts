@@ -19,6 +19,7 @@ type DeploymentData = {
   payload: unknown;
   created_at: string;
   description?: string | null;
+  creator?: { login: string } | null;
 };
 type StatusData = {
   id: number;
@@ -172,6 +173,8 @@ export type DeploymentRecord = {
   ref: string;
   environment: string;
   createdAt: string;
+  /** Who created it, as GitHub records it (the App's bot user for deployments the App made). */
+  creator: string | null;
   /** The Modelship payload; undefined when the deployment was not made by Modelship. */
   payload: DeploymentPayload | undefined;
   /** Newest status, `inactive` included; null when none. */
@@ -240,6 +243,7 @@ async function withStatuses(
     ref: d.ref,
     environment: d.environment,
     createdAt: d.created_at,
+    creator: d.creator?.login ?? null,
     payload: parseDeploymentPayload(d.payload),
     latestState: statuses[0]?.state ?? null,
     effectiveState: statuses.find((s) => s.state !== "inactive")?.state ?? null,

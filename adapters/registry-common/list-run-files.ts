@@ -24,6 +24,8 @@ export async function listRunFiles(runDir: string): Promise<{ record: RunRecord;
     }
     for (const e of entries) {
       const path = rel ? `${rel}/${e.name}` : e.name;
+      const bad = unstorableName(e.name);
+      if (bad) throw unstorable(runDir, path, bad);
       if (e.isDirectory()) await walk(path);
       else if (e.isFile()) {
         const absolute = join(runDir, path);
@@ -35,12 +37,8 @@ export async function listRunFiles(runDir: string): Promise<{ record: RunRecord;
           sha256: createHash("sha256").update(bytes).digest("hex"),
         });
       } else {
-        throw new ModelshipError({
-          code: "run-dir-unreadable",
-          message: `${path} in ${runDir} is not a regular file (symbolic links and devices are not stored)`,
-          where: { file: join(runDir, path) },
-          hint: "Copy the file into the run directory instead of linking it.",
-        });
+        const kind = e.isSymbolicLink() ? "a symbolic link" : "a special file (device, socket or FIFO)";
+        throw unstorable(runDir, path, `is ${kind}; only regular files and directories are stored`);
       }
     }
   };
@@ -58,4 +56,27 @@ export async function listRunFiles(runDir: string): Promise<{ record: RunRecord;
   }
   const { record } = await readRunDirRecord(runDir);
   return { record, files };
+}
+
+/** Why git (and a release asset name) cannot store a file or directory name, or undefined when it can. */
+export function unstorableName(name: string): string | undefined {
+  if (name.toLowerCase() === ".git") return "is a .git directory or file (git never stores one)";
+  if (name === "." || name === "..") return "is not a name";
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "has a control character in its name";
+  if (name.includes("\\")) return "has a backslash in its name (a path separator on Windows)";
+  if (!isWellFormed(name)) return "has a name that is not valid UTF-8";
+  return undefined;
+}
+
+function isWellFormed(name: string): boolean {
+  return !name.includes("\uFFFD") && Buffer.from(name, "utf8").toString("utf8") === name;
+}
+
+function unstorable(runDir: string, path: string, why: string): ModelshipError {
+  return new ModelshipError({
+    code: "run-dir-unstorable",
+    message: `${path} in ${runDir} ${why}; nothing was registered`,
+    where: { file: join(runDir, path) },
+    hint: "Remove or rename it (copy linked files into the run directory), then register again.",
+  });
 }

@@ -184,7 +184,10 @@ export abstract class VersionRegistry<Found extends StoredVersion> implements Re
   /** Checks the name, then reads and checks the run directory to register. */
   protected async readRun(input: RegisterInput, opts: { refuseFailed: boolean }) {
     this.tagFor(input.name, "1.0.0");
-    return readRunToRegister(input, opts);
+    const run = await readRunToRegister(input, opts);
+    const problems = input.checkModel ? await input.checkModel(input.runDir) : [];
+    if (problems.length > 0) throw new ModelshipError(problems);
+    return run;
   }
 
   protected notFound(name: string, version: string): ModelshipError {

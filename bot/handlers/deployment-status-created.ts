@@ -1,6 +1,8 @@
 import { parseDeploymentPayload } from "../../core/bot/deployment-payload.ts";
 import { escapeCode, escapeMarkdown, safeUrl } from "../../core/report/escape-markdown.ts";
+import { appLogin } from "../../core/bot/judge-provenance.ts";
 import type { BotEnv } from "../bot-event.ts";
+import { repoConfig } from "../repo-config.ts";
 
 export type DeploymentStatusPayload = {
   deployment_status: {
@@ -9,10 +11,18 @@ export type DeploymentStatusPayload = {
     log_url?: string | null;
     target_url?: string | null;
   };
-  deployment: { id: number; environment: string; payload: unknown };
+  deployment: {
+    id: number;
+    environment: string;
+    payload: unknown;
+    creator?: { login: string } | null;
+  };
 };
 
-/** A failed deployment of a model says so on the PR it came from (one comment per deployment). */
+/**
+ * A failed deployment of a model says so on the PR it came from (one comment per deployment);
+ * only deployments the App created: anyone with write access can create others, with any payload.
+ */
 export async function handleDeploymentStatusCreated(
   env: BotEnv,
   payload: DeploymentStatusPayload,
@@ -21,6 +31,8 @@ export async function handleDeploymentStatusCreated(
   if (status.state !== "failure" && status.state !== "error") return;
   const p = parseDeploymentPayload(payload.deployment.payload);
   if (!p || p.pr === null) return;
+  const loaded = await repoConfig(env.gh);
+  if (!loaded.ok || payload.deployment.creator?.login !== appLogin(loaded.config)) return;
   const marker = `<!-- modelship:deployment id=${payload.deployment.id} -->`;
   const logs = safeUrl(status.log_url ?? status.target_url ?? "");
   const body = [

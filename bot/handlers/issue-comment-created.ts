@@ -1,5 +1,6 @@
-import { authorizeCommand } from "../../core/bot/authorize-command.ts";
-import { parseDeploymentPayload } from "../../core/bot/deployment-payload.ts";
+import { authorizeCommand, permissionAtLeast } from "../../core/bot/authorize-command.ts";
+import { appDeployments, rollbackTarget } from "../../core/bot/deployment-payload.ts";
+import { appLogin } from "../../core/bot/judge-provenance.ts";
 import { parseCorrelationId } from "../../core/bot/correlation-id.ts";
 import { parseCommand } from "../../core/commands/parse-command.ts";
 import { renderHelp } from "../../core/commands/render-help.ts";
@@ -7,6 +8,7 @@ import { validateCommand, type Command } from "../../core/commands/validate-comm
 import type { Config } from "../../core/config/schema.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import type { BotEnv } from "../bot-event.ts";
+import { checkVersionProvenance } from "../check-version-provenance.ts";
 import { deployVersion } from "../deploy-version.ts";
 import { dispatchTraining, TRAIN_CHECK_NAME } from "../dispatch-training.ts";
 import type { PullInfo } from "../github-port.ts";
@@ -16,15 +18,21 @@ import { renderConfigProblems, repoConfig } from "../repo-config.ts";
 /** The parts of an `issue_comment.created` payload the handler reads. */
 export type IssueCommentPayload = {
   issue: { number: number; pull_request?: unknown };
-  comment: { id: number; body: string; user: { login: string; type?: string } | null };
+  comment: {
+    id: number;
+    body: string;
+    created_at?: string;
+    user: { login: string; type?: string } | null;
+  };
 };
 
 type Outcome = { ok: true; reply?: string } | { ok: false; reply: string };
 
 /**
- * A PR comment that starts with a slash command: 👀, authorise (repository permission, the
- * command's minimum, failing closed), validate against the default branch's config, act, then
- * 🚀 or 👎 with a reply that says why.
+ * A PR comment that starts with a slash command. Stale comments (replays) and commands over the
+ * rate limit are dropped; the commenter's permission is the first API call, and someone without
+ * read access gets nothing more: no reaction, no reply. Then 👀, authorise (the command's minimum,
+ * failing closed), validate against the default branch's config, act, and 🚀 or 👎 with a reply.
  */
 export async function handleIssueCommentCreated(env: BotEnv, payload: IssueCommentPayload): Promise<void> {
   if (!payload.issue.pull_request) return;
@@ -32,16 +40,35 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
   if (!user || user.type === "Bot") return;
   const parsed = parseCommand(payload.comment.body);
   if (parsed.kind === "none") return;
+  const created = Date.parse(payload.comment.created_at ?? "");
+  if (!Number.isFinite(created) || env.now().getTime() - created > env.maxCommandAgeMs) {
+    env.log.warn({ delivery: env.deliveryId, comment: payload.comment.id }, "stale command refused");
+    return;
+  }
   const { gh } = env;
+  const rate = env.rateLimit.take(`${gh.owner}/${gh.repo}`, user.login, env.now());
+  if (rate === "drop") return;
   const pr = payload.issue.number;
   const commentId = payload.comment.id;
+  const actual = await gh.permission(user.login);
+  if (!permissionAtLeast(actual, "read")) {
+    env.log.info({ user: user.login }, "command from a user without access ignored");
+    return;
+  }
+  const who = `@${user.login}`;
+  if (rate === "slow-down") {
+    await gh.comment(
+      pr,
+      `${who} slow down: too many commands in a short time; Modelship ignores the next ones for a minute. (\`rate-limited\`)`,
+    );
+    return;
+  }
   await gh.react(commentId, "eyes");
   const name = parsed.kind === "command" ? parsed.command.name : parsed.name;
 
   const finish = async (outcome: Outcome): Promise<void> => {
     await gh.react(commentId, outcome.ok ? "rocket" : "-1");
     if (outcome.reply) {
-      const who = `@${user.login}`;
       await gh.comment(
         pr,
         `> ${escapeMarkdown(payload.comment.body.split(/\r?\n/)[0] ?? "", { maxLength: 120 })}\n\n${who} ${outcome.reply}`,
@@ -53,7 +80,6 @@ export async function handleIssueCommentCreated(env: BotEnv, payload: IssueComme
   if (!loaded.ok) return finish({ ok: false, reply: renderConfigProblems(loaded) });
   const config = loaded.config;
 
-  const actual = await gh.permission(user.login);
   const auth = authorizeCommand({ command: name, actual, config });
   if (!auth.ok) {
     return finish({
@@ -160,13 +186,9 @@ async function runCommand(
     }
     case "deploy": {
       const pull = await gh.pull(pr);
-      const version = await releasedVersion(env, config, pull);
-      if (!version) {
-        return {
-          ok: false,
-          reply: `this pull request has no released version yet: a version is released when it merges with a passing training result. \`/promote VERSION ENV\` deploys an existing version. (\`not-released\`)`,
-        };
-      }
+      const picked = await releasedVersion(env, config, pull, command.environment);
+      if (!picked.ok) return { ok: false, reply: picked.reply };
+      const version = picked.version;
       return deployOutcome(
         await deployVersion({
           gh,
@@ -189,11 +211,14 @@ async function runCommand(
       const registry = await gh.registry({ tagFormat: config.registry.tagFormat });
       let version = command.version;
       if (command.name === "rollback" && version === null) {
-        // The newest deployment's predecessor: after a failed deploy that is the version still live.
-        const newest = (await gh.listDeployments(command.environment))
-          .map((d) => parseDeploymentPayload(d.payload))
-          .find((p) => p?.model === config.model.name);
-        version = newest?.previousVersion ?? null;
+        // From the App's own history of deployment statuses: deployments made by anyone else,
+        // and the "previous version" any payload claims, do not count.
+        const history = appDeployments(
+          await gh.listDeployments(command.environment),
+          appLogin(config),
+          config.model.name,
+        );
+        version = rollbackTarget(history);
         if (!version) {
           return {
             ok: false,
@@ -207,6 +232,13 @@ async function runCommand(
           ok: false,
           reply: `version ${version ?? "?"} of ${config.model.name} is not registered. (\`version-not-found\`)`,
         };
+      const verdict = await checkVersionProvenance({
+        gh,
+        config,
+        version: found,
+        environment: command.environment,
+      });
+      if (!verdict.ok) return { ok: false, reply: `${verdict.message} (\`${verdict.reason}\`)` };
       const defaultBranch = (await gh.pull(pr)).baseRef;
       return deployOutcome(
         await deployVersion({
@@ -245,11 +277,32 @@ function deployOutcome(
   };
 }
 
-/** The version registered from this PR (lineage.pr), newest first. */
-async function releasedVersion(env: BotEnv, config: Config, pull: PullInfo): Promise<string | null> {
-  if (!pull.merged) return null;
-  const versions = await (
-    await env.gh.registry({ tagFormat: config.registry.tagFormat })
-  ).list(config.model.name);
-  return versions.find((v) => v.lineage.pr === pull.number)?.version ?? null;
+/**
+ * The newest version registered from this PR whose provenance holds for the environment. Versions
+ * by untrusted authors (a forged `lineage.pr`) are skipped with a warning; the first trusted one
+ * that fails the environment's policy is refused with its reason.
+ */
+async function releasedVersion(
+  env: BotEnv,
+  config: Config,
+  pull: PullInfo,
+  environment: string,
+): Promise<{ ok: true; version: string } | { ok: false; reply: string }> {
+  const notReleased = {
+    ok: false as const,
+    reply: `this pull request has no released version yet: a version is released when it merges with a passing training result. \`/promote VERSION ENV\` deploys an existing version. (\`not-released\`)`,
+  };
+  if (!pull.merged) return notReleased;
+  const registry = await env.gh.registry({ tagFormat: config.registry.tagFormat });
+  const versions = (await registry.list(config.model.name)).filter((v) => v.lineage.pr === pull.number);
+  for (const version of versions) {
+    const verdict = await checkVersionProvenance({ gh: env.gh, config, version, environment });
+    if (verdict.ok) return { ok: true, version: version.version };
+    if (verdict.reason === "untrusted-version") {
+      env.log.warn({ tag: version.tag }, `ignored: ${verdict.message}`);
+      continue;
+    }
+    return { ok: false, reply: `${verdict.message} (\`${verdict.reason}\`)` };
+  }
+  return notReleased;
 }

@@ -4,15 +4,15 @@ import { ModelshipError } from "../../core/errors.ts";
 import { readDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
 import {
   deployStateDir,
-  deployVersion,
   describeRollout,
   openDeployment,
+  runDeploy,
   serveUntilSignal,
   type OpenedDeployment,
 } from "../shared/deployment.ts";
 import { describeStatus, stoppedStatus, type EnvironmentStatus } from "../shared/environment-status.ts";
 import { info } from "../shared/output.ts";
-import { requireVersion } from "../../adapters/compare/baseline.ts";
+import type { DeployVersionResult } from "../../core/rollout/deploy-version.ts";
 import {
   emit,
   loadCommonConfig,
@@ -83,13 +83,18 @@ export function register(program: Command): void {
   ).action(async (ref: string, opts: DeployOptions) => {
     const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
     const registry = await openRegistry();
-    // Resolve first: an unknown version must not start a router.
-    const version = await requireVersion(registry, config.model.name, ref);
-    const opened = await openRouter(true);
-    const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
-    emit(opts.json, result, () => describeRollout(result));
-    if (result.outcome !== "succeeded") process.exitCode = 1;
-    if (opened.owned) {
+    const { result, opened } = await runDeploy({
+      config,
+      repoDir,
+      env,
+      kind: "deploy",
+      ref,
+      registry,
+      openRouter,
+      log,
+    });
+    report(opts, result);
+    if (opened?.owned) {
       if (opts.serve) {
         log(`${env}: serving on ${opened.url} (Ctrl-C to stop)`);
         await serveUntilSignal(opened.owned, log);
@@ -106,22 +111,17 @@ export function register(program: Command): void {
     .action(async (ref: string | undefined, opts: DeployOptions) => {
       const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
       const registry = await openRegistry();
-      const opened = await openRouter(false);
-      let result;
-      if (ref) {
-        const version = await requireVersion(registry, config.model.name, ref);
-        result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
-      } else {
-        result = await opened.control.rollback();
-        if (result.outcome === "succeeded") {
-          await registry.setAlias(config.model.name, env, result.version, {
-            now: new Date(),
-            reason: `rollback (${result.id})`,
-          });
-        }
-      }
-      emit(opts.json, result, () => describeRollout(result));
-      if (result.outcome !== "succeeded") process.exitCode = 1;
+      const { result } = await runDeploy({
+        config,
+        repoDir,
+        env,
+        kind: "rollback",
+        ref,
+        registry,
+        openRouter,
+        log,
+      });
+      report(opts, result);
     });
 
   withDeployOptions(
@@ -135,6 +135,14 @@ export function register(program: Command): void {
     const s = await environmentStatus(env, repoDir, openRouter);
     emit(opts.json, s, () => describeStatus(env, s));
   });
+}
+
+/** Prints how the rollout ended; exit code 1 unless it succeeded and the alias names it. */
+function report(opts: DeployOptions, r: DeployVersionResult): void {
+  emit(opts.json, { ...r.rollout, ...(r.aliasError ? { aliasError: r.aliasError } : {}) }, () =>
+    describeRollout(r.rollout, r.aliasError),
+  );
+  if (r.rollout.outcome !== "succeeded" || r.aliasError) process.exitCode = 1;
 }
 
 /** The running router's status, or the state file's record when no router answers. */

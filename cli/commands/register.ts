@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import type { BumpSetting } from "../../core/pipeline/plan-release.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
+import { loadModelCheck } from "../shared/load-model-check.ts";
 import { releaseCandidate } from "../shared/release-candidate.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
@@ -48,6 +49,7 @@ export function register(program: Command): void {
       ...(opts.bump ? { bump: opts.bump } : {}),
       ...(opts.version ? { exactVersion: opts.version } : {}),
       ...(opts.allowFailedGates ? { allowFailedGates: true } : {}),
+      checkModel: await loadModelCheck(),
     });
     if (!out.registered) {
       emit(opts.json, { outcome: "refused", reason: out.plan.reason, failed: out.comparison.failed }, () =>

@@ -7,11 +7,12 @@ import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
-import type { RolloutResult } from "../../adapters/deploy-local/start-local-deployment.ts";
-import { describeRollout, deployVersion, openDeployment, serveUntilSignal } from "../shared/deployment.ts";
+import type { RolloutResult } from "../../adapters/deploy-local/deployment-control.ts";
+import { describeRollout, openDeployment, runDeploy, serveUntilSignal } from "../shared/deployment.ts";
 import { prepareExampleWorkspace } from "../shared/example-workspace.ts";
 import { DEFAULT_CONFIG_PATH } from "../../adapters/config/load-config.ts";
 import { releaseCandidate } from "../shared/release-candidate.ts";
+import { loadModelCheck } from "../shared/load-model-check.ts";
 import { inferExample } from "../shared/infer-example.ts";
 import { toComparisonJson } from "../../core/report/render-json.ts";
 import { parsePort } from "../shared/options.ts";
@@ -78,7 +79,14 @@ export function register(program: Command): void {
       );
 
       say(`▶ 2/4 compare with ${env}`);
-      const out = await releaseCandidate({ config, registry, repoDir, runDir, now: new Date() });
+      const out = await releaseCandidate({
+        config,
+        registry,
+        repoDir,
+        runDir,
+        now: new Date(),
+        checkModel: await loadModelCheck(),
+      });
       const markdown = renderComparisonMarkdown(out.comparison, { modelName: config.model.name });
       await writeFile(join(runDir, "report.md"), markdown);
       const report = (rollout: RolloutResult | null) =>
@@ -117,9 +125,19 @@ export function register(program: Command): void {
 
       say(`▶ 4/4 deploy v${version.version} to ${env} (blue-green)`);
       const opened = await openDeployment({ config, repoDir, env, port, startIfMissing: true, log: say });
-      const result = await deployVersion({ control: opened.control, registry, repoDir, version, env });
+      const { result: deployed } = await runDeploy({
+        config,
+        repoDir,
+        env,
+        kind: "deploy",
+        ref: version.version,
+        registry,
+        openRouter: async () => opened,
+        log: say,
+      });
+      const result = deployed.rollout;
       if (opts.json) report(result);
-      else process.stderr.write(describeRollout(result));
+      else process.stderr.write(describeRollout(result, deployed.aliasError));
       if (result.outcome !== "succeeded") process.exitCode = 1;
 
       if (!opened.owned) {

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import type * as TrainRunModule from "../../runners/train/train-run.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
-import { formatProblem, ModelshipError } from "../../core/errors.ts";
 import { isQuiet, notice } from "../shared/output.ts";
 
 export const DEFAULT_RUNS_DIR = ".modelship/runs";
@@ -44,19 +43,16 @@ export function register(program: Command): void {
       const checkpointDir = opts.checkpointDir ?? (process.env.MODELSHIP_CHECKPOINT_DIR || undefined);
       const trained = await (
         await loadTrainer()
-      )
-        .trainRun({
-          config,
-          repoDir: process.cwd(),
-          runsDir: opts.runsDir,
-          ...(opts.runId ? { runId: opts.runId } : {}),
-          params: parseParamOverrides(opts.set),
-          progress: opts.progress === false || isQuiet() ? "silent" : "auto",
-          log: notice,
-          ...(checkpointDir ? { checkpointDir } : {}),
-        })
-        .catch(checkFailed);
-      if (trained === undefined) return;
+      ).trainRun({
+        config,
+        repoDir: process.cwd(),
+        runsDir: opts.runsDir,
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        params: parseParamOverrides(opts.set),
+        progress: opts.progress === false || isQuiet() ? "silent" : "auto",
+        log: notice,
+        ...(checkpointDir ? { checkpointDir } : {}),
+      });
       const { runDir, record } = trained;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ runDir, record }, null, 2)}\n`);
@@ -77,14 +73,6 @@ export function register(program: Command): void {
         `run ${record.runId} (${record.trainer}, ${record.backend}${record.device ? ` on ${record.device}` : ""}) written to ${runDir}\n${metrics}${parity}${resumed}\n`,
       );
     });
-}
-
-/** A trained model that failed its ONNX parity check is a failed check (exit 1), not bad input (exit 2). */
-function checkFailed(err: unknown): undefined {
-  if (!(err instanceof ModelshipError) || err.code !== "onnx-parity-failed") throw err;
-  for (const p of err.problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
-  process.exitCode = 1;
-  return undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {

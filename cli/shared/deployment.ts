@@ -5,11 +5,14 @@ import {
   type DeploymentControl,
   type LocalDeployment,
   type RolloutResult,
-} from "../../adapters/deploy-local/start-local-deployment.ts";
+} from "../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
-import { materializeCached } from "../../adapters/compare/baseline.ts";
+import type { Registry } from "../../core/registry/registry-port.ts";
+import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
+import { planDeployVersion } from "../../core/rollout/deploy-version.ts";
+import type { DeployVersionResult } from "../../core/rollout/deploy-version.ts";
+import { localTarget } from "../../adapters/deploy-local/local-target.ts";
 
 export function deployStateDir(repoDir: string): string {
   return join(repoDir, ".modelship", "deploy");
@@ -43,12 +46,18 @@ export async function openDeployment(opts: {
     if (!(err instanceof ModelshipError && err.code === "router-not-running") || !opts.startIfMissing)
       throw err;
   }
+  // A signal while the router restores what was live ends that rollout and stops its slots.
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const owned = await startLocalDeployment({
     env: opts.env,
     port: opts.port,
     stateDir,
     config: opts.config.deploy,
     restore: true,
+    signal: interrupted.signal,
     ...(opts.log
       ? {
           onTransition: (_id, e) => {
@@ -57,39 +66,80 @@ export async function openDeployment(opts: {
         }
       : {}),
   });
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (interrupted.signal.aborted) {
+    await owned.close();
+    throw new ModelshipError({
+      code: "deployment-closed",
+      message: `stopped by a signal while the ${opts.env} router started; its slots are stopped`,
+    });
+  }
   return { control: owned, url: owned.url, owned };
 }
 
-/** Blue-green deploys a registered version and, once it is live, points the environment's alias at it. */
-export async function deployVersion(opts: {
-  control: DeploymentControl;
-  registry: Registry;
+/**
+ * Runs a deploy or rollback on the environment's target (`deploy.target`): the local router
+ * (started here when none runs), or the Kubernetes cluster of the current kubeconfig. Resolving
+ * the version comes first, so an unknown version starts nothing.
+ */
+export async function runDeploy(o: {
+  config: Config;
   repoDir: string;
-  version: ModelVersion;
   env: string;
-}): Promise<RolloutResult> {
-  const modelDir = await materializeCached(opts.registry, opts.repoDir, opts.version);
-  const result = await opts.control.deploy({
-    version: opts.version.version,
-    modelDir,
-    name: opts.version.name,
-  });
-  if (result.outcome === "succeeded") {
-    await opts.registry.setAlias(opts.version.name, opts.env, opts.version.version, {
-      now: new Date(),
-      reason: `deployed (${result.id})`,
+  kind: "deploy" | "rollback";
+  ref: string | undefined;
+  registry: Registry;
+  openRouter: (startIfMissing: boolean) => Promise<OpenedDeployment>;
+  log: (line: string) => void;
+}): Promise<{ result: DeployVersionResult; opened: OpenedDeployment | null }> {
+  const common = {
+    registry: o.registry,
+    name: o.config.model.name,
+    environment: o.env,
+    kind: o.kind,
+    now: () => new Date(),
+  };
+  if (o.config.deploy.target === "kubernetes") {
+    const { openKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
+    const target = await openKubernetesTarget({
+      env: process.env,
+      config: o.config,
+      environment: o.env,
+      now: common.now,
+      log: o.log,
     });
+    const plan = await planDeployVersion({ ...common, target, ref: o.ref });
+    return { result: await plan.run(), opened: null };
   }
-  return result;
+  let opened: OpenedDeployment | null = null;
+  const target = lazyLocal();
+  // The router is opened only once the version resolved: an unknown version starts nothing.
+  function lazyLocal(): DeployTarget {
+    const open = async () => {
+      opened ??= await o.openRouter(o.kind === "deploy");
+      return localTarget({ control: opened.control, registry: o.registry, home: o.repoDir, url: opened.url });
+    };
+    return {
+      liveVersion: async () => (await open()).liveVersion(),
+      previousVersion: async () => (await open()).previousVersion(),
+      materialise: async (v) => (await open()).materialise(v),
+      deploy: async (t) => (await open()).deploy(t),
+      rollback: async () => (await open()).rollback(),
+    };
+  }
+  const plan = await planDeployVersion({ ...common, target, ref: o.ref });
+  return { result: await plan.run(), opened };
 }
 
 /** One paragraph on how a rollout ended. */
-export function describeRollout(r: RolloutResult): string {
+export function describeRollout(r: RolloutResult, aliasError: string | null = null): string {
   const head =
     r.outcome === "succeeded"
       ? `✔ ${r.kind} of v${r.version} succeeded: ${r.colour} is live${r.fromVersion ? ` (was v${r.fromVersion})` : ""}`
       : `✘ ${r.kind} of v${r.version} ${r.outcome} [${r.reason ?? "unknown"}]${r.fromVersion ? `; v${r.fromVersion} keeps serving` : ""}`;
-  return `${head}\n  ${r.message}\n`;
+  const alias = aliasError ? `  warning: the alias was not moved: ${aliasError}\n` : "";
+  return `${head}\n  ${r.message}\n${alias}`;
 }
 
 /** Keeps this process serving until Ctrl-C or SIGTERM, then stops both slots and the router. */

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from "../../adapters/deploy-local/start-local-deployment.ts";
+import type { DeploymentStatus } from "../../adapters/deploy-local/deployment-control.ts";
 import type { DeployState } from "../../core/rollout/deploy-state.ts";
 
 /**

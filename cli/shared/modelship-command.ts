@@ -1,7 +1,8 @@
 import { Command, type ErrorOptions, type HelpContext } from "commander";
+import { EXIT_CODES } from "../../core/errors.ts";
 
 /** Exit code of bad input and usage errors (unknown command or option, missing argument). */
-export const USAGE_EXIT_CODE = 2;
+export const USAGE_EXIT_CODE = EXIT_CODES.usage;
 
 /** `modelship models list`: the words a user types to reach a command. */
 export function commandPath(cmd: Command): string {

@@ -1,6 +1,6 @@
 import type { Config } from "../../core/config/schema.ts";
 import { planRelease, type BumpSetting, type ReleasePlan } from "../../core/pipeline/plan-release.ts";
-import type { RegisterResult, Registry } from "../../core/registry/registry-port.ts";
+import type { ModelLoadCheck, RegisterResult, Registry } from "../../core/registry/registry-port.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
 import { compareCandidate, type CandidateComparison } from "../../adapters/compare/compare-candidate.ts";
 
@@ -17,6 +17,7 @@ export async function releaseCandidate(opts: {
   bump?: BumpSetting;
   exactVersion?: string;
   allowFailedGates?: boolean;
+  checkModel?: ModelLoadCheck;
 }): Promise<ReleaseOutcome> {
   const compared = await compareCandidate(opts);
   const name = opts.config.model.name;
@@ -36,6 +37,7 @@ export async function releaseCandidate(opts: {
     name,
     bump: plan.bump,
     now: opts.now,
+    ...(opts.checkModel ? { checkModel: opts.checkModel } : {}),
   });
   return { ...compared, plan, registered };
 }

@@ -40,3 +40,29 @@ export function liveVersion(
   }
   return null;
 }
+
+/** The App's own deployments of `model`, newest first: those `creator` (the App's bot user) made. */
+export function appDeployments<D extends { payload: unknown; creator: string | null }>(
+  deployments: readonly D[],
+  creator: string,
+  model: string,
+): D[] {
+  return deployments.filter(
+    (d) => d.creator === creator && parseDeploymentPayload(d.payload)?.model === model,
+  );
+}
+
+/**
+ * What a rollback returns to, from the App's history of deployment statuses (never a payload's
+ * `previousVersion`): the newest successful version other than the newest attempt's.
+ */
+export function rollbackTarget(
+  history: readonly { payload: unknown; latestState: string | null }[],
+): string | null {
+  const newest = parseDeploymentPayload(history[0]?.payload)?.version;
+  for (const d of history) {
+    const version = parseDeploymentPayload(d.payload)?.version;
+    if (d.latestState === "success" && version !== undefined && version !== newest) return version;
+  }
+  return null;
+}

@@ -170,6 +170,13 @@ export const GitHubSchema = z
       .describe(
         "Allow /train on pull requests from forks (bound to the head SHA, needs an approving review).",
       ),
+    appSlug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,33}$/, "the App's slug, e.g. modelship")
+      .default("modelship")
+      .describe(
+        "Slug of the GitHub App that runs Modelship: versions and deployments are trusted only when `<slug>[bot]` (or, for versions, `github-actions[bot]`) created them.",
+      ),
     permissions: z
       .object({
         train: PermissionLevelSchema.default("write"),
@@ -346,6 +353,12 @@ export const ConfigSchema = z
                 url: z.string().url().optional().describe("Public URL reported on GitHub deployments."),
                 requireApprovedReview: z.boolean().default(true),
                 requireGreenChecks: z.boolean().default(true),
+                requires: z
+                  .array(z.enum(["merged", "reviewed", "gates"]))
+                  .default(["merged", "reviewed", "gates"])
+                  .describe(
+                    "What a version's provenance must show before deploy, promote or rollback moves it here: merged (its commit is the merge commit of a pull request into the default branch), reviewed (that pull request has an approving review), gates (its modelship/train check passed).",
+                  ),
               })
               .strict(),
           )

@@ -1,5 +1,5 @@
 import { Deployment } from "kubernetes-models/apps/v1";
-import type { IPodTemplateSpec } from "kubernetes-models/v1";
+import type { IContainer, IPodTemplateSpec, IVolume } from "kubernetes-models/v1";
 import type { Colour } from "../rollout/rollout-types.ts";
 import { assertQuantity, namespaceOf, resolveImage } from "./kubernetes-inputs.ts";
 import type { BuildContext, ServedModel } from "./kubernetes-inputs.ts";
@@ -13,6 +13,7 @@ import {
   PORT_NAME,
   VERSION_ANNOTATION,
 } from "./kubernetes-names.ts";
+import { MODELS_MOUNT, REGISTRY_TOKEN_SECRET, renderFetchEnv } from "./model-source.ts";
 import { validated } from "./validated.ts";
 
 /** Kubernetes' probe defaults, spelled out so the manifests say what they do. */
@@ -62,6 +63,7 @@ export function buildPodTemplate(
       ...(k.resources.gpu > 0
         ? { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] }
         : {}),
+      ...fetchParts(ctx, opts.model),
       containers: [
         {
           name: "server",
@@ -84,10 +86,48 @@ export function buildPodTemplate(
           },
           readinessProbe: probe("/v2/health/ready"),
           livenessProbe: probe("/v2/health/live"),
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          securityContext: CONTAINER_SECURITY,
+          ...(opts.model.fetch ? { volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT, readOnly: true }] } : {}),
         },
       ],
     },
+  };
+}
+
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+const MODEL_VOLUME = "model";
+
+/**
+ * With `model.fetch`: an emptyDir shared by both containers and the `fetch-model` init container,
+ * which fetches the version from the registry and checks it against the pinned digests. A
+ * mismatch fails the init container, so the pod never becomes Ready and the rollout rolls back.
+ */
+function fetchParts(
+  ctx: BuildContext,
+  model: ServedModel,
+): { volumes?: IVolume[]; initContainers?: IContainer[] } {
+  if (!model.fetch) return {};
+  const k = ctx.kubernetes;
+  const pinned = { name: model.name, version: model.version, artifacts: model.fetch.artifacts };
+  return {
+    volumes: [{ name: MODEL_VOLUME, emptyDir: {} }],
+    initContainers: [
+      {
+        name: "fetch-model",
+        image: resolveImage(ctx, model),
+        args: ["fetch-model", "--dir", MODELS_MOUNT],
+        env: [
+          ...renderFetchEnv(model.fetch.source, pinned),
+          {
+            name: "GITHUB_TOKEN",
+            valueFrom: { secretKeyRef: { name: REGISTRY_TOKEN_SECRET, key: "token", optional: true } },
+          },
+        ],
+        resources: { requests: { cpu: k.resources.cpu, memory: k.resources.memory }, limits: { memory: k.resources.memory } },
+        volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT }],
+        securityContext: CONTAINER_SECURITY,
+      },
+    ],
   };
 }
 

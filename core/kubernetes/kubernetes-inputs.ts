@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { ModelshipError } from "../errors.ts";
+import type { ModelFetch } from "./model-source.ts";
 
 /** `deploy.kubernetes` from the config. */
 export type KubernetesSettings = Config["deploy"]["kubernetes"];
@@ -9,10 +10,12 @@ export type ServedModel = {
   /** The model's name in V2 URLs (`/v2/models/{name}`). */
   name: string;
   version: string;
-  /** Where the serving container finds the model: a path inside the image, e.g. `/models/model`. */
+  /** Where the serving container finds the model: on the shared volume, or a path inside the image. */
   modelUri: string;
   /** Overrides `deploy.kubernetes.image` for this version. */
   image?: string;
+  /** When set, an init container fetches the version into a shared volume and verifies it first. */
+  fetch?: ModelFetch | undefined;
 };
 
 /** What every builder needs besides the object-specific bits. */

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { ModelshipError } from "../errors.ts";
 import { STATE_ANNOTATION } from "./kubernetes-names.ts";
+import { ModelFetchSchema } from "./model-source.ts";
 
 const VersionSchema = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
   modelUri: z.string().min(1),
   image: z.string().min(1),
+  /** The registry and pinned digests the init container fetched it with, so a rollback fetches the same files. */
+  fetch: ModelFetchSchema.optional(),
 });
 /** A model version as deployed: the image is resolved, so a rollback runs exactly what ran before. */
 export type DeployedVersion = z.infer<typeof VersionSchema>;

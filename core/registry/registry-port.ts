@@ -43,7 +43,15 @@ export type RegisterInput = {
   parentVersion?: string | null;
   pr?: number;
   now: Date;
+  /** Checks that the model loads and answers before the version is created (front doors that can load native modules pass it). */
+  checkModel?: ModelLoadCheck;
 };
+
+/**
+ * Loads a run directory's model and answers one request with it; the problems (model-load-failed)
+ * when it cannot. Registration runs it, when given, before writing anything.
+ */
+export type ModelLoadCheck = (runDir: string) => Promise<Problem[]>;
 
 export type RegisterResult = { outcome: "created" | "already-registered"; version: ModelVersion };
 
@@ -57,7 +65,8 @@ export type VerifyResult = { ok: true; version: ModelVersion } | { ok: false; pr
 /**
  * Reason codes a registry reports through ModelshipError. Closed set: callers may switch on it.
  *  - invalid-tag-format, invalid-tag-name, invalid-model-name, invalid-version, invalid-alias-name
- *  - run-dir-unreadable, run-dir-incomplete, run-failed, run-record-invalid, model-name-mismatch
+ *  - run-dir-unreadable, run-dir-unstorable, run-dir-incomplete, run-failed, run-record-invalid,
+ *    model-name-mismatch, model-load-failed
  *  - version-taken, version-not-greater, run-already-registered, run-artifacts-changed
  *  - version-not-found, artifact-digest-mismatch, destination-not-empty, registry-metadata-invalid
  *  - alias-target-missing, concurrent-update, not-a-git-repository, git-failed
@@ -69,6 +78,8 @@ export type RegistryErrorCode =
   | "invalid-version"
   | "invalid-alias-name"
   | "run-dir-unreadable"
+  | "run-dir-unstorable"
+  | "model-load-failed"
   | "run-dir-incomplete"
   | "run-failed"
   | "run-record-invalid"

@@ -11,8 +11,8 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../adapters/config/load-config.ts";
 import { DEFAULT_STATE_DIR } from "../../adapters/deploy-local/deploy-state-file.ts";
-import { startLocalDeployment } from "../../adapters/deploy-local/start-local-deployment.ts";
-import type { LocalDeployment } from "../../adapters/deploy-local/start-local-deployment.ts";
+import { startLocalDeployment } from "../router/start-local-deployment.ts";
+import type { LocalDeployment } from "../router/start-local-deployment.ts";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
 
 function log(line: string): void {

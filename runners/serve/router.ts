@@ -1,5 +1,5 @@
 import { Agent, createServer, request as httpRequest } from "node:http";
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AnalysisSample, Colour } from "../../core/rollout/rollout-types.ts";
 import { answerClientError, ERROR_CODE_HEADER } from "./serve-error.ts";
@@ -84,6 +84,8 @@ type Upstream = {
   url: string;
   hostname: string;
   port: number;
+  /** The `host` header sent to the slot. */
+  host: string;
   version: string;
   agent: Agent;
   inflight: number;
@@ -104,11 +106,14 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
+/** Request headers never sent to a slot: hop-by-hop ones, the smoke token and host (set to the slot's). */
+const FORWARD_DROPS: ReadonlySet<string> = new Set([...HOP_BY_HOP, SMOKE_HEADER, "host"]);
 
 /** Starts the public reverse proxy that sends every request to the live colour. */
 export async function startRouter(opts: RouterOptions): Promise<Router> {
   const o = { ...ROUTER_DEFAULTS, ...definedOnly(opts) };
   const sampleLimit = opts.sampleLimit ?? 10_000;
+  const trimStep = Math.max(1, Math.ceil(sampleLimit / 8));
   const slots: Record<Colour, Upstream | null> = { blue: null, green: null };
   // The one reference every request reads: swapping it is the switch.
   let live: Upstream | null = null;
@@ -156,7 +161,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (error !== undefined) sample.error = error;
       if (code !== undefined) sample.code = code;
       up.samples.push(sample);
-      if (up.samples.length > sampleLimit) up.samples.splice(0, up.samples.length - sampleLimit);
+      // Trimmed in steps, not per request: a splice of the whole array per request costs more than the proxying.
+      if (up.samples.length >= sampleLimit + trimStep) up.samples.splice(0, up.samples.length - sampleLimit);
       if (up.inflight === 0) for (const wake of up.idleWaiters.splice(0)) wake();
     };
     streamBody(up, req, res, finish);
@@ -201,14 +207,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     let keptBytes = 0;
     let received = 0;
     let upReq = forward(up, req, res, finish, () => resend());
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(
-        () => clientFailed(408, "body-timeout", `no request body for ${o.bodyIdleTimeoutMs} ms`),
-        o.bodyIdleTimeoutMs,
-      );
-    };
+    // One timer per request, pushed back as each piece of the body arrives.
+    const idle = setTimeout(
+      () => clientFailed(408, "body-timeout", `no request body for ${o.bodyIdleTimeoutMs} ms`),
+      o.bodyIdleTimeoutMs,
+    );
     const clientFailed = (status: number, code: string, message: string) => {
       clearTimeout(idle);
       req.removeAllListeners("data");
@@ -228,9 +231,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (req.complete) upReq.end();
       return true;
     }
-    armIdle();
     req.on("data", (chunk: Buffer) => {
-      armIdle();
+      idle.refresh();
       received += chunk.length;
       if (received > o.maxBodyBytes) {
         clientFailed(
@@ -264,12 +266,10 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     finish: (status: number | null, error?: string, code?: string) => void,
     resend: () => boolean,
   ): ClientRequest {
-    const headers = stripHopByHop(req.headers);
-    delete headers[SMOKE_HEADER];
-    headers["host"] = `${up.hostname}:${up.port}`;
-    // Without a length the body goes chunked, as it arrives.
-    if (req.headers["content-length"] !== undefined)
-      headers["content-length"] = req.headers["content-length"];
+    // Raw header lines, as received, less hop-by-hop ones (and the smoke token); without a
+    // content-length the body goes chunked, as it arrives.
+    const headers = endToEndHeaders(req.rawHeaders, req.headers["connection"], FORWARD_DROPS);
+    headers.push("host", up.host);
     const upReq = httpRequest({
       hostname: up.hostname,
       port: up.port,
@@ -284,9 +284,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     });
     upReq.on("response", (upRes) => {
       answered = true;
-      const out = stripHopByHop(upRes.headers);
-      out["x-modelship-slot"] = up.colour;
-      out["x-modelship-version"] = up.version;
+      const out = endToEndHeaders(upRes.rawHeaders, upRes.headers["connection"], HOP_BY_HOP);
+      out.push("x-modelship-slot", up.colour, "x-modelship-version", up.version);
       const status = upRes.statusCode ?? 502;
       const code = upRes.headers[ERROR_CODE_HEADER];
       res.writeHead(status, out);
@@ -360,6 +359,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         url: upstream.url,
         hostname: u.hostname.replace(/^\[|\]$/g, ""),
         port: Number(u.port),
+        host: u.host,
         version: upstream.version,
         agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4_000 }),
         inflight: 0,
@@ -397,7 +397,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       };
     },
     samples(colour, sinceMs) {
-      return (slots[colour]?.samples ?? []).filter((s) => s.at >= sinceMs);
+      return (slots[colour]?.samples.slice(-sampleLimit) ?? []).filter((s) => s.at >= sinceMs);
     },
     waitIdle(colour, timeoutMs) {
       const s = slots[colour];
@@ -422,15 +422,14 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   };
 }
 
-function stripHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const connectionTokens = String(headers["connection"] ?? "")
-    .split(",")
-    .map((t) => t.trim().toLowerCase())
-    .filter(Boolean);
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens.includes(k)) continue;
-    out[k] = v;
+/** Header lines (a flat name, value list) without hop-by-hop ones, those named in `connection`, or `drop`. */
+function endToEndHeaders(raw: string[], connection: string | undefined, drop: ReadonlySet<string>): string[] {
+  const tokens = connection === undefined ? undefined : connection.toLowerCase().split(",").map((t) => t.trim());
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (drop.has(name) || tokens?.includes(name) === true) continue;
+    out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }

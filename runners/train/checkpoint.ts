@@ -8,7 +8,10 @@ import type { EpochLog, FitState, NamedArray } from "./fit-model.ts";
 /**
  * Per-epoch checkpoints of the built-in trainer, one per model in `<dir>/<model name>/`:
  *
- *   checkpoint.json           manifest: identity key, epoch, history, early-stopping state, tensor index
+ *   checkpoint.json           manifest: identity key, epoch, history, early-stopping state, tensor
+ *                             index, and `digest`: sha256 over every other field (which include the
+ *                             tensor file's sha256), so an edited epoch, history or `stoppedEarly`
+ *                             is detected and the checkpoint ignored
  *   tensors-<sha256:16>.bin   raw little-endian bytes of every tensor the manifest lists
  *
  * A write puts the tensor file in place first (temp file + rename, named by its content), then
@@ -18,7 +21,7 @@ import type { EpochLog, FitState, NamedArray } from "./fit-model.ts";
  */
 export const CHECKPOINT_MANIFEST = "checkpoint.json";
 const FORMAT = "modelship-checkpoint";
-const VERSION = 1;
+const VERSION = 2;
 
 /** What makes two trainings the same: a checkpoint is only resumed by the training that wrote it. */
 export type CheckpointIdentity = {
@@ -65,6 +68,7 @@ type TensorEntry = z.infer<typeof TensorEntrySchema>;
 const ManifestSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(VERSION),
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
   key: z.string().regex(/^[0-9a-f]{64}$/),
   identity: z.record(z.string(), z.string()),
   model: z.string(),
@@ -148,7 +152,7 @@ export function openCheckpointStore(opts: {
       const body = Buffer.concat(chunks);
       const digest = createHash("sha256").update(body).digest("hex");
       const file = `tensors-${digest.slice(0, 16)}.bin`;
-      const manifest: Manifest = {
+      const fields: Omit<Manifest, "digest"> = {
         format: FORMAT,
         version: VERSION,
         key,
@@ -169,6 +173,7 @@ export function openCheckpointStore(opts: {
           bestWeights,
         },
       };
+      const manifest: Manifest = { ...fields, digest: manifestDigest(fields) };
       await writeAtomically(join(dir, file), body);
       await writeAtomically(join(dir, CHECKPOINT_MANIFEST), `${JSON.stringify(manifest)}\n`);
       // Tensor files of older checkpoints and temp files of interrupted writes.
@@ -199,6 +204,13 @@ export function openCheckpointStore(opts: {
         manifest = parsed.data;
       } catch (err) {
         return { kind: "ignored", reason: `${where} is corrupt (${(err as Error).message})` };
+      }
+      const { digest, ...fields } = manifest;
+      if (manifestDigest(fields) !== digest) {
+        return {
+          kind: "ignored",
+          reason: `${where} was altered after it was written (checkpoint-digest-mismatch: its digest does not match its fields)`,
+        };
       }
       if (manifest.key !== key) {
         const differs = (Object.keys(parts) as (keyof CheckpointIdentity)[])
@@ -295,6 +307,11 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
     await handle.close();
   }
   await rename(tmp, path);
+}
+
+/** The manifest's digest: sha256 of the canonical JSON of every field but `digest` (tensors.sha256 covers the weights). */
+function manifestDigest(fields: Omit<Manifest, "digest">): string {
+  return sha256(canonicalJson(fields));
 }
 
 function sha256(text: string): string {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { TrainParamsSchema, type Config, type TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
@@ -69,6 +70,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       hint: "Use letters, digits, '.', '_' or '-' (at most 128 characters).",
     });
   }
+  await refuseTakenRunId(opts.runsDir, runId);
   const params = mergeParams(opts.config.train.params, opts.params ?? {});
   const staging = await createStagingDir(opts.runsDir, runId);
   try {
@@ -94,12 +96,15 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     // The run is safely written: the checkpoint has done its job.
     await built.afterWrite?.();
     if (record.status === "failed" && record.failure) {
-      throw new ModelshipError({
-        code: record.failure.code,
-        message: `${record.failure.message} (run kept at ${runDir}, marked failed)`,
-        where: { file: join(runDir, "run.json") },
-        hint: "Look at parity.worst in run.json. An activation or layer the exporter does not map correctly is the usual cause; if the difference is float32 rounding, loosen train.parity.rtol / atol.",
-      });
+      throw new ModelshipError(
+        {
+          code: record.failure.code,
+          message: `${record.failure.message} (run kept at ${runDir}, marked failed)`,
+          where: { file: join(runDir, "run.json") },
+          hint: "Look at parity.worst in run.json. An activation or layer the exporter does not map correctly is the usual cause; if the difference is float32 rounding, loosen train.parity.rtol / atol.",
+        },
+        { failedCheck: true },
+      );
     }
     return { runDir, record };
   } catch (err) {
@@ -138,6 +143,22 @@ function deepMerge(base: unknown, over: unknown): unknown {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
   return out;
+}
+
+/** Refuses a run id whose directory exists before any training starts (writeRunDir checks again at the end). */
+async function refuseTakenRunId(runsDir: string, runId: string): Promise<void> {
+  const target = join(runsDir, runId);
+  const taken = await stat(target).then(
+    () => true,
+    () => false,
+  );
+  if (!taken) return;
+  throw new ModelshipError({
+    code: "run-exists",
+    message: `run directory ${target} already exists; nothing was trained`,
+    where: { file: target },
+    hint: "Pick another --run-id (or leave it out for a fresh one), or delete the old run directory.",
+  });
 }
 
 function defaultRunId(d: Date): string {

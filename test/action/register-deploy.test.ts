@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEPLOY_LOCK_FORMAT, renderLockMessage } from "../../core/github/deploy-lock.ts";
 import { classifierModel } from "../fixtures/onnx/make-models.ts";
 import {
   ensureRepo,
@@ -31,6 +32,9 @@ beforeAll(async () => {
   fake = await startFakeGitHub();
   repo = ensureRepo(fake.state, "Codertocat", "Hello-World");
   headSha = repo.refs["refs/heads/main"]!;
+  // Deployments below are created as the App does it: with an installation token of `modelship[bot]`.
+  fake.state.tokens["ghs_app"] = fake.state.appBot;
+  fake.state.tokens["ghs_mallory"] = { login: "mallory", id: 666, type: "User" };
 });
 afterAll(async () => {
   for (const pid of routers) {
@@ -145,7 +149,7 @@ describe("commands: deploy and rollback (local target)", () => {
   });
 
   /** A GitHub Deployment as the App creates it, and the `deployment` event GitHub then sends. */
-  async function deploymentEvent(version: string, environment = "production") {
+  async function deploymentEvent(version: string, environment = "production", token = "ghs_app") {
     const payload = {
       model: "iris",
       version,
@@ -156,7 +160,7 @@ describe("commands: deploy and rollback (local target)", () => {
     };
     const res = await fetch(`${fake.url}/repos/Codertocat/Hello-World/deployments`, {
       method: "POST",
-      headers: { authorization: "token ghs_app", "content-type": "application/json" },
+      headers: { authorization: `token ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ ref: "main", environment, payload, auto_merge: false, required_contexts: [] }),
     });
     const created = (await res.json()) as { id: number };
@@ -187,6 +191,49 @@ describe("commands: deploy and rollback (local target)", () => {
       pid: number;
     };
   }
+
+  it("refuses a deployment a write user created through the API: nothing is deployed", async () => {
+    const { id, event } = await deploymentEvent("1.0.0", "production", "ghs_mallory");
+    const aliasesBefore = Object.keys(repo.refs).filter((r) => r.includes("modelship-alias/"));
+    const before = fake.calls.length;
+    const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });
+    expect(result.code).not.toBe(0);
+    expect(result.outputs).toMatchObject({ decision: "error", "reason-code": "untrusted-deployment" });
+    expect(result.stdout + result.stderr).toContain("created by mallory, not by the Modelship App");
+    expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
+    expect(opsSince(before)).not.toContain("repos/get-release-asset");
+    expect(Object.keys(repo.refs).filter((r) => r.includes("modelship-alias/"))).toEqual(aliasesBefore);
+  });
+
+  it("refuses an App deployment when the environment was locked after it was requested", async () => {
+    const { id, event } = await deploymentEvent("1.0.0", "staging");
+    const lock = await fetch(`${fake.url}/repos/Codertocat/Hello-World/git/commits`, {
+      method: "POST",
+      headers: { authorization: "token ghs_app", "content-type": "application/json" },
+      body: JSON.stringify({
+        // Taken by another maintainer after the App created the deployment.
+        message: renderLockMessage({
+          format: DEPLOY_LOCK_FORMAT,
+          environment: "staging",
+          actor: "ops",
+          reason: "/lock on #3",
+          createdAt: new Date(Date.now() + 60_000).toISOString(),
+          sha: "",
+        }),
+        tree: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        parents: [],
+      }),
+    });
+    const commit = (await lock.json()) as { sha: string };
+    repo.refs["refs/heads/modelship-lock/staging"] = commit.sha;
+    const before = fake.calls.length;
+    const result = await run(ws, { command: "deploy" }, { event, env: { MODELSHIP_HOME: home } });
+    delete repo.refs["refs/heads/modelship-lock/staging"];
+    expect(result.code).not.toBe(0);
+    expect(result.outputs).toMatchObject({ "reason-code": "environment-locked" });
+    expect(statusesOf(id).map((s) => s.state)).toEqual(["error"]);
+    expect(opsSince(before)).not.toContain("repos/get-release-asset");
+  });
 
   it("deploys on a deployment event: in_progress, then success with the environment URL; the alias moves", async () => {
     const { id, event } = await deploymentEvent("1.0.0");

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { Probot } from "probot";
-import { createModelshipApp } from "../../bot/app.ts";
+import { createModelshipApp, type ModelshipAppOptions } from "../../bot/app.ts";
 import { unthrottledOctokit } from "../../bot/start.ts";
 import {
   addPull,
@@ -73,6 +73,8 @@ export type Harness = {
   repo: FakeRepo;
   probot: Probot;
   receive(name: string, payload: Payload, id?: string): Promise<void>;
+  /** A new App process against the same fake GitHub (what a restart or another replica sees). */
+  restart(app?: ModelshipAppOptions): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -86,26 +88,35 @@ export function seedRepo(fake: FakeGitHub, config = BASIC_CONFIG): FakeRepo {
 }
 
 /** The App in this process (Probot's `receive`), talking to a fresh fake GitHub. */
-export async function startHarness(opts: { config?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { config?: string; app?: ModelshipAppOptions } = {},
+): Promise<Harness> {
   const fake = await startFakeGitHub();
   const repo = seedRepo(fake, opts.config);
-  const probot = new Probot({
-    appId: 1,
-    privateKey: generateAppKey(),
-    secret: "test-secret",
-    baseUrl: fake.url,
-    logLevel: "fatal",
-    Octokit: unthrottledOctokit(),
-  });
-  await probot.load(createModelshipApp());
-  return {
+  const load = async (app: ModelshipAppOptions | undefined): Promise<Probot> => {
+    const probot = new Probot({
+      appId: 1,
+      privateKey: generateAppKey(),
+      secret: "test-secret",
+      baseUrl: fake.url,
+      logLevel: "fatal",
+      Octokit: unthrottledOctokit(),
+    });
+    await probot.load(createModelshipApp(app));
+    return probot;
+  };
+  const h: Harness = {
     fake,
     repo,
-    probot,
+    probot: await load(opts.app),
     receive: (name, payload, id = randomUUID()) =>
-      probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]),
+      h.probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]),
+    restart: async (app) => {
+      h.probot = await load(app);
+    },
     close: () => fake.close(),
   };
+  return h;
 }
 
 /** An `issue_comment.created` payload for a comment on PR `pr` (the comment also exists in the fake). */
@@ -127,6 +138,7 @@ export function commentPayload(h: Harness, opts: { body: string; login?: string;
   payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
   payload.comment.id = id;
   payload.comment.body = opts.body;
+  payload.comment.created_at = new Date().toISOString();
   payload.comment.user.login = login;
   return payload;
 }

@@ -87,6 +87,7 @@ function comment(pr: number, body: string, login: string): Payload {
   payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
   payload.comment.id = id;
   payload.comment.body = body;
+  payload.comment.created_at = new Date().toISOString();
   payload.comment.user.login = login;
   return payload;
 }
@@ -347,6 +348,7 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     const status = examplePayload("deployment_status", "created");
     status.deployment.id = d2.id;
     status.deployment.payload = d2.payload;
+    status.deployment.creator = { ...status.deployment.creator, login: "modelship[bot]", type: "Bot" };
     status.deployment_status.state = "failure";
     status.deployment_status.description = "health gate failed: p95 latency 900ms > 250ms";
     expect(await deliver("deployment_status", status)).toBe(200);

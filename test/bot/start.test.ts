@@ -1,10 +1,14 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sign } from "@octokit/webhooks-methods";
 import { createServer } from "node:net";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { APP_EVENTS } from "../../bot/app.ts";
-import { generateAppKey } from "./bot-harness.ts";
+import { examplePayload, generateAppKey } from "./bot-harness.ts";
 
 const ENTRY = ["bin/modelship.js", "bot"];
 
@@ -84,6 +88,52 @@ describe("modelship bot startup", () => {
     expect(html).toContain(
       '"default_permissions":{"checks":"write","contents":"write","issues":"write","pull_requests":"write","actions":"write","deployments":"write","statuses":"read","workflows":"write","metadata":"read"}',
     );
+  });
+});
+
+describe("modelship bot with MODELSHIP_DELIVERY_DIR", () => {
+  it("keeps delivery ids on disk, so the same delivery is a duplicate for the next process", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "modelship-deliveries-"));
+    try {
+      const secret = "start-test-webhook-secret-0123456789";
+      const payload = examplePayload("issue_comment", "created");
+      delete payload.issue.pull_request;
+      const body = JSON.stringify(payload);
+      const deliver = async (p: number) =>
+        (
+          await fetch(`http://127.0.0.1:${p}/api/github/webhooks`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-github-event": "issue_comment",
+              "x-github-delivery": "replayed-delivery",
+              "x-hub-signature-256": await sign(secret, body),
+            },
+            body,
+          })
+        ).status;
+      const env = {
+        NODE_ENV: "test",
+        APP_ID: "1",
+        PRIVATE_KEY: generateAppKey(),
+        WEBHOOK_SECRET: secret,
+        HOST: "127.0.0.1",
+        MODELSHIP_DELIVERY_DIR: dir,
+        LOG_LEVEL: "info",
+      };
+      for (const expected of [false, true]) {
+        const port = await freePort();
+        const r = await runBot(
+          { ...env, PORT: String(port) },
+          async (p) => ((await deliver(p)) < 300 && (await readdir(dir)).length === 1 ? "ok" : undefined),
+          port,
+        );
+        expect(r.seen).toBe("ok");
+        expect(r.output.includes("duplicate delivery ignored")).toBe(expected);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "./run-cli.ts";
+import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RUNS = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -37,7 +38,15 @@ beforeAll(async () => {
   ] as const) {
     await cp(join(RUNS, from), join(repo, "runs", to), { recursive: true });
     await mkdir(join(repo, "runs", to, "model"));
-    await writeFile(join(repo, "runs", to, "model", "model.onnx"), `onnx-bytes-${to}`);
+    // A real model: register loads it before creating a version.
+    const bias = to === "base" ? 0 : 0.1;
+    await writeFile(
+      join(repo, "runs", to, "model", "model.onnx"),
+      linearClassifierModel(
+        CLASSIFIER_WEIGHTS.w,
+        CLASSIFIER_WEIGHTS.b.map((b) => b + bias),
+      ),
+    );
   }
 });
 afterAll(async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli } from "./run-cli.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -17,7 +18,17 @@ metrics:
 
 let repo: string;
 
-async function addRun(name: string, as: string, model = "onnx-bytes"): Promise<string> {
+/** A small real ONNX classifier; `bias` makes the bytes of two runs differ. */
+function realModel(bias = 0): Buffer {
+  return Buffer.from(
+    linearClassifierModel(
+      CLASSIFIER_WEIGHTS.w,
+      CLASSIFIER_WEIGHTS.b.map((b) => b + bias),
+    ),
+  );
+}
+
+async function addRun(name: string, as: string, model: Buffer | string = realModel()): Promise<string> {
   const dir = join(repo, "runs", as);
   await cp(join(FIXTURES, name), dir, { recursive: true });
   await mkdir(join(dir, "model"), { recursive: true });
@@ -100,7 +111,7 @@ describe("compare, register and models on a real git repository", () => {
 
   it("refuses to register a run that fails its gates against production, and writes no tag", async () => {
     await runCli(["models", "alias", "production", "1.1.0"], { cwd: repo });
-    const worse = await addRun("iris-baseline", "worse", "other-bytes");
+    const worse = await addRun("iris-baseline", "worse", realModel(0.5));
     const r = await runCli(["register", worse], { cwd: repo });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/not registered: a gate failed/);
@@ -134,4 +145,89 @@ describe("compare, register and models on a real git repository", () => {
     expect(deploy.stderr).toMatch(/\[version-not-found\]/);
     await expect(stat(join(repo, ".modelship/deploy/production.admin.json"))).rejects.toThrow();
   });
+
+  const tags = () => execFileSync("git", ["tag", "--list"], { cwd: repo, encoding: "utf8" }).trim();
+
+  it("refuses a truncated ONNX model after loading it, and writes no tag", async () => {
+    const before = tags();
+    const cut = await addRun("iris-candidate", "truncated", realModel(0.25).subarray(0, 40));
+    const t0 = performance.now();
+    const r = await runCli(["register", cut, "--allow-failed-gates"], { cwd: repo });
+    const ms = performance.now() - t0;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /model\/model\.onnx: cannot be loaded: .*Protobuf parsing failed.*nothing was registered[\s\S]*\[model-load-failed\]/,
+    );
+    expect(tags()).toBe(before);
+    console.log(`register refused a truncated model in ${ms.toFixed(0)} ms (whole CLI process)`);
+  });
+
+  it.each([
+    [
+      "a .git directory",
+      async (dir: string) =>
+        mkdir(join(dir, ".git", "objects"), { recursive: true }).then(() =>
+          writeFile(join(dir, ".git", "HEAD"), "ref: x\n"),
+        ),
+      /\.git in .* is a \.git directory/,
+    ],
+    [
+      "a symbolic link out of the run",
+      async (dir: string) => symlink("/etc/hostname", join(dir, "notes.txt")),
+      /notes\.txt in .* is a symbolic link/,
+    ],
+    [
+      "a FIFO",
+      async (dir: string) => void execFileSync("mkfifo", [join(dir, "pipe")]),
+      /pipe in .* is a special file/,
+    ],
+    [
+      "a name with a newline",
+      async (dir: string) => writeFile(join(dir, "a\nb.txt"), "x"),
+      /has a control character/,
+    ],
+  ])("refuses a run directory holding %s, naming the path, before writing anything", async (_, add, why) => {
+    const before = tags();
+    const dir = await addRun("iris-candidate", `bad-${Math.random().toString(36).slice(2)}`, realModel(0.75));
+    await add(dir);
+    const r = await runCli(["register", dir, "--allow-failed-gates"], { cwd: repo });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr).toMatch(/\[run-dir-unstorable\]/);
+    expect(tags()).toBe(before);
+  });
+
+  it("re-checks a cached version on every use: a tampered copy is refused and fetched again", async () => {
+    const cached = join(repo, ".modelship/versions/iris/1.0.0/model/model.onnx");
+    const first = await runCli(["compare", "runs/cand", "--baseline", "1.0.0"], { cwd: repo });
+    expect(first.stderr).not.toMatch(/cache-digest-mismatch/);
+    const good = await readFile(cached);
+    await writeFile(cached, Buffer.concat([good.subarray(0, 20), Buffer.from("tampered")]));
+    const again = await runCli(["compare", "runs/cand", "--baseline", "1.0.0"], { cwd: repo });
+    expect(again.code).toBe(first.code);
+    expect(again.stderr).toMatch(
+      /warning: .*versions\/iris\/1\.0\.0: cached copy: model\/model\.onnx has sha256 [\s\S]*\[cache-digest-mismatch\]/,
+    );
+    expect(await readFile(cached)).toEqual(good);
+    const third = await runCli(["compare", "runs/cand", "--baseline", "1.0.0"], { cwd: repo });
+    expect(third.stderr).not.toMatch(/cache-digest-mismatch/);
+  });
+
+  it("12 concurrent commands on a cold cache all succeed and leave one verified copy", async () => {
+    await rm(join(repo, ".modelship/versions"), { recursive: true, force: true });
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0
+          ? runCli(["register", "runs/cand", "--json"], { cwd: repo })
+          : runCli(["compare", "runs/cand", "--baseline", "1.0.0", "--format", "json"], { cwd: repo }),
+      ),
+    );
+    for (const r of runs) {
+      expect(r.stderr).not.toMatch(/ENOTEMPTY|EEXIST/);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const left = await readdir(join(repo, ".modelship/versions/iris"));
+    expect(left.sort()).toEqual(["1.0.0", "1.1.0"].filter((v) => left.includes(v)));
+    expect(left).toContain("1.0.0");
+  }, 120_000);
 });

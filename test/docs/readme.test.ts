@@ -45,6 +45,6 @@ describe("README", () => {
     expect(install).toBeGreaterThan(-1);
     expect(init).toBeGreaterThan(install);
     expect(pr).toBeGreaterThan(init);
-    expect(use).toContain('"allowScripts"');
+    expect(use).toContain("docs/cli.md#install-scripts-allowscripts");
   });
 });

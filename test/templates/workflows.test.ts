@@ -23,6 +23,7 @@ type Step = {
 };
 type Job = {
   "runs-on": unknown;
+  environment?: unknown;
   permissions?: unknown;
   steps: Step[];
   needs?: unknown;
@@ -349,6 +350,8 @@ describe("modelship-deploy.yml", () => {
     const deploy = wf.jobs["deploy"]!;
     expect(deploy.permissions).toEqual({ contents: "write", deployments: "write" });
     expect(deploy["runs-on"]).toEqual(labels);
+    // A GitHub environment: its protection rules and required reviewers gate every deploy.
+    expect(deploy.environment).toBe("${{ github.event.deployment.environment }}");
     expect(deploy.steps.at(-1)?.with).toMatchObject({ command: "deploy" });
     expect(
       deploy.steps.some((s) => s.env?.["KUBECONFIG_DATA"] === "${{ secrets.MODELSHIP_KUBECONFIG }}"),

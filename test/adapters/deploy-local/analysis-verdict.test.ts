@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalDeployment } from "../../../adapters/deploy-local/start-local-deployment.ts";
-import type { LocalDeployment } from "../../../adapters/deploy-local/start-local-deployment.ts";
+import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
+import type { LocalDeployment } from "../../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../../core/config/schema.ts";
 import { REFERENCE_ROWS, testDeployConfig, writeDeployModels } from "./deploy-fixtures.ts";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { ConfigSchema } from "../../../core/config/schema.ts";
 import type { Config } from "../../../core/config/schema.ts";
-import type { DeployRequest } from "../../../adapters/deploy-local/start-local-deployment.ts";
+import type { DeployRequest } from "../../../adapters/deploy-local/deployment-control.ts";
 import {
   CLASSIFIER_WEIGHTS,
   classifierModel,

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployStateSchema } from "../../../core/rollout/deploy-state.ts";
-import { startLocalDeployment } from "../../../adapters/deploy-local/start-local-deployment.ts";
+import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
 import type {
   LocalDeployment,
   LocalDeploymentOptions,
-} from "../../../adapters/deploy-local/start-local-deployment.ts";
+} from "../../../runners/router/start-local-deployment.ts";
 import { testDeployConfig, writeDeployModels } from "./deploy-fixtures.ts";
 
 let root: string;
@@ -295,6 +295,50 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     expect(tally.v2).toBeGreaterThan(0);
     console.info(
       `load during switch: ${tally.ok} ok, ${tally.failed} failed, rollout ${Math.round(switchMs)} ms`,
+    );
+  });
+
+  it("restarts a live slot killed outside a rollout within seconds, and status says so meanwhile", async () => {
+    const { d } = await start();
+    await d.deploy(models.v1);
+    const pid = (await d.status()).slots.blue?.pid;
+    expect(pid).toBeTypeOf("number");
+    const tally = { ok: 0, failed: 0, lastFailAt: 0 };
+    let stop = false;
+    const worker = async () => {
+      while (!stop) {
+        const r = await infer(d.url).catch(() => ({ status: 0 }));
+        if (r.status === 200) tally.ok++;
+        else [tally.failed, tally.lastFailAt] = [tally.failed + 1, performance.now()];
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const workers = Array.from({ length: 2 }, worker);
+    await new Promise((r) => setTimeout(r, 200));
+    const killedAt = performance.now();
+    process.kill(pid as number, "SIGKILL");
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      const s = await d.status();
+      seen.add(s.health?.state ?? "none");
+      return s.health?.state === "serving" && s.slots.blue?.pid !== pid;
+    }, 15_000);
+    const okBefore = tally.ok;
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(workers);
+    expect(seen).toContain("restarting");
+    expect(tally.ok).toBeGreaterThan(okBefore);
+    expect(alive(pid as number)).toBe(false);
+    const recoveryMs = Math.max(0, tally.lastFailAt - killedAt);
+    expect(recoveryMs).toBeLessThan(10_000);
+    const s = await d.status();
+    expect(s).toMatchObject({
+      active: { version: "1.0.0", colour: "blue" },
+      health: { state: "serving", restarts: 1 },
+    });
+    console.info(
+      `kill -9 of the live slot: ${tally.failed} failed requests, recovered in ${Math.round(recoveryMs)} ms`,
     );
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
@@ -187,7 +188,8 @@ describe("trainRun with a checkpoint directory", () => {
     ).record.metrics;
     // A run whose directory cannot be written keeps its checkpoint (epoch 4 of 4): the fixture.
     pristine = join(work, "pristine");
-    await mkdir(join(work, "runs-lib", "taken"), { recursive: true });
+    // The id is free when training starts (a taken one is refused before training) and taken
+    // by the time the run directory is written.
     const err = await trainRun({
       config: cfg(),
       repoDir,
@@ -195,7 +197,7 @@ describe("trainRun with a checkpoint directory", () => {
       runId: "taken",
       progress: "silent",
       checkpointDir: pristine,
-      log: () => undefined,
+      log: () => mkdirSync(join(work, "runs-lib", "taken"), { recursive: true }),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelshipError);
     expect((err as ModelshipError).code).toBe("run-exists");
@@ -267,7 +269,31 @@ describe("trainRun with a checkpoint directory", () => {
         m.tensors.weights[0]!.shape = [16, 10];
         await writeFile(manifestPath(dir), JSON.stringify(m));
       },
-      /does not fit this model \(weight shapes differ\)/,
+      /checkpoint\.json was altered after it was written \(checkpoint-digest-mismatch/,
+    ],
+    [
+      "a forged stoppedEarly",
+      async (dir: string) => {
+        const m = JSON.parse(await readFile(manifestPath(dir), "utf8")) as {
+          earlyStopping: { stoppedEarly: boolean };
+        };
+        m.earlyStopping.stoppedEarly = !m.earlyStopping.stoppedEarly;
+        await writeFile(manifestPath(dir), JSON.stringify(m));
+      },
+      /checkpoint\.json was altered after it was written \(checkpoint-digest-mismatch/,
+    ],
+    [
+      "a forged epoch count",
+      async (dir: string) => {
+        const m = JSON.parse(await readFile(manifestPath(dir), "utf8")) as {
+          epoch: number;
+          history: unknown[];
+        };
+        m.epoch = 2;
+        m.history = m.history.slice(0, 2);
+        await writeFile(manifestPath(dir), JSON.stringify(m));
+      },
+      /checkpoint\.json was altered after it was written \(checkpoint-digest-mismatch/,
     ],
   ])(
     "ignores a corrupted checkpoint (%s) with a warning and trains from scratch",

@@ -225,12 +225,18 @@ describe("trainRun with the built-in trainer", () => {
     expect(await readdir(runsDir)).toEqual([]);
   });
 
-  it("refuses to overwrite an existing run", async () => {
+  it("refuses an existing run id before training, in a fraction of the training time", async () => {
     const config = await penguins({ epochs: 1 });
+    const t0 = performance.now();
     await trainRun({ config, repoDir, runsDir, runId: "same", progress: "silent" });
-    expect(
-      (await errorOf(trainRun({ config, repoDir, runsDir, runId: "same", progress: "silent" }))).code,
-    ).toBe("run-exists");
+    const trainMs = performance.now() - t0;
+    const t1 = performance.now();
+    const err = await errorOf(trainRun({ config, repoDir, runsDir, runId: "same", progress: "silent" }));
+    const refuseMs = performance.now() - t1;
+    expect(err.code).toBe("run-exists");
+    expect(err.message).toMatch(/already exists; nothing was trained/);
+    expect(err.problems[0]?.hint).toMatch(/another --run-id.*or delete/);
+    expect(refuseMs).toBeLessThan(trainMs / 5);
     expect(await readdir(runsDir)).toEqual(["same"]);
   });
 });

@@ -2,63 +2,51 @@ import { access } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import {
-  deployKubernetes,
-  readKubernetesState,
-  rollbackKubernetes,
-  type KubernetesRolloutResult,
-} from "../adapters/deploy-kubernetes/deploy-kubernetes.ts";
-import type { Config } from "../core/config/schema.ts";
-import { ModelshipError } from "../core/errors.ts";
-import type { KubernetesState } from "../core/kubernetes/kubernetes-state.ts";
-import type { CommandContext } from "./command-context.ts";
-import type { DeployTarget, TargetRollout } from "./deploy-target.ts";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import type { KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
+import { deployKubernetes, readKubernetesState, rollbackKubernetes } from "./deploy-kubernetes.ts";
 
 /** Where the serving image holds the model (templates/docker/Dockerfile.serve copies it there). */
 export const KUBERNETES_MODEL_URI = "/models/model";
 
 /**
  * The `kubernetes` target: blue-green through the cluster's API with the kubeconfig in KUBECONFIG
- * (or ~/.kube/config, or the pod's service account). Loaded only when a deploy needs it, so the
+ * (or ~/.kube/config, or the pod's service account). Import it only when a deploy needs it, so
  * other commands never load the Kubernetes client.
  */
-export async function openKubernetesTarget(
-  ctx: CommandContext,
-  config: Config,
-  environment: string,
-): Promise<DeployTarget> {
-  const kubeConfig = await loadKubeConfig(ctx.env);
+export async function openKubernetesTarget(o: {
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  environment: string;
+  now: () => Date;
+  log: (line: string) => void;
+  /** Already loaded (tests, or a caller that built one); default: from `env`. */
+  kubeConfig?: KubeConfig;
+}): Promise<DeployTarget> {
+  const { config, environment } = o;
+  const kubeConfig = o.kubeConfig ?? (await loadKubeConfig(o.env));
   const base = {
     kubeConfig,
     config: config.deploy,
     env: environment,
-    now: ctx.now,
+    now: o.now,
     onTransition: (e: { from: string; to: string; accepted: boolean; event: string }) => {
-      if (e.accepted && e.from !== e.to) ctx.log(`  ${e.from} → ${e.to} (${e.event})`);
+      if (e.accepted && e.from !== e.to) o.log(`  ${e.from} → ${e.to} (${e.event})`);
     },
   };
   const name = config.model.name;
   let state: Promise<KubernetesState | null> | undefined;
   const read = () => (state ??= readKubernetesState({ ...base, modelName: name }));
-  const toTarget = (r: KubernetesRolloutResult): TargetRollout => ({
-    outcome: r.outcome,
-    reason: r.reason,
-    message: r.message,
-    version: r.version,
-    fromVersion: r.fromVersion,
-    url: undefined,
-  });
   return {
     liveVersion: async () => (await read())?.active?.version ?? null,
     previousVersion: async () => (await read())?.previous?.version,
-    deploy: async (_registry, version) =>
-      toTarget(
-        await deployKubernetes({
-          ...base,
-          model: { name, version: version.version, modelUri: KUBERNETES_MODEL_URI },
-        }),
-      ),
-    rollbackToPrevious: async () => toTarget(await rollbackKubernetes({ ...base, modelName: name })),
+    // The serving image carries the model: nothing to unpack here.
+    materialise: async (version) => ({ name, version: version.version, modelDir: KUBERNETES_MODEL_URI }),
+    deploy: async (target) =>
+      deployKubernetes({ ...base, model: { name, version: target.version, modelUri: target.modelDir } }),
+    rollback: async () => rollbackKubernetes({ ...base, modelName: name }),
   };
 }
 

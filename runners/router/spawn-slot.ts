@@ -7,9 +7,7 @@ import type { Colour, RolloutTarget } from "../../core/rollout/rollout-types.ts"
 /** The inference server every slot runs. */
 // The sources run as .ts; the published package runs the compiled .js next to this file's own copy.
 const EXT = import.meta.url.endsWith(".ts") ? "ts" : "js";
-export const DEFAULT_SERVER_ENTRY = fileURLToPath(
-  new URL(`../../runners/serve/main.${EXT}`, import.meta.url),
-);
+export const DEFAULT_SERVER_ENTRY = fileURLToPath(new URL(`../serve/main.${EXT}`, import.meta.url));
 
 export type SlotProcess = {
   colour: Colour;

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { ModelshipError } from "../../core/errors.ts";
-import type { DeploymentControl } from "./start-local-deployment.ts";
+import type { DeploymentControl } from "../../adapters/deploy-local/deployment-control.ts";
 
 /** Body of `POST /v1/deploy` on the admin surface. */
 export const AdminDeployBodySchema = z

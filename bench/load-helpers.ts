@@ -1,0 +1,109 @@
+/** Shared pieces of the HTTP benchmarks: child servers, autocannon load with exact percentiles, process CPU. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import autocannon from "autocannon";
+
+export type Load = {
+  reqPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  /** CPU time of the measured processes per answered request, in microseconds. */
+  cpuUsPerReq: number;
+};
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!;
+}
+
+/** Starts `node ARGS` and waits for its `{"event":"listening","url":...}` line and, if asked, its readiness. */
+export async function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  readyPath?: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  while (!out.includes("\n")) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const { url } = JSON.parse(out.split("\n")[0]!) as { url: string };
+  for (let i = 0; readyPath !== undefined && i < 500; i++) {
+    const res = await fetch(`${url}${readyPath}`).catch(() => undefined);
+    if (res?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, url };
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await once(child, "exit");
+}
+
+/** POSTs `body` to `url` with autocannon; latencies are exact per-response times, not histogram buckets. */
+export async function load(
+  url: string,
+  body: string,
+  opts: { connections: number; duration: number; overallRate?: number; pids?: Array<number | undefined> },
+): Promise<Load> {
+  const times: number[] = [];
+  const pids = opts.pids ?? [];
+  const cpuOf = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const cpuBefore = await cpuOf();
+  const instance = autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections: opts.connections,
+    duration: opts.duration,
+    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
+  }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
+  instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
+    times.push(responseTime),
+  );
+  const result = await instance;
+  const cpu = (await cpuOf()) - cpuBefore;
+  const sorted = Float64Array.from(times).sort();
+  return {
+    reqPerSec: result.requests.average,
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, result.requests.total),
+  };
+}
+
+export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");

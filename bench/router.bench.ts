@@ -1,0 +1,117 @@
+/**
+ * Router benchmark: `node bench/router.bench.ts [--duration S] [--rounds N]`.
+ *
+ * One `modelship serve` slot (the fixture classifier) and the blue-green router in front of it,
+ * each in its own process, loaded by autocannon from this process with the same settings:
+ *   - 50 connections, as fast as they go: req/s through the router against straight to the slot;
+ *   - a fixed 1,000 requests/s over 10 connections: p99 through the router minus p99 direct.
+ * Direct and routed runs alternate, round after round, so drift on a busy machine hits both; the
+ * table shows every round and the summary the medians. The load generator, the router and the slot
+ * share this machine's cores, so routed runs also pay for the router's CPU: the core count is printed.
+ */
+import { availableParallelism } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ChildProcess } from "node:child_process";
+import { writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
+import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
+
+const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
+const ROUTER = fileURLToPath(new URL("./router-child.ts", import.meta.url));
+const BODY = JSON.stringify({
+  inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", data: [0.5, 1.5, -0.5, 2] }],
+});
+
+type Round = { direct: Load; routed: Load; directFixed: Load; routedFixed: Load };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { duration: { type: "string", default: "5" }, rounds: { type: "string", default: "3" } },
+  });
+  const duration = Number(values.duration);
+  const tmp = await mkdtemp(join(tmpdir(), "modelship-router-bench-"));
+  const children: ChildProcess[] = [];
+  try {
+    const model = (await writeFixtureModels(join(tmp, "models"))).classifier;
+    const slot = await startChild(
+      [SERVE, "--model", model, "--name", "bench", "--port", "0"],
+      {},
+      "/v2/health/ready",
+    );
+    children.push(slot.child);
+    const router = await startChild([ROUTER], { SLOT_URL: slot.url }, "/v2/health/ready");
+    children.push(router.child);
+    const path = "/v2/models/bench/infer";
+    for (const base of [slot.url, router.url]) {
+      const res = await fetch(base + path, {
+        method: "POST",
+        body: BODY,
+        headers: { "content-type": "application/json" },
+      });
+      if (res.status !== 200)
+        throw new Error(`sample request to ${base} failed (${res.status}): ${await res.text()}`);
+    }
+    const slotPid = [slot.child.pid];
+    const bothPids = [slot.child.pid, router.child.pid];
+    // Warm both (JIT, pooled connections) before measuring.
+    await load(slot.url + path, BODY, { connections: 50, duration: 2 });
+    await load(router.url + path, BODY, { connections: 50, duration: 2 });
+
+    const rounds: Round[] = [];
+    for (let i = 0; i < Number(values.rounds); i++) {
+      const direct = await load(slot.url + path, BODY, { connections: 50, duration, pids: slotPid });
+      const routed = await load(router.url + path, BODY, { connections: 50, duration, pids: bothPids });
+      const fixed = { connections: 10, duration, overallRate: 1000 };
+      const directFixed = await load(slot.url + path, BODY, { ...fixed, pids: slotPid });
+      const routedFixed = await load(router.url + path, BODY, { ...fixed, pids: bothPids });
+      rounds.push({ direct, routed, directFixed, routedFixed });
+    }
+    report(rounds, duration);
+  } finally {
+    for (const child of children.reverse()) await stopChild(child).catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function report(rounds: Round[], duration: number): void {
+  const cells = (v: string[]) =>
+    `| ${v.map((s, i) => (i === 0 ? s.padEnd(30) : s.padStart(9))).join(" | ")} |`;
+  const row = (name: string, l: Load) =>
+    cells([
+      name,
+      fmt(l.reqPerSec, 0),
+      fmt(l.p50),
+      fmt(l.p99),
+      String(l.errors + l.non2xx),
+      fmt(l.cpuUsPerReq, 1),
+    ]);
+  const lines = [
+    "",
+    cells(["scenario", "req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]),
+    `|${"-".repeat(32)}${"|-----------".repeat(5)}|`,
+  ];
+  rounds.forEach((r, i) => {
+    lines.push(row(`${i + 1} direct, 50 conns`, r.direct), row(`${i + 1} router, 50 conns`, r.routed));
+    lines.push(
+      row(`${i + 1} direct, 1,000 req/s`, r.directFixed),
+      row(`${i + 1} router, 1,000 req/s`, r.routedFixed),
+    );
+  });
+  const ratio = median(rounds.map((r) => r.routed.reqPerSec / r.direct.reqPerSec));
+  const overhead = median(rounds.map((r) => r.routedFixed.p99 - r.directFixed.p99));
+  const cpu = median(rounds.map((r) => r.routed.cpuUsPerReq - r.direct.cpuUsPerReq));
+  lines.push(
+    "",
+    `router / direct req/s (median of ${rounds.length}):  ${fmt(ratio)} (target >= 0.80)`,
+    `p99 overhead at 1,000 req/s (median):  ${fmt(overhead)} ms (target <= 1 ms)`,
+    `router CPU per request (median):       ${fmt(cpu, 1)} us`,
+    `${availableParallelism()} cores shared by load generator, router and slot; ${duration} s per run, node ${process.version}`,
+    "",
+  );
+  process.stdout.write(lines.join("\n"));
+}
+
+await main();

@@ -1,0 +1,329 @@
+import { randomBytes } from "node:crypto";
+import { rm, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { createRollout, rolloutSettings } from "../../core/rollout/create-rollout.ts";
+import type { RolloutRecord } from "../../core/rollout/deploy-state.ts";
+import { createRolloutRecord, pickTarget, rolloutId } from "../../core/rollout/apply-event.ts";
+import { driveRollout } from "../../core/rollout/drive-rollout.ts";
+import type { RolloutDriver } from "../../core/rollout/drive-rollout.ts";
+import { otherColour, TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
+import type { RolloutState, RolloutTarget } from "../../core/rollout/rollout-types.ts";
+import { systemClock } from "../../adapters/clock/system-clock.ts";
+import {
+  adminFilePath,
+  DEFAULT_STATE_DIR,
+  writeFileAtomic,
+} from "../../adapters/deploy-local/deploy-state-file.ts";
+import type {
+  DeploymentControl,
+  DeployRequest,
+  RolloutResult,
+  RolloutWaitOptions,
+} from "../../adapters/deploy-local/deployment-control.ts";
+import { startRouter } from "../serve/router.ts";
+import type { Router } from "../serve/router.ts";
+import { startAdminServer } from "./admin-server.ts";
+import { LocalEffects } from "./local-effects.ts";
+import { stopOrphanSlots } from "./stop-orphan-slots.ts";
+import { SlotPool } from "./slot-pool.ts";
+import { DeployStateStore, loadDeployState } from "./state-store.ts";
+import { LiveSlotSupervisor } from "./supervise-live-slot.ts";
+
+export type { DeploymentControl, DeployRequest, RolloutResult, RolloutWaitOptions };
+export type { DeploymentStatus } from "../../adapters/deploy-local/deployment-control.ts";
+
+export type LocalDeployment = DeploymentControl & {
+  /** The public address clients send inference requests to. */
+  url: string;
+  /** The loopback admin address, or null when the admin surface is off. */
+  adminUrl: string | null;
+  /** Ends a running rollout (its new slot stops), then stops both slots, the router and the admin surface. */
+  close(): Promise<void>;
+};
+
+export type LocalDeploymentOptions = {
+  env: string;
+  port: number;
+  host?: string;
+  stateDir?: string;
+  config: Config["deploy"];
+  /** Inference server entry to run in each slot (default runners/serve/main.ts). */
+  serverEntry?: string;
+  serverArgs?: readonly string[];
+  /** Start the token-guarded admin surface other processes use (default true). */
+  admin?: boolean;
+  /** Bring back the version last promoted, per the state file (default false). */
+  restore?: boolean;
+  /** Called for every event the rollout machine handles, accepted or not. */
+  onTransition?: (rolloutId: string, entry: RolloutRecord["timeline"][number]) => void;
+  log?: (line: string) => void;
+  /** Aborting it closes the deployment, also while it restores. */
+  signal?: AbortSignal;
+};
+
+type Run = {
+  driver: RolloutDriver;
+  from: RolloutTarget | null;
+  previousBefore: RolloutTarget | null;
+  promoted: boolean;
+  waiters: Array<{ terminal: boolean; resolve: (r: RolloutResult) => void }>;
+};
+
+/** Starts the router for one environment and returns the handle that runs blue-green rollouts on it. */
+export async function startLocalDeployment(opts: LocalDeploymentOptions): Promise<LocalDeployment> {
+  const env = opts.env;
+  const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
+  const settings = rolloutSettings(opts.config);
+  const loaded = await loadDeployState(stateDir, env, new Date());
+  await stopOrphanSlots(loaded.orphanPids);
+  // Marks the router's own smoke requests, so their 4xx answers count against the version.
+  const smokeToken = randomBytes(16).toString("hex");
+  const router = await listen(opts, smokeToken, stateDir);
+  let current: Run | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  const pool: SlotPool = new SlotPool({
+    router,
+    stateDir,
+    env,
+    startTimeoutMs: settings.readyTimeoutMs,
+    ...(opts.serverEntry ? { serverEntry: opts.serverEntry } : {}),
+    ...(opts.serverArgs ? { serverArgs: opts.serverArgs } : {}),
+    onExit: (colour, _slot, message) => {
+      if (current) current.driver.send({ type: "slot-crashed", colour, message });
+      // The machine handles the colour it brings up; the live one outside its reach is restarted.
+      if (!current || current.driver.state().preview !== colour) void supervisor.restart(colour, message);
+      void store.persist().catch(() => undefined);
+    },
+  });
+  const store = new DeployStateStore({
+    stateDir,
+    env,
+    loaded: loaded.state,
+    router: { url: router.url, pid: process.pid, startedAt: new Date().toISOString() },
+    slots: (c) => pool.get(c),
+  });
+  const supervisor = new LiveSlotSupervisor({
+    pool,
+    store,
+    onChange: () => void store.persist().catch(() => undefined),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+
+  function onStep(
+    run: Run,
+    step: { state: RolloutState; record: RolloutRecord; entry: RolloutRecord["timeline"][number] },
+  ) {
+    store.current = step.record;
+    opts.onTransition?.(step.record.id, step.entry);
+    const { outcome, phase } = step.state;
+    if (outcome === "succeeded" && !run.promoted) {
+      run.promoted = true;
+      if (run.from) store.previous = run.from;
+    }
+    if (outcome !== "succeeded" && run.promoted) {
+      // Promoted, then switched back: the old colour is live again and so is the old history.
+      run.promoted = false;
+      store.previous = run.previousBefore;
+    }
+    supervisor.serving();
+    if (TERMINAL_PHASES.includes(phase)) {
+      store.history.push(structuredClone(step.record));
+      if (current === run) {
+        current = null;
+        store.current = null;
+      }
+    }
+    resolveWaiters(run, step.record, TERMINAL_PHASES.includes(phase), outcome === "succeeded");
+    // A failed write must not take the router (and the live slot) down; the next step rewrites it.
+    store.persist().catch(() => undefined);
+  }
+
+  /** Callers hear back once traffic is on the new version, or, when they asked, once all is done. */
+  function resolveWaiters(run: Run, record: RolloutRecord, terminal: boolean, succeeded: boolean): void {
+    if (!terminal && !succeeded) return;
+    const result = toResult(record);
+    run.waiters = run.waiters.filter((w) => {
+      if (w.terminal && !terminal) return true;
+      w.resolve(result);
+      return false;
+    });
+  }
+
+  function launch(kind: RolloutState["kind"], target: RolloutTarget): Run {
+    const live = store.live;
+    const state = createRollout({
+      id: rolloutId(new Date(), randomBytes(3).toString("hex")),
+      kind,
+      target,
+      active: live ? { colour: live.colour, version: live.version } : null,
+      settings,
+    });
+    const record = createRolloutRecord(state, new Date());
+    const effects = new LocalEffects({ router, pool, store, smokeToken, state: () => run.driver.state() });
+    const run: Run = {
+      driver: driveRollout({ state, record, effects, clock: systemClock, onStep: (s) => onStep(run, s) }),
+      from: live ? pickTarget(live) : null,
+      previousBefore: store.previous,
+      promoted: false,
+      waiters: [],
+    };
+    current = run;
+    store.current = record;
+    return run;
+  }
+
+  function begin(kind: RolloutState["kind"], target: () => RolloutTarget, wait: RolloutWaitOptions) {
+    const next = chain.then(async () => {
+      if (store.closed)
+        throw new ModelshipError({
+          code: "deployment-closed",
+          message: `the ${env} router is shutting down`,
+        });
+      const t = target();
+      await assertModelExists(t.modelDir);
+      if (current) {
+        current.driver.send({ type: "aborted", reason: "superseded", message: `superseded by ${t.version}` });
+        await current.driver.finished;
+      }
+      const run = launch(kind, t);
+      return new Promise<RolloutResult>((resolve) =>
+        run.waiters.push({ terminal: wait.waitForScaleDown === true, resolve }),
+      );
+    });
+    // The chain only orders starts; a failed start must not block the next one.
+    chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  const control: DeploymentControl = {
+    deploy(req, wait = {}) {
+      const target = { ...req, modelDir: resolve(req.modelDir) };
+      return begin("deploy", () => target, wait);
+    },
+    rollback(wait = {}) {
+      return begin(
+        "rollback",
+        () => {
+          if (store.previous) return store.previous;
+          throw new ModelshipError({
+            code: "no-previous-version",
+            message: `nothing to roll back to in ${env}: no earlier version was live`,
+            hint: "Deploy a version explicitly with `modelship deploy --version V`.",
+          });
+        },
+        wait,
+      );
+    },
+    async status() {
+      return {
+        ...store.snapshot(),
+        url: router.url,
+        traffic: { blue: router.stats("blue"), green: router.stats("green") },
+        health: supervisor.health,
+      };
+    },
+  };
+
+  const admin = opts.admin === false ? null : await openAdmin(control, stateDir, env, router.url);
+  await store.persist();
+  const deployment: LocalDeployment = {
+    ...control,
+    url: router.url,
+    adminUrl: admin?.url ?? null,
+    async close() {
+      if (store.closed) return;
+      store.closed = true;
+      supervisor.cancel();
+      const run = current;
+      // A rollout cut short never promoted its version: what was live before stays the record.
+      const lastLive =
+        run && !run.promoted && run.from
+          ? { ...run.from, colour: otherColour(run.driver.state().preview), since: new Date().toISOString() }
+          : store.live;
+      if (run) endRun(run);
+      if (admin) {
+        await admin.close();
+        await rm(adminFilePath(stateDir, env), { force: true });
+      }
+      await pool.stopAll();
+      await router.close();
+      store.closeWith(lastLive);
+      await store.persist();
+    },
+  };
+  // SIGTERM while restoring (or at any time): end the rollout and stop every slot this started.
+  opts.signal?.addEventListener("abort", () => void deployment.close(), { once: true });
+  if (opts.signal?.aborted) await deployment.close();
+  if (opts.restore && loaded.restore && !store.closed)
+    await control.deploy(loaded.restore).catch(() => undefined);
+  return deployment;
+
+  /** Ends a rollout on shutdown: its record says so, and its callers hear back. */
+  function endRun(run: Run): void {
+    run.driver.halt();
+    const record = structuredClone(run.driver.record());
+    if (record.outcome === null || !TERMINAL_PHASES.includes(record.phase)) {
+      if (record.outcome !== "succeeded") {
+        record.outcome = run.from ? "rolled-back" : "failed";
+        record.reason = "aborted";
+        record.message = "the router stopped before the rollout finished";
+      }
+    }
+    record.finishedAt = new Date().toISOString();
+    store.history.push(record);
+    store.current = null;
+    current = null;
+    const result = toResult(record);
+    for (const w of run.waiters.splice(0)) w.resolve(result);
+  }
+}
+
+async function listen(opts: LocalDeploymentOptions, smokeToken: string, stateDir: string): Promise<Router> {
+  return startRouter({ port: opts.port, smokeToken, ...(opts.host ? { host: opts.host } : {}) }).catch(
+    (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+      throw new ModelshipError({
+        code: "port-in-use",
+        message: `port ${opts.port} is already in use, so the ${opts.env} router cannot listen on it`,
+        hint: `Another router may already serve ${opts.env} (see ${adminFilePath(stateDir, opts.env)}); stop it or set deploy.port.`,
+      });
+    },
+  );
+}
+
+async function openAdmin(control: DeploymentControl, stateDir: string, env: string, routerUrl: string) {
+  const token = randomBytes(32).toString("hex");
+  const admin = await startAdminServer({ control, token });
+  await writeFileAtomic(
+    adminFilePath(stateDir, env),
+    `${JSON.stringify({ url: admin.url, token, routerUrl, pid: process.pid }, null, 2)}\n`,
+    0o600,
+  );
+  return admin;
+}
+
+function toResult(r: RolloutRecord): RolloutResult {
+  return {
+    ...structuredClone(r),
+    outcome: r.outcome ?? "failed",
+    reason: r.reason ?? "aborted",
+    message: r.message ?? "",
+  };
+}
+
+async function assertModelExists(path: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch {
+    throw new ModelshipError({
+      code: "model-not-found",
+      message: `model ${path} does not exist`,
+      hint: "Pass a run's model directory (containing model.onnx) or the .onnx file itself.",
+    });
+  }
+}
