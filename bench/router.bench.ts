@@ -1,7 +1,8 @@
 /**
  * Router benchmark: `node bench/router.bench.ts [--duration S] [--rounds N]`.
  *
- * One `modelship serve` slot (the fixture classifier) and the blue-green router in front of it,
+ * One `modelship serve` slot (the fixture classifier, or with `--model wide-mlp` the medium
+ * 256 → 1024 → 1024 → 16 MLP) and the blue-green router in front of it,
  * each in its own process, loaded by autocannon from this process with the same settings:
  *   - 50 connections, as fast as they go: req/s through the router against straight to the slot;
  *   - a fixed 1,000 requests/s over 10 connections: p99 through the router minus p99 direct.
@@ -10,32 +11,46 @@
  * share this machine's cores, so routed runs also pay for the router's CPU: the core count is printed.
  */
 import { availableParallelism } from "node:os";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
-import { writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
+import { wideMlpModel, writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
 import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 const ROUTER = fileURLToPath(new URL("./router-child.ts", import.meta.url));
-const BODY = JSON.stringify({
-  inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", data: [0.5, 1.5, -0.5, 2] }],
-});
+/** The slot's model and a one-row request for it. */
+async function slotModel(kind: string, dir: string): Promise<{ file: string; body: string }> {
+  await mkdir(dir, { recursive: true });
+  const width = kind === "wide-mlp" ? 256 : 4;
+  const file = kind === "wide-mlp" ? join(dir, "wide-mlp.onnx") : (await writeFixtureModels(dir)).classifier;
+  if (kind === "wide-mlp") await writeFile(file, wideMlpModel());
+  else if (kind !== "classifier") throw new Error(`--model must be classifier or wide-mlp, got '${kind}'`);
+  const data = Array.from({ length: width }, (_, i) => Math.round(Math.sin(i) * 1000) / 1000);
+  return {
+    file,
+    body: JSON.stringify({ inputs: [{ name: "input", shape: [1, width], datatype: "FP32", data }] }),
+  };
+}
 
 type Round = { direct: Load; routed: Load; directFixed: Load; routedFixed: Load };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { duration: { type: "string", default: "5" }, rounds: { type: "string", default: "3" } },
+    options: {
+      duration: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+      model: { type: "string", default: "classifier" },
+    },
   });
   const duration = Number(values.duration);
   const tmp = await mkdtemp(join(tmpdir(), "modelship-router-bench-"));
   const children: ChildProcess[] = [];
   try {
-    const model = (await writeFixtureModels(join(tmp, "models"))).classifier;
+    const { file: model, body } = await slotModel(values.model, join(tmp, "models"));
     const slot = await startChild(
       [SERVE, "--model", model, "--name", "bench", "--port", "0"],
       {},
@@ -48,7 +63,7 @@ async function main(): Promise<void> {
     for (const base of [slot.url, router.url]) {
       const res = await fetch(base + path, {
         method: "POST",
-        body: BODY,
+        body: body,
         headers: { "content-type": "application/json" },
       });
       if (res.status !== 200)
@@ -57,26 +72,26 @@ async function main(): Promise<void> {
     const slotPid = [slot.child.pid];
     const bothPids = [slot.child.pid, router.child.pid];
     // Warm both (JIT, pooled connections) before measuring.
-    await load(slot.url + path, BODY, { connections: 50, duration: 2 });
-    await load(router.url + path, BODY, { connections: 50, duration: 2 });
+    await load(slot.url + path, body, { connections: 50, duration: 2 });
+    await load(router.url + path, body, { connections: 50, duration: 2 });
 
     const rounds: Round[] = [];
     for (let i = 0; i < Number(values.rounds); i++) {
-      const direct = await load(slot.url + path, BODY, { connections: 50, duration, pids: slotPid });
-      const routed = await load(router.url + path, BODY, { connections: 50, duration, pids: bothPids });
+      const direct = await load(slot.url + path, body, { connections: 50, duration, pids: slotPid });
+      const routed = await load(router.url + path, body, { connections: 50, duration, pids: bothPids });
       const fixed = { connections: 10, duration, overallRate: 1000 };
-      const directFixed = await load(slot.url + path, BODY, { ...fixed, pids: slotPid });
-      const routedFixed = await load(router.url + path, BODY, { ...fixed, pids: bothPids });
+      const directFixed = await load(slot.url + path, body, { ...fixed, pids: slotPid });
+      const routedFixed = await load(router.url + path, body, { ...fixed, pids: bothPids });
       rounds.push({ direct, routed, directFixed, routedFixed });
     }
-    report(rounds, duration);
+    report(rounds, duration, values.model);
   } finally {
     for (const child of children.reverse()) await stopChild(child).catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
   }
 }
 
-function report(rounds: Round[], duration: number): void {
+function report(rounds: Round[], duration: number, model: string): void {
   const cells = (v: string[]) =>
     `| ${v.map((s, i) => (i === 0 ? s.padEnd(30) : s.padStart(9))).join(" | ")} |`;
   const row = (name: string, l: Load) =>
@@ -108,7 +123,7 @@ function report(rounds: Round[], duration: number): void {
     `router / direct req/s (median of ${rounds.length}):  ${fmt(ratio)} (target >= 0.80)`,
     `p99 overhead at 1,000 req/s (median):  ${fmt(overhead)} ms (target <= 1 ms)`,
     `router CPU per request (median):       ${fmt(cpu, 1)} us`,
-    `${availableParallelism()} cores shared by load generator, router and slot; ${duration} s per run, node ${process.version}`,
+    `${availableParallelism()} cores shared by load generator, router and slot; slot model ${model}; ${duration} s per run, node ${process.version}`,
     "",
   );
   process.stdout.write(lines.join("\n"));

@@ -5,10 +5,11 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import type { KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import { fetchedModelUri, type ModelFetch, type ModelSource } from "../../core/kubernetes/model-source.ts";
 import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
 import { deployKubernetes, readKubernetesState, rollbackKubernetes } from "./deploy-kubernetes.ts";
 
-/** Where the serving image holds the model (templates/docker/Dockerfile.serve copies it there). */
+/** Where an image that carries its model holds it, when no registry is reachable from the pods. */
 export const KUBERNETES_MODEL_URI = "/models/model";
 
 /**
@@ -24,6 +25,8 @@ export async function openKubernetesTarget(o: {
   log: (line: string) => void;
   /** Already loaded (tests, or a caller that built one); default: from `env`. */
   kubeConfig?: KubeConfig;
+  /** Where pods fetch versions from; default: the GitHub Releases of GITHUB_REPOSITORY when set. */
+  modelSource?: ModelSource;
 }): Promise<DeployTarget> {
   const { config, environment } = o;
   const kubeConfig = o.kubeConfig ?? (await loadKubeConfig(o.env));
@@ -39,14 +42,41 @@ export async function openKubernetesTarget(o: {
   const name = config.model.name;
   let state: Promise<KubernetesState | null> | undefined;
   const read = () => (state ??= readKubernetesState({ ...base, modelName: name }));
+  const source = o.modelSource ?? githubSource(o.env, config.registry.tagFormat);
+  // The digests each version had in the registry when it was materialised: the pods check them.
+  const pinned = new Map<string, ModelFetch>();
   return {
     liveVersion: async () => (await read())?.active?.version ?? null,
     previousVersion: async () => (await read())?.previous?.version,
-    // The serving image carries the model: nothing to unpack here.
-    materialise: async (version) => ({ name, version: version.version, modelDir: KUBERNETES_MODEL_URI }),
+    materialise: async (version) => {
+      // Without a registry the pods can reach, the serving image must carry the model itself.
+      if (source === undefined) return { name, version: version.version, modelDir: KUBERNETES_MODEL_URI };
+      pinned.set(version.version, { source, artifacts: version.artifacts.map((a) => ({ ...a })) });
+      return { name, version: version.version, modelDir: fetchedModelUri(name, version.version) };
+    },
     deploy: async (target) =>
-      deployKubernetes({ ...base, model: { name, version: target.version, modelUri: target.modelDir } }),
+      deployKubernetes({
+        ...base,
+        model: {
+          name,
+          version: target.version,
+          modelUri: target.modelDir,
+          fetch: pinned.get(target.version),
+        },
+      }),
     rollback: async () => rollbackKubernetes({ ...base, modelName: name }),
+  };
+}
+
+/** The workflow's own repository as the registry (GitHub Releases), as the Action's registry is. */
+function githubSource(env: NodeJS.ProcessEnv, tagFormat: string): ModelSource | undefined {
+  const repository = env["GITHUB_REPOSITORY"];
+  if (!repository) return undefined;
+  return {
+    registry: "github",
+    repository,
+    apiUrl: env["GITHUB_API_URL"] || "https://api.github.com",
+    tagFormat,
   };
 }
 

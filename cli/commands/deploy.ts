@@ -4,7 +4,9 @@ import { ModelshipError } from "../../core/errors.ts";
 import { readDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
 import {
   deployStateDir,
+  assertLocalTarget,
   describeRollout,
+  kubernetesStatus,
   openDeployment,
   runDeploy,
   serveUntilSignal,
@@ -56,7 +58,8 @@ export function register(program: Command): void {
       .command("up")
       .description("Start the router for an environment and serve what was live, in the foreground."),
   ).action(async (opts: DeployOptions) => {
-    const { env, openRouter } = await openRepository(opts);
+    const { config, env, openRouter } = await openRepository(opts);
+    assertLocalTarget(config, "up");
     const opened = await openRouter(true);
     if (!opened.owned)
       throw new ModelshipError({
@@ -94,12 +97,7 @@ export function register(program: Command): void {
       log,
     });
     report(opts, result);
-    if (opened?.owned) {
-      if (opts.serve) {
-        log(`${env}: serving on ${opened.url} (Ctrl-C to stop)`);
-        await serveUntilSignal(opened.owned, log);
-      } else await opened.owned.close();
-    }
+    await serveOrClose(opts, env, opened);
   });
 
   withDeployOptions(
@@ -111,7 +109,7 @@ export function register(program: Command): void {
     .action(async (ref: string | undefined, opts: DeployOptions) => {
       const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
       const registry = await openRegistry();
-      const { result } = await runDeploy({
+      const { result, opened } = await runDeploy({
         config,
         repoDir,
         env,
@@ -122,6 +120,7 @@ export function register(program: Command): void {
         log,
       });
       report(opts, result);
+      await serveOrClose(opts, env, opened);
     });
 
   withDeployOptions(
@@ -131,10 +130,35 @@ export function register(program: Command): void {
         "What is live in an environment and the last rollouts; with no router running, what was live last.",
       ),
   ).action(async (opts: DeployOptions) => {
-    const { env, repoDir, openRouter } = await openRepository(opts);
+    const { config, env, repoDir, openRouter } = await openRepository(opts);
+    if (config.deploy.target === "kubernetes") {
+      const k = await kubernetesStatus(config, env);
+      emit(opts.json, k, () =>
+        [
+          `${env}: kubernetes (namespace ${k.namespace})`,
+          `  live:      ${k.active ? `v${k.active}` : "nothing"}`,
+          `  previous:  ${k.previous ? `v${k.previous}` : "-"}`,
+          "",
+        ].join("\n"),
+      );
+      return;
+    }
     const s = await environmentStatus(env, repoDir, openRouter);
     emit(opts.json, s, () => describeStatus(env, s));
   });
+}
+
+/** A router this command started keeps serving in the foreground, or stops with --no-serve. */
+async function serveOrClose(
+  opts: DeployOptions,
+  env: string,
+  opened: OpenedDeployment | null,
+): Promise<void> {
+  if (!opened?.owned) return;
+  if (opts.serve) {
+    log(`${env}: serving on ${opened.url} (Ctrl-C to stop)`);
+    await serveUntilSignal(opened.owned, log);
+  } else await opened.owned.close();
 }
 
 /** Prints how the rollout ended; exit code 1 unless it succeeded and the alias names it. */

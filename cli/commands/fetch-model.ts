@@ -12,10 +12,14 @@ export function register(program: Command): void {
     .description(
       "Fetch a registered version into a directory and verify it against pinned digests (the Kubernetes init container).",
     )
-    .requiredOption("--dir <path>", "the volume shared with the server; the version lands in DIR/NAME/VERSION")
+    .requiredOption(
+      "--dir <path>",
+      "the volume shared with the server; the version lands in DIR/NAME/VERSION",
+    )
     .action(async (flags: { dir: string }) => {
       const { fetchModelFromEnv, MISMATCH_CODES } = await import("../../runners/fetch/main.ts");
-      const warn = (p: Parameters<typeof formatProblem>[0]) => process.stderr.write(`warning: ${formatProblem(p)}\n`);
+      const warn = (p: Parameters<typeof formatProblem>[0]) =>
+        process.stderr.write(`warning: ${formatProblem(p)}\n`);
       try {
         const dir = await fetchModelFromEnv({ env: process.env, root: flags.dir, warn });
         process.stdout.write(`verified ${dir}\n`);

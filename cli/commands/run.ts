@@ -8,7 +8,13 @@ import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
 import type { RolloutResult } from "../../adapters/deploy-local/deployment-control.ts";
-import { describeRollout, openDeployment, runDeploy, serveUntilSignal } from "../shared/deployment.ts";
+import {
+  assertLocalTarget,
+  describeRollout,
+  openDeployment,
+  runDeploy,
+  serveUntilSignal,
+} from "../shared/deployment.ts";
 import { prepareExampleWorkspace } from "../shared/example-workspace.ts";
 import { DEFAULT_CONFIG_PATH } from "../../adapters/config/load-config.ts";
 import { releaseCandidate } from "../shared/release-candidate.ts";
@@ -58,6 +64,8 @@ export function register(program: Command): void {
         ? await prepareExampleWorkspace(opts.example, opts.workspace ?? ".modelship/example")
         : resolve(opts.repo);
       const config = await loadConfig(join(repoDir, opts.config), { required: true });
+      // `run` serves what it deploys on this machine: refuse before training, not after.
+      assertLocalTarget(config, "run");
       const env = config.deploy.environment;
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
       const port = parsePort(opts.port, config.deploy.port);

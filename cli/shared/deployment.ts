@@ -116,8 +116,9 @@ export async function runDeploy(o: {
   const target = lazyLocal();
   // The router is opened only once the version resolved: an unknown version starts nothing.
   function lazyLocal(): DeployTarget {
+    // A rollback with no router running starts one too (restoring what was live), as deploy does.
     const open = async () => {
-      opened ??= await o.openRouter(o.kind === "deploy");
+      opened ??= await o.openRouter(true);
       return localTarget({ control: opened.control, registry: o.registry, home: o.repoDir, url: opened.url });
     };
     return {
@@ -130,6 +131,46 @@ export async function runDeploy(o: {
   }
   const plan = await planDeployVersion({ ...common, target, ref: o.ref });
   return { result: await plan.run(), opened };
+}
+
+/**
+ * A Kubernetes environment's status, read from the state its Service carries (`status` never
+ * opens a local router for it).
+ */
+export async function kubernetesStatus(config: Config, env: string): Promise<KubernetesStatus> {
+  const { openKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
+  const target = await openKubernetesTarget({
+    env: process.env,
+    config,
+    environment: env,
+    now: () => new Date(),
+    log: () => undefined,
+  });
+  return {
+    environment: env,
+    target: "kubernetes",
+    namespace: config.deploy.kubernetes.namespace,
+    active: await target.liveVersion(),
+    previous: (await target.previousVersion()) ?? null,
+  };
+}
+
+export type KubernetesStatus = {
+  environment: string;
+  target: "kubernetes";
+  namespace: string;
+  active: string | null;
+  previous: string | null;
+};
+
+/** Commands that run the local router refuse an environment deployed to Kubernetes. */
+export function assertLocalTarget(config: Config, command: string): void {
+  if (config.deploy.target !== "kubernetes") return;
+  throw new ModelshipError({
+    code: "target-not-local",
+    message: `\`modelship ${command}\` runs the local router, but deploy.target is kubernetes`,
+    hint: "Deploy to the cluster with `modelship deploy VERSION` (or the deploy workflow), read it with `modelship status`; set deploy.target: local to serve on this machine.",
+  });
 }
 
 /** One paragraph on how a rollout ended. */

@@ -87,7 +87,9 @@ export function buildPodTemplate(
           readinessProbe: probe("/v2/health/ready"),
           livenessProbe: probe("/v2/health/live"),
           securityContext: CONTAINER_SECURITY,
-          ...(opts.model.fetch ? { volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT, readOnly: true }] } : {}),
+          ...(opts.model.fetch
+            ? { volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT, readOnly: true }] }
+            : {}),
         },
       ],
     },
@@ -123,7 +125,10 @@ function fetchParts(
             valueFrom: { secretKeyRef: { name: REGISTRY_TOKEN_SECRET, key: "token", optional: true } },
           },
         ],
-        resources: { requests: { cpu: k.resources.cpu, memory: k.resources.memory }, limits: { memory: k.resources.memory } },
+        resources: {
+          requests: { cpu: k.resources.cpu, memory: k.resources.memory },
+          limits: { memory: k.resources.memory },
+        },
         volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT }],
         securityContext: CONTAINER_SECURITY,
       },

@@ -22,7 +22,10 @@ export const FETCH_ENV = {
 } as const;
 
 /** The init container's environment for one pinned version. */
-export function renderFetchEnv(source: ModelSource, pinned: PinnedVersion): Array<{ name: string; value: string }> {
+export function renderFetchEnv(
+  source: ModelSource,
+  pinned: PinnedVersion,
+): Array<{ name: string; value: string }> {
   const artifacts = pinned.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes }));
   return [
     { name: FETCH_ENV.name, value: pinned.name },
@@ -85,8 +88,14 @@ export function parseFetchEnv(
   }
   let source: ModelSource | undefined;
   if (registry === "github") {
-    if (!REPOSITORY.test(location)) bad(FETCH_ENV.location, `must be OWNER/REPO for the github registry, got '${location}'`);
-    source = { registry, repository: location, apiUrl: env[FETCH_ENV.apiUrl] || "https://api.github.com", tagFormat };
+    if (!REPOSITORY.test(location))
+      bad(FETCH_ENV.location, `must be OWNER/REPO for the github registry, got '${location}'`);
+    source = {
+      registry,
+      repository: location,
+      apiUrl: env[FETCH_ENV.apiUrl] || "https://api.github.com",
+      tagFormat,
+    };
   } else if (registry === "git") {
     source = { registry, url: location, tagFormat };
   } else if (registry !== "") {
@@ -97,7 +106,12 @@ export function parseFetchEnv(
 }
 
 const ModelSourceSchema = z.discriminatedUnion("registry", [
-  z.object({ registry: z.literal("github"), repository: z.string().regex(REPOSITORY), apiUrl: z.string().min(1), tagFormat: z.string().min(1) }),
+  z.object({
+    registry: z.literal("github"),
+    repository: z.string().regex(REPOSITORY),
+    apiUrl: z.string().min(1),
+    tagFormat: z.string().min(1),
+  }),
   z.object({ registry: z.literal("git"), url: z.string().min(1), tagFormat: z.string().min(1) }),
 ]);
 

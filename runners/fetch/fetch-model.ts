@@ -1,7 +1,11 @@
 import { rm } from "node:fs/promises";
 import { ModelshipError, type Problem } from "../../core/errors.ts";
 import type { Artifact, Registry } from "../../core/registry/registry-port.ts";
-import { materializeVersionCache, verifyCachedCopy, versionCachePath } from "../../adapters/registry-common/version-cache.ts";
+import {
+  materializeVersionCache,
+  verifyCachedCopy,
+  versionCachePath,
+} from "../../adapters/registry-common/version-cache.ts";
 import { pinnedArtifactProblems } from "./pinned-artifact-problems.ts";
 
 /** What the init container fetches: one version, and the digests the deploy pinned for it. */

@@ -3,7 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Octokit } from "@octokit/rest";
-import { openGitHubReleasesRegistry, type ReleasesRegistryPort } from "../../adapters/github/releases-registry.ts";
+import {
+  openGitHubReleasesRegistry,
+  type ReleasesRegistryPort,
+} from "../../adapters/github/releases-registry.ts";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import type { ModelSource, PinnedVersion } from "../../core/kubernetes/model-source.ts";
@@ -37,7 +40,17 @@ export async function openModelSource(
   try {
     await exec("git", ["init", "-q", "--bare", repoDir]);
     // Only the version's tag: its commit's tree is the run directory.
-    await exec("git", ["-C", repoDir, "fetch", "-q", "--no-tags", "--depth=1", "--", source.url, `+refs/tags/${tag.tag}:refs/tags/${tag.tag}`]);
+    await exec("git", [
+      "-C",
+      repoDir,
+      "fetch",
+      "-q",
+      "--no-tags",
+      "--depth=1",
+      "--",
+      source.url,
+      `+refs/tags/${tag.tag}:refs/tags/${tag.tag}`,
+    ]);
   } catch (err) {
     await close();
     throw new ModelshipError({

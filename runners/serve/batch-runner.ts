@@ -18,6 +18,17 @@ export type BatchRunnerOptions = {
   batchable: boolean;
   /** Most rows one stacked run may hold; 1 turns batching off. */
   maxBatchRows: number;
+  /**
+   * How long the first queued request waits for others to stack with, in microseconds (Triton's
+   * `max_queue_delay_microseconds`). 0, the default, waits for none: only requests that arrive in
+   * the same event-loop turn stack. Timers fire in whole milliseconds, so the wait is rounded up.
+   */
+  maxQueueDelayUs?: number;
+  /**
+   * Row counts worth dispatching at once (Triton's `preferred_batch_size`): a queue that holds the
+   * largest of them runs without waiting out the delay. Without any, a full `maxBatchRows` does.
+   */
+  preferredBatchRows?: readonly number[];
 };
 
 type Job = {
@@ -52,16 +63,35 @@ function disposeAll(tensors: Record<string, ort.Tensor>): void {
 }
 
 /**
- * Runs a session for concurrent requests. Requests that arrive in the same event-loop turn are
- * stacked along the batch dimension and run once, without waiting for more (as Triton's dynamic
- * batcher does by default): one run costs far less than several for small models, and a lone
+ * Runs a session for concurrent requests. Requests that arrive in the same event-loop turn (or,
+ * with `maxQueueDelayUs`, within that window) are stacked along the batch dimension and run once,
+ * as Triton's dynamic batcher does: one run costs far less than several, and by default a lone
  * request is not delayed. A stacked run that fails, or whose outputs do not keep the batch rows,
  * is retried request by request, so each request gets its own answer or error.
  */
 export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunnerOptions): BatchRunner {
   let queue: Job[] = [];
+  let queuedRows = 0;
   let scheduled = false;
+  let window: ReturnType<typeof setTimeout> | undefined;
   let batchable = opts.batchable && opts.maxBatchRows > 1;
+  const delayMs = Math.ceil((opts.maxQueueDelayUs ?? 0) / 1000);
+  const dispatchRows = Math.min(
+    opts.maxBatchRows,
+    Math.max(0, ...(opts.preferredBatchRows ?? [])) || Infinity,
+  );
+
+  /** Queues a job; the queue runs in the next turn, or once the delay window ends or the queue is full enough. */
+  function enqueue(job: Job): void {
+    queue.push(job);
+    queuedRows += job.rows;
+    if (scheduled) return;
+    if (delayMs === 0 || queuedRows >= dispatchRows) {
+      clearTimeout(window);
+      scheduled = true;
+      setImmediate(flush);
+    } else window ??= setTimeout(flush, delayMs);
+  }
 
   async function runOne(feeds: Record<string, ort.Tensor>): Promise<RunResult> {
     const started = performance.now();
@@ -128,6 +158,9 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
 
   function flush(): void {
     scheduled = false;
+    clearTimeout(window);
+    window = undefined;
+    queuedRows = 0;
     const jobs = queue;
     queue = [];
     while (jobs.length > 0) {
@@ -159,13 +192,7 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
         if (t === undefined || t.dims[0] !== rows) return runOne(feeds);
         key += `${t.dims.slice(1).join("x")};`;
       }
-      return new Promise<RunResult>((resolve, reject) => {
-        queue.push({ feeds, rows, key, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return new Promise<RunResult>((resolve, reject) => enqueue({ feeds, rows, key, resolve, reject }));
     },
   };
 }

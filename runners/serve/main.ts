@@ -3,6 +3,7 @@
  *
  *   node runners/serve/main.ts --model PATH [--model PATH ...] [--name NAME ...] [--model-version V]
  *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T] [--max-batch-rows R]
+ *        [--max-queue-delay-us U] [--preferred-batch-rows R1,R2]
  *
  * The first line on stdout, once the socket listens, is `{"event":"listening","url":...,"port":...}`;
  * everything else goes to stderr. SIGTERM or SIGINT finishes in-flight requests, then exits 0.
@@ -23,6 +24,10 @@ export type ServeProcessOptions = {
   limits?: ServeLimits;
   /** Most rows concurrent requests may be stacked into for one run; 1 turns stacking off. */
   maxBatchRows?: number;
+  /** How long a request may wait for others to stack with, in microseconds. */
+  maxQueueDelayUs?: number;
+  /** Row counts dispatched without waiting out the delay. */
+  preferredBatchRows?: number[];
 };
 
 function log(line: string): void {
@@ -50,6 +55,8 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.limits === undefined ? {} : { limits: opts.limits }),
     ...(opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows }),
+    ...(opts.maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs: opts.maxQueueDelayUs }),
+    ...(opts.preferredBatchRows === undefined ? {} : { preferredBatchRows: opts.preferredBatchRows }),
     onListening: ({ url, port }) => {
       process.stdout.write(`${JSON.stringify({ event: "listening", url, port })}\n`);
       log(`listening on ${url}; loading ${models.map((m) => `${m.name} (${m.modelPath})`).join(", ")}`);
@@ -104,6 +111,8 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
       "max-elements": { type: "string" },
       "timeout-ms": { type: "string" },
       "max-batch-rows": { type: "string" },
+      "max-queue-delay-us": { type: "string" },
+      "preferred-batch-rows": { type: "string" },
     },
     strict: true,
   });
@@ -116,6 +125,10 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
   if (timeoutMs !== undefined) limits.timeoutMs = timeoutMs;
   const port = intOption(values.port, "--port", 0, 65535);
   const maxBatchRows = intOption(values["max-batch-rows"], "--max-batch-rows", 1, 1_048_576);
+  const maxQueueDelayUs = intOption(values["max-queue-delay-us"], "--max-queue-delay-us", 0, 10_000_000);
+  const preferredBatchRows = values["preferred-batch-rows"]
+    ?.split(",")
+    .map((r) => intOption(r.trim(), "--preferred-batch-rows", 1, 1_048_576)!);
   return {
     models: values.model ?? [],
     ...(values.name === undefined ? {} : { names: values.name }),
@@ -123,6 +136,8 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(port === undefined ? {} : { port }),
     ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
+    ...(maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs }),
+    ...(preferredBatchRows === undefined ? {} : { preferredBatchRows }),
     limits,
   };
 }

@@ -424,7 +424,13 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
 
 /** Header lines (a flat name, value list) without hop-by-hop ones, those named in `connection`, or `drop`. */
 function endToEndHeaders(raw: string[], connection: string | undefined, drop: ReadonlySet<string>): string[] {
-  const tokens = connection === undefined ? undefined : connection.toLowerCase().split(",").map((t) => t.trim());
+  const tokens =
+    connection === undefined
+      ? undefined
+      : connection
+          .toLowerCase()
+          .split(",")
+          .map((t) => t.trim());
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();

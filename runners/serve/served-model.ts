@@ -8,7 +8,12 @@ import {
   rawInputSignature,
   type FittedPreprocessor,
 } from "../../core/features/preprocessor.ts";
-import { createBatchRunner, type OutputView, type RunResult } from "./batch-runner.ts";
+import {
+  createBatchRunner,
+  type BatchRunnerOptions,
+  type OutputView,
+  type RunResult,
+} from "./batch-runner.ts";
 import { encodeBinaryTensor } from "./binary-tensor.ts";
 import { assertFinite, FLOAT32_MAX } from "./check-finite.ts";
 import { checkOutputs, probabilityOutputNames } from "./check-outputs.ts";
@@ -141,6 +146,11 @@ async function readPreprocessor(modelFile: string): Promise<FittedPreprocessor |
   return parsePreprocessor(json, file);
 }
 
+/** How concurrent requests to one model are stacked into runs; every field is optional. */
+export type BatchingOptions = Partial<
+  Pick<BatchRunnerOptions, "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows">
+>;
+
 /** Rows one stacked run may hold unless told otherwise. */
 export const DEFAULT_MAX_BATCH_ROWS = 64;
 
@@ -158,11 +168,12 @@ function hasBatchDimension(session: ort.InferenceSession): boolean {
 
 /**
  * Loads `source.modelPath` (and a `preprocess.json` beside it) into an onnxruntime session.
- * `maxBatchRows` caps how many rows concurrent requests may be stacked into (1: never stack).
+ * `maxBatchRows` caps how many rows concurrent requests may be stacked into (1: never stack);
+ * `maxQueueDelayUs` and `preferredBatchRows` open a window for them to gather (see createBatchRunner).
  */
 export async function loadServedModel(
   source: ModelSource,
-  options: { maxBatchRows?: number } = {},
+  options: BatchingOptions = {},
 ): Promise<ServedModel> {
   const file = source.modelPath;
   let session: ort.InferenceSession;
@@ -181,14 +192,10 @@ export async function loadServedModel(
     const outputs = tensorMetadata(session.outputMetadata, file, "output");
     const preprocessor = await readPreprocessor(file);
     if (preprocessor !== undefined) checkPreprocessorFits(preprocessor, inputs, file);
-    return createServedModel(
-      source,
-      session,
-      inputs,
-      outputs,
-      preprocessor,
-      options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
-    );
+    return createServedModel(source, session, inputs, outputs, preprocessor, {
+      ...options,
+      maxBatchRows: options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+    });
   } catch (err) {
     await session.release();
     throw err;
@@ -221,7 +228,7 @@ function createServedModel(
   modelInputs: TensorMetadata[],
   modelOutputs: TensorMetadata[],
   preprocessor: FittedPreprocessor | undefined,
-  maxBatchRows: number,
+  batching: BatchingOptions & { maxBatchRows: number },
 ): ServedModel {
   const inputSpecs = new Map(modelInputs.map((s) => [s.name, s]));
   const outputSpecs = new Map(modelOutputs.map((s) => [s.name, s]));
@@ -231,7 +238,7 @@ function createServedModel(
     inputNames: modelInputs.map((i) => i.name),
     outputNames: allOutputNames,
     batchable: hasBatchDimension(session),
-    maxBatchRows,
+    ...batching,
   });
   const withLabel =
     preprocessor !== undefined && preprocessor.task === "classification" && preprocessor.labels.length > 0;

@@ -7,7 +7,7 @@ import { parseInferRequest } from "./parse-infer-request.ts";
 import { resolveModelFile } from "./resolve-model-file.ts";
 import { answerClientError, ERROR_CODE_HEADER, ServeError } from "./serve-error.ts";
 import { createServeMetrics, type MetricRoute } from "./serve-metrics.ts";
-import { loadServedModel, type ModelSource, type ServedModel } from "./served-model.ts";
+import { loadServedModel, type BatchingOptions, type ModelSource, type ServedModel } from "./served-model.ts";
 
 /** Bounds on what one request may ask of the server. */
 export type ServeLimits = {
@@ -36,6 +36,10 @@ export type InferenceServerOptions = {
    * 1 turns stacking off). Only models whose inputs and outputs share a symbolic first dimension stack.
    */
   maxBatchRows?: number;
+  /** How long a request may wait for others to stack with, in microseconds (default 0: no wait). */
+  maxQueueDelayUs?: number;
+  /** Row counts dispatched at once, without waiting out `maxQueueDelayUs` (default: `maxBatchRows`). */
+  preferredBatchRows?: number[];
   /** Called once the socket listens, before the models finish loading (health/ready is 503 until then). */
   onListening?: (address: { url: string; port: number }) => void;
 };
@@ -381,10 +385,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   try {
     await Promise.all(
       slots.map(async (slot) => {
-        slot.model = await loadServedModel(
-          slot.source,
-          opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows },
-        );
+        slot.model = await loadServedModel(slot.source, batchingOf(opts));
         metrics.modelReady.labels(slot.source.name, slot.source.version).set(1);
       }),
     );
@@ -406,5 +407,14 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       await app.close();
       await releaseModels();
     },
+  };
+}
+
+function batchingOf(opts: InferenceServerOptions): BatchingOptions {
+  const { maxBatchRows, maxQueueDelayUs, preferredBatchRows } = opts;
+  return {
+    ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
+    ...(maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs }),
+    ...(preferredBatchRows === undefined ? {} : { preferredBatchRows }),
   };
 }

@@ -99,13 +99,20 @@ describe("command: deploy with target kubernetes", () => {
       "deployment-url": "https://iris.example.com",
     });
     expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "blue" });
-    const deployment = (
+    type Container = { image: string; args: string[]; env?: { name: string; value?: string }[] };
+    const pod = (
       kube.get("Deployment", NS, "iris-blue") as {
-        spec: { template: { spec: { containers: { image: string; args: string[] }[] } } };
+        spec: { template: { spec: { containers: Container[]; initContainers?: Container[] } } };
       }
-    ).spec.template.spec.containers[0]!;
-    expect(deployment.image).toBe("ghcr.io/acme/iris-serve:1.0.0");
-    expect(deployment.args).toContain("/models/model");
+    ).spec.template.spec;
+    // The server serves what the init container fetched from the registry and checked against
+    // the version's pinned digests; no model is baked into the image.
+    const server = pod.containers[0]!;
+    expect(server.image).toBe("ghcr.io/acme/iris-serve:1.0.0");
+    expect(server.args.join(" ")).toMatch(/--model \/models\/iris\/1\.0\.0\b/);
+    const fetcher = pod.initContainers?.[0];
+    expect(fetcher?.args).toEqual(["fetch-model", "--dir", "/models"]);
+    expect(JSON.stringify(fetcher?.env)).toMatch(/sha256/);
 
     const second = await run({ command: "deploy" });
     expect(second.outputs).toMatchObject({ "reason-code": "promoted", version: v2 });

@@ -199,7 +199,13 @@ describe("the installed CLI in that repository", () => {
     expect(stopped.stdout).toMatch(new RegExp(`last live: v${second.replaceAll(".", "\\.")} `));
     expect(stopped.stdout).toMatch(/previous:\s+v1\.0\.0/);
 
-    // `rollback` drives a running router: serve the environment as a user would, in the foreground.
+    // With no router running, rollback starts one from the recorded state, rolls back and stops.
+    const rolledBack = await modelship("rollback", "--no-serve", "--port", "0");
+    expect(rolledBack.code, say(rolledBack)).toBe(0);
+    expect(say(rolledBack)).toMatch(/rollback of v1\.0\.0 succeeded/);
+    expect((await modelship("status")).stdout).toMatch(/last live: v1\.0\.0 /);
+
+    // Then serve the environment as a user would, in the foreground, and roll back through it.
     const bin = join(repo, "node_modules", ".bin", "modelship");
     const up = start(process.execPath, [bin, "up", "--port", "0"], repo);
     let upLog = "";
@@ -207,12 +213,15 @@ describe("the installed CLI in that repository", () => {
     up.stdout?.on("data", (d: Buffer) => (upLog += d.toString()));
     try {
       await expect.poll(() => upLog, { timeout: 90_000, interval: 250 }).toMatch(/serving on http/);
+      const served = await modelship("status");
+      expect(served.stdout).toMatch(/production: serving on http/);
+      expect(served.stdout).toMatch(/live:\s+v1\.0\.0 /);
       const rollback = await modelship("rollback");
       expect(rollback.code, say(rollback)).toBe(0);
-      expect(say(rollback)).toMatch(/rollback of v1\.0\.0 succeeded/);
+      const back = new RegExp(`rollback of v${second.replaceAll(".", "\\.")} succeeded`);
+      expect(say(rollback)).toMatch(back);
       const live = await modelship("status");
-      expect(live.stdout).toMatch(/production: serving on http/);
-      expect(live.stdout).toMatch(/live:\s+v1\.0\.0 /);
+      expect(live.stdout).toMatch(new RegExp(`live:\\s+v${second.replaceAll(".", "\\.")} `));
     } finally {
       const exited = new Promise<number | null>((resolve) => up.on("exit", resolve));
       up.kill("SIGINT");

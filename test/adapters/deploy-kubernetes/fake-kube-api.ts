@@ -40,6 +40,11 @@ export type PodBehaviour = {
   observeAfterMs: number;
   readyAfterMs: number;
   readyAfterReads?: number;
+  /**
+   * Runs each init container of the pod template (name and env); false is a non-zero exit, so
+   * the pods stay in Init:Error and never become Ready, as the kubelet does.
+   */
+  initContainer?: (container: { name: string; env: Record<string, string> }) => boolean;
 };
 
 type Stored = {
@@ -120,6 +125,24 @@ export type FakeKubeApi = {
   close(): Promise<void>;
 };
 
+/** True when an init container of the Deployment's pod template exits non-zero under `b`. */
+function initFails(spec: Json, b: PodBehaviour): boolean {
+  if (b.initContainer === undefined) return false;
+  const pod = ((spec["template"] as Json | undefined)?.["spec"] as Json | undefined) ?? {};
+  const inits = (pod["initContainers"] as Json[] | undefined) ?? [];
+  return inits.some((c) => {
+    const env = Object.fromEntries(
+      ((c["env"] as Json[] | undefined) ?? [])
+        .filter((e) => typeof e["value"] === "string")
+        .map((e) => [e["name"] as string, e["value"] as string]),
+    );
+    return !(b.initContainer as NonNullable<PodBehaviour["initContainer"]>)({
+      name: c["name"] as string,
+      env,
+    });
+  });
+}
+
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const store = new Map<string, Stored>();
   const behaviours = new Map<string, PodBehaviour>();
@@ -156,6 +179,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       };
     } else if (
       !b.ready ||
+      initFails(spec, b) ||
       (b.readyAfterReads === undefined ? now < s.changedAt + b.readyAfterMs : s.reads < b.readyAfterReads)
     ) {
       status = {

@@ -27,10 +27,17 @@ afterEach(async () => {
 });
 
 /** Runs `modelship fetch-model` as the init container does, with the variables the Deployment sets. */
-async function fetchAsInitContainer(source: ModelSource, version: ModelVersion, artifacts = version.artifacts) {
+async function fetchAsInitContainer(
+  source: ModelSource,
+  version: ModelVersion,
+  artifacts = version.artifacts,
+) {
   const root = join(await scratch("modelship-models-"), "models");
   const env = Object.fromEntries(
-    renderFetchEnv(source, { name: version.name, version: version.version, artifacts }).map((e) => [e.name, e.value]),
+    renderFetchEnv(source, { name: version.name, version: version.version, artifacts }).map((e) => [
+      e.name,
+      e.value,
+    ]),
   );
   const result = await runCli(["fetch-model", "--dir", root], { cwd: root.replace(/models$/, ""), env });
   const left = await readdir(root).catch(() => []);
@@ -42,12 +49,15 @@ async function filesUnder(dir: string): Promise<Record<string, string>> {
   for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
     const path = join(e.parentPath, e.name);
-    out[path.slice(dir.length + 1)] = createHash("sha256").update(await readFile(path)).digest("hex");
+    out[path.slice(dir.length + 1)] = createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   }
   return out;
 }
 
-const byPath = (artifacts: readonly Artifact[]) => Object.fromEntries(artifacts.map((a) => [a.path, a.sha256]));
+const byPath = (artifacts: readonly Artifact[]) =>
+  Object.fromEntries(artifacts.map((a) => [a.path, a.sha256]));
 
 describe("fetch-model from a git registry (a real remote repository)", () => {
   async function registered() {
@@ -84,7 +94,9 @@ describe("fetch-model from a git registry (a real remote repository)", () => {
 
   it("exits 1 with model-digest-mismatch when the registry entry no longer matches the pinned digests", async () => {
     const { version, source } = await registered();
-    const pinned = version.artifacts.map((a) => (a.path === "model/model.onnx" ? { ...a, sha256: "0".repeat(64) } : a));
+    const pinned = version.artifacts.map((a) =>
+      a.path === "model/model.onnx" ? { ...a, sha256: "0".repeat(64) } : a,
+    );
     const r = await fetchAsInitContainer(source, version, pinned);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("model/model.onnx differ");
@@ -94,7 +106,9 @@ describe("fetch-model from a git registry (a real remote repository)", () => {
 
   it("exits 2 with fetch-input-invalid when the pinned digests are not a digest list", async () => {
     const { version, source } = await registered();
-    const r = await fetchAsInitContainer(source, version, [{ path: "model/model.onnx", sha256: "abc", bytes: 1 }]);
+    const r = await fetchAsInitContainer(source, version, [
+      { path: "model/model.onnx", sha256: "abc", bytes: 1 },
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("MODELSHIP_MODEL_ARTIFACTS is not a JSON list");
     expect(r.stderr).toContain("[fetch-input-invalid]");
@@ -141,11 +155,20 @@ describe("fetch-model from GitHub Releases (a local server answering GitHub's AP
 
   async function registered() {
     const repo = gh.repo("acme", `serve-${++repoCount}`);
-    const registry = await openGitHubReleasesRegistry(actionsClient(gh), { owner: "acme", repo: repo.name, tagFormat: TAGS });
+    const registry = await openGitHubReleasesRegistry(actionsClient(gh), {
+      owner: "acme",
+      repo: repo.name,
+      tagFormat: TAGS,
+    });
     const run = await makeRunDir({ runId: "run-1", model: MODEL });
     dirs.push(run);
     const { version } = await registry.register({ runDir: run, name: "iris", bump: "minor", now });
-    const source: ModelSource = { registry: "github", repository: `acme/${repo.name}`, apiUrl: gh.url, tagFormat: TAGS };
+    const source: ModelSource = {
+      registry: "github",
+      repository: `acme/${repo.name}`,
+      apiUrl: gh.url,
+      tagFormat: TAGS,
+    };
     return { repo, version, source };
   }
 
@@ -176,7 +199,10 @@ describe("fetch-model from GitHub Releases (a local server answering GitHub's AP
     const stale = join(first.root, "iris", "1.0.0", "model", "model.onnx");
     await writeFile(stale, "altered on the volume");
     const env = Object.fromEntries(
-      renderFetchEnv(source, { name: "iris", version: "1.0.0", artifacts: version.artifacts }).map((e) => [e.name, e.value]),
+      renderFetchEnv(source, { name: "iris", version: "1.0.0", artifacts: version.artifacts }).map((e) => [
+        e.name,
+        e.value,
+      ]),
     );
     await mkdir(first.root, { recursive: true });
     const again = await runCli(["fetch-model", "--dir", first.root], { cwd: first.root, env });

@@ -150,3 +150,117 @@ describe("stacking concurrent requests into one run", () => {
     expect(answers.map((a) => a.status)).toEqual([200, 400, 200, 400, 200]);
   });
 });
+
+describe("a queue delay window", () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+  const tensor = (rows: number[][]) =>
+    new ort.Tensor("float32", Float32Array.from(rows.flat()), [rows.length, rows[0]!.length]);
+
+  async function withRunner<T>(
+    window: { maxQueueDelayUs: number; preferredBatchRows?: number[] },
+    use: (runner: ReturnType<typeof createBatchRunner>) => Promise<T>,
+  ): Promise<T> {
+    const session = await ort.InferenceSession.create(fx.files.classifier);
+    try {
+      return await use(
+        createBatchRunner(session, {
+          inputNames: ["input"],
+          outputNames: ["probabilities"],
+          batchable: true,
+          maxBatchRows: 64,
+          ...window,
+        }),
+      );
+    } finally {
+      await session.release();
+    }
+  }
+
+  function expectRows(result: RunResult, rows: number[][]): void {
+    expect(result.outputs.probabilities!.dims).toEqual([rows.length, 3]);
+    const got = Array.from(result.outputs.probabilities!.data as Float32Array);
+    rows.flatMap(classifierExpected).forEach((v, k) => expect(Math.abs(got[k]! - v)).toBeLessThan(1e-5));
+  }
+
+  it("stacks requests that arrive in different turns within the window, each getting its own rows", async () => {
+    const requests = [rowsOf(1, 0), rowsOf(2, 5), rowsOf(1, 9)];
+    const results = await withRunner({ maxQueueDelayUs: 200_000 }, async (runner) => {
+      const pending: Array<Promise<RunResult>> = [];
+      for (const rows of requests) {
+        pending.push(runner.run({ input: tensor(rows) }));
+        await turn();
+        await turn();
+      }
+      return Promise.all(pending);
+    });
+    // One run served all three, although no two of them arrived in the same turn.
+    expect(new Set(results.map((r) => r.runSeconds)).size).toBe(1);
+    results.forEach((r, i) => expectRows(r, requests[i]!));
+  });
+
+  it("dispatches as soon as the queue holds the preferred row count, without waiting out the window", async () => {
+    const requests = [rowsOf(1, 1), rowsOf(1, 2), rowsOf(1, 3)];
+    // The window is ten minutes: only the preferred size of 3 rows can let these finish.
+    const results = await withRunner(
+      { maxQueueDelayUs: 600_000_000, preferredBatchRows: [2, 3] },
+      async (runner) => {
+        const pending: Array<Promise<RunResult>> = [];
+        for (const rows of requests) {
+          pending.push(runner.run({ input: tensor(rows) }));
+          await turn();
+        }
+        return Promise.all(pending);
+      },
+    );
+    expect(new Set(results.map((r) => r.runSeconds)).size).toBe(1);
+    results.forEach((r, i) => expectRows(r, requests[i]!));
+  });
+
+  it("fails only the request that cannot run; the others in the window get their answers", async () => {
+    const settled = await withRunner({ maxQueueDelayUs: 200_000 }, async (runner) => {
+      const good = runner.run({ input: tensor(rowsOf(1, 4)) });
+      await turn();
+      const bad = runner.run({ input: tensor([[1, 2, 3, 4, 5]]) });
+      await turn();
+      const alsoGood = runner.run({ input: tensor(rowsOf(2, 7)) });
+      return Promise.allSettled([good, bad, alsoGood]);
+    });
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expectRows((settled[0] as PromiseFulfilledResult<RunResult>).value, rowsOf(1, 4));
+    expectRows((settled[2] as PromiseFulfilledResult<RunResult>).value, rowsOf(2, 7));
+  });
+
+  it("answers every concurrent HTTP request with its own rows, and bad ones with their own 400s", async () => {
+    const windowed = await startInferenceServer({
+      models: [{ name: "clf", modelPath: fx.files.classifier }],
+      port: 0,
+      maxQueueDelayUs: 2_000,
+      preferredBatchRows: [8],
+    });
+    try {
+      const body = (i: number) => ({
+        inputs: [
+          {
+            name: "input",
+            shape: [1 + (i % 3), 4],
+            datatype: "FP32",
+            data: i % 7 === 3 ? [1, "x"] : rowsOf(1 + (i % 3), i).flat(),
+          },
+        ],
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => post(`${windowed.url}/v2/models/clf/infer`, body(i))),
+      );
+      answers.forEach((res, i) => {
+        if (i % 7 === 3) return expect(res.status).toBe(400);
+        expect(res.status).toBe(200);
+        const out = (res.body as { outputs: Array<{ shape: number[]; data: number[] }> }).outputs[0]!;
+        const expected = rowsOf(1 + (i % 3), i).flatMap(classifierExpected);
+        expect(out.shape).toEqual([1 + (i % 3), 3]);
+        out.data.forEach((v, k) => expect(Math.abs(v - expected[k]!)).toBeLessThan(1e-5));
+      });
+    } finally {
+      await windowed.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { register } from "../../../cli/commands/serve.ts";
 import { ModelshipError } from "../../../core/errors.ts";
 import { makeFixtures, post, type Fixtures } from "./serve-helpers.ts";
+import { parseServeArgs } from "../../../runners/serve/main.ts";
 
 const MAIN = fileURLToPath(new URL("../../../runners/serve/main.ts", import.meta.url));
 const BIN = fileURLToPath(new URL("../../../bin/modelship.js", import.meta.url));
@@ -201,5 +202,31 @@ describe("modelship serve", () => {
     await writeFile(file, "not an onnx model");
     const run = program().parseAsync(["node", "modelship", "serve", "--model", file, "--port", "0"]);
     await expect(run).rejects.toMatchObject({ code: "model-invalid" });
+  });
+});
+
+describe("batching flags of the serve process", () => {
+  it("reads the queue delay window and the preferred row counts", () => {
+    const opts = parseServeArgs([
+      "--model",
+      "m.onnx",
+      "--max-batch-rows",
+      "32",
+      "--max-queue-delay-us",
+      "500",
+      "--preferred-batch-rows",
+      "8, 16",
+    ]);
+    expect(opts).toMatchObject({ maxBatchRows: 32, maxQueueDelayUs: 500, preferredBatchRows: [8, 16] });
+  });
+
+  it.each([
+    [["--max-queue-delay-us=-1"], /--max-queue-delay-us must be an integer from 0/],
+    [["--max-queue-delay-us", "0.5"], /--max-queue-delay-us must be an integer/],
+    [["--preferred-batch-rows", "8,x"], /--preferred-batch-rows must be an integer from 1 .* got 'x'/],
+    [["--preferred-batch-rows", "8,,16"], /--preferred-batch-rows must be an integer from 1 .* got ''/],
+  ])("rejects %j with option-invalid", (flags, message) => {
+    expect(() => parseServeArgs(["--model", "m.onnx", ...flags])).toThrow(message);
+    expect(() => parseServeArgs(["--model", "m.onnx", ...flags])).toThrow(ModelshipError);
   });
 });

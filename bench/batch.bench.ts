@@ -1,0 +1,103 @@
+/**
+ * Micro-batching benchmark: `node bench/batch.bench.ts [--duration S] [--rounds N] [-- extra serve flags]`.
+ *
+ * Serves the medium fixture model (a 256 → 1024 → 1024 → 16 MLP, 1.3 M weights) in child
+ * processes: unbatched (`--max-batch-rows 1`), with the default same-turn stacking, and, when extra
+ * flags are given (e.g. `-- --max-queue-delay-us 1000 --preferred-batch-rows 16`), with those.
+ * Each is loaded with the same single-row requests at 32 connections, in turn, round after round;
+ * the summary gives medians of the ratios to the unbatched server and of p99.
+ */
+import { availableParallelism } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ChildProcess } from "node:child_process";
+import { wideMlpModel } from "../test/fixtures/onnx/make-models.ts";
+import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
+
+const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
+const WIDTH = 256;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      duration: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+      connections: { type: "string", default: "32" },
+    },
+  });
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const tmp = await mkdtemp(join(tmpdir(), "modelship-batch-bench-"));
+  const children: ChildProcess[] = [];
+  try {
+    const model = join(tmp, "wide-mlp.onnx");
+    await writeFile(model, wideMlpModel());
+    const row = Array.from({ length: WIDTH }, (_, i) => Math.round(Math.sin(i) * 1000) / 1000);
+    const body = JSON.stringify({
+      inputs: [{ name: "input", shape: [1, WIDTH], datatype: "FP32", data: row }],
+    });
+    const start = async (flags: string[]) => {
+      const s = await startChild(
+        [SERVE, "--model", model, "--name", "mlp", "--port", "0", ...flags],
+        {},
+        "/v2/health/ready",
+      );
+      children.push(s.child);
+      return { url: `${s.url}/v2/models/mlp/infer`, pid: s.child.pid };
+    };
+    const configs: Array<[string, string[]]> = [
+      ["unbatched", ["--max-batch-rows", "1"]],
+      ["same turn (default)", []],
+      ...(positionals.length === 0 ? [] : [["window", positionals] as [string, string[]]]),
+    ];
+    const servers: Array<{ name: string; url: string; pid: number | undefined }> = [];
+    for (const [name, flags] of configs) servers.push({ name, ...(await start(flags)) });
+    for (const s of servers) await load(s.url, body, { connections, duration: 2 });
+    const rounds: Load[][] = [];
+    for (let i = 0; i < Number(values.rounds); i++) {
+      const round: Load[] = [];
+      for (const s of servers) round.push(await load(s.url, body, { connections, duration, pids: [s.pid] }));
+      rounds.push(round);
+    }
+    const cells = (v: string[]) =>
+      `| ${v.map((s, i) => (i === 0 ? s.padEnd(26) : s.padStart(9))).join(" | ")} |`;
+    const line = (name: string, l: Load) =>
+      cells([
+        name,
+        fmt(l.reqPerSec, 0),
+        fmt(l.p50),
+        fmt(l.p99),
+        String(l.errors + l.non2xx),
+        fmt(l.cpuUsPerReq, 1),
+      ]);
+    const out = [
+      "",
+      cells(["scenario", "req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]),
+      `|${"-".repeat(28)}${"|-----------".repeat(5)}|`,
+    ];
+    rounds.forEach((r, i) => r.forEach((l, k) => out.push(line(`${i + 1} ${servers[k]!.name}`, l))));
+    out.push("");
+    servers.forEach((s, k) => {
+      if (k === 0) return;
+      const ratio = median(rounds.map((r) => r[k]!.reqPerSec / r[0]!.reqPerSec));
+      out.push(
+        `${s.name} / unbatched req/s: ${fmt(ratio)} (target >= 1.80), p99 ${fmt(median(rounds.map((r) => r[k]!.p99)))} ms against ${fmt(median(rounds.map((r) => r[0]!.p99)))} ms (medians of ${rounds.length})`,
+      );
+    });
+    out.push(
+      `window flags: ${positionals.length === 0 ? "none given" : positionals.join(" ")}; ${connections} connections, single-row JSON requests`,
+      `${availableParallelism()} cores shared by load generator and servers; ${duration} s per run, node ${process.version}`,
+      "",
+    );
+    process.stdout.write(out.join("\n"));
+  } finally {
+    for (const child of children) await stopChild(child).catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
