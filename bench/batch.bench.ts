@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import { wideMlpModel } from "../test/fixtures/onnx/make-models.ts";
-import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
+import { fmt, inRounds, load, loadTable, median, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 const WIDTH = 256;
@@ -57,29 +57,14 @@ async function main(): Promise<void> {
     const servers: Array<{ name: string; url: string; pid: number | undefined }> = [];
     for (const [name, flags] of configs) servers.push({ name, ...(await start(flags)) });
     for (const s of servers) await load(s.url, body, { connections, duration: 2 });
-    const rounds: Load[][] = [];
-    for (let i = 0; i < Number(values.rounds); i++) {
+    const rounds = await inRounds(Number(values.rounds), async () => {
       const round: Load[] = [];
       for (const s of servers) round.push(await load(s.url, body, { connections, duration, pids: [s.pid] }));
-      rounds.push(round);
-    }
-    const cells = (v: string[]) =>
-      `| ${v.map((s, i) => (i === 0 ? s.padEnd(26) : s.padStart(9))).join(" | ")} |`;
-    const line = (name: string, l: Load) =>
-      cells([
-        name,
-        fmt(l.reqPerSec, 0),
-        fmt(l.p50),
-        fmt(l.p99),
-        String(l.errors + l.non2xx),
-        fmt(l.cpuUsPerReq, 1),
-      ]);
-    const out = [
-      "",
-      cells(["scenario", "req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]),
-      `|${"-".repeat(28)}${"|-----------".repeat(5)}|`,
-    ];
-    rounds.forEach((r, i) => r.forEach((l, k) => out.push(line(`${i + 1} ${servers[k]!.name}`, l))));
+      return round;
+    });
+    const table = loadTable(26, ["req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]);
+    const out = ["", ...table.header];
+    rounds.forEach((r, i) => r.forEach((l, k) => out.push(table.row(`${i + 1} ${servers[k]!.name}`, l))));
     out.push("");
     servers.forEach((s, k) => {
       if (k === 0) return;

@@ -1,4 +1,4 @@
-/** Shared pieces of the HTTP benchmarks: child servers, autocannon load with exact percentiles, process CPU. */
+/** Shared pieces of the HTTP benchmarks: child servers, autocannon load with exact percentiles, process CPU, result tables. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ export type Load = {
   requests: number;
   errors: number;
   non2xx: number;
-  /** CPU time of the measured processes per answered request, in microseconds. */
+  /** CPU time of the measured processes per answered request, in microseconds; steadier than req/s on a busy machine. */
   cpuUsPerReq: number;
 };
 
@@ -22,6 +22,7 @@ export async function cpuSeconds(pid: number | undefined): Promise<number> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the file, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
@@ -88,6 +89,7 @@ export async function load(
     duration: opts.duration,
     ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
   }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
+  // The returned tracker is both a promise of the result and an emitter of per-response events.
   instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
     times.push(responseTime),
   );
@@ -107,3 +109,34 @@ export async function load(
 }
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+/** Runs `measure` `rounds` times in turn, so drift on a busy machine hits every scenario alike. */
+export async function inRounds<T>(rounds: number, measure: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < rounds; i++) results.push(await measure());
+  return results;
+}
+
+const COLUMNS = {
+  "req/s": (l: Load) => fmt(l.reqPerSec, 0),
+  "p50 ms": (l: Load) => fmt(l.p50),
+  "p95 ms": (l: Load) => fmt(l.p95),
+  "p99 ms": (l: Load) => fmt(l.p99),
+  requests: (l: Load) => String(l.requests),
+  failed: (l: Load) => String(l.errors + l.non2xx),
+  "cpu us/req": (l: Load) => fmt(l.cpuUsPerReq, 1),
+} satisfies Record<string, (l: Load) => string>;
+
+/** A Markdown table of load results: a scenario column `nameWidth` wide, then the chosen columns. */
+export function loadTable(nameWidth: number, columns: Array<keyof typeof COLUMNS>) {
+  const cells = (values: string[]) =>
+    `| ${values.map((v, i) => (i === 0 ? v.padEnd(nameWidth) : v.padStart(9))).join(" | ")} |`;
+  return {
+    cells,
+    header: [
+      cells(["scenario", ...columns]),
+      `|${"-".repeat(nameWidth + 2)}${"|-----------".repeat(columns.length)}|`,
+    ],
+    row: (name: string, l: Load) => cells([name, ...columns.map((c) => COLUMNS[c](l))]),
+  };
+}

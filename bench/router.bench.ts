@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import { wideMlpModel, writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
-import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
+import { fmt, inRounds, load, loadTable, median, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 const ROUTER = fileURLToPath(new URL("./router-child.ts", import.meta.url));
@@ -75,15 +75,14 @@ async function main(): Promise<void> {
     await load(slot.url + path, body, { connections: 50, duration: 2 });
     await load(router.url + path, body, { connections: 50, duration: 2 });
 
-    const rounds: Round[] = [];
-    for (let i = 0; i < Number(values.rounds); i++) {
+    const rounds = await inRounds(Number(values.rounds), async (): Promise<Round> => {
       const direct = await load(slot.url + path, body, { connections: 50, duration, pids: slotPid });
       const routed = await load(router.url + path, body, { connections: 50, duration, pids: bothPids });
       const fixed = { connections: 10, duration, overallRate: 1000 };
       const directFixed = await load(slot.url + path, body, { ...fixed, pids: slotPid });
       const routedFixed = await load(router.url + path, body, { ...fixed, pids: bothPids });
-      rounds.push({ direct, routed, directFixed, routedFixed });
-    }
+      return { direct, routed, directFixed, routedFixed };
+    });
     report(rounds, duration, values.model);
   } finally {
     for (const child of children.reverse()) await stopChild(child).catch(() => undefined);
@@ -92,22 +91,8 @@ async function main(): Promise<void> {
 }
 
 function report(rounds: Round[], duration: number, model: string): void {
-  const cells = (v: string[]) =>
-    `| ${v.map((s, i) => (i === 0 ? s.padEnd(30) : s.padStart(9))).join(" | ")} |`;
-  const row = (name: string, l: Load) =>
-    cells([
-      name,
-      fmt(l.reqPerSec, 0),
-      fmt(l.p50),
-      fmt(l.p99),
-      String(l.errors + l.non2xx),
-      fmt(l.cpuUsPerReq, 1),
-    ]);
-  const lines = [
-    "",
-    cells(["scenario", "req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]),
-    `|${"-".repeat(32)}${"|-----------".repeat(5)}|`,
-  ];
+  const { header, row } = loadTable(30, ["req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]);
+  const lines = ["", ...header];
   rounds.forEach((r, i) => {
     lines.push(row(`${i + 1} direct, 50 conns`, r.direct), row(`${i + 1} router, 50 conns`, r.routed));
     lines.push(

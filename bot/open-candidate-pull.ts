@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { httpStatus } from "../adapters/github/http-status.ts";
+import { branchHead, commitFiles, defaultBranchHead, type FilesPullOptions } from "./commit-files.ts";
 
 export type CandidatePullResult = { outcome: "opened" | "updated" | "unchanged"; number: number };
 
@@ -10,21 +10,10 @@ export type CandidatePullResult = { outcome: "opened" | "updated" | "unchanged";
  */
 export async function upsertCandidatePull(
   octokit: Context["octokit"],
-  opts: {
-    owner: string;
-    repo: string;
-    branch: string;
-    files: ReadonlyArray<{ path: string; content: string }>;
-    message: string;
-    title: string;
-    body: string;
-  },
+  opts: FilesPullOptions,
 ): Promise<CandidatePullResult> {
   const r = { owner: opts.owner, repo: opts.repo };
-  const { data: info } = await octokit.rest.repos.get(r);
-  const base = info.default_branch;
-  const { data: baseRef } = await octokit.rest.git.getRef({ ...r, ref: `heads/${base}` });
-  const baseSha = baseRef.object.sha;
+  const { base, sha: baseSha } = await defaultBranchHead(octokit, r);
   const current = await branchHead(octokit, { ...r, branch: opts.branch });
   const kept =
     current !== null &&
@@ -34,28 +23,15 @@ export async function upsertCandidatePull(
         ({ data }) => data.message === opts.message && data.parents.map((p) => p.sha).join() === baseSha,
       ));
   if (!kept) {
-    const { data: baseCommit } = await octokit.rest.git.getCommit({ ...r, commit_sha: baseSha });
-    const { data: tree } = await octokit.rest.git.createTree({
+    const sha = await commitFiles(octokit, {
       ...r,
-      base_tree: baseCommit.tree.sha,
-      tree: opts.files.map((f) => ({
-        path: f.path,
-        mode: "100644" as const,
-        type: "blob" as const,
-        content: f.content,
-      })),
-    });
-    const { data: commit } = await octokit.rest.git.createCommit({
-      ...r,
+      parent: baseSha,
+      files: opts.files,
       message: opts.message,
-      tree: tree.sha,
-      parents: [baseSha],
     });
     // The branch belongs to the App: each candidate replaces the previous one (force).
-    if (current === null)
-      await octokit.rest.git.createRef({ ...r, ref: `refs/heads/${opts.branch}`, sha: commit.sha });
-    else
-      await octokit.rest.git.updateRef({ ...r, ref: `heads/${opts.branch}`, sha: commit.sha, force: true });
+    if (current === null) await octokit.rest.git.createRef({ ...r, ref: `refs/heads/${opts.branch}`, sha });
+    else await octokit.rest.git.updateRef({ ...r, ref: `heads/${opts.branch}`, sha, force: true });
   }
   const { data: open } = await octokit.rest.pulls.list({
     ...r,
@@ -84,21 +60,4 @@ export async function upsertCandidatePull(
     body: opts.body,
   });
   return { outcome: "opened", number: pull.number };
-}
-
-async function branchHead(
-  octokit: Context["octokit"],
-  opts: { owner: string; repo: string; branch: string },
-): Promise<string | null> {
-  try {
-    const { data } = await octokit.rest.git.getRef({
-      owner: opts.owner,
-      repo: opts.repo,
-      ref: `heads/${opts.branch}`,
-    });
-    return data.object.sha;
-  } catch (err) {
-    if (httpStatus(err) === 404) return null;
-    throw err;
-  }
 }

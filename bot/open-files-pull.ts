@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { httpStatus } from "../adapters/github/http-status.ts";
+import { branchHead, commitFiles, defaultBranchHead, type FilesPullOptions } from "./commit-files.ts";
 
 export type OpenFilesPullResult =
   { outcome: "opened"; number: number } | { outcome: "skipped"; reason: "branch-exists" };
@@ -10,45 +11,15 @@ export type OpenFilesPullResult =
  */
 export async function openFilesPull(
   octokit: Context["octokit"],
-  opts: {
-    owner: string;
-    repo: string;
-    branch: string;
-    files: ReadonlyArray<{ path: string; content: string }>;
-    message: string;
-    title: string;
-    body: string;
-  },
+  opts: FilesPullOptions,
 ): Promise<OpenFilesPullResult> {
   const r = { owner: opts.owner, repo: opts.repo };
-  try {
-    await octokit.rest.git.getRef({ ...r, ref: `heads/${opts.branch}` });
+  if ((await branchHead(octokit, { ...r, branch: opts.branch })) !== null)
     return { outcome: "skipped", reason: "branch-exists" };
-  } catch (err) {
-    if (httpStatus(err) !== 404) throw err;
-  }
-  const { data: info } = await octokit.rest.repos.get(r);
-  const base = info.default_branch;
-  const { data: head } = await octokit.rest.git.getRef({ ...r, ref: `heads/${base}` });
-  const { data: headCommit } = await octokit.rest.git.getCommit({ ...r, commit_sha: head.object.sha });
-  const { data: tree } = await octokit.rest.git.createTree({
-    ...r,
-    base_tree: headCommit.tree.sha,
-    tree: opts.files.map((f) => ({
-      path: f.path,
-      mode: "100644" as const,
-      type: "blob" as const,
-      content: f.content,
-    })),
-  });
-  const { data: commit } = await octokit.rest.git.createCommit({
-    ...r,
-    message: opts.message,
-    tree: tree.sha,
-    parents: [head.object.sha],
-  });
+  const { base, sha: headSha } = await defaultBranchHead(octokit, r);
+  const sha = await commitFiles(octokit, { ...r, parent: headSha, files: opts.files, message: opts.message });
   try {
-    await octokit.rest.git.createRef({ ...r, ref: `refs/heads/${opts.branch}`, sha: commit.sha });
+    await octokit.rest.git.createRef({ ...r, ref: `refs/heads/${opts.branch}`, sha });
   } catch (err) {
     if (httpStatus(err) === 422) return { outcome: "skipped", reason: "branch-exists" };
     throw err;

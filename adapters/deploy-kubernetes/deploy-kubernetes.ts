@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Config } from "../../core/config/schema.ts";
+import type { Config, ServeBatching } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { buildAutoscaler } from "../../core/kubernetes/build-autoscaler.ts";
 import { buildDeployment } from "../../core/kubernetes/build-deployment.ts";
@@ -45,6 +45,8 @@ export type KubernetesTargetOptions = {
   env: string;
   /** Overrides `deploy.kubernetes.namespace`. */
   namespace?: string;
+  /** `serve.batching` for the server containers (default: the server's own). */
+  batching?: ServeBatching;
   /**
    * Base URLs of the model's Services when the caller can reach them directly (inside the
    * cluster, or through an ingress): `{ active, preview }`. Default: the API server's service proxy.
@@ -128,6 +130,7 @@ async function runRollout(
     kubernetes: opts.config.kubernetes,
     environment: opts.env,
     ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
+    ...(opts.batching === undefined ? {} : { batching: opts.batching }),
   };
   const namespace = namespaceOf(ctx);
   const names = kubernetesNames(modelName);

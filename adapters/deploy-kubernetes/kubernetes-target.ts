@@ -33,6 +33,7 @@ export async function openKubernetesTarget(o: {
   const base = {
     kubeConfig,
     config: config.deploy,
+    batching: config.serve.batching,
     env: environment,
     now: o.now,
     onTransition: (e: { from: string; to: string; accepted: boolean; event: string }) => {

@@ -1,21 +1,11 @@
 import type { DeployState } from "../../core/rollout/deploy-state.ts";
 import type { RolloutResult } from "../../core/rollout/deploy-target.ts";
-import type { Colour, RolloutTarget } from "../../core/rollout/rollout-types.ts";
+import type { RolloutTarget, SlotTraffic } from "../../core/rollout/rollout-types.ts";
 
-export type { RolloutResult };
+export type { RolloutResult, SlotTraffic };
 
 /** The model version to bring up: its V2 name, its version label and its directory (or .onnx file). */
 export type DeployRequest = RolloutTarget;
-
-/** Request counters the router keeps per colour. */
-export type SlotTraffic = {
-  colour: Colour;
-  url: string;
-  version: string;
-  inflight: number;
-  requests: number;
-  errors: number;
-};
 
 /**
  * Whether the live slot answers right now: `serving`, `restarting` after it died outside a

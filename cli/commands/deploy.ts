@@ -83,22 +83,7 @@ export function register(program: Command): void {
         "Blue-green deploy a registered version: start the idle colour, check it, switch, roll back on failure.",
       )
       .argument("[version]", "version, `latest` or alias", "latest"),
-  ).action(async (ref: string, opts: DeployOptions) => {
-    const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
-    const registry = await openRegistry();
-    const { result, opened } = await runDeploy({
-      config,
-      repoDir,
-      env,
-      kind: "deploy",
-      ref,
-      registry,
-      openRouter,
-      log,
-    });
-    report(opts, result);
-    await serveOrClose(opts, env, opened);
-  });
+  ).action((ref: string, opts: DeployOptions) => deployAndServe("deploy", ref, opts));
 
   withDeployOptions(
     program
@@ -106,22 +91,7 @@ export function register(program: Command): void {
       .description("Redeploy the previous version (or the given one) through the same blue-green path."),
   )
     .argument("[version]", "version to return to (default: the one live before the current)")
-    .action(async (ref: string | undefined, opts: DeployOptions) => {
-      const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
-      const registry = await openRegistry();
-      const { result, opened } = await runDeploy({
-        config,
-        repoDir,
-        env,
-        kind: "rollback",
-        ref,
-        registry,
-        openRouter,
-        log,
-      });
-      report(opts, result);
-      await serveOrClose(opts, env, opened);
-    });
+    .action((ref: string | undefined, opts: DeployOptions) => deployAndServe("rollback", ref, opts));
 
   withDeployOptions(
     program
@@ -146,6 +116,19 @@ export function register(program: Command): void {
     const s = await environmentStatus(env, repoDir, openRouter);
     emit(opts.json, s, () => describeStatus(env, s));
   });
+}
+
+/** Deploy or roll back through the configured target, report, then serve or stop a router it started. */
+async function deployAndServe(
+  kind: "deploy" | "rollback",
+  ref: string | undefined,
+  opts: DeployOptions,
+): Promise<void> {
+  const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
+  const registry = await openRegistry();
+  const { result, opened } = await runDeploy({ config, repoDir, env, kind, ref, registry, openRouter, log });
+  report(opts, result);
+  await serveOrClose(opts, env, opened);
 }
 
 /** A router this command started keeps serving in the foreground, or stops with --no-serve. */

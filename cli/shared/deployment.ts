@@ -56,6 +56,7 @@ export async function openDeployment(opts: {
     port: opts.port,
     stateDir,
     config: opts.config.deploy,
+    batching: opts.config.serve.batching,
     restore: true,
     signal: interrupted.signal,
     ...(opts.log
@@ -102,12 +103,24 @@ export async function runDeploy(o: {
   };
   if (o.config.deploy.target === "kubernetes") {
     const { openKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
+    const { repositoryModelSource } =
+      await import("../../adapters/deploy-kubernetes/repository-model-source.ts");
+    // Pods fetch what they serve; a rollback to the previous version only moves the Service back.
+    const fetches = o.kind === "deploy" || o.ref !== undefined;
+    const source = fetches
+      ? await repositoryModelSource({
+          env: process.env,
+          repoDir: o.repoDir,
+          tagFormat: o.config.registry.tagFormat,
+        })
+      : undefined;
     const target = await openKubernetesTarget({
       env: process.env,
       config: o.config,
       environment: o.env,
       now: common.now,
       log: o.log,
+      ...(source === undefined ? {} : { modelSource: source }),
     });
     const plan = await planDeployVersion({ ...common, target, ref: o.ref });
     return { result: await plan.run(), opened: null };

@@ -103,6 +103,47 @@ export type SearchDimension = z.infer<typeof SearchDimensionSchema>;
 export const PermissionLevelSchema = z.enum(["read", "triage", "write", "maintain", "admin"]);
 export type PermissionLevel = z.infer<typeof PermissionLevelSchema>;
 
+/** Dynamic batching of every inference server: `modelship serve`, local slots and Kubernetes pods. */
+export const ServeBatchingSchema = z
+  .object({
+    maxBatchRows: z
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 20)
+      .default(64)
+      .describe(
+        "Most rows concurrent requests to one model are stacked into for one run; 1 turns stacking off.",
+      ),
+    maxQueueDelayUs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .default(0)
+      .describe(
+        "How long, in microseconds, the first queued request waits for others to stack with (rounded up to whole milliseconds); 0 waits for none.",
+      ),
+    preferredBatchRows: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(1 << 20),
+      )
+      .default([])
+      .describe(
+        "Row counts dispatched without waiting out maxQueueDelayUs once queued; empty means a full maxBatchRows.",
+      ),
+  })
+  .strict()
+  .refine((b) => b.preferredBatchRows.every((r) => r <= b.maxBatchRows), {
+    message: "every preferredBatchRows entry must be at most maxBatchRows",
+    path: ["preferredBatchRows"],
+  });
+export type ServeBatching = z.infer<typeof ServeBatchingSchema>;
+
 export const KubernetesSchema = z
   .object({
     namespace: z.string().default("default"),
@@ -307,6 +348,11 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     github: GitHubSchema.prefault({}),
+    serve: z
+      .object({ batching: ServeBatchingSchema.prefault({}) })
+      .strict()
+      .prefault({})
+      .describe("Inference server settings shared by `modelship serve`, local slots and Kubernetes pods."),
     deploy: z
       .object({
         target: z.enum(["local", "kubernetes"]).default("local"),

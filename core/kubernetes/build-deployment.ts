@@ -1,4 +1,5 @@
 import { Deployment } from "kubernetes-models/apps/v1";
+import { batchingArgs } from "../config/batching-args.ts";
 import type { IContainer, IPodTemplateSpec, IVolume } from "kubernetes-models/v1";
 import type { Colour } from "../rollout/rollout-types.ts";
 import { assertQuantity, namespaceOf, resolveImage } from "./kubernetes-inputs.ts";
@@ -78,6 +79,7 @@ export function buildPodTemplate(
             "0.0.0.0",
             "--port",
             String(k.port),
+            ...(ctx.batching ? batchingArgs(ctx.batching) : []),
           ],
           ports: [{ name: PORT_NAME, containerPort: k.port, protocol: "TCP" }],
           resources: {

@@ -1,4 +1,4 @@
-import type { Config } from "../config/schema.ts";
+import type { Config, ServeBatching } from "../config/schema.ts";
 import { ModelshipError } from "../errors.ts";
 import type { ModelFetch } from "./model-source.ts";
 
@@ -24,6 +24,8 @@ export type BuildContext = {
   environment: string;
   /** Overrides `deploy.kubernetes.namespace`. */
   namespace?: string;
+  /** `serve.batching`, passed to the server container as its batching flags (default: the server's own). */
+  batching?: ServeBatching;
 };
 
 export function namespaceOf(ctx: BuildContext): string {

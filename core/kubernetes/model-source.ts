@@ -26,7 +26,8 @@ export function renderFetchEnv(
   source: ModelSource,
   pinned: PinnedVersion,
 ): Array<{ name: string; value: string }> {
-  const artifacts = pinned.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes }));
+  // Keys in Go's order (sorted), so Helm's `toJson` of the chart's values writes the same text.
+  const artifacts = pinned.artifacts.map((a) => ({ bytes: a.bytes, path: a.path, sha256: a.sha256 }));
   return [
     { name: FETCH_ENV.name, value: pinned.name },
     { name: FETCH_ENV.version, value: pinned.version },

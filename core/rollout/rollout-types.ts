@@ -86,6 +86,18 @@ export type RolloutTarget = { version: string; modelDir: string; name: string };
 /** What is live before the rollout starts; null on a first deploy. */
 export type ActiveSlot = { colour: Colour; version: string };
 
+/** Request counters the router keeps per colour. */
+export type SlotTraffic = {
+  colour: Colour;
+  url: string;
+  version: string;
+  /** Requests forwarded to this slot whose response has not finished yet. */
+  inflight: number;
+  requests: number;
+  /** Responses with status >= 500, including the router's own 503/504 for this slot. */
+  errors: number;
+};
+
 /** Timing and gate settings, in milliseconds, taken from `deploy` in the config. */
 export type RolloutSettings = {
   readyTimeoutMs: number;

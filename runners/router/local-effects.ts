@@ -64,6 +64,9 @@ export class LocalEffects implements RolloutEffects {
     signal: AbortSignal,
   ): Promise<RolloutEvent | null> {
     this.slotRequestedAt = Date.now();
+    // The old colour kept warm through the scale-down delay already runs it: no restart.
+    const warm = this.o.pool.warm(colour, target);
+    if (warm) return { type: "slot-started", colour, url: warm.url };
     try {
       const slot = await this.o.pool.start(colour, target, signal);
       return { type: "slot-started", colour, url: slot.url };

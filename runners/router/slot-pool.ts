@@ -33,6 +33,16 @@ export class SlotPool {
     return this.slots[colour];
   }
 
+  /** The colour's running slot when it already serves exactly `target`, else null. */
+  warm(colour: Colour, target: RolloutTarget): SlotProcess | null {
+    const slot = this.slots[colour];
+    if (!slot || this.stopping.has(slot)) return null;
+    const t = slot.target;
+    return t.version === target.version && t.modelDir === target.modelDir && t.name === target.name
+      ? slot
+      : null;
+  }
+
   /** Starts `target` in `colour` (stopping what ran there) and routes the colour to it. */
   async start(colour: Colour, target: RolloutTarget, signal?: AbortSignal): Promise<SlotProcess> {
     const task = (async () => {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Config } from "../../core/config/schema.ts";
+import { batchingArgs } from "../../core/config/batching-args.ts";
+import type { Config, ServeBatching } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { createRollout, rolloutSettings } from "../../core/rollout/create-rollout.ts";
 import type { RolloutRecord } from "../../core/rollout/deploy-state.ts";
@@ -52,6 +53,8 @@ export type LocalDeploymentOptions = {
   /** Inference server entry to run in each slot (default runners/serve/main.ts). */
   serverEntry?: string;
   serverArgs?: readonly string[];
+  /** `serve.batching`, passed to every slot as the server's batching flags (default: the server's own). */
+  batching?: ServeBatching;
   /** Start the token-guarded admin surface other processes use (default true). */
   admin?: boolean;
   /** Bring back the version last promoted, per the state file (default false). */
@@ -89,7 +92,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     env,
     startTimeoutMs: settings.readyTimeoutMs,
     ...(opts.serverEntry ? { serverEntry: opts.serverEntry } : {}),
-    ...(opts.serverArgs ? { serverArgs: opts.serverArgs } : {}),
+    serverArgs: [...(opts.batching ? batchingArgs(opts.batching) : []), ...(opts.serverArgs ?? [])],
     onExit: (colour, _slot, message) => {
       if (current) current.driver.send({ type: "slot-crashed", colour, message });
       // The machine handles the colour it brings up; the live one outside its reach is restarted.
@@ -183,6 +186,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
         });
       const t = target();
       await assertModelExists(t.modelDir);
+      if (current && keepsWarm(current, t)) endDrainingWarm(current);
       if (current) {
         current.driver.send({ type: "aborted", reason: "superseded", message: `superseded by ${t.version}` });
         await current.driver.finished;
@@ -263,6 +267,31 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     await control.deploy(loaded.restore).catch(() => undefined);
   return deployment;
 
+  /** Whether `run` is in its scale-down delay with the old colour still serving `target`. */
+  function keepsWarm(run: Run, target: RolloutTarget): boolean {
+    const s = run.driver.state();
+    return s.phase === "draining" && s.active !== null && pool.warm(s.active.colour, target) !== null;
+  }
+
+  /** Ends a promotion's scale-down delay early without stopping the old colour: the next rollout takes it back. */
+  function endDrainingWarm(run: Run): void {
+    const old = run.driver.state().active?.colour ?? "blue";
+    run.driver.halt();
+    const record = structuredClone(run.driver.record());
+    const at = new Date().toISOString();
+    record.timeline.push({
+      at,
+      event: "superseded",
+      from: record.phase,
+      to: "complete",
+      accepted: true,
+      note: `scale-down skipped: ${old} stays up for the next rollout`,
+    });
+    record.phase = "complete";
+    record.finishedAt = at;
+    finishRun(run, record);
+  }
+
   /** Ends a rollout on shutdown: its record says so, and its callers hear back. */
   function endRun(run: Run): void {
     run.driver.halt();
@@ -275,9 +304,13 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
       }
     }
     record.finishedAt = new Date().toISOString();
+    finishRun(run, record);
+  }
+
+  function finishRun(run: Run, record: RolloutRecord): void {
     store.history.push(record);
     store.current = null;
-    current = null;
+    if (current === run) current = null;
     const result = toResult(record);
     for (const w of run.waiters.splice(0)) w.resolve(result);
   }

@@ -19,12 +19,13 @@ export async function stopOrphanSlots(pids: readonly number[]): Promise<number[]
     }
   }
   const deadline = Date.now() + 5_000;
-  while (stopped.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of stopped.filter(alive)) process.kill(pid, "SIGKILL");
+  while (stopped.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of stopped.filter(processAlive)) process.kill(pid, "SIGKILL");
   return stopped;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

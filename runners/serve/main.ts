@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
 import { defaultModelName, resolveModelFile } from "./resolve-model-file.ts";
+import { DEFAULT_MAX_BATCH_ROWS } from "./served-model.ts";
 import { startInferenceServer, type InferenceServer, type ServeLimits } from "./server.ts";
 
 export type ServeProcessOptions = {
@@ -63,6 +64,7 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     },
   });
   log(`ready: ${models.map((m) => `${server.url}/v2/models/${m.name}/infer`).join(", ")}`);
+  log(describeBatching(opts));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -84,6 +86,16 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
   process.once("SIGINT", () => stop("SIGINT"));
   return server;
 }
+
+/** One line on how concurrent requests are stacked, so the logs say which settings a server runs with. */
+export function describeBatching(opts: Pick<ServeProcessOptions, BatchingKey>): string {
+  const rows = opts.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS;
+  if (rows === 1) return "batching: off (--max-batch-rows 1)";
+  const preferred = opts.preferredBatchRows?.length ? opts.preferredBatchRows.join(",") : String(rows);
+  return `batching: up to ${rows} rows, queue delay ${opts.maxQueueDelayUs ?? 0} µs, dispatch at ${preferred} rows`;
+}
+
+type BatchingKey = "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows";
 
 function intOption(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -48,6 +48,7 @@ export async function routeUntilSignal(argv: string[]): Promise<LocalDeployment>
     port,
     stateDir: values["state-dir"] ?? DEFAULT_STATE_DIR,
     config: config.deploy,
+    batching: config.serve.batching,
     restore: values.restore,
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values["server-entry"] === undefined ? {} : { serverEntry: values["server-entry"] }),

@@ -1,21 +1,15 @@
 import { Agent, createServer, request as httpRequest } from "node:http";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AnalysisSample, Colour } from "../../core/rollout/rollout-types.ts";
+import type { AnalysisSample, Colour, SlotTraffic } from "../../core/rollout/rollout-types.ts";
 import { answerClientError, ERROR_CODE_HEADER } from "./serve-error.ts";
 
 /** Where a slot listens and which model version it serves. */
 export type SlotUpstream = { url: string; version: string };
 
-export type SlotStats = {
-  colour: Colour;
-  url: string;
-  version: string;
-  /** Requests forwarded to this slot whose response has not finished yet. */
-  inflight: number;
-  requests: number;
-  /** Responses with status >= 500, including the router's own 503/504 for this slot. */
-  errors: number;
+export type SlotStats = SlotTraffic & {
+  /** Requests whose connection to this slot broke before an answer, answered by the other colour instead. */
+  failedOver: number;
 };
 
 /** A sample of one proxied request, kept so a post-switch check can judge real traffic. */
@@ -79,6 +73,9 @@ export type Router = {
   close(): Promise<void>;
 };
 
+/** Records how a request to one slot ended: its status (null: no answer), error and reason code. */
+type Finish = (status: number | null, error?: string, code?: string) => void;
+
 type Upstream = {
   colour: Colour;
   url: string;
@@ -91,6 +88,7 @@ type Upstream = {
   inflight: number;
   requests: number;
   errors: number;
+  failedOver: number;
   samples: RoutedSample[];
   idleWaiters: Array<() => void>;
 };
@@ -106,6 +104,11 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
+/** Inference requests have no side effect in a slot, so one whose connection broke may be sent again. */
+const INFER_PATH = /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer(\?|$)/;
+/** Errors that mean the slot never took the request in hand (refused, reset, broken pipe, socket gone). */
+const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ECONNABORTED", "EHOSTUNREACH"]);
+
 /** Request headers never sent to a slot: hop-by-hop ones, the smoke token and host (set to the slot's). */
 const FORWARD_DROPS: ReadonlySet<string> = new Set([...HOP_BY_HOP, SMOKE_HEADER, "host"]);
 
@@ -117,6 +120,9 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const slots: Record<Colour, Upstream | null> = { blue: null, green: null };
   // The one reference every request reads: swapping it is the switch.
   let live: Upstream | null = null;
+  // What was live before the last switch: while it stays registered it is warm, and takes the
+  // requests the live colour drops before answering.
+  let fallback: Upstream | null = null;
 
   const server = createServer(
     {
@@ -147,12 +153,16 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       sendError(res, 503, "no-version-deployed", "no model version is deployed");
       return;
     }
-    const origin = isSmoke(req) ? "smoke" : "traffic";
+    streamBody(up, req, res, track(up, isSmoke(req) ? "smoke" : "traffic"));
+  }
+
+  /** Counts one request against a slot; the returned `finish` records how it ended (once). */
+  function track(up: Upstream, origin: NonNullable<RoutedSample["origin"]>): Finish {
     up.inflight++;
     up.requests++;
     const started = performance.now();
     let finished = false;
-    const finish = (status: number | null, error?: string, code?: string) => {
+    return (status, error, code) => {
       if (finished) return;
       finished = true;
       up.inflight--;
@@ -165,7 +175,21 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (up.samples.length >= sampleLimit + trimStep) up.samples.splice(0, up.samples.length - sampleLimit);
       if (up.inflight === 0) for (const wake of up.idleWaiters.splice(0)) wake();
     };
-    streamBody(up, req, res, finish);
+  }
+
+  /**
+   * Where a request a slot dropped unanswered may go instead: the live colour when traffic has
+   * moved off that slot since, else the colour live before the last switch while it is still
+   * registered (warm). Only inference and read requests, never the deployment's own smoke
+   * requests (they judge one slot).
+   */
+  function failoverFor(up: Upstream, req: IncomingMessage): Upstream | null {
+    const alt = live !== null && live !== up ? live : fallback;
+    if (!alt || alt === up || slots[alt.colour] !== alt || isSmoke(req)) return null;
+    const method = req.method ?? "GET";
+    const safe =
+      method === "GET" || method === "HEAD" || (method === "POST" && INFER_PATH.test(req.url ?? ""));
+    return safe ? alt : null;
   }
 
   function isSmoke(req: IncomingMessage): boolean {
@@ -197,16 +221,13 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
    * at most a socket buffer of it, plus the first bytes so a request sent on a pooled connection
    * the slot had just closed can be resent once.
    */
-  function streamBody(
-    up: Upstream,
-    req: IncomingMessage,
-    res: ServerResponse,
-    finish: (status: number | null, error?: string, code?: string) => void,
-  ): void {
+  function streamBody(up: Upstream, req: IncomingMessage, res: ServerResponse, finish: Finish): void {
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let received = 0;
-    let upReq = forward(up, req, res, finish, () => resend());
+    let resent = false;
+    let failedOver = false;
+    let upReq = forward(up, req, res, finish, retry);
     // One timer per request, pushed back as each piece of the body arrives.
     const idle = setTimeout(
       () => clientFailed(408, "body-timeout", `no request body for ${o.bodyIdleTimeoutMs} ms`),
@@ -224,12 +245,28 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       else if (res.writableFinished || res.destroyed) req.socket.destroy();
       else res.once("finish", () => req.socket.destroy());
     };
-    function resend(): boolean {
-      if (keptBytes < received) return false;
-      upReq = forward(up, req, res, finish, () => false);
+    /** Sends the request again, once on the same slot (a stale pooled socket), once on the other colour. */
+    function retry(kind: "resend" | "failover", from: Upstream, current: Finish): Finish | null {
+      if (keptBytes < received) return null;
+      let to = from;
+      let fin = current;
+      if (kind === "resend") {
+        if (resent) return null;
+        resent = true;
+      } else {
+        const alt = failedOver ? null : failoverFor(from, req);
+        if (!alt) return null;
+        failedOver = true;
+        // The warm colour's pooled socket may be stale too: it gets its own resend.
+        resent = false;
+        from.failedOver++;
+        to = alt;
+        fin = track(alt, isSmoke(req) ? "smoke" : "traffic");
+      }
+      upReq = forward(to, req, res, fin, retry);
       for (const chunk of kept) upReq.write(chunk);
       if (req.complete) upReq.end();
-      return true;
+      return fin;
     }
     req.on("data", (chunk: Buffer) => {
       idle.refresh();
@@ -263,8 +300,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     up: Upstream,
     req: IncomingMessage,
     res: ServerResponse,
-    finish: (status: number | null, error?: string, code?: string) => void,
-    resend: () => boolean,
+    finish: Finish,
+    retry: (kind: "resend" | "failover", from: Upstream, current: Finish) => Finish | null,
   ): ClientRequest {
     // Raw header lines, as received, less hop-by-hop ones (and the smoke token); without a
     // content-length the body goes chunked, as it arrives.
@@ -299,11 +336,17 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     upReq.on("error", (err) => {
       if (answered || res.destroyed) return;
       // A pooled socket the slot closed while idle: the request never reached it, so resend once.
-      if (upReq.reusedSocket && isConnectionReset(err) && resend()) return;
+      if (upReq.reusedSocket && isConnectionReset(err) && retry("resend", up, finish)) return;
       const timedOut = err.message.includes("did not answer");
       const message = timedOut
         ? err.message
         : `slot ${up.colour} (${up.version}) is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
+      // The slot dropped the connection before answering: the version failed this request, but
+      // the warm colour still answers the client.
+      if (!timedOut && !res.headersSent && isConnectionFailure(err) && retry("failover", up, finish)) {
+        finish(null, message, "slot-unreachable");
+        return;
+      }
       if (!res.headersSent)
         sendError(res, timedOut ? 504 : 503, timedOut ? "slot-timeout" : "slot-unreachable", message, up);
       finish(null, message);
@@ -349,6 +392,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       const old = slots[colour];
       if (upstream === null) {
         if (old && live === old) live = null;
+        if (old && fallback === old) fallback = null;
         slots[colour] = null;
         old?.agent.destroy();
         return;
@@ -365,6 +409,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         inflight: 0,
         requests: 0,
         errors: 0,
+        failedOver: 0,
         samples: [],
         idleWaiters: [],
       };
@@ -375,10 +420,12 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     switchTo(colour) {
       if (colour === null) {
         live = null;
+        fallback = null;
         return;
       }
       const next = slots[colour];
       if (!next) throw new Error(`cannot switch to ${colour}: no slot registered`);
+      if (live !== next) fallback = live;
       live = next;
     },
     active() {
@@ -394,6 +441,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         inflight: s.inflight,
         requests: s.requests,
         errors: s.errors,
+        failedOver: s.failedOver,
       };
     },
     samples(colour, sinceMs) {
@@ -438,6 +486,11 @@ function endToEndHeaders(raw: string[], connection: string | undefined, drop: Re
     out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
+}
+
+function isConnectionFailure(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code !== undefined && CONNECTION_FAILURES.has(code);
 }
 
 function isConnectionReset(err: Error): boolean {

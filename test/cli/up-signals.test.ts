@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { connectLocalDeployment } from "../../adapters/deploy-local/connect-local-deployment.ts";
 import { readDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
 import { startLocalDeployment } from "../../runners/router/start-local-deployment.ts";
-import { testDeployConfig, writeDeployModels } from "../adapters/deploy-local/deploy-fixtures.ts";
+import { localDeployments, testDeployConfig } from "../adapters/deploy-local/deploy-fixtures.ts";
+import { processAlive } from "../../runners/router/stop-orphan-slots.ts";
 import { BIN } from "./run-cli.ts";
 
 const CONFIG = `model: { name: iris, task: classification, target: species }
@@ -17,23 +17,17 @@ deploy:
   scaleDownDelaySeconds: 0.3
 `;
 
-let root: string;
-let models: Awaited<ReturnType<typeof writeDeployModels>>;
+const fx = localDeployments("up-signals");
 const spawned: ChildProcess[] = [];
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "ms-up-signals-"));
-  models = await writeDeployModels(join(root, "models"));
-});
-
-afterAll(async () => {
+// After-all hooks run last-registered first: the processes end before the fixture removes the folder.
+afterAll(() => {
   for (const c of spawned) if (c.exitCode === null) c.kill("SIGKILL");
-  await rm(root, { recursive: true, force: true });
 });
 
 /** A repository whose production environment last served v1 (a router ran and stopped). */
 async function repoWithV1(name: string): Promise<{ repo: string; stateDir: string }> {
-  const repo = join(root, name);
+  const repo = join(fx.root, name);
   await mkdir(join(repo, ".github"), { recursive: true });
   await writeFile(join(repo, ".github/modelship.yml"), CONFIG);
   const stateDir = join(repo, ".modelship", "deploy");
@@ -44,7 +38,7 @@ async function repoWithV1(name: string): Promise<{ repo: string; stateDir: strin
     config: testDeployConfig(),
     admin: false,
   });
-  expect(await d.deploy(models.v1)).toMatchObject({ outcome: "succeeded" });
+  expect(await d.deploy(fx.models.v1)).toMatchObject({ outcome: "succeeded" });
   await d.close();
   return { repo, stateDir };
 }
@@ -59,15 +53,6 @@ async function childrenOf(pid: number): Promise<number[]> {
     if (ppid === pid) out.push(Number(entry));
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor<T>(
@@ -97,12 +82,22 @@ function up(repo: string) {
   return { child, pid: child.pid as number, exited, output: () => output };
 }
 
+/** Once the router serves 1.0.0, asks it (through its admin surface) to roll out 2.0.0, without waiting. */
+async function startRolloutToV2(stateDir: string): Promise<void> {
+  await waitFor(async () => {
+    const s = await readDeployState(stateDir, "production", new Date());
+    return s.router && s.active?.version === "1.0.0" && s.current === null;
+  });
+  const remote = await connectLocalDeployment(stateDir, "production");
+  void remote.deploy(fx.models.v2).catch(() => undefined);
+}
+
 /** SIGTERM, then: the process ends, none of its slots outlive it, and the file names what to restore. */
 async function terminate(u: ReturnType<typeof up>, stateDir: string) {
   const slots = await childrenOf(u.pid);
   u.child.kill("SIGTERM");
   const code = await u.exited;
-  const orphans = slots.filter(alive);
+  const orphans = slots.filter(processAlive);
   const state = await readDeployState(stateDir, "production", new Date());
   return { code, slots, orphans, state };
 }
@@ -127,12 +122,7 @@ describe("SIGTERM to `modelship up` leaves no slot behind", () => {
   ])("during a rollout (%s)", async (_name, phase) => {
     const { repo, stateDir } = await repoWithV1(`rollout-${phase}`);
     const u = up(repo);
-    await waitFor(async () => {
-      const s = await readDeployState(stateDir, "production", new Date());
-      return s.router && s.active?.version === "1.0.0" && s.current === null;
-    });
-    const remote = await connectLocalDeployment(stateDir, "production");
-    void remote.deploy(models.v2).catch(() => undefined);
+    await startRolloutToV2(stateDir);
     await waitFor(async () => {
       const s = await readDeployState(stateDir, "production", new Date());
       return s.current?.phase === phase && (await childrenOf(u.pid)).length === 2;
@@ -151,12 +141,7 @@ describe("a router killed mid-rollout and started again", () => {
   it("stops the slots it left, brings back the last promoted version and not the unconfirmed one", async () => {
     const { repo, stateDir } = await repoWithV1("killed");
     const first = up(repo);
-    await waitFor(async () => {
-      const s = await readDeployState(stateDir, "production", new Date());
-      return s.router && s.active?.version === "1.0.0" && s.current === null;
-    });
-    const remote = await connectLocalDeployment(stateDir, "production");
-    void remote.deploy(models.v2).catch(() => undefined);
+    await startRolloutToV2(stateDir);
     // Traffic is on 2.0.0, its post-switch check has not passed yet.
     await waitFor(async () => {
       const s = await readDeployState(stateDir, "production", new Date());
@@ -166,14 +151,14 @@ describe("a router killed mid-rollout and started again", () => {
     expect(left).toHaveLength(2);
     first.child.kill("SIGKILL");
     await first.exited;
-    expect(left.filter(alive)).toHaveLength(2);
+    expect(left.filter(processAlive)).toHaveLength(2);
 
     const second = up(repo);
     const s = await waitFor(async () => {
       const st = await readDeployState(stateDir, "production", new Date());
       return st.router?.pid === second.pid && st.current === null && st.active ? st : null;
     });
-    expect(left.filter(alive), second.output()).toEqual([]);
+    expect(left.filter(processAlive), second.output()).toEqual([]);
     expect(s.active?.version).toBe("1.0.0");
     // The cut-off rollout is recorded as rolled back; the restore after it brought 1.0.0 back.
     expect(s.history.slice(-2)).toMatchObject([

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { buildManifests } from "../../core/kubernetes/build-manifests.ts";
 import { ConfigSchema } from "../../core/config/schema.ts";
+import { fetchedModelUri, type ModelSource } from "../../core/kubernetes/model-source.ts";
 import type { ConfigInput } from "../../core/config/schema.ts";
 import { renderChart } from "./k8s-helm-render.ts";
 import { validateManifest } from "./k8s-validate-object.ts";
@@ -11,7 +12,9 @@ import { validateManifest } from "./k8s-validate-object.ts";
 const CHART = join(import.meta.dirname, "..", "..", "templates", "helm", "modelship");
 
 type Values = {
-  model: { name: string; version: string; modelUri: string };
+  model: { name: string; version: string; artifacts: Array<{ path: string; sha256: string; bytes: number }> };
+  registry: { kind: "github" | "git"; location: string; apiUrl: string; tagFormat: string };
+  batching: { maxBatchRows: number; maxQueueDelayUs: number; preferredBatchRows: number[] };
   environment: string;
   image: string;
   activeColour: "blue" | "green";
@@ -58,7 +61,8 @@ function renderObjects(templates: Record<string, string>, values: Values, namesp
 
 /** The same release through the builders the kubernetes target uses. */
 function fromBuilders(values: Values, namespace: string) {
-  const deploy = ConfigSchema.parse({
+  const { deploy, serve } = ConfigSchema.parse({
+    serve: { batching: values.batching },
     deploy: {
       environment: values.environment,
       scaleDownDelaySeconds: values.argoRollouts.scaleDownDelaySeconds,
@@ -74,10 +78,17 @@ function fromBuilders(values: Values, namespace: string) {
         argoRollouts: values.argoRollouts.enabled,
       },
     } satisfies ConfigInput["deploy"],
-  }).deploy;
+  });
+  const r = values.registry;
+  const source: ModelSource =
+    r.kind === "github"
+      ? { registry: "github", repository: r.location, apiUrl: r.apiUrl, tagFormat: r.tagFormat }
+      : { registry: "git", url: r.location, tagFormat: r.tagFormat };
+  const { name, version, artifacts } = values.model;
+  const model = { name, version, modelUri: fetchedModelUri(name, version), fetch: { source, artifacts } };
   return buildManifests(
-    { kubernetes: deploy.kubernetes, environment: values.environment },
-    { model: values.model, deploy, colour: values.activeColour },
+    { kubernetes: deploy.kubernetes, environment: values.environment, batching: serve.batching },
+    { model, deploy, colour: values.activeColour },
   ).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
 }
 
@@ -96,6 +107,8 @@ describe("templates/helm/modelship", () => {
         "activeColour",
         "argoRollouts",
         "autoscaling",
+        "batching",
+        "registry",
         "environment",
         "image",
         "minAvailable",
@@ -124,7 +137,16 @@ describe("templates/helm/modelship", () => {
       "green live, one GPU, no autoscaler, no budget",
       (v: Values) => ({
         ...v,
-        model: { name: "iris", version: "2.0.0+build.7", modelUri: "/models/iris" },
+        model: {
+          name: "iris",
+          version: "2.0.0+build.7",
+          artifacts: [
+            { path: "model/model.onnx", sha256: "ab".repeat(32), bytes: 123_456_789 },
+            { path: "run.json", sha256: "cd".repeat(32), bytes: 812 },
+          ],
+        },
+        registry: { ...v.registry, kind: "git" as const, location: "https://git.example.com/acme/iris.git" },
+        batching: { maxBatchRows: 32, maxQueueDelayUs: 10_000_000, preferredBatchRows: [8, 16] },
         activeColour: "green" as const,
         port: 9000,
         resources: { cpu: "2", memory: "8Gi", gpu: 1 },

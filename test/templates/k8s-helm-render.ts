@@ -142,11 +142,24 @@ const FUNCS: Record<string, (scope: Scope, ...args: unknown[]) => unknown> = {
   ternary: (_s, a, b, cond) => (truthy(cond) ? a : b),
   replace: (_s, from, to, v) => print(v).replaceAll(from as string, to as string),
   trunc: (_s, n, v) => print(v).slice(0, n as number),
+  join: (_s, sep, list) => (list as unknown[]).map(print).join(sep as string),
+  // Go's encoding/json: compact, map keys sorted.
+  toJson: (_s, v) => JSON.stringify(v, (_k, x: unknown) => sortedKeys(x)),
   printf: (_s, format, ...args) => {
     let i = 0;
     return (format as string).replace(/%[sdv]/g, () => print(args[i++]));
   },
 };
+
+function sortedKeys(x: unknown): unknown {
+  if (x === null || typeof x !== "object" || Array.isArray(x)) return x;
+  const o = x as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
+}
 
 function indent(n: number, s: string): string {
   return s

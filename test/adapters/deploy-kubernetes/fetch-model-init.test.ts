@@ -106,6 +106,10 @@ async function deploy(v: ModelVersion) {
   return t.deploy(await t.materialise(v));
 }
 
+/** The artifacts as the init container's environment carries them: Go's key order, as Helm's toJson writes. */
+const pinnedJson = (artifacts: Artifact[]) =>
+  JSON.stringify(artifacts.map(({ bytes, path, sha256 }) => ({ bytes, path, sha256 })));
+
 function initEnv(colour: string): Record<string, string> {
   const d = api.get("Deployment", NS, `iris-${colour}`) as {
     spec: { template: { spec: { initContainers: Array<{ env: Array<{ name: string; value?: string }> }> } } };
@@ -124,7 +128,7 @@ describe("the init container that fetches and verifies the version", () => {
       MODELSHIP_MODEL_VERSION: "1.0.0",
       MODELSHIP_REGISTRY: "github",
       MODELSHIP_REGISTRY_LOCATION: "acme/iris",
-      MODELSHIP_MODEL_ARTIFACTS: JSON.stringify(v1.artifacts),
+      MODELSHIP_MODEL_ARTIFACTS: pinnedJson(v1.artifacts),
     });
     expect(api.get("Deployment", NS, "iris-blue")).toMatchObject({
       spec: {
@@ -142,6 +146,11 @@ describe("the init container that fetches and verifies the version", () => {
                   "0.0.0.0",
                   "--port",
                   "8080",
+                  // serve.batching's defaults.
+                  "--max-batch-rows",
+                  "64",
+                  "--max-queue-delay-us",
+                  "0",
                 ],
               },
             ],
@@ -183,7 +192,7 @@ describe("the init container that fetches and verifies the version", () => {
     expect(r).toMatchObject({ outcome: "succeeded" });
     expect(initEnv("blue")).toMatchObject({
       MODELSHIP_MODEL_VERSION: "1.0.0",
-      MODELSHIP_MODEL_ARTIFACTS: JSON.stringify(v1.artifacts),
+      MODELSHIP_MODEL_ARTIFACTS: pinnedJson(v1.artifacts),
     });
   });
 });

@@ -1,37 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
+import { describe, expect, it } from "vitest";
 import type { LocalDeployment } from "../../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../../core/config/schema.ts";
-import { REFERENCE_ROWS, testDeployConfig, writeDeployModels } from "./deploy-fixtures.ts";
+import { REFERENCE_ROWS, localDeployments, testDeployConfig } from "./deploy-fixtures.ts";
 
-let root: string;
-let models: Awaited<ReturnType<typeof writeDeployModels>>;
-const open: LocalDeployment[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "modelship-verdict-"));
-  models = await writeDeployModels(join(root, "models"));
-});
-
-afterAll(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-let n = 0;
+const fx = localDeployments("verdict");
 async function start(config: Config["deploy"] = testDeployConfig()): Promise<LocalDeployment> {
-  const d = await startLocalDeployment({
-    env: `verdict-${++n}`,
-    port: 0,
-    stateDir: join(root, "state"),
-    config,
-    admin: false,
-  });
-  open.push(d);
-  return d;
+  return (await fx.start({ config })).d;
 }
 
 const GOOD = JSON.stringify({
@@ -56,7 +30,7 @@ async function send(url: string, body: string): Promise<number> {
 describe("the analysis judges the version, not its clients", () => {
   it("promotes a good version while a client sends malformed requests alongside good traffic", async () => {
     const d = await start(testDeployConfig({ maxErrorRate: 0, postSwitchSeconds: 1 }));
-    await d.deploy(models.v1);
+    await d.deploy(fx.models.v1);
     const tally = { good: 0, goodFailed: 0, garbage: 0 };
     let stop = false;
     const good = async () => {
@@ -70,7 +44,7 @@ describe("the analysis judges the version, not its clients", () => {
         if ((await send(d.url, GARBAGE[i % GARBAGE.length]!)) === 400) tally.garbage++;
     };
     const workers = [good(), good(), bad()];
-    const r = await d.deploy(models.v2);
+    const r = await d.deploy(fx.models.v2);
     stop = true;
     await Promise.all(workers);
     expect(r).toMatchObject({ outcome: "succeeded", reason: "promoted", version: "2.0.0" });
@@ -85,8 +59,8 @@ describe("the analysis judges the version, not its clients", () => {
 
   it("rolls back a version whose weights are all NaN, with a reason code", async () => {
     const d = await start();
-    await d.deploy(models.v1);
-    const r = await d.deploy(models.nanWeights, { waitForScaleDown: true });
+    await d.deploy(fx.models.v1);
+    const r = await d.deploy(fx.models.nanWeights, { waitForScaleDown: true });
     expect(r).toMatchObject({
       outcome: "rolled-back",
       reason: "analysis-invalid-output",
@@ -100,13 +74,13 @@ describe("the analysis judges the version, not its clients", () => {
 
   it("builds smoke requests from the reference rows and compares both versions' answers", async () => {
     const d = await start();
-    await d.deploy(models.v1);
-    const same = await d.deploy(models.v2);
+    await d.deploy(fx.models.v1);
+    const same = await d.deploy(fx.models.v2);
     expect(same.outcome).toBe("succeeded");
     expect(same.analysis.preSwitch).toMatchObject({
       observed: { agreement: { kind: "classification", rows: REFERENCE_ROWS.rows.length, rate: 1 } },
     });
-    const r = await d.deploy(models.disagreeing, { waitForScaleDown: true });
+    const r = await d.deploy(fx.models.disagreeing, { waitForScaleDown: true });
     expect(r).toMatchObject({ outcome: "rolled-back", reason: "analysis-disagreement" });
     expect(r.message).toMatch(
       /agrees with the live one on 0% of 5 reference rows \(classification\), below the floor 80%/,
@@ -116,7 +90,7 @@ describe("the analysis judges the version, not its clients", () => {
 
   it("promotes a disagreeing version when the floor is 0", async () => {
     const d = await start(testDeployConfig({ minAgreement: 0 }));
-    await d.deploy(models.v1);
-    expect((await d.deploy(models.disagreeing)).outcome).toBe("succeeded");
+    await d.deploy(fx.models.v1);
+    expect((await d.deploy(fx.models.disagreeing)).outcome).toBe("succeeded");
   });
 });

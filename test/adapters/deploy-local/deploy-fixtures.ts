@@ -1,9 +1,16 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
+import { afterAll, beforeAll } from "vitest";
 import { ConfigSchema } from "../../../core/config/schema.ts";
 import type { Config } from "../../../core/config/schema.ts";
 import type { DeployRequest } from "../../../adapters/deploy-local/deployment-control.ts";
+import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
+import type {
+  LocalDeployment,
+  LocalDeploymentOptions,
+} from "../../../runners/router/start-local-deployment.ts";
 import {
   CLASSIFIER_WEIGHTS,
   classifierModel,
@@ -55,8 +62,8 @@ function failingInferenceModel(): Uint8Array {
   ).finish();
 }
 
-/** Model directories as a run stores them (`<dir>/model.onnx`), one per version a test deploys. */
-export async function writeDeployModels(root: string): Promise<{
+/** The versions a test deploys, each a model directory as a run stores it. */
+export type DeployModels = {
   v1: DeployRequest;
   v2: DeployRequest;
   v3: DeployRequest;
@@ -64,7 +71,10 @@ export async function writeDeployModels(root: string): Promise<{
   failingInference: DeployRequest;
   nanWeights: DeployRequest;
   disagreeing: DeployRequest;
-}> {
+};
+
+/** Model directories as a run stores them (`<dir>/model.onnx`), one per version a test deploys. */
+export async function writeDeployModels(root: string): Promise<DeployModels> {
   const write = async (dir: string, bytes: Uint8Array | string) => {
     await mkdir(join(root, dir), { recursive: true });
     await writeFile(join(root, dir, "model.onnx"), bytes);
@@ -118,4 +128,42 @@ export function testDeployConfig(overrides: Partial<Config["deploy"]["analysis"]
       scaleDownDelaySeconds: 0.3,
     },
   }).deploy;
+}
+
+/**
+ * For one test file (call it at the top level): a temporary folder holding the deploy models, and
+ * `start` for local deployments in it (environment `<prefix>-N`, state in `<root>/state`, the
+ * test deploy settings unless given). After the file's tests every started deployment is closed
+ * and the folder removed.
+ */
+export function localDeployments(prefix: string) {
+  const open: LocalDeployment[] = [];
+  let started = 0;
+  const fx = {
+    root: "",
+    models: {} as DeployModels,
+    async start(opts: Partial<LocalDeploymentOptions> = {}) {
+      const stateDir = join(fx.root, "state");
+      const env = `${prefix}-${++started}`;
+      const d = await startLocalDeployment({
+        env,
+        port: 0,
+        stateDir,
+        config: testDeployConfig(),
+        admin: false,
+        ...opts,
+      });
+      open.push(d);
+      return { d, env, stateDir };
+    },
+  };
+  beforeAll(async () => {
+    fx.root = await mkdtemp(join(tmpdir(), `modelship-${prefix}-`));
+    fx.models = await writeDeployModels(join(fx.root, "models"));
+  });
+  afterAll(async () => {
+    for (const d of open.splice(0)) await d.close();
+    await rm(fx.root, { recursive: true, force: true });
+  });
+  return fx;
 }

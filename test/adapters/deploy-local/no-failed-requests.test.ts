@@ -1,44 +1,17 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
+import { describe, expect, it } from "vitest";
 import type {
   LocalDeployment,
   LocalDeploymentOptions,
 } from "../../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../../core/config/schema.ts";
-import { testDeployConfig, writeDeployModels } from "./deploy-fixtures.ts";
+import { localDeployments, testDeployConfig } from "./deploy-fixtures.ts";
 
-let root: string;
-let models: Awaited<ReturnType<typeof writeDeployModels>>;
-const open: LocalDeployment[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "modelship-no-fail-"));
-  models = await writeDeployModels(join(root, "models"));
-});
-
-afterAll(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-let n = 0;
+const fx = localDeployments("no-fail");
 async function start(
   config: Config["deploy"],
   extra: Partial<LocalDeploymentOptions> = {},
 ): Promise<LocalDeployment> {
-  const d = await startLocalDeployment({
-    env: `no-fail-${++n}`,
-    port: 0,
-    stateDir: join(root, "state"),
-    config,
-    admin: false,
-    ...extra,
-  });
-  open.push(d);
-  return d;
+  return (await fx.start({ config, ...extra })).d;
 }
 
 const GOOD = JSON.stringify({
@@ -94,10 +67,10 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("no good request fails while versions come and go", () => {
   it("deploys, rolls back on demand and scales down without a failed request", async () => {
     const d = await start(testDeployConfig());
-    await d.deploy(models.v1);
+    await d.deploy(fx.models.v1);
     const l = load(d.url, null);
     await settle(200);
-    const promoted = await d.deploy(models.v2, { waitForScaleDown: true });
+    const promoted = await d.deploy(fx.models.v2, { waitForScaleDown: true });
     const back = await d.rollback({ waitForScaleDown: true });
     await settle(200);
     const t = await l.stop();
@@ -111,10 +84,10 @@ describe("no good request fails while versions come and go", () => {
   it("switches back from a candidate that fails its post-switch check without failing a request", async () => {
     // No pre-switch smoke: the NaN version takes traffic, and the check on that traffic fails it.
     const d = await start(testDeployConfig({ smokeRequests: 0, postSwitchSeconds: 0.8 }));
-    await d.deploy(models.v1);
-    const l = load(d.url, models.nanWeights.version);
+    await d.deploy(fx.models.v1);
+    const l = load(d.url, fx.models.nanWeights.version);
     await settle(200);
-    const r = await d.deploy(models.nanWeights, { waitForScaleDown: true });
+    const r = await d.deploy(fx.models.nanWeights, { waitForScaleDown: true });
     await settle(300);
     const t = await l.stop();
     console.info(
@@ -132,11 +105,11 @@ describe("no good request fails while versions come and go", () => {
 
   it("rolls back on demand after a failed candidate without a failed request", async () => {
     const d = await start(testDeployConfig({ smokeRequests: 0, postSwitchSeconds: 0.6 }));
-    await d.deploy(models.v1);
-    await d.deploy(models.v2, { waitForScaleDown: true });
-    const l = load(d.url, models.nanWeights.version);
+    await d.deploy(fx.models.v1);
+    await d.deploy(fx.models.v2, { waitForScaleDown: true });
+    const l = load(d.url, fx.models.nanWeights.version);
     await settle(200);
-    const failed = await d.deploy(models.nanWeights, { waitForScaleDown: true });
+    const failed = await d.deploy(fx.models.nanWeights, { waitForScaleDown: true });
     const back = await d.rollback({ waitForScaleDown: true });
     await settle(200);
     const t = await l.stop();
@@ -144,7 +117,7 @@ describe("no good request fails while versions come and go", () => {
       `failed candidate, then rollback: ${t.ok} ok, ${t.candidateFailed} answered by the failing candidate, ${t.failed} failed otherwise`,
       [...t.failures],
     );
-    expect(failed).toMatchObject({ outcome: "rolled-back", version: models.nanWeights.version });
+    expect(failed).toMatchObject({ outcome: "rolled-back", version: fx.models.nanWeights.version });
     expect(back).toMatchObject({ outcome: "succeeded", kind: "rollback", version: "1.0.0" });
     expect([...t.failures]).toEqual([]);
     expect((await d.status()).active?.version).toBe("1.0.0");
@@ -167,10 +140,10 @@ describe("no good request fails while versions come and go", () => {
         }, 300);
       },
     });
-    await d.deploy(models.v1);
+    await d.deploy(fx.models.v1);
     const l = load(d.url, null);
     await settle(200);
-    const r = await d.deploy(models.v2, { waitForScaleDown: true });
+    const r = await d.deploy(fx.models.v2, { waitForScaleDown: true });
     await settle(300);
     const t = await l.stop();
     console.info(`candidate killed after the switch: ${t.ok} ok, ${t.failed} failed`, [...t.failures]);

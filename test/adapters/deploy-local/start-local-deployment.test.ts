@@ -1,44 +1,14 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeployStateSchema } from "../../../core/rollout/deploy-state.ts";
 import { startLocalDeployment } from "../../../runners/router/start-local-deployment.ts";
-import type {
-  LocalDeployment,
-  LocalDeploymentOptions,
-} from "../../../runners/router/start-local-deployment.ts";
-import { testDeployConfig, writeDeployModels } from "./deploy-fixtures.ts";
+import type { LocalDeployment } from "../../../runners/router/start-local-deployment.ts";
+import { localDeployments, testDeployConfig } from "./deploy-fixtures.ts";
+import { processAlive } from "../../../runners/router/stop-orphan-slots.ts";
 
-let root: string;
-let models: Awaited<ReturnType<typeof writeDeployModels>>;
-const open: LocalDeployment[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "modelship-deploy-"));
-  models = await writeDeployModels(join(root, "models"));
-});
-
-afterAll(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-let envCounter = 0;
-async function start(opts: Partial<LocalDeploymentOptions> = {}) {
-  const stateDir = join(root, "state");
-  const env = `test-${++envCounter}`;
-  const d = await startLocalDeployment({
-    env,
-    port: 0,
-    stateDir,
-    config: testDeployConfig(),
-    admin: false,
-    ...opts,
-  });
-  open.push(d);
-  return { d, env, stateDir };
-}
+const fx = localDeployments("deploy");
+const start = fx.start;
 
 /** One inference through the public router port: which colour and version answered. */
 async function infer(url: string): Promise<{ status: number; slot: string | null; version: string | null }> {
@@ -57,15 +27,6 @@ async function infer(url: string): Promise<{ status: number; slot: string | null
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -79,7 +40,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     const { d, env, stateDir } = await start();
     expect((await infer(d.url)).status).toBe(503);
 
-    const first = await d.deploy(models.v1);
+    const first = await d.deploy(fx.models.v1);
     expect(first).toMatchObject({
       outcome: "succeeded",
       reason: "promoted",
@@ -89,9 +50,9 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     });
     expect(await infer(d.url)).toEqual({ status: 200, slot: "blue", version: "1.0.0" });
     const bluePid = (await d.status()).slots.blue?.pid as number;
-    expect(alive(bluePid)).toBe(true);
+    expect(processAlive(bluePid)).toBe(true);
 
-    const second = await d.deploy(models.v2);
+    const second = await d.deploy(fx.models.v2);
     expect(second).toMatchObject({
       outcome: "succeeded",
       reason: "promoted",
@@ -112,12 +73,12 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     // Blue stays warm for scaleDownDelaySeconds, then goes.
     expect((await d.status()).slots.blue).not.toBeNull();
     await waitFor(async () => (await d.status()).slots.blue === null);
-    await waitFor(() => !alive(bluePid));
+    await waitFor(() => !processAlive(bluePid));
 
     const status = await d.status();
     expect(status).toMatchObject({
-      active: { colour: "green", version: "2.0.0", modelDir: models.v2.modelDir },
-      previous: { version: "1.0.0", modelDir: models.v1.modelDir },
+      active: { colour: "green", version: "2.0.0", modelDir: fx.models.v2.modelDir },
+      previous: { version: "1.0.0", modelDir: fx.models.v1.modelDir },
       current: null,
     });
     expect(status.history.map((h) => [h.version, h.outcome, h.reason, h.phase])).toEqual([
@@ -147,8 +108,8 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     ["a model whose every inference fails", "failingInference", ["smoke-failed"]],
   ] as const)("rolls back %s before any traffic reaches it", async (_name, which, reasons) => {
     const { d } = await start();
-    await d.deploy(models.v1);
-    const failed = await d.deploy(models[which], { waitForScaleDown: true });
+    await d.deploy(fx.models.v1);
+    const failed = await d.deploy(fx.models[which], { waitForScaleDown: true });
     expect(failed.outcome).toBe("rolled-back");
     expect(reasons).toContain(failed.reason);
     expect(failed.timeline.map((e) => e.to)).not.toContain("switching");
@@ -177,7 +138,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
       const config = testDeployConfig("analysis" in change ? change.analysis : {});
       if ("readyTimeoutSeconds" in change) config.health.readyTimeoutSeconds = change.readyTimeoutSeconds;
       const { d } = await start({ config });
-      const r = await d.deploy(models.v1, { waitForScaleDown: true });
+      const r = await d.deploy(fx.models.v1, { waitForScaleDown: true });
       expect(r).toMatchObject({ outcome: "failed", reason, phase: "failed" });
       expect(r.message).toMatch(message);
       expect((await infer(d.url)).status).toBe(503);
@@ -201,8 +162,8 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
         });
       },
     }));
-    await d.deploy(models.v1);
-    const r = await d.deploy(models.v2, { waitForScaleDown: true });
+    await d.deploy(fx.models.v1);
+    const r = await d.deploy(fx.models.v2, { waitForScaleDown: true });
     expect(killed).not.toBeNull();
     expect(r.outcome).toBe("rolled-back");
     expect(["slot-crashed", "post-switch-failed"]).toContain(r.reason);
@@ -218,8 +179,8 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
 
   it("brings back what was live when restarted with restore, keeping the history", async () => {
     const { d, env, stateDir } = await start();
-    await d.deploy(models.v1);
-    await d.deploy(models.v2);
+    await d.deploy(fx.models.v1);
+    await d.deploy(fx.models.v2);
     await d.close();
     const stopped = DeployStateSchema.parse(
       JSON.parse(await readFile(join(stateDir, `${env}.json`), "utf8")),
@@ -230,15 +191,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
       slots: { blue: null, green: null },
     });
 
-    const again = await startLocalDeployment({
-      env,
-      port: 0,
-      stateDir,
-      config: testDeployConfig(),
-      admin: false,
-      restore: true,
-    });
-    open.push(again);
+    const { d: again } = await start({ env, stateDir, restore: true });
     expect(await infer(again.url)).toMatchObject({ status: 200, version: "2.0.0" });
     const status = await again.status();
     expect(status.previous?.version).toBe("1.0.0");
@@ -260,7 +213,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
 
   it("loses no request under steady concurrent load while a new version takes over", async () => {
     const { d } = await start();
-    await d.deploy(models.v1);
+    await d.deploy(fx.models.v1);
     const tally = { ok: 0, failed: 0, v1: 0, v2: 0, failures: [] as string[] };
     let stop = false;
     const worker = async () => {
@@ -284,7 +237,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     const workers = Array.from({ length: 8 }, worker);
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();
-    const r = await d.deploy(models.v2, { waitForScaleDown: true });
+    const r = await d.deploy(fx.models.v2, { waitForScaleDown: true });
     const switchMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
@@ -300,7 +253,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
 
   it("restarts a live slot killed outside a rollout within seconds, and status says so meanwhile", async () => {
     const { d } = await start();
-    await d.deploy(models.v1);
+    await d.deploy(fx.models.v1);
     const pid = (await d.status()).slots.blue?.pid;
     expect(pid).toBeTypeOf("number");
     const tally = { ok: 0, failed: 0, lastFailAt: 0 };
@@ -329,7 +282,7 @@ describe("startLocalDeployment (real slots, real ONNX models)", () => {
     await Promise.all(workers);
     expect(seen).toContain("restarting");
     expect(tally.ok).toBeGreaterThan(okBefore);
-    expect(alive(pid as number)).toBe(false);
+    expect(processAlive(pid as number)).toBe(false);
     const recoveryMs = Math.max(0, tally.lastFailAt - killedAt);
     expect(recoveryMs).toBeLessThan(10_000);
     const s = await d.status();

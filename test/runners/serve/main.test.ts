@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
@@ -228,5 +228,72 @@ describe("batching flags of the serve process", () => {
   ])("rejects %j with option-invalid", (flags, message) => {
     expect(() => parseServeArgs(["--model", "m.onnx", ...flags])).toThrow(message);
     expect(() => parseServeArgs(["--model", "m.onnx", ...flags])).toThrow(ModelshipError);
+  });
+});
+
+describe("batching of modelship serve", () => {
+  const rows = [
+    [1, 2, 3, 4],
+    [4, 3, 2, 1],
+    [0, 0, 1, 0],
+    [5, -1, 2, 0],
+  ];
+  const body = (row: number[]) => ({
+    inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", data: row }],
+  });
+  const WINDOW_MS = 3000;
+
+  type Sent = { loneMs: number; togetherMs: number; answers: unknown[] };
+
+  /** Starts the real executable, sends one request alone, then the four rows at once, timing each. */
+  async function serveAndSend(args: string[]): Promise<Sent> {
+    const p = startMain(["serve", "--model", fx.files.classifier, "--port", "0", ...args], BIN);
+    running.push(p);
+    const { url } = JSON.parse(await firstLine(p)) as { url: string };
+    await waitReady(url);
+    const infer = (row: number[]) => post(`${url}/v2/models/classifier/infer`, body(row));
+    let started = performance.now();
+    expect((await infer(rows[0]!)).status).toBe(200);
+    const loneMs = performance.now() - started;
+    started = performance.now();
+    const answers = await Promise.all(rows.map(infer));
+    const togetherMs = performance.now() - started;
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    p.child.kill("SIGTERM");
+    await p.exited;
+    return { loneMs, togetherMs, answers: answers.map((a) => a.body) };
+  }
+
+  it("holds a lone request for the window and stacks concurrent ones at the preferred row count, each answered as when run alone", async () => {
+    const alone = await serveAndSend(["--max-batch-rows", "1"]);
+    const windowed = await serveAndSend([
+      "--max-queue-delay-us",
+      String(WINDOW_MS * 1000),
+      "--preferred-batch-rows",
+      "4",
+    ]);
+    expect(windowed.loneMs).toBeGreaterThanOrEqual(WINDOW_MS - 5);
+    // Without stacking, each of the four would wait out the window as the lone one did.
+    expect(windowed.togetherMs).toBeLessThan(WINDOW_MS);
+    expect(windowed.answers).toEqual(alone.answers);
+    expect(alone.loneMs).toBeLessThan(WINDOW_MS);
+  });
+
+  it("takes serve.batching from --config, and a flag overrides its key", async () => {
+    const config = join(fx.dir, "batching.yml");
+    await writeFile(config, `serve:\n  batching:\n    maxQueueDelayUs: ${WINDOW_MS * 1000}\n`);
+    expect((await serveAndSend(["--config", config])).loneMs).toBeGreaterThanOrEqual(WINDOW_MS - 5);
+    expect((await serveAndSend(["--config", config, "--max-queue-delay-us", "0"])).loneMs).toBeLessThan(
+      WINDOW_MS,
+    );
+  });
+
+  it("exits 2 naming the key when the config's batching is invalid", async () => {
+    const config = join(fx.dir, "bad-batching.yml");
+    await writeFile(config, "serve:\n  batching:\n    maxBatchRows: 0\n");
+    const p = startMain(["serve", "--model", fx.files.classifier, "--config", config], BIN);
+    running.push(p);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/serve\.batching\.maxBatchRows/);
   });
 });

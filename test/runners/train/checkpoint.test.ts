@@ -147,7 +147,8 @@ describe("modelship train --checkpoint-dir (real processes)", () => {
     expect(maxDiff).toBeLessThanOrEqual(1e-6);
     // The run directory is written, so the checkpoint is gone.
     expect(await exists(join(work, "ck/penguins"))).toBe(false);
-  }, 30_000);
+    // Three training processes, two of them at once: generous, since CI runs two test files at a time.
+  }, 120_000);
 });
 
 describe("trainRun with a checkpoint directory", () => {

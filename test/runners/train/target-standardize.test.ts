@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../../core/config/schema.ts";
+import { mulberry32 } from "../../../core/data/split.ts";
 import { parsePreprocessor } from "../../../core/features/preprocessor.ts";
 import { RUN_FILES } from "../../../core/run/run-record.ts";
 import { startInferenceServer } from "../../../runners/serve/server.ts";
@@ -12,22 +13,10 @@ import { post } from "../serve/serve-helpers.ts";
 // A price-like regression: the target lies between about 1000 and 5000.
 const truth = (x1: number, x2: number) => 1000 + 2500 * x1 + 1500 * x2 + 300 * Math.sin(6 * x1);
 
-/** mulberry32: a small seeded generator, so the data (and the test) are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let repoDir: string;
 beforeAll(async () => {
   repoDir = await mkdtemp(join(tmpdir(), "modelship-thousands-"));
-  const next = seeded(1);
+  const next = mulberry32(1);
   const lines = ["x1,x2,price"];
   for (let i = 0; i < 400; i++) {
     const x1 = next();

@@ -18,6 +18,7 @@ modelship.dev/colour: {{ .colour }}
 {{/* The pod template of a colour's Deployment or of the Rollout (root, colour). */}}
 {{- define "modelship.podTemplate" -}}
 {{- $v := .root.Values -}}
+{{- $modelUri := printf "/models/%s/%s" $v.model.name $v.model.version -}}
 metadata:
   labels:
     {{- include "modelship.selector" . | nindent 4 }}
@@ -25,7 +26,7 @@ metadata:
     modelship.dev/environment: {{ $v.environment | quote }}
   annotations:
     modelship.dev/version: {{ $v.model.version | quote }}
-    modelship.dev/model-uri: {{ $v.model.modelUri | quote }}
+    modelship.dev/model-uri: {{ $modelUri | quote }}
 spec:
   securityContext:
     runAsNonRoot: true
@@ -39,19 +40,74 @@ spec:
       operator: Exists
       effect: NoSchedule
   {{- end }}
+  volumes:
+    - name: model
+      emptyDir: {}
+  initContainers:
+    - name: fetch-model
+      image: {{ $v.image | quote }}
+      args:
+        - fetch-model
+        - --dir
+        - /models
+      env:
+        - name: MODELSHIP_MODEL_NAME
+          value: {{ $v.model.name | quote }}
+        - name: MODELSHIP_MODEL_VERSION
+          value: {{ $v.model.version | quote }}
+        - name: MODELSHIP_MODEL_ARTIFACTS
+          value: {{ $v.model.artifacts | toJson | quote }}
+        - name: MODELSHIP_REGISTRY
+          value: {{ $v.registry.kind | quote }}
+        - name: MODELSHIP_REGISTRY_LOCATION
+          value: {{ $v.registry.location | quote }}
+        - name: MODELSHIP_TAG_FORMAT
+          value: {{ $v.registry.tagFormat | quote }}
+        {{- if eq $v.registry.kind "github" }}
+        - name: GITHUB_API_URL
+          value: {{ $v.registry.apiUrl | quote }}
+        {{- end }}
+        - name: GITHUB_TOKEN
+          valueFrom:
+            secretKeyRef:
+              name: modelship-registry
+              key: token
+              optional: true
+      resources:
+        requests:
+          cpu: {{ $v.resources.cpu | quote }}
+          memory: {{ $v.resources.memory | quote }}
+        limits:
+          memory: {{ $v.resources.memory | quote }}
+      volumeMounts:
+        - name: model
+          mountPath: /models
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities:
+          drop:
+            - ALL
   containers:
     - name: server
       image: {{ $v.image | quote }}
       args:
         - serve
         - --model
-        - {{ $v.model.modelUri | quote }}
+        - {{ $modelUri | quote }}
         - --name
         - {{ $v.model.name | quote }}
         - --host
         - 0.0.0.0
         - --port
         - {{ $v.port | quote }}
+        - --max-batch-rows
+        - {{ $v.batching.maxBatchRows | int | quote }}
+        - --max-queue-delay-us
+        - {{ $v.batching.maxQueueDelayUs | int | quote }}
+        {{- if $v.batching.preferredBatchRows }}
+        - --preferred-batch-rows
+        - {{ join "," $v.batching.preferredBatchRows | quote }}
+        {{- end }}
       ports:
         - name: http
           containerPort: {{ $v.port }}
@@ -91,6 +147,10 @@ spec:
         capabilities:
           drop:
             - ALL
+      volumeMounts:
+        - name: model
+          mountPath: /models
+          readOnly: true
 {{- end -}}
 
 {{/* One HorizontalPodAutoscaler spec body (root, kind, apiVersion, name). */}}
