@@ -1,5 +1,5 @@
 /** The router alone in a process, sending everything to SLOT_URL; prints its listening line. Used by router.bench.ts. */
-import { startRouter } from "../runners/serve/router.ts";
+import { startRouter } from "../runners/router/router.ts";
 
 const router = await startRouter({ port: 0 });
 router.setSlot("blue", { url: process.env["SLOT_URL"]!, version: "bench" });

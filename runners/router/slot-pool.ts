@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Colour, RolloutTarget } from "../../core/rollout/rollout-types.ts";
-import type { Router } from "../serve/router.ts";
+import type { Router } from "./router.ts";
 import { spawnSlot } from "./spawn-slot.ts";
 import type { SlotProcess } from "./spawn-slot.ts";
 

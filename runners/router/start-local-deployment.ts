@@ -23,8 +23,8 @@ import type {
   RolloutResult,
   RolloutWaitOptions,
 } from "../../adapters/deploy-local/deployment-control.ts";
-import { startRouter } from "../serve/router.ts";
-import type { Router } from "../serve/router.ts";
+import { startRouter } from "./router.ts";
+import type { Router } from "./router.ts";
 import { startAdminServer } from "./admin-server.ts";
 import { LocalEffects } from "./local-effects.ts";
 import { stopOrphanSlots } from "./stop-orphan-slots.ts";

@@ -10,7 +10,7 @@ import { connectLocalDeployment } from "../../../adapters/deploy-local/connect-l
 import { ModelshipError } from "../../../core/errors.ts";
 import { writeDeployModels } from "./deploy-fixtures.ts";
 
-const ROUTER_MAIN = fileURLToPath(new URL("../../../runners/serve/router-main.ts", import.meta.url));
+const ROUTER_MAIN = fileURLToPath(new URL("../../../runners/router/router-main.ts", import.meta.url));
 
 let root: string;
 let stateDir: string;

@@ -1,8 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { SMOKE_HEADER, startRouter } from "../../../runners/serve/router.ts";
-import type { Router } from "../../../runners/serve/router.ts";
+import { SMOKE_HEADER, startRouter } from "../../../runners/router/router.ts";
+import type { Router } from "../../../runners/router/router.ts";
 
 /**
  * A real slot: `answers` replies 200 naming itself; otherwise it drops every connection

@@ -2,8 +2,8 @@ import { createServer, request as httpRequest } from "node:http";
 import type { Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startRouter } from "../../../runners/serve/router.ts";
-import type { Router, RouterOptions } from "../../../runners/serve/router.ts";
+import { startRouter } from "../../../runners/router/router.ts";
+import type { Router, RouterOptions } from "../../../runners/router/router.ts";
 
 type Upstream = {
   url: string;

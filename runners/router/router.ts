@@ -2,7 +2,7 @@ import { Agent, createServer, request as httpRequest } from "node:http";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AnalysisSample, Colour, SlotTraffic } from "../../core/rollout/rollout-types.ts";
-import { answerClientError, ERROR_CODE_HEADER } from "./serve-error.ts";
+import { answerClientError, ERROR_CODE_HEADER } from "../serve/serve-error.ts";
 
 /** Where a slot listens and which model version it serves. */
 export type SlotUpstream = { url: string; version: string };

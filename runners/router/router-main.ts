@@ -1,7 +1,7 @@
 /**
  * Blue-green router process for one environment, used by `modelship up` and `modelship run`.
  *
- *   node runners/serve/router-main.ts [--config .github/modelship.yml] [--env NAME] [--port N]
+ *   node runners/router/router-main.ts [--config .github/modelship.yml] [--env NAME] [--port N]
  *        [--host H] [--state-dir .modelship/deploy] [--restore] [--server-entry PATH]
  *
  * The first line on stdout, once the router listens, is
@@ -11,8 +11,8 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../adapters/config/load-config.ts";
 import { DEFAULT_STATE_DIR } from "../../adapters/deploy-local/deploy-state-file.ts";
-import { startLocalDeployment } from "../router/start-local-deployment.ts";
-import type { LocalDeployment } from "../router/start-local-deployment.ts";
+import { startLocalDeployment } from "./start-local-deployment.ts";
+import type { LocalDeployment } from "./start-local-deployment.ts";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
 
 function log(line: string): void {
