@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { LocalDeployment } from "../../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../../core/config/schema.ts";
-import { REFERENCE_ROWS, localDeployments, testDeployConfig } from "./deploy-fixtures.ts";
+import { REFERENCE_ROWS, localDeployments, testDeployConfig, GOOD_REQUEST } from "./deploy-fixtures.ts";
 
 const fx = localDeployments("verdict");
 async function start(config: Config["deploy"] = testDeployConfig()): Promise<LocalDeployment> {
   return (await fx.start({ config })).d;
 }
 
-const GOOD = JSON.stringify({
-  inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }],
-});
 const GARBAGE = [
   "{not json",
   JSON.stringify({ inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [1, 2] }] }),
@@ -35,7 +32,7 @@ describe("the analysis judges the version, not its clients", () => {
     let stop = false;
     const good = async () => {
       while (!stop) {
-        if ((await send(d.url, GOOD)) === 200) tally.good++;
+        if ((await send(d.url, GOOD_REQUEST)) === 200) tally.good++;
         else tally.goodFailed++;
       }
     };

@@ -167,3 +167,38 @@ export function localDeployments(prefix: string) {
   });
   return fx;
 }
+
+/** A good iris request, answered 200 by every deploy model. */
+export const GOOD_REQUEST = JSON.stringify({
+  inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }],
+});
+
+/**
+ * Clients sending good requests back to back until the returned function is called; every answer
+ * but a 200 is a failure. Also collects the versions that answered.
+ */
+export function goodLoad(url: string, clients: number) {
+  const failures: string[] = [];
+  const versions = new Set<string>();
+  let ok = 0;
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      try {
+        const res = await fetch(`${url}/v2/models/iris/infer`, { method: "POST", body: GOOD_REQUEST });
+        const body = await res.text();
+        if (res.status === 200) ok++;
+        else failures.push(`HTTP ${res.status} ${body.slice(0, 80)}`);
+        versions.add(res.headers.get("x-modelship-version") ?? "");
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  };
+  const running = Array.from({ length: clients }, client);
+  return async () => {
+    stop = true;
+    await Promise.all(running);
+    return { ok, failures, versions };
+  };
+}

@@ -4,7 +4,7 @@ import type {
   LocalDeploymentOptions,
 } from "../../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../../core/config/schema.ts";
-import { localDeployments, testDeployConfig } from "./deploy-fixtures.ts";
+import { localDeployments, testDeployConfig, GOOD_REQUEST } from "./deploy-fixtures.ts";
 
 const fx = localDeployments("no-fail");
 async function start(
@@ -13,10 +13,6 @@ async function start(
 ): Promise<LocalDeployment> {
   return (await fx.start({ config, ...extra })).d;
 }
-
-const GOOD = JSON.stringify({
-  inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }],
-});
 
 /**
  * A few clients sending good requests until stopped. A failure the candidate answered itself is
@@ -39,7 +35,7 @@ function load(url: string, candidate: string | null, clients = 3) {
         const res = await fetch(`${url}/v2/models/iris/infer`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: GOOD,
+          body: GOOD_REQUEST,
         });
         const body = await res.text();
         if (res.status === 200) tally.ok++;
