@@ -1,13 +1,13 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import onnxProto from "onnx-proto";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { BIN, runCli } from "./run-cli.ts";
+import { makeConfigRepo } from "./config-repo.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
 // No pre-switch smoke: a broken version takes traffic, and its post-switch check on it fails it.
@@ -114,16 +114,11 @@ async function aliasAndServed(url: string): Promise<{ alias: string | undefined;
 }
 
 beforeAll(async () => {
-  repo = await mkdtemp(join(tmpdir(), "ms-alias-live-"));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo });
-  git("init", "-q");
-  git("config", "user.email", "t@example.com");
-  git("config", "user.name", "Test");
-  await mkdir(join(repo, ".github"));
-  await writeFile(join(repo, ".github/modelship.yml"), CONFIG);
-  await writeFile(join(repo, ".gitignore"), ".modelship/\n");
-  git("add", ".");
-  git("commit", "-qm", "init");
+  repo = await makeConfigRepo({
+    config: CONFIG,
+    prefix: "ms-alias-live-",
+    files: { ".gitignore": ".modelship/\n" },
+  });
 });
 
 afterAll(async () => {

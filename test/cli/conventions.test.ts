@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "./run-cli.ts";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
+import { makeConfigRepo } from "./config-repo.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RUNS = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -23,15 +22,7 @@ metrics:
 let repo: string;
 
 beforeAll(async () => {
-  repo = await mkdtemp(join(tmpdir(), "ms-cli-conventions-"));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo });
-  git("init", "-q");
-  git("config", "user.email", "t@example.com");
-  git("config", "user.name", "Test");
-  await mkdir(join(repo, ".github"));
-  await writeFile(join(repo, ".github/modelship.yml"), CONFIG);
-  git("add", ".");
-  git("commit", "-qm", "init");
+  repo = await makeConfigRepo({ config: CONFIG, prefix: "ms-cli-conventions-" });
   for (const [from, to] of [
     ["iris-baseline", "base"],
     ["iris-candidate", "cand"],

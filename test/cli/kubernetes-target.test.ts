@@ -9,6 +9,7 @@ import type { FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts
 import { startFakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli } from "./run-cli.ts";
+import { makeConfigRepo } from "./config-repo.ts";
 
 const CONFIG = `model: { name: iris, task: classification, target: species }
 deploy:
@@ -114,14 +115,7 @@ describe("`modelship deploy` to Kubernetes from a checkout", () => {
       { spec: { template: { spec: PodSpec } } } | undefined;
 
   beforeAll(async () => {
-    gitRepo = join(root, "checkout");
-    await mkdir(join(gitRepo, ".github"), { recursive: true });
-    await writeFile(join(gitRepo, ".github/modelship.yml"), DEPLOY_CONFIG);
-    git("init", "-q");
-    git("config", "user.email", "t@example.com");
-    git("config", "user.name", "Test");
-    git("add", ".");
-    git("commit", "-qm", "init");
+    gitRepo = await makeConfigRepo({ config: DEPLOY_CONFIG, dir: join(root, "checkout") });
     const run = join(gitRepo, "runs", "base");
     await cp(fileURLToPath(new URL("../fixtures/runs/iris-baseline", import.meta.url)), run, {
       recursive: true,
