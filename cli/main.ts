@@ -41,6 +41,7 @@ const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["run"], () => import("./commands/run.ts")],
   [["init"], () => import("./commands/init.ts")],
   [["sweep"], () => import("./commands/sweep.ts")],
+  [["data"], () => import("./commands/data.ts")],
   [["runners"], () => import("./commands/runners.ts")],
   [["bot"], () => import("./commands/bot.ts")],
 ];

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { TrafficStrategySchema } from "../config/traffic-schema.ts";
 import type { DeploymentPayload } from "./plan-deployment.ts";
 
 /** The deployment payload as read back from GitHub (untrusted until parsed). */
 export const DeploymentPayloadSchema = z.object({
   model: z.string().min(1).max(63),
   version: z.string().min(1).max(100),
-  strategy: z.literal("blue-green"),
+  strategy: TrafficStrategySchema,
   previousVersion: z.string().min(1).max(100).nullable(),
   environment: z.string().min(1).max(100),
   pr: z.number().int().positive().nullable(),

@@ -1,10 +1,11 @@
 import type { Config } from "../config/schema.ts";
+import type { TrafficStrategy } from "../config/traffic-schema.ts";
 
 /** The GitHub Deployment payload (the contract with the deploy workflow). */
 export type DeploymentPayload = {
   model: string;
   version: string;
-  strategy: "blue-green";
+  strategy: TrafficStrategy;
   previousVersion: string | null;
   environment: string;
   pr: number | null;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AbSchema, CanarySchema, ShadowSchema, TrafficStrategySchema } from "./traffic-schema.ts";
 
 /** Gate applied to one metric when a candidate is compared with a baseline. */
 export const MetricGateSchema = z
@@ -356,7 +357,10 @@ export const ConfigSchema = z
     deploy: z
       .object({
         target: z.enum(["local", "kubernetes"]).default("local"),
-        strategy: z.enum(["blue-green"]).default("blue-green"),
+        strategy: TrafficStrategySchema.default("blue-green"),
+        canary: CanarySchema.prefault({}),
+        ab: AbSchema.prefault({}),
+        shadow: ShadowSchema.prefault({}),
         environment: z.string().default("production"),
         port: z.number().int().min(0).max(65535).default(8080),
         health: z

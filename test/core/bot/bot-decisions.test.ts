@@ -278,7 +278,7 @@ describe("deployments", () => {
       pr: 3,
     };
     expect(parseDeploymentPayload(JSON.stringify(p))).toEqual(p);
-    expect(parseDeploymentPayload({ ...p, strategy: "canary" })).toBeUndefined();
+    expect(parseDeploymentPayload({ ...p, strategy: "rainbow" })).toBeUndefined();
     expect(parseDeploymentPayload("{not json")).toBeUndefined();
     expect(
       liveVersion(
