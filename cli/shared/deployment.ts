@@ -13,6 +13,7 @@ import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
 import { planDeployVersion } from "../../core/rollout/deploy-version.ts";
 import type { DeployVersionResult } from "../../core/rollout/deploy-version.ts";
 import { localTarget } from "../../adapters/deploy-local/local-target.ts";
+import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 
 export function deployStateDir(repoDir: string): string {
   return join(repoDir, ".modelship", "deploy");
@@ -59,6 +60,7 @@ export async function openDeployment(opts: {
     batching: opts.config.serve.batching,
     restore: true,
     signal: interrupted.signal,
+    onRevertedAfterPromotion: (live) => void aliasFollowsLive(opts, live),
     ...(opts.log
       ? {
           onTransition: (_id, e) => {
@@ -77,6 +79,30 @@ export async function openDeployment(opts: {
     });
   }
   return { control: owned, url: owned.url, owned };
+}
+
+/**
+ * A version whose new slot crashed during the scale-down delay is switched back after `deploy`
+ * already moved the alias to it: point the alias at what is live again.
+ */
+async function aliasFollowsLive(
+  o: { config: Config; repoDir: string; env: string; log?: (line: string) => void },
+  live: { version: string; rolloutId: string },
+): Promise<void> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  try {
+    const registry = await openGitRegistry({ repoDir: o.repoDir, tagFormat: o.config.registry.tagFormat });
+    const { previous } = await registry.setAlias(o.config.model.name, o.env, live.version, {
+      now: new Date(),
+      reason: `switched back (${live.rolloutId})`,
+    });
+    if (previous !== live.version)
+      log(`  alias ${o.env}: ${previous ?? "-"} → ${live.version} (switched back)`);
+  } catch (err) {
+    log(
+      `warning: the ${o.env} alias was not moved back to ${live.version}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 /**

@@ -61,6 +61,12 @@ export type LocalDeploymentOptions = {
   restore?: boolean;
   /** Called for every event the rollout machine handles, accepted or not. */
   onTransition?: (rolloutId: string, entry: RolloutRecord["timeline"][number]) => void;
+  /**
+   * Called when a rollout that was already reported promoted ends switched back (the new slot
+   * crashed during the scale-down delay): the version now live, so the environment's alias can
+   * follow it. Not called for rollouts that fail before their promotion.
+   */
+  onRevertedAfterPromotion?: (live: { version: string; rolloutId: string }) => void;
   log?: (line: string) => void;
   /** Aborting it closes the deployment, also while it restores. */
   signal?: AbortSignal;
@@ -71,6 +77,8 @@ type Run = {
   from: RolloutTarget | null;
   previousBefore: RolloutTarget | null;
   promoted: boolean;
+  /** Promoted, then switched back: callers were told it succeeded. */
+  reverted: boolean;
   waiters: Array<{ terminal: boolean; resolve: (r: RolloutResult) => void }>;
 };
 
@@ -128,11 +136,15 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     if (outcome !== "succeeded" && run.promoted) {
       // Promoted, then switched back: the old colour is live again and so is the old history.
       run.promoted = false;
+      run.reverted = true;
       store.previous = run.previousBefore;
     }
     supervisor.serving();
     if (TERMINAL_PHASES.includes(phase)) {
       store.history.push(structuredClone(step.record));
+      const live = store.live;
+      if (run.reverted && live)
+        opts.onRevertedAfterPromotion?.({ version: live.version, rolloutId: step.record.id });
       if (current === run) {
         current = null;
         store.current = null;
@@ -170,6 +182,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
       from: live ? pickTarget(live) : null,
       previousBefore: store.previous,
       promoted: false,
+      reverted: false,
       waiters: [],
     };
     current = run;
