@@ -2,13 +2,14 @@
 export type RateVerdict = "ok" | "slow-down" | "drop";
 
 export type CommandRateLimiter = {
-  take(repository: string, user: string, now: Date): RateVerdict;
+  take(repository: string, user: string, now: Date): RateVerdict | Promise<RateVerdict>;
 };
 
 /**
  * Fixed-window limits per user (per repository) and per repository. The first command over a
  * limit in a window is answered with one "slow down"; the rest of the window is dropped silently,
- * costing no API call. Kept in this process: replicas each count their own share.
+ * costing no API call. Kept in this process: replicas each count their own share (with
+ * `REDIS_URL` set, `createRedisCommandRateLimiter` shares one count between them).
  */
 export function createCommandRateLimiter(
   opts: { perUser?: number; perRepository?: number; windowMs?: number } = {},

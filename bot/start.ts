@@ -6,6 +6,8 @@ import { checkWebhookSecret } from "../core/bot/check-webhook-secret.ts";
 import { ModelshipError } from "../core/errors.ts";
 import { createModelshipApp, type ModelshipAppOptions } from "./app.ts";
 import { createFileDeliveryDedup } from "./file-delivery-dedup.ts";
+import { createRedisCommandRateLimiter } from "./redis-command-rate-limit.ts";
+import { createRedisDeliveryDedup } from "./redis-delivery-dedup.ts";
 
 export type BotServer = Awaited<ReturnType<typeof run>>;
 
@@ -19,6 +21,8 @@ const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
  * Action (`OWNER/REPO@REF`) that onboarding pull requests put in the workflows.
  * MODELSHIP_DELIVERY_DIR keeps delivery ids on a volume so replays are refused after a restart
  * (retention MODELSHIP_DELIVERY_RETENTION_HOURS, default 72: GitHub's redelivery window).
+ * REDIS_URL (which Probot's throttling also reads) keeps delivery ids and command rate limits in
+ * Redis instead, shared by every replica; it takes precedence over MODELSHIP_DELIVERY_DIR.
  */
 export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<BotServer> {
   // Probot reads `.env` from the working directory; read it first so the checks below see it.
@@ -41,11 +45,18 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Bo
   const Octokit = env.NODE_ENV === "test" ? unthrottledOctokit() : ProbotOctokit;
   const options: ModelshipAppOptions = {};
   if (env.MODELSHIP_ACTION) options.onboardingAction = env.MODELSHIP_ACTION;
-  if (env.MODELSHIP_DELIVERY_DIR) {
-    const hours = Number(env.MODELSHIP_DELIVERY_RETENTION_HOURS ?? "72");
+  const hours = Number(env.MODELSHIP_DELIVERY_RETENTION_HOURS ?? "72");
+  const retentionMs = (Number.isFinite(hours) && hours > 0 ? hours : 72) * 3_600_000;
+  if (env.REDIS_URL) {
+    // The same server Probot's throttling uses: one count and one delivery memory for all replicas.
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(env.REDIS_URL);
+    options.dedup = createRedisDeliveryDedup({ redis, retentionMs });
+    options.rateLimit = createRedisCommandRateLimiter({ redis });
+  } else if (env.MODELSHIP_DELIVERY_DIR) {
     options.dedup = createFileDeliveryDedup({
       dir: env.MODELSHIP_DELIVERY_DIR,
-      retentionMs: (Number.isFinite(hours) && hours > 0 ? hours : 72) * 3_600_000,
+      retentionMs,
       now: () => new Date(),
     });
   }

@@ -84,7 +84,7 @@ async function admitComment(
     return null;
   }
   const { gh } = env;
-  const rate = env.rateLimit.take(`${gh.owner}/${gh.repo}`, user.login, env.now());
+  const rate = await env.rateLimit.take(`${gh.owner}/${gh.repo}`, user.login, env.now());
   if (rate === "drop") return null;
   const actual = await gh.permission(user.login);
   if (!permissionAtLeast(actual, "read")) {

@@ -8,6 +8,8 @@ import { createServer } from "node:net";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { APP_EVENTS } from "../../bot/app.ts";
+import { Redis } from "ioredis";
+import { HAS_REDIS, startRedisServer } from "../support/redis-server.ts";
 import { examplePayload, generateAppKey } from "./bot-harness.ts";
 
 const ENTRY = ["bin/modelship.js", "bot"];
@@ -133,6 +135,57 @@ describe("modelship bot with MODELSHIP_DELIVERY_DIR", () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!HAS_REDIS)("modelship bot with REDIS_URL", () => {
+  it("keeps delivery ids in Redis (Probot's throttling on the same server), so the next process sees a duplicate", async () => {
+    const redis = await startRedisServer();
+    const client = new Redis(redis.url);
+    try {
+      const secret = "start-test-webhook-secret-0123456789abcdef";
+      const payload = examplePayload("issue_comment", "created");
+      delete payload.issue.pull_request;
+      const body = JSON.stringify(payload);
+      const deliver = async (p: number) =>
+        (
+          await fetch(`http://127.0.0.1:${p}/api/github/webhooks`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-github-event": "issue_comment",
+              "x-github-delivery": "replayed-delivery",
+              "x-hub-signature-256": await sign(secret, body),
+            },
+            body,
+          })
+        ).status;
+      const env = {
+        NODE_ENV: "production",
+        APP_ID: "1",
+        PRIVATE_KEY: generateAppKey(),
+        WEBHOOK_SECRET: secret,
+        HOST: "127.0.0.1",
+        REDIS_URL: redis.url,
+        LOG_LEVEL: "info",
+      };
+      for (const expected of [false, true]) {
+        const port = await freePort();
+        const r = await runBot(
+          { ...env, PORT: String(port) },
+          async (p) =>
+            (await deliver(p)) < 300 && (await client.keys("modelship:delivery:*")).length === 1
+              ? "ok"
+              : undefined,
+          port,
+        );
+        expect(r.seen, r.output).toBe("ok");
+        expect(r.output.includes("duplicate delivery ignored")).toBe(expected);
+      }
+    } finally {
+      client.disconnect();
+      await redis.stop();
     }
   });
 });
