@@ -5,6 +5,7 @@ import {
   type ProvenanceFacts,
   type ProvenanceVerdict,
 } from "../core/bot/judge-provenance.ts";
+import { judgeAttestations } from "../core/github/judge-attestations.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { ModelVersion } from "../core/registry/registry-port.ts";
 import { httpStatus } from "../adapters/github/http-status.ts";
@@ -40,7 +41,41 @@ export async function checkVersionProvenance(input: {
     facts.reviewed = reviewed;
     facts.gates = gates;
   }
+  if (requires.includes("attested")) {
+    facts.attested = await modelAttested(gh, version, {
+      workflowPath: `.github/workflows/${config.github.trainWorkflow}`,
+      workflowRef: `refs/heads/${release.defaultBranch}`,
+    });
+  }
   return judge();
+}
+
+/** Every ONNX file of the version must carry a build provenance attestation by the default branch's train workflow. */
+async function modelAttested(
+  gh: BotGitHub,
+  version: ModelVersion,
+  built: { workflowPath: string; workflowRef: string },
+): Promise<NonNullable<ProvenanceFacts["attested"]> | null> {
+  const models = version.artifacts.filter((a) => a.path.endsWith(".onnx"));
+  if (models.length === 0)
+    return { ok: false, message: `version ${version.version} has no ONNX file to attest.` };
+  for (const a of models) {
+    let bundles;
+    try {
+      bundles = await gh.attestations(a.sha256);
+    } catch {
+      return null;
+    }
+    const verdict = judgeAttestations({
+      bundles,
+      sha256: a.sha256,
+      repository: `${gh.owner}/${gh.repo}`,
+      artifact: a.path,
+      ...built,
+    });
+    if (!verdict.ok) return { ok: false, message: verdict.message };
+  }
+  return { ok: true };
 }
 
 async function pullOrNull(gh: BotGitHub, number: number): Promise<PullInfo | null> {

@@ -1,3 +1,4 @@
+import type { AttestationBundle } from "../core/github/judge-attestations.ts";
 import type { ReleaseProvenance } from "../adapters/github/release-provenance.ts";
 import type { RunnerLabelsResult } from "../adapters/github/runners.ts";
 import type { RepositoryPermission } from "../core/bot/authorize-command.ts";
@@ -139,6 +140,8 @@ export type BotGitHub = {
   listDeployments(environment: string): Promise<DeploymentInfo[]>;
   /** Who created a version's release and the commit its tag points at, from GitHub's records. */
   releaseProvenance(tag: string): Promise<ReleaseProvenance>;
+  /** The attestation bundles GitHub stores for a sha256 digest in this repository. */
+  attestations(sha256: string): Promise<AttestationBundle[]>;
   createDeployment(input: {
     ref: string;
     environment: string;

@@ -15,6 +15,7 @@ import {
 import { httpStatus } from "../adapters/github/http-status.ts";
 import { checkRunnerLabels } from "../adapters/github/runners.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
+import { readAttestations, type AttestationsPort } from "../adapters/github/read-attestations.ts";
 import { readReleaseProvenance, type ReleaseProvenancePort } from "../adapters/github/release-provenance.ts";
 import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry.ts";
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
@@ -208,6 +209,7 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     },
     releaseProvenance: (tag) =>
       readReleaseProvenance(octokit as unknown as ReleaseProvenancePort, { ...r, tag }),
+    attestations: (sha256) => readAttestations(octokit as unknown as AttestationsPort, { ...r, sha256 }),
     async createDeployment(input) {
       const result = await createDeployment(octokit, {
         ...r,

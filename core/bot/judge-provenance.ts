@@ -1,9 +1,10 @@
 import type { Config } from "../config/schema.ts";
 
-export type ProvenanceRequirement = "merged" | "reviewed" | "gates";
+export type ProvenanceRequirement = "merged" | "reviewed" | "gates" | "attested";
 
 /** Why a version may not be moved into an environment. Closed set, shown to users. */
-export type ProvenanceRefusal = "untrusted-version" | "not-merged" | "not-reviewed" | "gates-not-passed";
+export type ProvenanceRefusal =
+  "untrusted-version" | "not-merged" | "not-reviewed" | "gates-not-passed" | "not-attested";
 
 /** What GitHub says about where a version came from (read by the App, never from the version's own text alone). */
 export type ProvenanceFacts = {
@@ -18,10 +19,13 @@ export type ProvenanceFacts = {
   reviewed: boolean | null;
   /** Its `modelship/train` check passed on the head; null when not read or unreadable. */
   gates: boolean | null;
+  /** Its model files' build provenance attestations (see judgeAttestations); null when not read. */
+  attested?: { ok: true } | { ok: false; message: string } | null;
 };
 
 export type ProvenanceVerdict = { ok: true } | { ok: false; reason: ProvenanceRefusal; message: string };
 
+/** The default policy; `attested` is opted into per environment (it needs attestations in the train workflow). */
 const ALL: readonly ProvenanceRequirement[] = ["merged", "reviewed", "gates"];
 
 /** The App's bot user, as GitHub names the creator of what the App makes: `<slug>[bot]`. */
@@ -90,6 +94,11 @@ export function judgeProvenance(input: {
     return refuse(
       "gates-not-passed",
       `\`${environment}\` takes only versions whose gates passed; ${where} of version ${version} has no passing \`modelship/train\` check.`,
+    );
+  if (input.requires.includes("attested") && facts.attested?.ok !== true)
+    return refuse(
+      "not-attested",
+      `\`${environment}\` takes only versions whose model files carry a build provenance attestation; ${facts.attested?.ok === false ? facts.attested.message : `the attestations of version ${version} could not be read.`}`,
     );
   return { ok: true };
 }

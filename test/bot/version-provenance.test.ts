@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeployment, createDeploymentStatus } from "../../adapters/github/deployments.ts";
@@ -160,6 +161,120 @@ describe("versions: only those Modelship made, from merged, reviewed code with g
     const { reply } = await command("/promote 1.0.0 production");
     expect(reply).toContain("`not-merged`");
     expect(h.repo.deployments).toEqual([]);
+  });
+});
+
+describe("attested environments: the model's build provenance attestation must name this repository", () => {
+  // The model file makeRunDir writes by default.
+  const MODEL_SHA = createHash("sha256")
+    .update(Buffer.from([0x08, 0x07, 0x12, 0x00, 0xff, 0x0d, 0x0a, 0x1a]))
+    .digest("hex");
+  const provenance = (
+    sha256: string,
+    repository: string,
+    predicateType = "https://slsa.dev/provenance/v1",
+    ref = "refs/heads/main",
+  ) => ({
+    mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+    verificationMaterial: {},
+    dsseEnvelope: {
+      payloadType: "application/vnd.in-toto+json",
+      signatures: [{ sig: "MEUCIQ" }],
+      payload: Buffer.from(
+        JSON.stringify({
+          _type: "https://in-toto.io/Statement/v1",
+          subject: [{ name: "model.onnx", digest: { sha256 } }],
+          predicateType,
+          predicate: {
+            buildDefinition: {
+              buildType: "https://actions.github.io/buildtypes/workflow/v1",
+              externalParameters: {
+                workflow: {
+                  ref,
+                  repository,
+                  path: ".github/workflows/modelship-train.yml",
+                },
+              },
+            },
+            runDetails: {
+              builder: { id: `${repository}/.github/workflows/modelship-train.yml@refs/heads/main` },
+            },
+          },
+        }),
+      ).toString("base64"),
+    },
+  });
+
+  beforeEach(() => {
+    h.repo.files.main![".github/modelship.yml"] +=
+      "    secure: { requires: [merged, reviewed, gates, attested] }\n";
+  });
+
+  it.each([
+    {
+      title: "no attestation at all",
+      bundles: [],
+      reason: "not-attested",
+      says: "has no build provenance attestation",
+    },
+    {
+      title: "an attestation made in another repository",
+      bundles: [provenance(MODEL_SHA, "https://github.com/mallory/elsewhere")],
+      reason: "not-attested",
+      says: "are not SLSA build provenance by .github/workflows/modelship-train.yml",
+    },
+    {
+      title: "a statement of another type",
+      bundles: [
+        provenance(
+          MODEL_SHA,
+          `https://github.com/${OWNER}/${REPO}`,
+          "https://in-toto.io/attestation/release",
+        ),
+      ],
+      reason: "not-attested",
+      says: "are not SLSA build provenance",
+    },
+    {
+      title: "the train workflow as a writer changed it on another branch",
+      bundles: [
+        provenance(
+          MODEL_SHA,
+          `https://github.com/${OWNER}/${REPO}`,
+          "https://slsa.dev/provenance/v1",
+          "refs/heads/evil",
+        ),
+      ],
+      reason: "not-attested",
+      says: "on refs/heads/main of",
+    },
+    {
+      title: "SLSA provenance from this repository's workflow",
+      bundles: [provenance(MODEL_SHA, `https://github.com/${OWNER}/${REPO}`)],
+      reason: null,
+      says: "deploying 2.0.0 to `secure`",
+    },
+  ])("/promote to an attested environment with $title → $reason", async ({ bundles, reason, says }) => {
+    if (bundles.length) h.repo.attestations[`sha256:${MODEL_SHA}`] = bundles;
+    const pull = mergedPull(8);
+    await registerAs(h.fake.state.appBot, "2.0.0", 8, pull.mergeCommitSha!);
+    const { reply } = await command("/promote 2.0.0 secure");
+    expect(reply).toContain(says);
+    if (reason === null) expect(deployedVersions()).toEqual(["2.0.0"]);
+    else {
+      expect(reply).toContain(`\`${reason}\``);
+      expect(h.repo.deployments).toEqual([]);
+    }
+    const asked = h.fake.calls.filter((c) => c.operationId === "repos/list-attestations");
+    expect(asked.map((c) => decodeURIComponent(c.path.split("/").at(-1)!))).toEqual([`sha256:${MODEL_SHA}`]);
+  });
+
+  it("environments that do not require it never read attestations", async () => {
+    const pull = mergedPull(8);
+    await registerAs(h.fake.state.appBot, "2.0.0", 8, pull.mergeCommitSha!);
+    const { reply } = await command("/promote 2.0.0 production");
+    expect(reply).toContain("deploying 2.0.0 to `production`");
+    expect(h.fake.calls.filter((c) => c.operationId === "repos/list-attestations")).toEqual([]);
   });
 });
 

@@ -201,6 +201,8 @@ export type FakeRepo = {
   deployments: FakeDeployment[];
   deploymentStatuses: FakeDeploymentStatus[];
   runners: FakeRunner[];
+  /** Sigstore bundles by subject digest (`sha256:<hex>`), as the attestations API returns them. */
+  attestations: Record<string, unknown[]>;
 };
 
 export type FakeHooks = {
@@ -295,6 +297,7 @@ export function ensureRepo(
     deployments: [],
     deploymentStatuses: [],
     runners: [],
+    attestations: {},
   };
   state.repos[key] = repo;
   return repo;

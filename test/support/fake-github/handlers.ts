@@ -1201,6 +1201,16 @@ export const handlers: Record<string, Handler> = {
     return r === undefined ? notFound() : { status: 200, body: releaseJson(ctx, repo, r) };
   }),
 
+  "repos/list-attestations": withRepo((ctx, repo) => {
+    const bundles = repo.attestations[ctx.params.subject_digest ?? ""] ?? [];
+    // GitHub answers 404 when a digest has no attestation in the repository.
+    if (bundles.length === 0) return notFound();
+    return {
+      status: 200,
+      body: { attestations: bundles.map((bundle) => ({ bundle, repository_id: repo.id })) },
+    };
+  }),
+
   "repos/get-release-by-tag": withRepo((ctx, repo) => {
     // Drafts have no tag yet: GitHub does not find them by tag.
     const r = repo.releases.find((x) => x.tagName === ctx.params.tag && !x.draft);
