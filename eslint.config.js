@@ -52,6 +52,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ["ui/**/*.ts", "ui/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["cli", "bot", "action"].flatMap((d) => [`../${d}/*`, `../../${d}/*`, `../../../${d}/*`]),
+              message: "Front doors never import each other: share through core/ or adapters/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["action/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -20,4 +20,8 @@ execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
 });
 for (const dir of ["templates", "examples"]) cpSync(join(root, dir), join(out, dir), { recursive: true });
 for (const file of ["app.yml", "package.json"]) cpSync(join(root, file), join(out, file));
+// The dashboard's browser bundle, so an installed package serves it without esbuild.
+execFileSync(process.execPath, [join(root, "ui", "build-web.ts"), join(out, "ui", "static")], {
+  stdio: ["ignore", process.stderr, process.stderr],
+});
 process.stderr.write(`compiled package written to ${out}\n`);
