@@ -59,7 +59,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["cli", "bot", "action"].flatMap((d) => [`../${d}/*`, `../../${d}/*`, `../../../${d}/*`]),
+              group: ["cli", "bot", "action"].flatMap((d) => [
+                `../${d}/*`,
+                `../../${d}/*`,
+                `../../../${d}/*`,
+              ]),
               message: "Front doors never import each other: share through core/ or adapters/.",
             },
           ],
