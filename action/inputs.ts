@@ -10,6 +10,7 @@ export const ACTION_COMMANDS = [
   "deploy",
   "rollback",
   "validate",
+  "data-validate",
   "sweep-plan",
   "sweep-best",
 ] as const;
@@ -35,7 +36,7 @@ export const ACTION_INPUTS = {
   },
   "run-dir": {
     description:
-      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs); for sweep-best, the folder holding one run directory per trial.",
+      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs); for sweep-best, the folder holding one run directory per trial; for data-validate, where validation.json is written (default .modelship/validation).",
     required: false,
   },
   baseline: {
@@ -104,7 +105,10 @@ export const ACTION_OUTPUTS = {
   decision: { description: "pass, fail or error." },
   "reason-code": { description: "Why: a kebab-case reason code such as gates-failed or promoted." },
   version: { description: "Model version registered, deployed or rolled back." },
-  "report-path": { description: "Path of the Markdown report written by report and register." },
+  "report-path": {
+    description:
+      "Path of the Markdown report written by report and register; data-validate: the validation.json it wrote.",
+  },
   metrics: { description: "The candidate's metrics as a JSON object (sweep-best: the best trial's)." },
   "deployment-url": { description: "URL of the environment after deploy or rollback." },
   "run-dir": {

@@ -6,6 +6,7 @@ import { registerCommand } from "./commands/register.ts";
 import { reportCommand } from "./commands/report.ts";
 import { sweepBestCommand, sweepPlanCommand } from "./commands/sweep.ts";
 import { trainCommand } from "./commands/train.ts";
+import { dataValidateCommand } from "./commands/data-validate.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { parseActionInputs, type ActionCommand } from "./inputs.ts";
 import { errorOutcome, type ActionOutcome } from "./outcome.ts";
@@ -14,6 +15,7 @@ import { readActionContext } from "./read-action-context.ts";
 
 const COMMANDS: Record<ActionCommand, (ctx: CommandContext) => Promise<ActionOutcome>> = {
   validate: validateCommand,
+  "data-validate": dataValidateCommand,
   report: reportCommand,
   register: registerCommand,
   train: trainCommand,

@@ -133,6 +133,18 @@ export type BotGitHub = {
     destDir: string,
     pin?: { artifactId: number; digest: string | null },
   ): Promise<ArtifactDownload>;
+  /**
+   * Downloads any named artifact of a run into `destDir`, verified like a run's; `check` says why
+   * the extracted folder is not what was expected (failing as `run-dir-invalid`), or undefined.
+   */
+  downloadArtifactFiles(
+    runId: number,
+    name: string,
+    destDir: string,
+    check: (dir: string) => Promise<string | undefined>,
+  ): Promise<{ ok: true; dir: string } | Extract<ArtifactDownload, { ok: false }>>;
+  /** The open issue this App wrote whose body carries `marker` (a prefix of one works); null when none. */
+  findIssue(marker: string): Promise<{ number: number; body: string } | null>;
   /** A file's text at `ref` (a branch or commit); null when absent. */
   readFileAt(path: string, ref: string): Promise<string | null>;
   /** The GitHub Releases backend of the registry for this repository. */

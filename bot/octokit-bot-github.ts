@@ -21,6 +21,7 @@ import { openGitHubReleasesRegistry } from "../adapters/github/releases-registry
 import { upsertStickyComment } from "../adapters/github/upsert-sticky-comment.ts";
 import {
   dispatchWorkflow,
+  downloadArtifactDir,
   downloadRunArtifact,
   findRunByCorrelationId,
   getWorkflowRun,
@@ -28,7 +29,7 @@ import {
 import type { BotGitHub } from "./github-port.ts";
 import { upsertCandidatePull } from "./open-candidate-pull.ts";
 import { openFilesPull } from "./open-files-pull.ts";
-import { closeMarkedIssue, upsertMarkedIssue } from "./upsert-marked-issue.ts";
+import { closeMarkedIssue, findMarkedIssue, upsertMarkedIssue } from "./upsert-marked-issue.ts";
 
 /** The App's GitHub port over Probot's authenticated Octokit, for the event's repository. */
 export function createOctokitBotGitHub(context: Context, opts: { now?: () => Date } = {}): BotGitHub {
@@ -188,6 +189,11 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
         ? { ok: true, dir: result.dir, artifact: { id: result.artifactId, name, digest: result.digest } }
         : result;
     },
+    async downloadArtifactFiles(runId, name, destDir, check) {
+      const result = await downloadArtifactDir(octokit, { ...r, runId, name, destDir }, check);
+      return result.ok ? { ok: true, dir: result.dir } : result;
+    },
+    findIssue: (marker) => findMarkedIssue(octokit, { ...r, marker }),
     registry: (o) =>
       openGitHubReleasesRegistry(octokit as unknown as Parameters<typeof openGitHubReleasesRegistry>[0], {
         ...r,

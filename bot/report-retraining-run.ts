@@ -9,6 +9,7 @@ import {
   type CandidateRecord,
 } from "../core/bot/candidate-pull.ts";
 import { describeTrainFailure } from "../core/bot/check-run-result.ts";
+import { driftIssueMarkerPrefix } from "../core/bot/drift-run.ts";
 import type { Correlation, RetrainKind } from "../core/bot/correlation-id.ts";
 import type { Config } from "../core/config/schema.ts";
 import { reportMarker } from "../core/report/render-markdown.ts";
@@ -62,7 +63,13 @@ async function proposeCandidate(input: RetrainInput, report: Extract<CandidateRe
     baseline: report.baseline?.version ?? null,
     metrics: report.candidate.metrics,
   };
-  const { title, body } = renderCandidatePull({ record, kind, environment: config.deploy.environment });
+  const driftIssue = kind === "drift" ? await env.gh.findIssue(driftIssueMarkerPrefix(name)) : null;
+  const { title, body } = renderCandidatePull({
+    record,
+    kind,
+    environment: config.deploy.environment,
+    ...(driftIssue ? { driftIssue: driftIssue.number } : {}),
+  });
   const pull = await env.gh.upsertCandidatePull({
     branch: retrainBranch(name, kind),
     files: [{ path: candidateRecordPath(name, kind), content: renderCandidateRecord(record) }],

@@ -11,7 +11,11 @@ import { compareRuns, type Comparison } from "../core/compare/compare-runs.ts";
 import type { Config } from "../core/config/schema.ts";
 import { formatProblem, ModelshipError } from "../core/errors.ts";
 import type { ModelVersion } from "../core/registry/registry-port.ts";
-import { escapeMarkdown, safeUrl } from "../core/report/escape-markdown.ts";
+import { escapeMarkdown, safeUrl, truncateText } from "../core/report/escape-markdown.ts";
+import { renderValidationMarkdown } from "../core/report/render-validation-markdown.ts";
+import type { ValidationReport } from "../core/data/expectations/validation-report.ts";
+import { validationCheckAnnotations } from "../core/bot/validation-check-annotations.ts";
+import { readRunValidation } from "./read-run-validation.ts";
 import { renderComparisonMarkdown, reportMarker } from "../core/report/render-markdown.ts";
 import type { BotEnv } from "./bot-event.ts";
 import { TRAIN_CHECK_NAME } from "./dispatch-training.ts";
@@ -31,7 +35,13 @@ export type CandidateReport =
       comparison: Comparison;
       markdown: string;
     }
-  | { ok: false; reason: TrainFailureReason; message: string };
+  | {
+      ok: false;
+      reason: TrainFailureReason;
+      message: string;
+      /** The validate job's results, when the run failed because the data failed its expectations. */
+      validation?: ValidationReport;
+    };
 
 /**
  * Downloads a successful training run's artifact, verifies it, and compares it with the baseline:
@@ -87,7 +97,11 @@ export async function compareTrainingRun(input: {
     gates: config.metrics.gates,
     ...(config.metrics.primary ? { primary: config.metrics.primary } : {}),
   });
-  const markdown = renderComparisonMarkdown(comparison, { modelName: name, runUrl: input.run.htmlUrl });
+  const markdown = renderComparisonMarkdown(comparison, {
+    modelName: name,
+    runUrl: input.run.htmlUrl,
+    ...(candidate.validation ? { validation: candidate.validation } : {}),
+  });
   return {
     ok: true,
     candidate,
@@ -106,9 +120,13 @@ export async function assessTrainingRun(input: {
   run: WorkflowRunInfo;
   baselineRef?: string;
 }): Promise<CandidateReport> {
-  return input.run.conclusion === "success"
-    ? compareTrainingRun(input)
-    : { ok: false, reason: failedRunOutcome(input.run.conclusion).reason, message: "" };
+  if (input.run.conclusion === "success") return compareTrainingRun(input);
+  const reason = failedRunOutcome(input.run.conclusion).reason;
+  // A failed run may have stopped at its validate job: then its results say why, line by line.
+  const validation = reason === "run-failed" ? await readRunValidation(input) : undefined;
+  return validation && !validation.success
+    ? { ok: false, reason: "data-invalid", message: "", validation }
+    : { ok: false, reason, message: "" };
 }
 
 /**
@@ -139,13 +157,16 @@ export function trainFailureMarkdown(
   input: { config: Config; correlation: Correlation; run: WorkflowRunInfo },
   report: Extract<CandidateReport, { ok: false }>,
 ): string {
-  return renderFailure({
+  const failure = renderFailure({
     modelName: input.config.model.name,
     reason: report.reason,
     message: report.message,
     runUrl: input.run.htmlUrl,
     headSha: input.correlation.headSha,
   });
+  return report.validation
+    ? `${failure}\n\n${renderValidationMarkdown(report.validation).replace("<details>", "<details open>")}`
+    : failure;
 }
 
 /** Completes (or creates, completed) the `modelship/train` check run of the correlation's commit. */
@@ -175,12 +196,23 @@ function checkResult(
     const conclusion =
       input.run.conclusion === "success" ? "failure" : failedRunOutcome(input.run.conclusion).conclusion;
     const summary = trainFailureMarkdown(input, report);
+    if (report.validation) {
+      return {
+        conclusion: "failure",
+        output: {
+          title: describeTrainFailure(report.reason),
+          summary: truncateText(summary, CHECK_REPORT_LIMIT),
+          annotations: validationCheckAnnotations(report.validation, CONFIG_PATH),
+        },
+      };
+    }
     return { conclusion, output: { title: describeTrainFailure(report.reason), summary } };
   }
   const checkMarkdown = renderComparisonMarkdown(report.comparison, {
     modelName: input.config.model.name,
     runUrl: input.run.htmlUrl,
     maxLength: CHECK_REPORT_LIMIT,
+    ...(report.candidate.validation ? { validation: report.candidate.validation } : {}),
   });
   const text = input.configText;
   const result = checkRunFromComparison({

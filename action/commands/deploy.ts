@@ -101,6 +101,9 @@ async function finish(
   const name = config.model.name;
   const envUrl = config.deploy.environments[environment]?.url ?? rollout.url;
   const ok = rollout.outcome === "succeeded";
+  // An A/B or shadow split (or a canary waiting for a human) holds until `promote` or `abort`:
+  // traffic moved as asked, so the job passes and the deployment stays in progress.
+  const holding = rollout.outcome === "holding";
   let aliasNote = "";
   // Traffic has moved: a registry that cannot record it is worth a warning, not a failed deploy.
   if (o.aliasError !== null) {
@@ -108,26 +111,29 @@ async function finish(
     ctx.log(`modelship: warning: the ${environment} alias was not moved to ${rollout.version}: ${why}`);
     aliasNote = `\n> [!WARNING]\n> The registry alias \`${escapeMarkdown(environment)}\` still points at the old version: ${escapeMarkdown(why, { maxLength: 500 })}. Give the job \`contents: write\` so \`report\` compares with what is live.\n`;
   }
-  await o.reporter.status(ok ? "success" : "failure", {
+  await o.reporter.status(ok ? "success" : holding ? "in_progress" : "failure", {
     description: `${rollout.reason}: ${rollout.message}`,
     ...(ok && envUrl ? { environmentUrl: envUrl } : {}),
   });
   return {
-    decision: ok ? "pass" : "fail",
+    decision: ok || holding ? "pass" : "fail",
     reasonCode: rollout.reason,
     message: `${o.kind} of ${name} v${rollout.version} to ${environment}: ${rollout.outcome} (${rollout.message})`,
     outputs: { version: rollout.version, ...(envUrl ? { "deployment-url": envUrl } : {}) },
     summary: [
       `## Modelship · ${o.kind}`,
       "",
-      `**${ok ? "✅" : "❌"} ${escapeMarkdown(name)} v${escapeMarkdown(rollout.version)} → ${escapeMarkdown(environment)}: ${rollout.outcome}** (\`${rollout.reason}\`)`,
+      `**${ok ? "✅" : holding ? "⏸️" : "❌"} ${escapeMarkdown(name)} v${escapeMarkdown(rollout.version)} → ${escapeMarkdown(environment)}: ${rollout.outcome}** (\`${rollout.reason}\`)`,
       "",
       escapeMarkdown(rollout.message, { maxLength: 2000 }),
-      "",
+      holding
+        ? "\nThe split holds until someone runs `modelship promote` or `modelship abort` on the serving host."
+        : "",
       `Target \`${config.deploy.target}\`${envUrl ? ` · ${envUrl}` : ""}${rollout.fromVersion ? ` · was v${escapeMarkdown(rollout.fromVersion)}` : ""} · GitHub deployment ${o.reporter.deploymentId}`,
       aliasNote,
     ].join("\n"),
-    annotations: ok ? [] : [{ title: `Modelship ${o.kind}: ${rollout.reason}`, message: rollout.message }],
+    annotations:
+      ok || holding ? [] : [{ title: `Modelship ${o.kind}: ${rollout.reason}`, message: rollout.message }],
   };
 }
 

@@ -7,6 +7,7 @@ import { compareCandidate, type CandidateComparison } from "../../adapters/compa
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { openActionRegistry, upsertReportComment } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";
+import { keepRunRecord, publishReportPlots } from "../report-plots.ts";
 import { workspaceRelative, type ActionOutcome, type Annotation } from "../outcome.ts";
 
 /** `report`: compares the run with its baseline, writes the report, and keeps one sticky PR comment. */
@@ -14,20 +15,39 @@ export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome>
   const config = await loadActionConfig(ctx);
   const compared = await compareWithBaseline(ctx, config);
   const { comparison } = compared;
+  const pr = ctx.inputs.pr ?? ctx.action.pullRequest;
+  const images: Awaited<ReturnType<typeof publishReportPlots>> =
+    pr !== undefined
+      ? await publishReportPlots(ctx, {
+          runDir: compared.candidate.dir,
+          runId: compared.candidate.record.runId,
+          pr,
+        })
+      : {};
   const markdown = renderComparisonMarkdown(comparison, {
     modelName: config.model.name,
+    ...(images.plots ? { plots: images.plots } : {}),
     ...(ctx.action.runUrl ? { runUrl: ctx.action.runUrl } : {}),
+    ...(compared.candidate.validation ? { validation: compared.candidate.validation } : {}),
   });
   const reportPath = await writeReport(ctx, config.model.name, markdown);
-  const pr = ctx.inputs.pr ?? ctx.action.pullRequest;
-  let commentLine = "";
+  const recordWarning =
+    pr !== undefined
+      ? await keepRunRecord(ctx, {
+          runDir: compared.candidate.dir,
+          runId: compared.candidate.record.runId,
+          pr,
+        })
+      : undefined;
+  if (recordWarning) images.warning = [images.warning, recordWarning].filter(Boolean).join("; ");
+  let commentLine = images.warning ? `\n> [!WARNING]\n> ${images.warning}\n` : "";
   if (pr !== undefined) {
     const comment = await upsertReportComment(ctx, {
       pr,
       marker: reportMarker(config.model.name),
       body: markdown,
     });
-    commentLine = `\n---\nPull request #${pr}: report comment ${comment.action} (${comment.url}).\n`;
+    commentLine += `\n---\nPull request #${pr}: report comment ${comment.action} (${comment.url}).\n`;
   }
   return {
     decision: comparison.passed ? "pass" : "fail",

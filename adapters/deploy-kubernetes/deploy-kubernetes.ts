@@ -3,22 +3,26 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config, ServeBatching } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { buildAutoscaler } from "../../core/kubernetes/build-autoscaler.ts";
+import { assertStrategySupported } from "../../core/kubernetes/build-canary-strategy.ts";
 import { buildDeployment } from "../../core/kubernetes/build-deployment.ts";
 import { buildDisruptionBudget } from "../../core/kubernetes/build-disruption-budget.ts";
 import { buildPreviewService, buildService } from "../../core/kubernetes/build-services.ts";
+import { buildVirtualService } from "../../core/kubernetes/build-virtual-service.ts";
 import { namespaceOf, resolveImage } from "../../core/kubernetes/kubernetes-inputs.ts";
 import type { BuildContext, ServedModel } from "../../core/kubernetes/kubernetes-inputs.ts";
 import { kubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
 import type { KubernetesNames } from "../../core/kubernetes/kubernetes-names.ts";
 import { parseKubernetesState, renderKubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
+import { splitReplicas } from "../../core/kubernetes/split-replicas.ts";
 import type { DeployedVersion, KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
 import { createRolloutRecord, rolloutId } from "../../core/rollout/apply-event.ts";
 import { createRollout, rolloutSettings } from "../../core/rollout/create-rollout.ts";
-import type { RolloutRecord, TimelineEntry } from "../../core/rollout/deploy-state.ts";
+import type { TimelineEntry } from "../../core/rollout/deploy-state.ts";
+import type { RolloutResult } from "../../core/rollout/deploy-target.ts";
 import { driveRollout } from "../../core/rollout/drive-rollout.ts";
 import type { RolloutClock, RolloutEffects, TargetEffect } from "../../core/rollout/drive-rollout.ts";
 import { judgeAnalysis } from "../../core/rollout/judge-analysis.ts";
-import { TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
+import { COLOURS, TERMINAL_PHASES, WAITING_PHASES } from "../../core/rollout/rollout-types.ts";
 import type {
   Colour,
   Outcome,
@@ -26,6 +30,7 @@ import type {
   RolloutEffect,
   RolloutEvent,
   RolloutState,
+  TrafficPlan,
 } from "../../core/rollout/rollout-types.ts";
 import { systemClock } from "../clock/system-clock.ts";
 import { createKubernetesApi } from "./kubernetes-api.ts";
@@ -47,6 +52,8 @@ export type KubernetesTargetOptions = {
   namespace?: string;
   /** `serve.batching` for the server containers (default: the server's own). */
   batching?: ServeBatching;
+  /** How traffic moves to the new version; default: `deploy.strategy` and its settings. */
+  plan?: TrafficPlan;
   /**
    * Base URLs of the model's Services when the caller can reach them directly (inside the
    * cluster, or through an ingress): `{ active, preview }`. Default: the API server's service proxy.
@@ -60,10 +67,7 @@ export type KubernetesTargetOptions = {
 };
 
 /** How a Kubernetes rollout ended, with every transition, and what is live now. */
-export type KubernetesRolloutResult = RolloutRecord & {
-  outcome: Outcome;
-  reason: ReasonCode;
-  message: string;
+export type KubernetesRolloutResult = RolloutResult & {
   environment: string;
   namespace: string;
   /** The Service clients use. */
@@ -75,10 +79,12 @@ export type KubernetesRolloutResult = RolloutRecord & {
 };
 
 /**
- * Blue-green deploys a model version to Kubernetes: applies the idle colour's Deployment
- * (server-side apply), waits until every new pod is Ready, runs the smoke analysis through the
- * preview Service, switches the Service selector, checks again, and scales the old colour to 0
- * after `scaleDownDelaySeconds`. Any failure rolls back by itself.
+ * Deploys a model version to Kubernetes: applies the idle colour's Deployment (server-side
+ * apply), waits until every new pod is Ready, runs the smoke analysis through the preview Service,
+ * then moves traffic as the plan says — all at once (blue-green: the Service selector), or in
+ * steps (canary, A/B, shadow: pod counts behind one Service, or Istio weights and mirror) with the
+ * analysis at each — checks again, and scales the old colour to 0 after `scaleDownDelaySeconds`.
+ * Any failure rolls back by itself; a rollout that waits for a promote returns `holding`.
  */
 export function deployKubernetes(
   opts: KubernetesTargetOptions & { model: ServedModel },
@@ -119,11 +125,43 @@ export async function readKubernetesState(
   return parseKubernetesState(svc?.annotations, { namespace, service });
 }
 
+/**
+ * Moves on a rollout that `holding` left with both versions serving (A/B, shadow, a canary step
+ * waiting for a person): `promote` sends all traffic to the new version, skipping any remaining
+ * steps, `abort` returns it to the live one. The same machine and effects as the deploy run it,
+ * from the split recorded on the Service.
+ */
+export function resumeKubernetes(
+  opts: KubernetesTargetOptions & { modelName: string; action: "promote" | "abort" },
+): Promise<KubernetesRolloutResult> {
+  const event: RolloutEvent =
+    opts.action === "promote"
+      ? { type: "promote", full: true }
+      : { type: "aborted", reason: "aborted", message: "aborted by a person" };
+  return runRollout(
+    opts,
+    "deploy",
+    opts.modelName,
+    (_ctx, before, where) => {
+      if (!before?.split || !before.active) {
+        throw new ModelshipError({
+          code: "nothing-to-resume",
+          message: `no rollout waits for a promote or an abort in ${where}`,
+          hint: "Deploy a version with deploy.strategy canary, ab or shadow first.",
+        });
+      }
+      return before.split.target;
+    },
+    event,
+  );
+}
+
 async function runRollout(
   opts: KubernetesTargetOptions,
   kind: RolloutState["kind"],
   modelName: string,
   pick: (ctx: BuildContext, before: KubernetesState | null, where: string) => DeployedVersion,
+  resume?: RolloutEvent,
 ): Promise<KubernetesRolloutResult> {
   const now = opts.now ?? (() => new Date());
   const ctx: BuildContext = {
@@ -138,8 +176,8 @@ async function runRollout(
     throw new ModelshipError({
       code: "argo-rollouts-managed",
       message:
-        "deploy.kubernetes.argoRollouts is on, so the Argo Rollouts controller runs the blue-green steps",
-      hint: "Apply the Rollout (templates/k8s/argo-rollout.yaml or the Helm chart with argoRollouts.enabled) with the new image, or turn argoRollouts off.",
+        "deploy.kubernetes.argoRollouts is on, so the Argo Rollouts controller runs the steps of deploy.strategy",
+      hint: "Apply the Rollout with the new version (the Helm chart with argoRollouts.enabled, or templates/k8s/argo-*.yaml) and follow it with kubectl argo rollouts, or turn argoRollouts off.",
     });
   }
   const serviceUrls: Record<string, string> = {};
@@ -165,23 +203,68 @@ async function runRollout(
   }
   const target = pick(ctx, before, where);
   const clock: RolloutClock = opts.now ? { ...systemClock, now: opts.now } : systemClock;
-  const state = createRollout({
+  const plan = opts.plan ?? trafficPlanOf(opts.config);
+  assertStrategySupported(ctx, plan);
+  const split = resume ? before?.split : undefined;
+  if (split && split.strategy !== plan.strategy) {
+    throw new ModelshipError({
+      code: "config-invalid",
+      message: `the held rollout in ${where} is ${split.strategy}, but deploy.strategy is now ${plan.strategy}`,
+      hint: `Promote or abort with deploy.strategy: ${split.strategy}, as it was deployed.`,
+    });
+  }
+  const created = createRollout({
     id: rolloutId(now(), randomBytes(3).toString("hex")),
     kind,
     target: { version: target.version, modelDir: target.modelUri, name: target.name },
     active: before?.active ? { colour: before.active.colour, version: before.active.version } : null,
     settings: rolloutSettings(opts.config),
+    plan,
   });
+  // Resuming: the machine stands where the deploy left it, waiting.
+  const state: RolloutState = split
+    ? { ...created, phase: "holding", preview: split.colour, step: split.step, weight: split.weight }
+    : created;
   const warnings: string[] = [];
-  const runner = new EffectRunner({ api, ctx, names, target, before, opts, now, warnings });
+  const runner = new EffectRunner({ api, ctx, names, target, before, opts, now, warnings, plan });
+  if (split) {
+    const sizes = await Promise.all(COLOURS.map((c) => api.readDeployment(names.deployment(c))));
+    runner.total = Math.max(ctx.kubernetes.replicas, ...sizes.map((d) => d?.replicas ?? 0));
+    runner.routed = ctx.kubernetes.trafficRouting === "istio";
+    runner.step = split.step;
+  }
+  let holding = (): void => {};
+  const held = new Promise<void>((resolve) => (holding = resolve));
   const driver = driveRollout({
     state,
     record: createRolloutRecord(state, now()),
     effects: runner,
     clock,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onStep: (step) => opts.onTransition?.(step.entry),
+    onStep: (step) => {
+      runner.step = Math.max(0, step.state.step);
+      opts.onTransition?.(step.entry);
+      if (WAITING_PHASES.includes(step.state.phase)) holding();
+    },
   });
+  if (resume) driver.send(resume);
+  // A split that waits for a person leaves both versions serving; this process has nothing more to do.
+  await Promise.race([driver.finished, held]);
+  if (WAITING_PHASES.includes(driver.state().phase)) {
+    driver.halt();
+    const end = await driver.finished;
+    return {
+      ...end.record,
+      outcome: "holding",
+      reason: "holding",
+      message: `${end.state.target.version} takes ${end.state.weight}% (${end.state.plan.strategy}); promote or abort to finish`,
+      environment: opts.env,
+      namespace,
+      service: names.service,
+      state: runner.live === undefined ? before : runner.live,
+      warnings,
+    };
+  }
   const end = await driver.finished;
   let live = runner.live === undefined ? before : runner.live;
   if (end.state.outcome === "failed") {
@@ -194,8 +277,8 @@ async function runRollout(
   }
   return {
     ...record,
-    outcome: record.outcome ?? "failed",
-    reason: record.reason ?? "aborted",
+    outcome: (record.outcome ?? "failed") as Outcome,
+    reason: (record.reason ?? "aborted") as ReasonCode,
     message: record.message ?? "",
     environment: opts.env,
     namespace,
@@ -218,7 +301,14 @@ class EffectRunner implements RolloutEffects {
     opts: KubernetesTargetOptions;
     now: () => Date;
     warnings: string[];
+    plan: TrafficPlan;
   };
+  /** Pods each version runs when it takes all traffic: what the live colour ran at the start. */
+  total: number | undefined;
+  /** Set once a step put an Istio VirtualService in front of the Service. */
+  routed = false;
+  /** The canary step the machine is at (0 for A/B and shadow), recorded with the split. */
+  step = 0;
 
   constructor(deps: EffectRunner["deps"]) {
     this.deps = deps;
@@ -233,7 +323,8 @@ class EffectRunner implements RolloutEffects {
         const colour = effect.colour;
         try {
           await api.apply(buildPreviewService(ctx, { modelName: model.name, colour }));
-          await api.apply(buildDeployment(ctx, { model, colour, replicas: await this.previewReplicas() }));
+          this.total = await this.previewReplicas();
+          await api.apply(buildDeployment(ctx, { model, colour, replicas: this.total }));
           if (ctx.kubernetes.autoscaling.enabled) {
             await api.apply(buildAutoscaler(ctx, { modelName: model.name, colour }));
           }
@@ -264,7 +355,8 @@ class EffectRunner implements RolloutEffects {
         const started = Date.now();
         const samples = await runServiceSmoke({
           api,
-          service: pre ? names.previewService : names.service,
+          // Before the switch and at each step the new version is judged alone, through its own Service.
+          service: effect.stage === "post-switch" ? names.service : names.previewService,
           modelName: model.name,
           count: effect.requests,
           spreadMs: effect.durationMs,
@@ -278,11 +370,23 @@ class EffectRunner implements RolloutEffects {
             ? { type: "analysis-passed", stage: "pre-switch", verdict }
             : { type: "analysis-failed", stage: "pre-switch", verdict };
         }
+        if (effect.stage === "step")
+          return verdict.pass ? { type: "step-passed", verdict } : { type: "step-failed", verdict };
         return verdict.pass ? { type: "post-check-passed", verdict } : { type: "post-check-failed", verdict };
       }
+      case "set-traffic":
+        return this.setTraffic(effect, signal);
       case "switch-traffic": {
         const next = this.stateAfterSwitch(effect.colour);
         try {
+          // After a replica-weighted split the colour may run fewer pods than all traffic needs.
+          if (!(await this.ensureFullSize(effect.colour, signal))) {
+            return {
+              type: "slot-crashed",
+              colour: effect.colour,
+              message: `${names.deployment(effect.colour)} did not get back to full size`,
+            };
+          }
           await api.apply(
             buildService(ctx, {
               modelName: model.name,
@@ -296,6 +400,16 @@ class EffectRunner implements RolloutEffects {
           return { type: "slot-crashed", colour: effect.colour, message };
         }
         this.live = next;
+        if (this.routed) {
+          // The Service now selects the colour that takes everything: the VirtualService follows.
+          await api
+            .apply(this.virtualService({ weight: 0, mode: "split" }))
+            .catch((err: unknown) =>
+              this.deps.warnings.push(
+                `resetting VirtualService ${names.virtualService} failed: ${(err as Error).message}`,
+              ),
+            );
+        }
         return { type: "switched", colour: effect.colour };
       }
       case "stop-slot": {
@@ -318,6 +432,130 @@ class EffectRunner implements RolloutEffects {
         opts.onStatus?.(effect);
         return null;
     }
+  }
+
+  /**
+   * Both versions take traffic. With Istio, the VirtualService weighs (or mirrors to) the preview
+   * Service; else the model's Service spans both colours and the pod counts make the share, the
+   * side growing first and the other shrinking only once the new pods are Ready.
+   */
+  private async setTraffic(
+    effect: Extract<TargetEffect, { type: "set-traffic" }>,
+    signal: AbortSignal,
+  ): Promise<RolloutEvent | null> {
+    const { api, ctx, names } = this.deps;
+    const candidate = effect.colour;
+    const fail = (err: unknown): RolloutEvent => ({
+      type: "slot-crashed",
+      colour: candidate,
+      message: `setting ${effect.weight}% on ${candidate} failed: ${(err as Error).message}`,
+    });
+    const total = this.total ?? ctx.kubernetes.replicas;
+    try {
+      if (ctx.kubernetes.trafficRouting === "istio") {
+        await api.apply(this.virtualService({ weight: effect.weight, mode: effect.mode }));
+        this.routed = true;
+        await this.recordSplit({ ...effect, effectiveWeight: effect.weight }, effect.stable);
+        return { type: "traffic-set", weight: effect.weight };
+      }
+      const split = splitReplicas(total, effect.weight);
+      const grow = async (colour: Colour, replicas: number) => {
+        const view = await api.readDeployment(names.deployment(colour));
+        if ((view?.replicas ?? 0) >= replicas) return true;
+        await api.scaleDeployment(names.deployment(colour), replicas);
+        return this.waitReady(colour, signal);
+      };
+      if (!(await grow(candidate, split.candidate)) || !(await grow(effect.stable, split.stable)))
+        return {
+          type: "slot-crashed",
+          colour: candidate,
+          message: `the pods for ${effect.weight}% did not become Ready`,
+        };
+      await this.recordSplit({ ...effect, effectiveWeight: split.effectiveWeight }, null);
+      if ((await api.readDeployment(names.deployment(candidate)))?.replicas !== split.candidate)
+        await api.scaleDeployment(names.deployment(candidate), split.candidate);
+      if ((await api.readDeployment(names.deployment(effect.stable)))?.replicas !== split.stable)
+        await api.scaleDeployment(names.deployment(effect.stable), split.stable);
+    } catch (err) {
+      return fail(err);
+    }
+    return { type: "traffic-set", weight: effect.weight };
+  }
+
+  /** The Service's selector (one colour, or both when `colour` is null) with the split in the state annotation. */
+  private async recordSplit(
+    split: {
+      colour: Colour;
+      stable: Colour;
+      weight: number;
+      mode: "split" | "shadow";
+      effectiveWeight: number;
+    },
+    selectColour: Colour | null,
+  ): Promise<void> {
+    const { api, ctx, target, before, opts, now, plan } = this.deps;
+    if (plan.strategy === "blue-green") throw new Error("a blue-green rollout never splits traffic");
+    const state: KubernetesState = {
+      ...(before ?? { schemaVersion: 1, environment: opts.env, active: null, previous: null }),
+      updatedAt: now().toISOString(),
+      split: {
+        colour: split.colour,
+        version: target.version,
+        weight: split.weight,
+        mode: split.mode,
+        effectiveWeight: split.effectiveWeight,
+        strategy: plan.strategy,
+        step: this.step,
+        target,
+      },
+    };
+    await api.apply(
+      buildService(ctx, {
+        modelName: target.name,
+        colour: selectColour,
+        state: renderKubernetesState(state),
+      }),
+    );
+    this.live = state;
+  }
+
+  private virtualService(t: { weight: number; mode: "split" | "shadow" }) {
+    const { ctx, names, target, plan } = this.deps;
+    return buildVirtualService(ctx, {
+      modelName: target.name,
+      traffic: {
+        mode: t.mode,
+        stableHost: names.service,
+        candidateHost: names.previewService,
+        weight: t.weight,
+        pinByHeader: plan.strategy === "ab",
+      },
+    });
+  }
+
+  /** Scales a colour back to the size that takes all traffic, and waits for its pods. */
+  private async ensureFullSize(colour: Colour, signal: AbortSignal): Promise<boolean> {
+    const { api, names, ctx, plan } = this.deps;
+    const total = this.total;
+    // Only a split made of pod counts ever shrinks a colour.
+    const podSplit = plan.strategy !== "blue-green" && ctx.kubernetes.trafficRouting === "service";
+    if (total === undefined || !podSplit) return true;
+    const view = await api.readDeployment(names.deployment(colour));
+    if (view === null || view.replicas >= total) return true;
+    await api.scaleDeployment(names.deployment(colour), total);
+    return this.waitReady(colour, signal);
+  }
+
+  private async waitReady(colour: Colour, signal: AbortSignal): Promise<boolean> {
+    const { api, names, opts } = this.deps;
+    const r = await waitDeploymentReady({
+      api,
+      name: names.deployment(colour),
+      timeoutMs: opts.config.health.readyTimeoutSeconds * 1000,
+      intervalMs: opts.config.health.intervalMs,
+      signal,
+    });
+    return r.ready;
   }
 
   /**
@@ -360,7 +598,10 @@ class EffectRunner implements RolloutEffects {
   private stateAfterSwitch(colour: Colour): KubernetesState {
     const { before, target, opts, now } = this.deps;
     const at = now().toISOString();
-    if (before?.active && before.active.colour === colour) return { ...before, updatedAt: at };
+    if (before?.active && before.active.colour === colour) {
+      const { split: _held, ...rest } = before;
+      return { ...rest, updatedAt: at };
+    }
     const previous = before?.active
       ? {
           name: before.active.name,
@@ -377,5 +618,25 @@ class EffectRunner implements RolloutEffects {
       active: { ...target, colour, since: at },
       previous,
     };
+  }
+}
+
+/** The plan `deploy.strategy` and its settings describe (seconds become milliseconds). */
+export function trafficPlanOf(deploy: Config["deploy"]): TrafficPlan {
+  switch (deploy.strategy) {
+    case "canary": {
+      const pause = deploy.canary.pauseSeconds;
+      return {
+        strategy: "canary",
+        steps: deploy.canary.steps,
+        pauseMs: pause === null ? null : pause * 1000,
+      };
+    }
+    case "ab":
+      return { strategy: "ab", weight: deploy.ab.weight };
+    case "shadow":
+      return { strategy: "shadow", percent: deploy.shadow.percent };
+    default:
+      return { strategy: "blue-green" };
   }
 }

@@ -6,6 +6,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  CustomObjectsApi,
   PatchStrategy,
   PolicyV1Api,
   setHeaderOptions,
@@ -76,6 +77,7 @@ export function createKubernetesApi(opts: {
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const policy = kc.makeApiClient(PolicyV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   const ssa = { namespace, fieldManager: FIELD_MANAGER, force: true } as const;
 
   return {
@@ -110,6 +112,19 @@ export function createKubernetesApi(opts: {
             what,
           );
           return;
+        case "VirtualService": {
+          const [group = "", version = ""] = object.apiVersion.split("/");
+          await call(
+            () =>
+              custom.patchNamespacedCustomObject(
+                { group, version, plural: "virtualservices", name, body, ...ssa },
+                APPLY,
+              ),
+            false,
+            what,
+          );
+          return;
+        }
         default:
           throw new Error(`cannot apply ${object.kind}`);
       }

@@ -13,7 +13,7 @@ import { deployKubernetes, readKubernetesState, rollbackKubernetes } from "./dep
 export const KUBERNETES_MODEL_URI = "/models/model";
 
 /**
- * The `kubernetes` target: blue-green through the cluster's API with the kubeconfig in KUBECONFIG
+ * The `kubernetes` target: every traffic strategy through the cluster's API with the kubeconfig in KUBECONFIG
  * (or ~/.kube/config, or the pod's service account). Import it only when a deploy needs it, so
  * other commands never load the Kubernetes client.
  */
@@ -55,9 +55,10 @@ export async function openKubernetesTarget(o: {
       pinned.set(version.version, { source, artifacts: version.artifacts.map((a) => ({ ...a })) });
       return { name, version: version.version, modelDir: fetchedModelUri(name, version.version) };
     },
-    deploy: async (target) =>
+    deploy: async (target, plan) =>
       deployKubernetes({
         ...base,
+        ...(plan === undefined ? {} : { plan }),
         model: {
           name,
           version: target.version,

@@ -52,7 +52,8 @@ async function originUrl(repoDir: string): Promise<string | null> {
 /**
  * The remote as a URL the init container can fetch without an SSH key: `git@host:owner/repo.git`
  * and `ssh://git@host/owner/repo.git` become `https://host/owner/repo.git`; HTTP(S) and git://
- * stay; local paths and file:// give null.
+ * stay, less any user name or password in them (they would end up in the Deployment; a private
+ * remote's token goes in the Secret instead); local paths and file:// give null.
  */
 export function fetchableUrl(remote: string): string | null {
   const scp = /^[\w.-]+@([\w.-]+):(?!\/)(.+)$/.exec(remote);
@@ -64,5 +65,9 @@ export function fetchableUrl(remote: string): string | null {
     return null;
   }
   if (url.protocol === "ssh:") return `https://${url.hostname}${url.pathname}`;
-  return ["https:", "http:", "git:"].includes(url.protocol) ? remote : null;
+  if (!["https:", "http:", "git:"].includes(url.protocol)) return null;
+  if (url.username === "" && url.password === "") return remote;
+  url.username = "";
+  url.password = "";
+  return url.href;
 }

@@ -64,6 +64,9 @@ export async function connectLocalDeployment(
     deploy: (req: DeployRequest, wait: RolloutWaitOptions = {}) =>
       call<RolloutResult>("POST", "/v1/deploy", { ...req, modelDir: resolve(req.modelDir), ...wait }),
     rollback: (wait: RolloutWaitOptions = {}) => call<RolloutResult>("POST", "/v1/rollback", wait),
+    promote: (o: { full?: boolean } & RolloutWaitOptions = {}) =>
+      call<RolloutResult>("POST", "/v1/promote", o),
+    abort: (wait: RolloutWaitOptions = {}) => call<RolloutResult>("POST", "/v1/abort", wait),
     status: () => call<DeploymentStatus>("GET", "/v1/status"),
   };
 }

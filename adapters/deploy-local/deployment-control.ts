@@ -1,11 +1,15 @@
 import type { DeployState } from "../../core/rollout/deploy-state.ts";
 import type { RolloutResult } from "../../core/rollout/deploy-target.ts";
-import type { RolloutTarget, SlotTraffic } from "../../core/rollout/rollout-types.ts";
+import type { RolloutTarget, SlotTraffic, TrafficPlan } from "../../core/rollout/rollout-types.ts";
+import type { RolloutProgress, TrafficEntry } from "../../core/rollout/traffic-status.ts";
 
-export type { RolloutResult, SlotTraffic };
+export type { RolloutProgress, RolloutResult, SlotTraffic, TrafficEntry };
 
-/** The model version to bring up: its V2 name, its version label and its directory (or .onnx file). */
-export type DeployRequest = RolloutTarget;
+/**
+ * The model version to bring up: its V2 name, its version label and its directory (or .onnx
+ * file), and how traffic moves to it (default: the config's `deploy.strategy`).
+ */
+export type DeployRequest = RolloutTarget & { plan?: TrafficPlan };
 
 /**
  * Whether the live slot answers right now: `serving`, `restarting` after it died outside a
@@ -18,10 +22,14 @@ export type LiveHealth = {
   since: string;
 };
 
-/** What `status` reports: the persisted state plus live request counters per colour. */
+/**
+ * What `status` reports: the persisted state, each serving slot with its variant, weight and
+ * traffic since its split started, and the rollout in progress (strategy, canary step).
+ */
 export type DeploymentStatus = DeployState & {
   url: string;
-  traffic: { blue: SlotTraffic | null; green: SlotTraffic | null };
+  traffic: TrafficEntry[];
+  rollout: RolloutProgress | null;
   health?: LiveHealth | null;
 };
 
@@ -30,9 +38,17 @@ export type RolloutWaitOptions = {
   waitForScaleDown?: boolean;
 };
 
-/** The operations the CLI drives, in process or through the admin surface. */
+/**
+ * The operations the CLI drives, in process or through the admin surface. A deploy with a
+ * canary, A/B or shadow plan answers once its version is live, or once it holds a split that
+ * waits for `promote` or `abort` (outcome `holding`).
+ */
 export type DeploymentControl = {
   deploy(req: DeployRequest, opts?: RolloutWaitOptions): Promise<RolloutResult>;
   rollback(opts?: RolloutWaitOptions): Promise<RolloutResult>;
+  /** Moves the rollout in progress on: all the way (`full`), or to its next canary step. */
+  promote(opts?: { full?: boolean } & RolloutWaitOptions): Promise<RolloutResult>;
+  /** Returns all traffic to the stable version and stops the new one. */
+  abort(opts?: RolloutWaitOptions): Promise<RolloutResult>;
   status(): Promise<DeploymentStatus>;
 };

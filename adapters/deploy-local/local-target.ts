@@ -24,7 +24,7 @@ export function localTarget(o: {
       const modelDir = await materializeCached(o.registry, o.home, version, ...(o.warn ? [o.warn] : []));
       return { name: version.name, version: version.version, modelDir };
     },
-    deploy: async (target) => withUrl(await o.control.deploy(target)),
+    deploy: async (target, plan) => withUrl(await o.control.deploy(plan ? { ...target, plan } : target)),
     rollback: async () => withUrl(await o.control.rollback()),
   };
 }

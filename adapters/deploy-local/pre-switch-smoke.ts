@@ -1,5 +1,7 @@
 import { compareAnswers } from "../../core/rollout/compare-answers.ts";
 import type { AnalysisAgreement, AnalysisSample, RolloutTarget } from "../../core/rollout/rollout-types.ts";
+import { ROUTING_HEADERS } from "../../core/monitoring/prediction-record.ts";
+import type { Variant } from "../../core/monitoring/prediction-record.ts";
 import { readReferenceRows } from "./read-reference-rows.ts";
 import { fetchSmokeRequests, runSmokeRequests } from "./run-smoke-requests.ts";
 
@@ -34,6 +36,7 @@ export async function preSwitchSmoke(opts: {
     spreadMs: 0,
     timeoutMs,
     signal,
+    headers: smokeHeaders("candidate", candidate.target.version),
   });
   if (!opts.compare || !built.fromReference || live === null || signal.aborted)
     return { samples: mine.samples };
@@ -45,6 +48,16 @@ export async function preSwitchSmoke(opts: {
     spreadMs: 0,
     timeoutMs,
     signal,
+    headers: smokeHeaders("stable", live.target.version),
   });
   return { samples: mine.samples, agreement: compareAnswers(theirs.answers, mine.answers, opts.tolerance) };
+}
+
+/** Sent straight to a slot, smoke requests label themselves as the router would. */
+function smokeHeaders(variant: Variant, version: string): Record<string, string> {
+  return {
+    [ROUTING_HEADERS.variant]: variant,
+    [ROUTING_HEADERS.version]: version,
+    [ROUTING_HEADERS.traffic]: "smoke",
+  };
 }

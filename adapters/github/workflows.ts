@@ -186,6 +186,16 @@ export type RunArtifactResult =
 /** Defaults: 2 GiB expanded, 10,000 files. */
 export const DEFAULT_ARTIFACT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 10_000 };
 
+type ArtifactOptions = Repo & {
+  runId: number;
+  name: string;
+  destDir: string;
+  maxBytes?: number;
+  maxEntries?: number;
+  /** Exactly this artifact (by id, and by digest when given), not the newest of that name. */
+  pin?: { artifactId: number; digest: string | null };
+};
+
 /**
  * Downloads a run's artifact (a zip), extracts it safely (no `..`, absolute paths, links or
  * special files; size and file-count caps; CRC checked) into `destDir` (absent or empty), and
@@ -193,16 +203,31 @@ export const DEFAULT_ARTIFACT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 10
  */
 export async function downloadRunArtifact(
   octokit: WorkflowsPort,
-  opts: Repo & {
-    runId: number;
-    name: string;
-    destDir: string;
-    maxBytes?: number;
-    maxEntries?: number;
-    /** Exactly this artifact (by id, and by digest when given), not the newest of that name. */
-    pin?: { artifactId: number; digest: string | null };
-  },
+  opts: ArtifactOptions,
 ): Promise<RunArtifactResult> {
+  const result = await downloadArtifactDir(octokit, opts, async (dir) => {
+    try {
+      await readRunDir(dir);
+      return undefined;
+    } catch (err) {
+      return `artifact ${opts.name} is not a valid run directory: ${githubMessage(err)}`;
+    }
+  });
+  return result.ok ? { ...result, run: await readRunDir(result.dir) } : result;
+}
+
+/**
+ * The same safe download and extraction for any artifact; `check` reads the extracted folder and
+ * returns why it is not what was expected (reported as `run-dir-invalid`), or undefined.
+ */
+export async function downloadArtifactDir(
+  octokit: WorkflowsPort,
+  opts: ArtifactOptions,
+  check: (dir: string) => Promise<string | undefined>,
+): Promise<
+  | { ok: true; dir: string; artifactId: number; digest: string }
+  | { ok: false; reason: ArtifactFailureReason; message: string }
+> {
   const limits = {
     maxBytes: opts.maxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes,
     maxEntries: opts.maxEntries ?? DEFAULT_ARTIFACT_LIMITS.maxEntries,
@@ -282,18 +307,11 @@ export async function downloadRunArtifact(
             : "artifact-invalid";
       return { ok: false, reason, message: `artifact ${opts.name}: ${extracted.problem.message}` };
     }
-    try {
-      await readRunDir(join(staging, "run"));
-    } catch (err) {
-      return {
-        ok: false,
-        reason: "run-dir-invalid",
-        message: `artifact ${opts.name} is not a valid run directory: ${githubMessage(err)}`,
-      };
-    }
+    const wrongContent = await check(join(staging, "run"));
+    if (wrongContent !== undefined) return { ok: false, reason: "run-dir-invalid", message: wrongContent };
     if (state === "empty") await rmdir(dest);
     await rename(join(staging, "run"), dest);
-    return { ok: true, dir: dest, run: await readRunDir(dest), artifactId: artifact.id, digest };
+    return { ok: true, dir: dest, artifactId: artifact.id, digest };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -6,6 +6,11 @@ import { flattenMetrics } from "../../core/compare/flatten-metrics.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { RUN_FILES, RunRecordSchema, type History, type RunRecord } from "../../core/run/run-record.ts";
 import { parseJsonText, schemaProblems } from "./parse-json-text.ts";
+import {
+  VALIDATION_FILE,
+  ValidationReportSchema,
+  type ValidationReport,
+} from "../../core/data/expectations/validation-report.ts";
 
 export type RunDir = {
   dir: string;
@@ -15,6 +20,8 @@ export type RunDir = {
   history?: History;
   /** From params.json when present, otherwise from run.json. */
   params: Record<string, unknown>;
+  /** validation.json: the data.expectations results of the data the run trained on, when it had any. */
+  validation?: ValidationReport;
 };
 
 // Same shape as HistorySchema, but a diverged run's NaN/Infinity values are kept, not rejected.
@@ -97,7 +104,27 @@ export async function readRunDir(dir: string): Promise<RunDir> {
     params = parsed.data;
   }
 
-  return { dir, record, metrics, ...(history ? { history } : {}), params };
+  let validation: ValidationReport | undefined;
+  const validationFile = join(dir, VALIDATION_FILE);
+  const validationText = await readText(validationFile);
+  if (validationText !== null) {
+    const parsed = ValidationReportSchema.safeParse(parse(validationText, validationFile));
+    if (!parsed.success) {
+      throw new ModelshipError(
+        schemaProblems(parsed.error.issues, validationText, validationFile, "run-validation-invalid"),
+      );
+    }
+    validation = parsed.data;
+  }
+
+  return {
+    dir,
+    record,
+    metrics,
+    ...(history ? { history } : {}),
+    params,
+    ...(validation ? { validation } : {}),
+  };
 }
 
 /** What compare needs from a run directory; the label defaults to the run id. */

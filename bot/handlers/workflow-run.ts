@@ -3,6 +3,8 @@ import type { Config } from "../../core/config/schema.ts";
 import type { BotEnv } from "../bot-event.ts";
 import { TRAIN_CHECK_NAME } from "../dispatch-training.ts";
 import type { WorkflowRunInfo } from "../github-port.ts";
+import { parseDriftRunName } from "../../core/bot/drift-run.ts";
+import { reportDriftRun } from "../report-drift-run.ts";
 import { reportRetrainingRun } from "../report-retraining-run.ts";
 import { reportTrainingRun } from "../report-training-run.ts";
 import { renderConfigProblems, repoConfig } from "../repo-config.ts";
@@ -31,6 +33,11 @@ export type WorkflowRunPayload = {
  */
 export async function handleWorkflowRun(env: BotEnv, payload: WorkflowRunPayload): Promise<void> {
   const wr = payload.workflow_run;
+  const drift = parseDriftRunName(wr.display_title ?? "");
+  if (drift) {
+    await handleDriftRun(env, payload, drift);
+    return;
+  }
   const correlation = correlationFromRun({
     displayTitle: wr.display_title ?? "",
     event: wr.event,
@@ -99,4 +106,38 @@ function isTrainWorkflow(path: string | undefined, config: Config): boolean {
 
 function isRetraining(c: Correlation): c is Correlation & { kind: RetrainKind } {
   return c.kind !== "pr";
+}
+
+/**
+ * A completed run of the drift workflow (`modelship drift <model> <environment>`) on the default
+ * branch: its report becomes the drift issue, and maybe a retraining dispatch.
+ */
+async function handleDriftRun(
+  env: BotEnv,
+  payload: WorkflowRunPayload,
+  drift: { model: string; environment: string },
+): Promise<void> {
+  const wr = payload.workflow_run;
+  const defaultBranch = payload.repository?.default_branch;
+  if (payload.action !== "completed" || defaultBranch === undefined || wr.head_branch !== defaultBranch)
+    return;
+  const loaded = await repoConfig(env.gh);
+  if (!loaded.ok || loaded.config.model.name !== drift.model) return;
+  const file = loaded.config.monitoring.drift.workflow;
+  if (wr.path && wr.path !== file && !wr.path.endsWith(`/${file}`)) return;
+  const outcome = await reportDriftRun({
+    env,
+    config: loaded.config,
+    environment: drift.environment,
+    defaultBranch,
+    run: {
+      id: wr.id,
+      displayTitle: wr.display_title ?? "",
+      status: wr.status,
+      conclusion: wr.conclusion,
+      htmlUrl: wr.html_url,
+      headSha: wr.head_sha,
+    },
+  });
+  env.log.info({ runId: wr.id, ...drift, ...outcome }, `drift run: ${outcome.outcome}`);
 }

@@ -14,6 +14,9 @@ import {
 } from "../shared/deployment.ts";
 import { describeStatus, stoppedStatus, type EnvironmentStatus } from "../shared/environment-status.ts";
 import { info } from "../shared/output.ts";
+import type { TrafficStrategy } from "../../core/config/traffic-schema.ts";
+import { trafficPlan } from "../../core/rollout/traffic-plan.ts";
+import type { TrafficOverride } from "../../core/rollout/traffic-plan.ts";
 import type { DeployVersionResult } from "../../core/rollout/deploy-version.ts";
 import {
   emit,
@@ -23,9 +26,20 @@ import {
   type CommonOptions,
 } from "../shared/options.ts";
 
-type DeployOptions = CommonOptions & { env?: string; port?: string; serve: boolean; json?: boolean };
+type DeployOptions = CommonOptions & {
+  env?: string;
+  port?: string;
+  serve: boolean;
+  json?: boolean;
+  strategy?: string;
+  canary?: string;
+  pause?: string;
+  ab?: string;
+  shadow?: string;
+};
 
 const log = info;
+const TRAFFIC_STRATEGIES: readonly TrafficStrategy[] = ["blue-green", "canary", "ab", "shadow"];
 
 /** The repository a command acts on: its config and environment, and ways to its registry and router. */
 async function openRepository(opts: DeployOptions) {
@@ -80,9 +94,20 @@ export function register(program: Command): void {
     program
       .command("deploy")
       .description(
-        "Blue-green deploy a registered version: start the idle colour, check it, switch, roll back on failure.",
+        "Deploy a registered version: start the idle colour, check it, move traffic (blue-green, canary, A/B or shadow), roll back on failure.",
       )
-      .argument("[version]", "version, `latest` or alias", "latest"),
+      .argument("[version]", "version, `latest` or alias", "latest")
+      .option("--strategy <name>", "blue-green, canary, ab or shadow (default: deploy.strategy)")
+      .option("--canary <weights>", "canary steps in percent, e.g. 10,50,100 (default: deploy.canary.steps)")
+      .option(
+        "--pause <seconds>",
+        "canary: time per step with its analysis; `manual` waits for `modelship promote`",
+      )
+      .option("--ab <percent>", "A/B: fixed share of traffic on the new version until promote or abort")
+      .option(
+        "--shadow <percent>",
+        "shadow: share of requests copied to the new version (clients get the stable answer)",
+      ),
   ).action((ref: string, opts: DeployOptions) => deployAndServe("deploy", ref, opts));
 
   withDeployOptions(
@@ -125,8 +150,19 @@ async function deployAndServe(
   opts: DeployOptions,
 ): Promise<void> {
   const { config, repoDir, env, openRouter, openRegistry } = await openRepository(opts);
+  const plan = kind === "deploy" ? trafficPlan(config.deploy, trafficOverride(opts)) : undefined;
   const registry = await openRegistry();
-  const { result, opened } = await runDeploy({ config, repoDir, env, kind, ref, registry, openRouter, log });
+  const { result, opened } = await runDeploy({
+    config,
+    repoDir,
+    env,
+    kind,
+    ref,
+    registry,
+    openRouter,
+    log,
+    ...(plan ? { plan } : {}),
+  });
   report(opts, result);
   await serveOrClose(opts, env, opened);
 }
@@ -149,7 +185,50 @@ function report(opts: DeployOptions, r: DeployVersionResult): void {
   emit(opts.json, { ...r.rollout, ...(r.aliasError ? { aliasError: r.aliasError } : {}) }, () =>
     describeRollout(r.rollout, r.aliasError),
   );
-  if (r.rollout.outcome !== "succeeded" || r.aliasError) process.exitCode = 1;
+  const ok = r.rollout.outcome === "succeeded" || r.rollout.outcome === "holding";
+  if (!ok || r.aliasError) process.exitCode = 1;
+}
+
+/** `--strategy`, `--canary 10,50,100 [--pause 60|manual]`, `--ab 20`, `--shadow 100`: at most one strategy. */
+function trafficOverride(opts: DeployOptions): TrafficOverride {
+  const given = (["canary", "ab", "shadow"] as const).filter((k) => opts[k] !== undefined);
+  const strategy = opts.strategy ?? given[0];
+  if (given.length > 1 || (opts.strategy !== undefined && given.some((g) => g !== opts.strategy))) {
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `choose one traffic strategy, got ${[opts.strategy && `--strategy ${opts.strategy}`, ...given.map((g) => `--${g}`)].filter(Boolean).join(" and ")}`,
+      hint: "Use one of --canary WEIGHTS, --ab PERCENT, --shadow PERCENT (or --strategy NAME).",
+    });
+  }
+  if (strategy !== undefined && !TRAFFIC_STRATEGIES.includes(strategy as TrafficStrategy)) {
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `--strategy must be one of ${TRAFFIC_STRATEGIES.join(", ")}, got '${strategy}'`,
+    });
+  }
+  if (opts.pause !== undefined && strategy !== "canary") {
+    throw new ModelshipError({ code: "option-invalid", message: "--pause goes with a canary (--canary)" });
+  }
+  const out: TrafficOverride = {};
+  if (strategy !== undefined) out.strategy = strategy as TrafficStrategy;
+  if (opts.canary !== undefined) out.steps = opts.canary.split(",").map((w) => numberOption("--canary", w));
+  if (opts.pause !== undefined)
+    out.pauseSeconds = opts.pause === "manual" ? null : numberOption("--pause", opts.pause);
+  if (opts.ab !== undefined) out.weight = numberOption("--ab", opts.ab);
+  if (opts.shadow !== undefined) out.percent = numberOption("--shadow", opts.shadow);
+  return out;
+}
+
+function numberOption(option: string, text: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(n)) {
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `${option}: '${text}' is not a number`,
+      hint: "Percents are numbers from 0 to 100, e.g. --canary 10,50,100, --ab 20, --shadow 100; --pause takes seconds or `manual`.",
+    });
+  }
+  return n;
 }
 
 /** The running router's status, or the state file's record when no router answers. */

@@ -29,6 +29,7 @@ type InitFlags = {
   target: string;
   data?: string;
   action: string;
+  monitoring?: boolean;
   force?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -71,6 +72,10 @@ export function register(program: Command): void {
     )
     .option("--deploy-target <target>", `where models are deployed: ${INIT_TARGETS.join(" or ")}`, "local")
     .option("--action <ref>", "the Modelship Action the workflows use, OWNER/REPO@REF", ACTION_PLACEHOLDER)
+    .option(
+      "--monitoring",
+      "also write monitoring/: a Grafana dashboard, Prometheus alert rules with their promtool tests, a scrape config",
+    )
     .option("--force", "overwrite files that differ from what init writes (your edits are lost)")
     .option("--dry-run", "print what init would do and write nothing")
     .option("--json", "print the plan as JSON")
@@ -107,6 +112,7 @@ function parseInitFlags(flags: InitFlags, repoDir: string): InitOptions {
     action: flags.action,
     task: flags.task,
     targetColumn: flags.target,
+    monitoring: flags.monitoring === true,
     schemaPath: schemaPathFrom(join(repoDir, ".github", "modelship.yml")),
   });
   if (parsed.success) return parsed.data;

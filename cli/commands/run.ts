@@ -6,6 +6,7 @@ import { loadConfig } from "../../adapters/config/load-config.ts";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
+import { runReportExtras } from "../shared/run-report-extras.ts";
 import { renderComparisonText } from "../../core/report/render-text.ts";
 import type { RolloutResult } from "../../adapters/deploy-local/deployment-control.ts";
 import {
@@ -76,6 +77,8 @@ export function register(program: Command): void {
       ).trainRun({
         config,
         repoDir,
+        configFile: join(repoDir, opts.config),
+        configLabel: opts.config,
         runsDir: join(repoDir, ".modelship", "runs"),
         ...(opts.runId ? { runId: opts.runId } : {}),
         params: parseParamOverrides(opts.set),
@@ -95,7 +98,11 @@ export function register(program: Command): void {
         now: new Date(),
         checkModel: await loadModelCheck(),
       });
-      const markdown = renderComparisonMarkdown(out.comparison, { modelName: config.model.name });
+      const markdown = renderComparisonMarkdown(out.comparison, {
+        modelName: config.model.name,
+        ...(await runReportExtras(runDir)),
+        ...(out.candidate.validation ? { validation: out.candidate.validation } : {}),
+      });
       await writeFile(join(runDir, "report.md"), markdown);
       const report = (rollout: RolloutResult | null) =>
         process.stdout.write(

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
 import { batchingArgs } from "../../core/config/batching-args.ts";
+import { predictionLogArgs } from "../../core/config/prediction-log-args.ts";
 import { ModelshipError } from "../../core/errors.ts";
 
 type ServeFlags = {
@@ -13,12 +14,14 @@ type ServeFlags = {
   maxBatchRows?: string;
   maxQueueDelayUs?: string;
   preferredBatchRows?: string;
+  predictionLog?: string;
 };
 
 /**
  * Adds `modelship serve --model FILE.onnx [--name NAME] [--model-version V] [--port N] [--host H]
- * [--max-batch-rows R] [--max-queue-delay-us U] [--preferred-batch-rows R1,R2] [--config FILE]`.
- * Batching comes from the config's `serve.batching`; each flag overrides its key.
+ * [--max-batch-rows R] [--max-queue-delay-us U] [--preferred-batch-rows R1,R2] [--prediction-log DIR]
+ * [--config FILE]`. Batching comes from the config's `serve.batching`; each flag overrides its key.
+ * With `--prediction-log`, the config's `monitoring` sets sampling and the log's size limits.
  */
 export function register(program: Command): void {
   program
@@ -41,6 +44,10 @@ export function register(program: Command): void {
     .option("--max-batch-rows <r>", "most rows concurrent requests are stacked into; 1 turns stacking off")
     .option("--max-queue-delay-us <u>", "microseconds a request waits for others to stack with")
     .option("--preferred-batch-rows <list>", "row counts dispatched without waiting, e.g. 8,16")
+    .option(
+      "--prediction-log <dir>",
+      "log each inference as a JSON line in this folder (sampling and size limits from monitoring.*)",
+    )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -55,14 +62,20 @@ export function register(program: Command): void {
       // Loaded on demand: onnxruntime-node is a native module only this command needs.
       const { parseServeArgs, serveUntilSignal } = await import("../../runners/serve/main.ts");
       // The config's values first, so a flag given after them wins.
-      const batching = parseServeArgs([...batchingArgs(config.serve.batching), ...batchingFlags(flags)]);
+      const parsed = parseServeArgs([
+        ...batchingArgs(config.serve.batching),
+        ...batchingFlags(flags),
+        ...(flags.predictionLog === undefined
+          ? []
+          : ["--prediction-log", flags.predictionLog, ...predictionLogArgs(config.monitoring)]),
+      ]);
       await serveUntilSignal({
         models: [flags.model],
         ...(flags.name === undefined ? {} : { names: [flags.name] }),
         ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
         host: flags.host,
         port,
-        ...pick(batching, ["maxBatchRows", "maxQueueDelayUs", "preferredBatchRows"]),
+        ...pick(parsed, ["maxBatchRows", "maxQueueDelayUs", "preferredBatchRows", "predictionLog"]),
       });
     });
 }

@@ -4,11 +4,61 @@ import { readTrialRuns } from "../../adapters/run-dir/read-trial-runs.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { metricDirection } from "../../core/sweep/metric-direction.ts";
 import { pickBestTrial } from "../../core/sweep/pick-best-trial.ts";
-import { planSweep, type SweepSampler } from "../../core/sweep/plan-sweep.ts";
-import { info, warn } from "../shared/output.ts";
+import { MAX_TRIALS, planSweep, type SweepSampler } from "../../core/sweep/plan-sweep.ts";
+import { readStudyRuns } from "../../adapters/studies/read-study-runs.ts";
+import { DEFAULT_STUDIES_DIR, studyPaths, updateStudy } from "../../adapters/studies/study-store.ts";
+import { openStudy } from "../../core/sweep/open-study.ts";
+import { planStudyTrials } from "../../core/sweep/plan-study-trials.ts";
+import { recordTrialResult, trialId } from "../../core/sweep/record-trial-result.ts";
+import { PRUNERS, SAMPLERS } from "../../core/sweep/study.ts";
+import { renderStudyTable, summarizeStudy } from "../../core/sweep/summarize-study.ts";
+import { info, notice, warn } from "../shared/output.ts";
+import { DEFAULT_RUNS_DIR } from "./train.ts";
 
-type PlanFlags = { config: string; trials: number; sampler: string; seed: number; gridPoints: number };
+type PlanFlags = {
+  config: string;
+  trials: number;
+  sampler?: string;
+  seed?: number;
+  gridPoints: number;
+  study?: string;
+  studiesDir: string;
+  pruner?: string;
+  metric?: string;
+};
+type TellFlags = { config: string; study?: string; studiesDir: string; runsDir: string; json?: boolean };
 type BestFlags = { config: string; runsDir: string; metric?: string; json?: boolean };
+type RunFlags = {
+  config: string;
+  trials: number;
+  parallel: number;
+  sampler?: string;
+  pruner?: string;
+  study?: string;
+  seed?: number;
+  metric?: string;
+  runsDir: string;
+  studiesDir: string;
+  json?: boolean;
+};
+
+function atLeastOne(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
+  throw new ModelshipError({
+    code: "sweep-option-invalid",
+    message: `${flag}: expected ${allowed.join(", ")} (got ${JSON.stringify(value)})`,
+  });
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -16,7 +66,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** `modelship sweep plan|best`: hyperparameter trials from train.search, and the best of them. */
+/** `modelship sweep plan|run|best`: hyperparameter trials from train.search, a local study, and the best trial. */
 export function register(program: Command): void {
   const sweep = program.command("sweep").description("Hyperparameter sweeps over train.search.");
 
@@ -25,21 +75,30 @@ export function register(program: Command): void {
     .description("Print the trials of a sweep as one JSON array (a workflow matrix): [{id, params}, ...].")
     .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
     .option("--trials <n>", "number of trials (at most 256)", positiveInt, 8)
-    .option("--sampler <name>", "random or grid", "random")
-    .option("--seed <n>", "seed of the random sampler", positiveInt, 1)
+    .option("--sampler <name>", "random or grid; with --study also tpe (default: random, a new study: tpe)")
+    .option("--seed <n>", "seed of the random sampler (default 1)", positiveInt)
     .option("--grid-points <n>", "points per continuous range in a grid sweep", positiveInt, 3)
+    .option(
+      "--study <name>",
+      "ask this stored study's sampler for the next trials, given those that finished",
+    )
+    .option("--studies-dir <dir>", "where studies are stored", DEFAULT_STUDIES_DIR)
+    .option("--pruner <name>", "with --study, a new study's pruner (recorded; the matrix does not prune)")
+    .option("--metric <name>", "with --study, a new study's metric (default: metrics.primary)")
     .action(async (flags: PlanFlags) => {
-      if (flags.sampler !== "random" && flags.sampler !== "grid") {
+      if (flags.study !== undefined) return planFromStudy(flags);
+      const sampler = flags.sampler ?? "random";
+      if (sampler !== "random" && sampler !== "grid") {
         throw new ModelshipError({
           code: "sweep-sampler-unknown",
-          message: `--sampler: expected random or grid (got ${JSON.stringify(flags.sampler)})`,
+          message: `--sampler: expected random or grid (got ${JSON.stringify(sampler)})`,
         });
       }
       const config = await loadConfig(flags.config, { required: true });
       const plan = planSweep(config.train.search, {
         trials: flags.trials,
-        sampler: flags.sampler as SweepSampler,
-        seed: flags.seed,
+        sampler: sampler as SweepSampler,
+        seed: flags.seed ?? 1,
         gridPoints: flags.gridPoints,
       });
       if (!plan.ok) {
@@ -54,6 +113,129 @@ export function register(program: Command): void {
       const how = plan.spaceSize === null ? "random" : `grid of ${plan.spaceSize} points`;
       info(
         `${plan.trials.length} trials (${how}) over ${Object.keys(config.train.search).sort().join(", ")}`,
+      );
+    });
+
+  sweep
+    .command("run")
+    .description(
+      "Run a study locally: trials from train.search in parallel worker processes (each a run directory), pruned on the per-epoch validation value; resumes where it stopped.",
+    )
+    .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
+    .option("--trials <n>", "trials the study holds when done (earlier runs of it included)", atLeastOne, 20)
+    .option("--parallel <n>", "trials training at the same time", atLeastOne, 1)
+    .option("--sampler <name>", "tpe, random or grid (new study: tpe)")
+    .option("--pruner <name>", "median, hyperband or none (new study: median)")
+    .option("--study <name>", "study name, its folder under --studies-dir (default: model.name)")
+    .option("--seed <n>", "seed of the sampler (new study: 1)", positiveInt)
+    .option("--metric <name>", "metric to optimise (new study: metrics.primary, else val_loss)")
+    .option("--runs-dir <dir>", "where the trials' run directories go", DEFAULT_RUNS_DIR)
+    .option("--studies-dir <dir>", "where studies are stored", DEFAULT_STUDIES_DIR)
+    .option("--json", "print { study, best, trials } as JSON")
+    .action(async (flags: RunFlags) => {
+      const sampler = oneOf("--sampler", flags.sampler, SAMPLERS);
+      const pruner = oneOf("--pruner", flags.pruner, PRUNERS);
+      const config = await loadConfig(flags.config, { required: true });
+      if (Object.keys(config.train.search).length === 0) {
+        throw new ModelshipError({
+          code: "sweep-empty-search-space",
+          message: "train.search is empty: a study needs at least one parameter with bounds",
+          where: { file: flags.config },
+          hint: "Declare bounded parameters under train.search, e.g. learningRate: { min: 0.0001, max: 0.1, log: true }.",
+        });
+      }
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const { runStudy } = await import("../../runners/train/run-study.ts");
+      const result = await runStudy({
+        config,
+        repoDir: process.cwd(),
+        runsDir: flags.runsDir,
+        studiesDir: flags.studiesDir,
+        name: flags.study ?? config.model.name,
+        trials: flags.trials,
+        parallel: flags.parallel,
+        ...(sampler ? { sampler } : {}),
+        ...(pruner ? { pruner } : {}),
+        ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        ...(flags.metric ? { metric: flags.metric } : {}),
+        log: notice,
+        signal: abort.signal,
+      }).finally(() => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      });
+      const summary = summarizeStudy(result.study);
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderStudyTable(result.study)}\n`,
+      );
+      if (result.ended === "interrupted") {
+        throw new ModelshipError(
+          {
+            code: "sweep-interrupted",
+            message: "the study was interrupted; its running trials start again when it is resumed",
+            hint: "Run the same command again to resume it.",
+          },
+          { failedCheck: true },
+        );
+      }
+      if (!summary.best) {
+        throw new ModelshipError(
+          {
+            code: "sweep-no-complete-trial",
+            message: `no trial of study ${summary.study} completed`,
+            hint: `Look at the trials' logs under ${flags.studiesDir}/${summary.study}/logs/.`,
+          },
+          { failedCheck: true },
+        );
+      }
+    });
+
+  sweep
+    .command("tell")
+    .description("Record the trials' run directories (e.g. a workflow matrix's artifacts) in their study.")
+    .option("-c, --config <path>", "config file", DEFAULT_CONFIG_PATH)
+    .option("--study <name>", "study name (default: model.name)")
+    .option("--studies-dir <dir>", "where studies are stored", DEFAULT_STUDIES_DIR)
+    .requiredOption(
+      "--runs-dir <dir>",
+      "folder holding one run directory per trial (names end with -t<number>)",
+    )
+    .option("--json", "print { study, best, trials } as JSON")
+    .action(async (flags: TellFlags) => {
+      const config = await loadConfig(flags.config, { required: true });
+      const paths = studyPaths(flags.studiesDir, flags.study ?? config.model.name);
+      const runs = await readStudyRuns(flags.runsDir);
+      const { study, told, unknown } = await updateStudy(
+        paths,
+        () => new Date(),
+        (stored) => {
+          if (!stored) {
+            throw new ModelshipError({
+              code: "study-missing",
+              message: `there is no study at ${paths.study}`,
+              hint: "Plan the trials first with `modelship sweep plan --study NAME`.",
+            });
+          }
+          const told: number[] = [];
+          const unknown: string[] = [];
+          for (const run of runs) {
+            const trial = stored.trials[run.number];
+            if (!trial) unknown.push(run.dir);
+            else {
+              recordTrialResult(stored, trial, run.result);
+              told.push(run.number);
+            }
+          }
+          return { study: stored, result: { study: stored, told, unknown } };
+        },
+      );
+      for (const dir of unknown) warn(`not a trial of study ${study.name}: ${dir}`);
+      info(`recorded ${told.length} trial(s) in ${paths.study}`);
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(summarizeStudy(study), null, 2)}\n` : `${renderStudyTable(study)}\n`,
       );
     });
 
@@ -103,4 +285,55 @@ export function register(program: Command): void {
         });
       }
     });
+}
+
+/** `sweep plan --study`: the next trials from the stored study's sampler, recorded as running. */
+async function planFromStudy(flags: PlanFlags): Promise<void> {
+  const sampler = oneOf("--sampler", flags.sampler, SAMPLERS);
+  const pruner = oneOf("--pruner", flags.pruner, PRUNERS);
+  if (flags.trials < 1 || flags.trials > MAX_TRIALS) {
+    throw new ModelshipError({
+      code: "sweep-invalid-trial-count",
+      message: `--trials must be between 1 and ${MAX_TRIALS} (got ${flags.trials})`,
+    });
+  }
+  const config = await loadConfig(flags.config, { required: true });
+  const name = flags.study!;
+  const paths = studyPaths(flags.studiesDir, name);
+  const planned = await updateStudy(
+    paths,
+    () => new Date(),
+    (stored) => {
+      const opened = openStudy({
+        name,
+        config,
+        stored,
+        settings: {
+          ...(sampler ? { sampler } : {}),
+          ...(pruner ? { pruner } : {}),
+          ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+          ...(flags.metric ? { metric: flags.metric } : {}),
+          gridPoints: flags.gridPoints,
+        },
+      });
+      if (!opened.ok)
+        throw new ModelshipError({ code: opened.reason, message: opened.message, hint: opened.hint });
+      const plan = planStudyTrials(opened.study, flags.trials);
+      if (!plan.ok) {
+        throw new ModelshipError({
+          code: `sweep-${plan.reason}`,
+          message: plan.message,
+          where: { file: flags.config },
+          hint: "Declare bounded parameters under train.search, e.g. learningRate: { min: 0.0001, max: 0.1, log: true }.",
+        });
+      }
+      return { study: opened.study, result: plan.planned };
+    },
+  );
+  process.stdout.write(
+    `${JSON.stringify(planned.map((t) => ({ id: trialId(t.number), params: t.params })))}\n`,
+  );
+  info(
+    `${planned.length} trial(s) planned in study ${name} (${paths.study}); record their runs with \`modelship sweep tell --study ${name} --runs-dir DIR\``,
+  );
 }

@@ -46,6 +46,7 @@ export function register(program: Command): void {
       ).trainRun({
         config,
         repoDir: process.cwd(),
+        configFile: opts.config,
         runsDir: opts.runsDir,
         ...(opts.runId ? { runId: opts.runId } : {}),
         params: parseParamOverrides(opts.set),

@@ -20,10 +20,10 @@ export function register(program: Command): void {
 
 /** What is valid but cannot work as written: shown as warnings, exit code unchanged. */
 function configWarnings(config: Config): string[] {
-  if (config.train.command === undefined && config.data.source.length === 0) {
+  if (config.train.command === undefined && config.data.source.length + config.data.sources.length === 0) {
     return [
-      "data.source lists no files, so the built-in trainer has nothing to train on " +
-        "(list CSV, JSON or JSON-lines files, or set train.command to run your own program)",
+      "data.source and data.sources are empty, so the built-in trainer has nothing to train on " +
+        "(add files, an HTTP API or a database under data.sources, or set train.command to run your own program)",
     ];
   }
   return [];

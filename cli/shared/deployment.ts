@@ -8,8 +8,10 @@ import {
 } from "../../runners/router/start-local-deployment.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
+import { predictionLogArgs } from "../../core/config/prediction-log-args.ts";
 import type { Registry } from "../../core/registry/registry-port.ts";
 import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
+import type { TrafficPlan } from "../../core/rollout/rollout-types.ts";
 import { planDeployVersion } from "../../core/rollout/deploy-version.ts";
 import type { DeployVersionResult } from "../../core/rollout/deploy-version.ts";
 import { localTarget } from "../../adapters/deploy-local/local-target.ts";
@@ -58,6 +60,7 @@ export async function openDeployment(opts: {
     stateDir,
     config: opts.config.deploy,
     batching: opts.config.serve.batching,
+    serverArgs: predictionLogArgs(opts.config.monitoring),
     restore: true,
     signal: interrupted.signal,
     onRevertedAfterPromotion: (live) => void aliasFollowsLive(opts, live),
@@ -119,6 +122,8 @@ export async function runDeploy(o: {
   registry: Registry;
   openRouter: (startIfMissing: boolean) => Promise<OpenedDeployment>;
   log: (line: string) => void;
+  /** How traffic moves to the version (the local target runs every strategy). */
+  plan?: TrafficPlan;
 }): Promise<{ result: DeployVersionResult; opened: OpenedDeployment | null }> {
   const common = {
     registry: o.registry,
@@ -126,6 +131,7 @@ export async function runDeploy(o: {
     environment: o.env,
     kind: o.kind,
     now: () => new Date(),
+    ...(o.plan ? { plan: o.plan } : {}),
   };
   if (o.config.deploy.target === "kubernetes") {
     const { openKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
@@ -164,7 +170,7 @@ export async function runDeploy(o: {
       liveVersion: async () => (await open()).liveVersion(),
       previousVersion: async () => (await open()).previousVersion(),
       materialise: async (v) => (await open()).materialise(v),
-      deploy: async (t) => (await open()).deploy(t),
+      deploy: async (t, plan) => (await open()).deploy(t, plan),
       rollback: async () => (await open()).rollback(),
     };
   }
@@ -212,8 +218,15 @@ export function assertLocalTarget(config: Config, command: string): void {
   });
 }
 
-/** One paragraph on how a rollout ended. */
+/** One paragraph on how a rollout ended, or on the split it holds. */
 export function describeRollout(r: RolloutResult, aliasError: string | null = null): string {
+  if (r.outcome === "holding") {
+    return [
+      `◐ ${r.strategy ?? "split"} of v${r.version} holds: ${r.message}`,
+      `  v${r.fromVersion ?? "?"} stays stable; \`modelship promote\` moves all traffic, \`modelship abort\` returns it; \`modelship ab report\` compares them`,
+      "",
+    ].join("\n");
+  }
   const head =
     r.outcome === "succeeded"
       ? `✔ ${r.kind} of v${r.version} succeeded: ${r.colour} is live${r.fromVersion ? ` (was v${r.fromVersion})` : ""}`

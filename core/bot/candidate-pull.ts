@@ -91,6 +91,8 @@ export function renderCandidatePull(input: {
   record: Omit<CandidateRecord, "format">;
   kind: RetrainKind;
   environment: string;
+  /** The drift issue that made the App retrain, linked from the pull request. */
+  driftIssue?: number;
 }): { title: string; body: string } {
   const r = input.record;
   const url = safeUrl(r.workflowRunUrl);
@@ -101,6 +103,9 @@ export function renderCandidatePull(input: {
     body: [
       `<!-- modelship:candidate model=${r.model.replace(/-->/g, "")} kind=${input.kind} -->`,
       `The ${describeRetrainKind(input.kind)} of **${model}** on ${r.headSha.slice(0, 7)} beats the version in \`${escapeMarkdown(input.environment, { maxLength: 100 })}\`${r.baseline ? ` (v${escapeMarkdown(r.baseline, { maxLength: 50 })})` : ""}.`,
+      ...(input.driftIssue !== undefined
+        ? [`Retrained after the data drift reported in #${input.driftIssue}.`]
+        : []),
       "Merging this pull request releases and deploys exactly this artifact:",
       "",
       "| Workflow run | Artifact | Digest |",

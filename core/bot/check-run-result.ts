@@ -71,7 +71,8 @@ export type TrainFailureReason =
   | "artifact-invalid"
   | "run-dir-invalid"
   | "model-name-mismatch"
-  | "config-invalid";
+  | "config-invalid"
+  | "data-invalid";
 
 /** Maps a completed workflow run's conclusion (anything but success) to a check conclusion and reason. */
 export function failedRunOutcome(conclusion: string | null): {
@@ -96,6 +97,7 @@ const FAILURE_TEXT: Record<TrainFailureReason, string> = {
   "run-dir-invalid": "The training run's artifact is not a valid run directory.",
   "model-name-mismatch": "The training run produced a different model than the config names.",
   "config-invalid": "The repository config is invalid.",
+  "data-invalid": "The data failed its expectations, so nothing was trained.",
 };
 
 /** One sentence per failure reason. */

@@ -1,5 +1,5 @@
 /** What started a training run; carried to the workflow as the `trigger` input. */
-export type TrainTrigger = "comment" | "push" | "schedule" | "rerequest";
+export type TrainTrigger = "comment" | "push" | "schedule" | "rerequest" | "drift";
 
 /**
  * Runs on the default branch that nobody dispatched for a PR: the workflow's cron (`sched`), a
@@ -24,14 +24,20 @@ export type Correlation = {
  * An opaque id for one dispatch that also names the PR and the commit, so a `workflow_run` event
  * leads back to its PR without any state in the App: `pr42-<sha>-<nonce>` or `sched-<sha>-<nonce>`.
  */
-export function createCorrelationId(input: { pr: number | null; headSha: string; nonce: string }): string {
+export function createCorrelationId(input: {
+  pr: number | null;
+  headSha: string;
+  nonce: string;
+  /** For a run without a pull request: what started it (default `sched`). */
+  kind?: RetrainKind;
+}): string {
   const nonce = input.nonce
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 32)
     .padEnd(4, "0");
   const sha = input.headSha.toLowerCase().slice(0, 40);
-  return `${input.pr === null ? "sched" : `pr${input.pr}`}-${sha}-${nonce}`;
+  return `${input.pr === null ? (input.kind ?? "sched") : `pr${input.pr}`}-${sha}-${nonce}`;
 }
 
 /** Reads a correlation id; undefined when it is not one the App made or the workflow derived. */

@@ -35,10 +35,14 @@ export function matchesPaths(files: readonly string[], globs: readonly string[])
  * Globs that trigger training on a push: `github.paths` when set, else the data files, the config
  * and code files (a starting point that catches model changes and ignores docs).
  */
-export function trainingPaths(config: { github: { paths: string[] }; data: { source: string[] } }): string[] {
+export function trainingPaths(config: {
+  github: { paths: string[] };
+  data: { source: string[]; sources?: ReadonlyArray<{ kind: string; path?: string }> };
+}): string[] {
   if (config.github.paths.length > 0) return config.github.paths;
   return [
     ...config.data.source,
+    ...(config.data.sources ?? []).flatMap((s) => (s.path !== undefined ? [s.path] : [])),
     ".github/modelship.yml",
     "**/*.{py,ts,js,mjs,cjs,ipynb,r,R,jl,json,yaml,yml,toml,cfg,csv,jsonl,parquet}",
     "**/requirements*.txt",

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AbSchema, CanarySchema, ShadowSchema, TrafficStrategySchema } from "./traffic-schema.ts";
+import { ExpectationSchema } from "../data/expectations/expectation-schema.ts";
+import { DataLoadingSchema, DataSourceConfigSchema } from "./data-sources-schema.ts";
 
 /** Gate applied to one metric when a candidate is compared with a baseline. */
 export const MetricGateSchema = z
@@ -61,6 +63,41 @@ export const LayerSchema = z
   .strict();
 export type Layer = z.infer<typeof LayerSchema>;
 
+/** Learning-rate schedules; defaults are PyTorch's StepLR / CosineAnnealingLR and Keras' ReduceLROnPlateau. */
+export const LrScheduleSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("step"),
+      stepSize: z.number().int().positive().default(10).describe("Epochs between two decays."),
+      gamma: z.number().positive().max(1).default(0.1).describe("Factor applied at each decay."),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("cosine"),
+      minLearningRate: z.number().nonnegative().default(0),
+      periodEpochs: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Epochs from the base rate down to minLearningRate (default: train.params.epochs)."),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("plateau"),
+      monitor: z.string().default("val_loss"),
+      factor: z.number().positive().lt(1).default(0.1),
+      patience: z.number().int().nonnegative().default(10),
+      minDelta: z.number().nonnegative().default(0.0001),
+      cooldown: z.number().int().nonnegative().default(0),
+      minLearningRate: z.number().nonnegative().default(0),
+    })
+    .strict(),
+]);
+export type LrSchedule = z.infer<typeof LrScheduleSchema>;
+
 export const TrainParamsSchema = z
   .object({
     layers: z.array(LayerSchema).default([{ units: 16, activation: "relu", dropout: 0 }]),
@@ -82,6 +119,24 @@ export const TrainParamsSchema = z
       })
       .strict()
       .optional(),
+    accumulateSteps: z
+      .number()
+      .int()
+      .positive()
+      .max(4096)
+      .optional()
+      .describe(
+        "Gradient accumulation: apply the optimizer once per this many batches of batchSize rows (effective batch batchSize × accumulateSteps, memory of one batch). Default 1.",
+      ),
+    lrSchedule: LrScheduleSchema.optional().describe(
+      "Learning-rate schedule over epochs; the rate of each epoch is recorded in history.json as `lr`.",
+    ),
+    classWeights: z
+      .union([z.literal("balanced"), z.record(z.string(), z.number().positive())])
+      .optional()
+      .describe(
+        "Classification: weight each row's loss by its label's weight; `balanced` is rows / (classes × rows of the label). Labels left out weigh 1.",
+      ),
   })
   .strict();
 export type TrainParams = z.infer<typeof TrainParamsSchema>;
@@ -167,6 +222,13 @@ export const KubernetesSchema = z
         enabled: z.boolean().default(true),
         minReplicas: z.number().int().positive().default(2),
         maxReplicas: z.number().int().positive().default(10),
+        metric: z
+          .enum(["cpu", "requests-per-second"])
+          .default("cpu")
+          .describe(
+            "What the autoscaler reads: cpu (the metrics-server every cluster has) or requests-per-second (needs prometheus-adapter with the rule in the Helm chart).",
+          ),
+        targetCpuUtilization: z.number().int().min(1).max(100).default(70),
         targetRequestsPerSecond: z.number().positive().default(100),
       })
       .strict()
@@ -175,7 +237,31 @@ export const KubernetesSchema = z
     argoRollouts: z
       .boolean()
       .default(false)
-      .describe("Emit an Argo Rollouts blue-green Rollout instead of two Deployments."),
+      .describe("Emit an Argo Rollouts Rollout (deploy.strategy as its steps) instead of two Deployments."),
+    trafficRouting: z
+      .enum(["service", "istio"])
+      .default("service")
+      .describe(
+        "How traffic is split between versions: service (replica-weighted Services) or istio (a VirtualService; needed by shadow and by A/B's header routing).",
+      ),
+    istio: z
+      .object({
+        gateways: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Istio Gateways the VirtualService binds to (empty: the mesh only)."),
+        hosts: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Extra hosts the VirtualService answers for, besides the Service."),
+      })
+      .strict()
+      .prefault({}),
+    prometheusUrl: z
+      .string()
+      .url()
+      .default("http://prometheus-operated.monitoring.svc:9090")
+      .describe("Prometheus the Argo Rollouts analysis reads the servers' error rate and latency from."),
   })
   .strict();
 
@@ -236,6 +322,76 @@ export const GitHubSchema = z
   })
   .strict();
 
+/** `monitoring.drift`: how `modelship drift` and the drift workflow judge current data (Evidently's defaults). */
+export const DriftConfigSchema = z
+  .object({
+    minRows: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe("Fewer current rows than this is reported as not enough data instead of a verdict."),
+    datasetShare: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe("The dataset drifted when at least this share of its features drifted."),
+    workflow: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]+\.ya?ml$/,
+        "a workflow file name in .github/workflows, e.g. modelship-drift.yml",
+      )
+      .default("modelship-drift.yml")
+      .describe("Workflow file whose runs upload drift reports; the App turns them into the drift issue."),
+  })
+  .strict();
+
+/** `monitoring`: what inference servers log about their traffic, and how drift is judged. */
+export const MonitoringSchema = z
+  .object({
+    sampleRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe("Share of inferences written to the prediction log, 0 to 1; 0 turns the log off."),
+    maxLogMB: z
+      .number()
+      .min(1)
+      .default(100)
+      .describe(
+        "Most megabytes (MiB) one server's prediction log folder holds; the oldest files are deleted to stay under it.",
+      ),
+    rotateMB: z
+      .number()
+      .min(0.01)
+      .default(10)
+      .describe("Size in MiB at which a prediction log file is closed and the next one started."),
+    maxRecordKB: z
+      .number()
+      .min(1)
+      .max(1024)
+      .default(64)
+      .describe(
+        "Requests with bodies over this many KiB (and records that would come out larger) are logged as a summary {rows, bytes}.",
+      ),
+    drift: DriftConfigSchema.prefault({}),
+    retrainOnDrift: z
+      .boolean()
+      .default(false)
+      .describe(
+        "When a drift check finds dataset drift, the App also dispatches the training workflow on the default branch (trigger `drift`); the candidate pull request links the drift issue.",
+      ),
+  })
+  .strict()
+  .refine((m) => m.rotateMB <= m.maxLogMB, {
+    message: "rotateMB must be at most maxLogMB",
+    path: ["rotateMB"],
+  });
+export type Monitoring = z.infer<typeof MonitoringSchema>;
+
 export const ConfigSchema = z
   .object({
     version: z.literal(1).default(1).describe("Config format version."),
@@ -260,13 +416,34 @@ export const ConfigSchema = z
     data: z
       .object({
         source: z
-          .array(z.string().min(1))
+          .array(
+            z
+              .string()
+              .min(1)
+              .refine(
+                (s) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s),
+                "data.source lists files in the repository; a URL or database goes in data.sources (kind: http, postgres)",
+              ),
+          )
           .default([])
           .describe("CSV, JSON or JSON-lines files, relative to the repository root."),
         format: z.enum(["auto", "csv", "json", "jsonl"]).default("auto"),
+        sources: z
+          .array(DataSourceConfigSchema)
+          .default([])
+          .describe(
+            "Sources by kind (file, http, sqlite, postgres), read after data.source; rows are concatenated.",
+          ),
+        loading: DataLoadingSchema.prefault({}),
         validationSplit: z.number().gt(0).lt(1).default(0.2),
         seed: z.number().int().nonnegative().default(42),
         transforms: z.array(TransformSchema).default([]),
+        expectations: z
+          .array(ExpectationSchema)
+          .default([])
+          .describe(
+            "Checks on the data in Great Expectations' vocabulary, run by `modelship data validate` and before every training run.",
+          ),
         target: z
           .object({
             standardize: z
@@ -404,10 +581,10 @@ export const ConfigSchema = z
                 requireApprovedReview: z.boolean().default(true),
                 requireGreenChecks: z.boolean().default(true),
                 requires: z
-                  .array(z.enum(["merged", "reviewed", "gates"]))
+                  .array(z.enum(["merged", "reviewed", "gates", "attested"]))
                   .default(["merged", "reviewed", "gates"])
                   .describe(
-                    "What a version's provenance must show before deploy, promote or rollback moves it here: merged (its commit is the merge commit of a pull request into the default branch), reviewed (that pull request has an approving review), gates (its modelship/train check passed).",
+                    "What a version's provenance must show before deploy, promote or rollback moves it here: merged (its commit is the merge commit of a pull request into the default branch), reviewed (that pull request has an approving review), gates (its modelship/train check passed), attested (its ONNX files have a SLSA build provenance attestation from a workflow of this repository; opt-in).",
                   ),
               })
               .strict(),
@@ -417,6 +594,9 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    monitoring: MonitoringSchema.prefault({}).describe(
+      "Prediction logging of `modelship serve --prediction-log`, local slots and drift checks.",
+    ),
   })
   .strict();
 

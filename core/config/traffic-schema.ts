@@ -28,7 +28,7 @@ export const CanarySchema = z
       .nullable()
       .default(60)
       .describe(
-        "How long each step runs, with the analysis, before the next; null waits at every step for `modelship promote`.",
+        "How long each step runs, with the analysis, before the next; null waits after each step's check for `modelship promote --step` (next step) or `modelship promote` (all traffic).",
       ),
   })
   .strict();

@@ -16,7 +16,9 @@ type Statement = {
   subject?: Array<{ name?: unknown; digest?: Record<string, unknown> }>;
   predicateType?: unknown;
   predicate?: {
-    buildDefinition?: { externalParameters?: { workflow?: { repository?: unknown; path?: unknown; ref?: unknown } } };
+    buildDefinition?: {
+      externalParameters?: { workflow?: { repository?: unknown; path?: unknown; ref?: unknown } };
+    };
     runDetails?: { builder?: { id?: unknown } };
   };
 };

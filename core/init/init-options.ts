@@ -41,6 +41,8 @@ export const InitOptionsSchema = z
     /** model.features and data.transforms that make the starter config train on `dataSources`. */
     features: z.array(z.string().min(1)).default([]),
     transforms: z.array(TransformSchema).default([]),
+    /** Also write `monitoring/`: the Grafana dashboard, alert rules with their promtool tests, a Prometheus config. */
+    monitoring: z.boolean().default(false),
     /** `$schema` of the config's yaml-language-server line, relative to the config; none: no line. */
     schemaPath: z.string().min(1).optional(),
   })

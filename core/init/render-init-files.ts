@@ -30,8 +30,16 @@ export function schemaModeline(schemaPath: string): string {
   return `# yaml-language-server: $schema=${schemaPath}`;
 }
 
+/** The monitoring templates (`modelship init --monitoring`), written to `monitoring/` as they ship. */
+export const MONITORING_TEMPLATES = [
+  "monitoring/grafana-dashboard.json",
+  "monitoring/alerts.yml",
+  "monitoring/alerts.test.yml",
+  "monitoring/prometheus.yml",
+] as const;
+
 /** Which templates `modelship init` writes for a deploy target, and where. */
-export function initFileSpecs(target: InitTarget): InitFileSpec[] {
+export function initFileSpecs(target: InitTarget, monitoring = false): InitFileSpec[] {
   return [
     { path: CONFIG_PATH, template: "config/modelship.yml" },
     { path: ".github/workflows/modelship-train.yml", template: "workflows/modelship-train.yml" },
@@ -43,6 +51,11 @@ export function initFileSpecs(target: InitTarget): InitFileSpec[] {
           : "workflows/modelship-deploy.yml",
     },
     { path: ".github/workflows/modelship-sweep.yml", template: "workflows/modelship-sweep.yml" },
+    ...(monitoring ? MONITORING_TEMPLATES.map((t) => ({ path: t, template: t })) : []),
+    // The drift check reads the prediction log on the serving host: the local target's.
+    ...(monitoring && target === "local"
+      ? [{ path: ".github/workflows/modelship-drift.yml", template: "workflows/modelship-drift.yml" }]
+      : []),
   ];
 }
 
@@ -50,7 +63,7 @@ export function initFileSpecs(target: InitTarget): InitFileSpec[] {
 export function allTemplatePaths(): string[] {
   const paths = new Set<string>();
   for (const target of ["local", "kubernetes"] as const)
-    for (const s of initFileSpecs(target)) paths.add(s.template);
+    for (const s of initFileSpecs(target, true)) paths.add(s.template);
   return [...paths];
 }
 
@@ -74,7 +87,7 @@ export function renderInitFiles(templates: TemplateTexts, options: InitOptions):
     // With the space before it: a block list starts on the next line.
     [" __DATA_TRANSFORMS__", yamlBlockOfMaps(options.transforms.map(transformFields), 2)],
   ] as const;
-  return initFileSpecs(options.target).map((spec) => {
+  return initFileSpecs(options.target, options.monitoring).map((spec) => {
     const text = templates.get(spec.template);
     if (text === undefined) {
       throw new ModelshipError({

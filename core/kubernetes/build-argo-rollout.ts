@@ -1,17 +1,21 @@
 import { AnalysisTemplate, Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { Config } from "../config/schema.ts";
+import { buildCanaryAnalysis } from "./build-canary-analysis.ts";
+import { buildCanaryStrategy } from "./build-canary-strategy.ts";
+import type { StrategyDeploy } from "./build-canary-strategy.ts";
 import { buildPodTemplate } from "./build-deployment.ts";
 import { namespaceOf } from "./kubernetes-inputs.ts";
 import type { BuildContext, ServedModel } from "./kubernetes-inputs.ts";
 import { kubernetesNames, LABELS, labelValue, modelSelector } from "./kubernetes-names.ts";
 import { validated } from "./validated.ts";
 
-type Deploy = Pick<Config["deploy"], "scaleDownDelaySeconds" | "analysis">;
+type Deploy = Pick<Config["deploy"], "scaleDownDelaySeconds" | "analysis"> & Partial<StrategyDeploy>;
 
 /**
- * The Argo Rollouts alternative to two Deployments: one Rollout with the blue-green strategy
- * (active and preview Services, auto-promotion, the old ReplicaSet kept `scaleDownDelaySeconds`)
- * and the same gates as pre- and post-promotion analysis.
+ * The Argo Rollouts alternative to two Deployments: one Rollout. Blue-green (the default): active
+ * and preview Services, auto-promotion, the old ReplicaSet kept `scaleDownDelaySeconds`, and the
+ * same gates as pre- and post-promotion analysis. Canary, A/B and shadow: the canary strategy of
+ * `buildCanaryStrategy` with the canary AnalysisTemplate in the background.
  */
 export function buildArgoRollout(
   ctx: BuildContext,
@@ -26,6 +30,25 @@ export function buildArgoRollout(
     [LABELS.managedBy]: "modelship",
   };
   const namespace = namespaceOf(ctx);
+  const strategy = opts.deploy.strategy ?? "blue-green";
+  if (strategy !== "blue-green") {
+    const d = opts.deploy as Deploy & StrategyDeploy;
+    const analysis = a.smokeRequests > 0;
+    const rollout = validated(
+      new Rollout({
+        metadata: { name: names.rollout, namespace, labels },
+        spec: {
+          replicas: ctx.kubernetes.replicas,
+          revisionHistoryLimit: 3,
+          selector: { matchLabels: modelSelector(opts.model.name) },
+          template: buildPodTemplate(ctx, { model: opts.model, colour: null }) as never,
+          strategy: { canary: buildCanaryStrategy(ctx, { model: opts.model, deploy: d, analysis }) },
+        },
+      }),
+    );
+    const templates = analysis ? [buildCanaryAnalysis(ctx, { model: opts.model, analysis: a })] : [];
+    return { rollout, analysisTemplates: templates };
+  }
   const args = (service: string) => [
     { name: "service", value: service },
     { name: "namespace", value: namespace },

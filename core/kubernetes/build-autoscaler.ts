@@ -12,8 +12,9 @@ export const REQUESTS_PER_SECOND_METRIC = "modelship_requests_per_second";
 export const SCALE_DOWN_STABILIZATION_SECONDS = 300;
 
 /**
- * Scales one colour (a Deployment, or the Argo Rollout when `colour` is null) on requests per
- * second per pod: up at once, down after 300 s. An idle colour at 0 replicas is left alone by
+ * Scales one colour (a Deployment, or the Argo Rollout when `colour` is null) on CPU utilisation
+ * (metrics-server) or, with `metric: requests-per-second`, on requests per second per pod (a
+ * prometheus-adapter rule): up at once, down after 300 s. An idle colour at 0 replicas is left alone by
  * Kubernetes, so the autoscaler of the colour not serving does nothing.
  */
 export function buildAutoscaler(
@@ -43,13 +44,21 @@ export function buildAutoscaler(
         minReplicas: a.minReplicas,
         maxReplicas: Math.max(a.maxReplicas, a.minReplicas),
         metrics: [
-          {
-            type: "Pods",
-            pods: {
-              metric: { name: REQUESTS_PER_SECOND_METRIC },
-              target: { type: "AverageValue", averageValue: String(a.targetRequestsPerSecond) },
-            },
-          },
+          a.metric === "cpu"
+            ? {
+                type: "Resource",
+                resource: {
+                  name: "cpu",
+                  target: { type: "Utilization", averageUtilization: a.targetCpuUtilization },
+                },
+              }
+            : {
+                type: "Pods",
+                pods: {
+                  metric: { name: REQUESTS_PER_SECOND_METRIC },
+                  target: { type: "AverageValue", averageValue: String(a.targetRequestsPerSecond) },
+                },
+              },
         ],
         behavior: {
           scaleUp: {

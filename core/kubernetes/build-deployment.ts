@@ -75,6 +75,9 @@ export function buildPodTemplate(
             opts.model.modelUri,
             "--name",
             opts.model.name,
+            // The version in answers and metrics labels: the canary analysis selects it in Prometheus.
+            "--model-version",
+            opts.model.version,
             "--host",
             "0.0.0.0",
             "--port",

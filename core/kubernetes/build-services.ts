@@ -14,7 +14,10 @@ import { validated } from "./validated.ts";
 
 type ServiceOptions = {
   modelName: string;
-  /** The colour the Service sends traffic to; null (Argo Rollouts) leaves the selector to the controller. */
+  /**
+   * The colour the Service sends traffic to; null selects every pod of the model (Argo Rollouts
+   * narrows it itself; a replica-weighted split spans both colours).
+   */
   colour: Colour | null;
   /** The rollout state to record on the Service (see `renderKubernetesState`). */
   state?: string;
@@ -28,6 +31,11 @@ export function buildService(ctx: BuildContext, opts: ServiceOptions): Service {
 /** The Service that reaches the idle colour, for checks before the switch. */
 export function buildPreviewService(ctx: BuildContext, opts: Omit<ServiceOptions, "state">): Service {
   return service(ctx, kubernetesNames(opts.modelName).previewService, "preview", opts);
+}
+
+/** The Service Argo Rollouts points at the canary pods (it adds their pod-template hash to the selector). */
+export function buildCanaryService(ctx: BuildContext, opts: { modelName: string }): Service {
+  return service(ctx, kubernetesNames(opts.modelName).canaryService, "canary", { ...opts, colour: null });
 }
 
 function service(ctx: BuildContext, name: string, role: string, opts: ServiceOptions): Service {

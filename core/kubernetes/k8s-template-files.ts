@@ -32,6 +32,7 @@ export function k8sTemplateFiles(): Record<string, string> {
   const { deploy, serve } = ConfigSchema.parse({});
   const ctx = { kubernetes: deploy.kubernetes, environment: deploy.environment, batching: serve.batching };
   const argo = { ...ctx, kubernetes: { ...deploy.kubernetes, argoRollouts: true } };
+  const argoIstio = { ...ctx, kubernetes: { ...argo.kubernetes, trafficRouting: "istio" as const } };
   const note = (what: string) =>
     [
       `Modelship: ${what}`,
@@ -51,6 +52,12 @@ export function k8sTemplateFiles(): Record<string, string> {
     "argo-rollout.yaml": renderManifestsYaml(
       buildManifests(argo, { model: TEMPLATE_MODEL, deploy }),
       note("the Argo Rollouts alternative: one blue-green Rollout with pre- and post-promotion analysis."),
+    ),
+    "argo-canary-istio.yaml": renderManifestsYaml(
+      buildManifests(argoIstio, { model: TEMPLATE_MODEL, deploy: { ...deploy, strategy: "canary" } }),
+      note(
+        "an Argo Rollouts canary (deploy.strategy: canary, the default steps) routed by Istio: the Rollout, the analysis run at every step (real inferences by a Job, error rate and p95 from Prometheus), the stable and canary Services and the VirtualService whose weights Argo sets.",
+      ),
     ),
   };
 }

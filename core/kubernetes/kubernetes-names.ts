@@ -35,6 +35,11 @@ export type KubernetesNames = {
   rollout: string;
   analysisPrePromotion: string;
   analysisPostPromotion: string;
+  /** The Service Argo Rollouts points at the canary pods (canary, A/B, shadow). */
+  canaryService: string;
+  /** The AnalysisTemplate run at every canary step. */
+  analysisCanary: string;
+  virtualService: string;
 };
 
 /**
@@ -56,6 +61,9 @@ export function kubernetesNames(modelName: string): KubernetesNames {
     rollout: base,
     analysisPrePromotion: `${base}-pre`,
     analysisPostPromotion: `${base}-post`,
+    canaryService: `${base}-canary`,
+    analysisCanary: `${base}-canary`,
+    virtualService: base,
   };
 }
 

@@ -21,6 +21,25 @@ export const KubernetesStateSchema = z.object({
   updatedAt: z.string(),
   active: VersionSchema.extend({ colour: z.enum(["blue", "green"]), since: z.string() }).nullable(),
   previous: VersionSchema.nullable(),
+  /**
+   * While a canary, A/B or shadow rollout runs: the new version's colour and share of requests
+   * (shadow: the share copied to it). Absent when one version takes all traffic.
+   */
+  split: z
+    .object({
+      colour: z.enum(["blue", "green"]),
+      version: z.string().min(1),
+      weight: z.number().min(0).max(100),
+      mode: z.enum(["split", "shadow"]),
+      /** The share the pod counts really give when the split is replica-weighted. */
+      effectiveWeight: z.number().min(0).max(100),
+      strategy: z.enum(["canary", "ab", "shadow"]),
+      /** Index of the canary step (0 for A/B and shadow). */
+      step: z.number().int().nonnegative(),
+      /** The new version exactly as it runs, so a later promote records it as live. */
+      target: VersionSchema,
+    })
+    .optional(),
 });
 export type KubernetesState = z.infer<typeof KubernetesStateSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeSource } from "../data/data-snapshot.ts";
 import { RunRecordSchema, type RunRecord } from "../run/run-record.ts";
 import type { Artifact, RegisterInput } from "./registry-port.ts";
 
@@ -31,6 +32,11 @@ export const VersionMetadataSchema = z
         runId: z.string().min(1),
         parentVersion: z.string().nullable(),
         pr: z.number().int().positive().optional(),
+        data: z
+          .object({ version: z.string(), rows: z.number().int().nonnegative(), sources: z.array(z.string()) })
+          .strict()
+          .optional()
+          .describe("The data snapshot the model was trained on: its version, row count and sources."),
       })
       .strict(),
     artifacts: z.array(ArtifactSchema).min(1),
@@ -87,8 +93,16 @@ export function createVersionMetadata(
       runId: record.runId,
       parentVersion: decision.parentVersion,
       ...(input.pr !== undefined ? { pr: input.pr } : {}),
+      ...dataLineage(record),
     },
     artifacts: run.artifacts,
     ...(record.signature ? { signature: record.signature } : {}),
   };
+}
+
+/** The data snapshot in a version's lineage, when the run recorded one. */
+function dataLineage(record: RunRecord): { data?: { version: string; rows: number; sources: string[] } } {
+  const { version, rows, sources } = record.data;
+  if (!version || rows === undefined) return {};
+  return { data: { version, rows, sources: (sources ?? []).map(describeSource) } };
 }

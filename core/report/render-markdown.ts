@@ -5,6 +5,10 @@ import { ModelshipError } from "../errors.ts";
 import type { History } from "../run/run-record.ts";
 import { escapeCode, escapeCommentText, escapeMarkdown, safeUrl, truncateText } from "./escape-markdown.ts";
 import { formatDelta, formatNumber, formatPercent } from "./format-number.ts";
+import { renderValidationMarkdown } from "./render-validation-markdown.ts";
+import type { ValidationReport } from "../data/expectations/validation-report.ts";
+import type { Explanation } from "../explain/permutation-importance.ts";
+import { renderExplanationMarkdown } from "../explain/render-explanation.ts";
 
 /** GitHub rejects issue and pull-request comments longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -19,6 +23,15 @@ export type RenderMarkdownOptions = {
   title?: string;
   /** Largest output in characters; defaults to GitHub's comment limit. */
   maxLength?: number;
+  /** The candidate's data validation (its run's validation.json), shown as a collapsed table. */
+  validation?: ValidationReport;
+  /**
+   * Rendered plots to show instead of the Mermaid learning curves: https URLs (PR comments link the
+   * images committed to the repository) or paths relative to the report. Mermaid is the fallback.
+   */
+  plots?: ReadonlyArray<{ title: string; url: string }>;
+  /** The candidate's permutation importance, shown as a table. */
+  explanation?: Explanation;
 };
 
 const MAX_CHARTS = 3;
@@ -54,7 +67,14 @@ export function renderComparisonMarkdown(c: Comparison, opts: RenderMarkdownOpti
   const head = [marker, renderHead(c, opts)].join("\n");
   const legend = "↑ higher is better · ↓ lower is better · ★ primary metric";
   const optional: { name: string; text: string }[] = [
-    { name: "learning curves", text: renderCharts(c) },
+    { name: "data validation", text: opts.validation ? renderValidationMarkdown(opts.validation) : "" },
+    plotsSection(c, opts.plots ?? []),
+    {
+      name: "feature importance",
+      text: opts.explanation
+        ? `### What drives the model\n\n${renderExplanationMarkdown(opts.explanation).trimEnd()}`
+        : "",
+    },
     { name: "parameter changes", text: renderParamsDiff(c) },
     { name: "gate settings", text: renderGateSettings(c) },
     { name: "candidate parameters", text: renderCandidateParams(c) },
@@ -166,6 +186,31 @@ function renderFailures(c: Comparison, shown: Set<string>): string {
     );
   }
   return lines.join("\n");
+}
+
+/** The rendered plots when there are any, else the Mermaid learning curves. */
+function plotsSection(
+  c: Comparison,
+  plots: ReadonlyArray<{ title: string; url: string }>,
+): { name: string; text: string } {
+  const images = renderPlotImages(plots);
+  return images ? { name: "plots", text: images } : { name: "learning curves", text: renderCharts(c) };
+}
+
+/** Images as Markdown; a URL that is neither https nor a plain relative path is left out. */
+function renderPlotImages(plots: ReadonlyArray<{ title: string; url: string }>): string {
+  const shown = plots
+    .map((p) => ({
+      title: p.title,
+      url: /^[A-Za-z0-9._-][A-Za-z0-9._/-]*$/.test(p.url) && !p.url.includes("..") ? p.url : safeUrl(p.url),
+    }))
+    .filter((p): p is { title: string; url: string } => p.url !== null);
+  if (shown.length === 0) return "";
+  return [
+    "### Plots",
+    "",
+    ...shown.map((p) => `![${escapeMarkdown(p.title, { maxLength: 100 })}](${p.url})`),
+  ].join("\n\n");
 }
 
 function renderCharts(c: Comparison): string {

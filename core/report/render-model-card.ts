@@ -1,4 +1,7 @@
+import { describeSource } from "../data/data-snapshot.ts";
 import { flattenParams, formatParamValue } from "../compare/flatten-params.ts";
+import type { Explanation } from "../explain/permutation-importance.ts";
+import { renderExplanationMarkdown } from "../explain/render-explanation.ts";
 import type { RunRecord } from "../run/run-record.ts";
 import { escapeCode, escapeMarkdown, safeUrl } from "./escape-markdown.ts";
 import { formatDuration, formatNumber } from "./format-number.ts";
@@ -9,6 +12,10 @@ export type ModelCardExtras = {
   parentVersion?: string;
   /** Extra lineage rows, e.g. `{ "Pull request": "#12", "Workflow run": "https://…" }`. */
   lineage?: Record<string, string>;
+  /** Permutation importance on the validation split. */
+  explanation?: Explanation;
+  /** Images beside the card (paths relative to it), e.g. `plots/learning-curves.png`. */
+  plots?: Array<{ title: string; path: string }>;
 };
 
 const MAX_TABLE_ROWS = 300;
@@ -72,6 +79,13 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
     );
   }
 
+  if (extras?.plots?.length) {
+    lines.push("## Plots", "");
+    for (const p of extras.plots) lines.push(`![${escapeMarkdown(p.title)}](${encodeURI(p.path)})`, "");
+  }
+  if (extras?.explanation)
+    lines.push("## What drives the model", "", renderExplanationMarkdown(extras.explanation));
+
   lines.push("## Parameters", "");
   const params = Object.entries(flattenParams(record.params));
   lines.push(
@@ -85,7 +99,17 @@ export function renderModelCard(record: RunRecord, extras?: ModelCardExtras): st
   );
 
   lines.push("## Data", "");
-  lines.push(`- Fingerprint: ${escapeCode(record.data.fingerprint, { maxLength: 80 })}`);
+  if (record.data.version !== record.data.fingerprint) {
+    lines.push(`- Fingerprint: ${escapeCode(record.data.fingerprint, { maxLength: 80 })}`);
+  }
+  if (record.data.version) {
+    lines.push(
+      `- Data version (sha256 of the snapshot's rows): ${escapeCode(record.data.version, { maxLength: 80 })}`,
+    );
+  }
+  for (const s of record.data.sources?.filter((x) => x.kind !== "file") ?? []) {
+    lines.push(`- Source: ${s.kind} ${escapeCode(describeSource(s), { maxLength: 200 })}`);
+  }
   if (record.data.rows !== undefined) lines.push(`- Rows: ${record.data.rows}`);
   if (record.data.trainRows !== undefined) lines.push(`- Training rows: ${record.data.trainRows}`);
   if (record.data.validationRows !== undefined)

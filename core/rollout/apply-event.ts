@@ -20,6 +20,9 @@ export function createRolloutRecord(state: RolloutState, now: Date): RolloutReco
     version: state.target.version,
     fromVersion: state.active?.version ?? null,
     colour: state.preview,
+    strategy: state.plan.strategy,
+    step: state.step,
+    weight: state.weight,
     phase: state.phase,
     outcome: null,
     reason: null,
@@ -57,6 +60,11 @@ export function applyEvent(
   next.outcome = t.next.outcome;
   next.reason = t.next.reason;
   next.message = t.next.message;
+  next.step = t.next.step;
+  next.weight = t.next.weight;
+  if (event.type === "step-passed" || event.type === "step-failed") {
+    next.analysis = { ...next.analysis, steps: [...(next.analysis.steps ?? []), event.verdict] };
+  }
   if (event.type === "analysis-passed" || event.type === "analysis-failed") {
     next.analysis = { ...next.analysis, preSwitch: event.verdict };
   }
@@ -78,5 +86,9 @@ export function pickTarget(t: RolloutTarget): RolloutTarget {
 }
 
 function describeEvent(e: RolloutEvent): string {
-  return "colour" in e ? `${e.type} ${e.colour}` : e.type === "aborted" ? `aborted (${e.reason})` : e.type;
+  if ("colour" in e) return `${e.type} ${e.colour}`;
+  if (e.type === "aborted") return `aborted (${e.reason})`;
+  if (e.type === "traffic-set") return `traffic-set ${e.weight}%`;
+  if (e.type === "promote") return e.full ? "promote" : "promote (next step)";
+  return e.type;
 }

@@ -30,6 +30,19 @@ function numbersOf(outputs: Output[]): number[] | undefined {
 }
 
 /**
+ * What a one-row V2 answer predicts: the class it names (classification), else its first number
+ * (regression); undefined when the body is not an answer with either.
+ */
+export function predictionOf(body: unknown): { label: string } | { value: number } | undefined {
+  const outputs = outputsOf(body);
+  if (outputs === undefined) return undefined;
+  const label = classOf(outputs);
+  if (label !== undefined) return { label };
+  const value = numbersOf(outputs)?.[0];
+  return value === undefined ? undefined : { value };
+}
+
+/**
  * Compares the live and the new version's answers to the same reference rows (`live[i]` and
  * `candidate[i]` answer row i; undefined where a version gave no 200 answer, which the error rate
  * already counts). Classification when answers name a class, regression otherwise: rows agree

@@ -1,15 +1,30 @@
 import type { Config } from "../config/schema.ts";
 import { otherColour } from "./rollout-types.ts";
-import type { ActiveSlot, RolloutSettings, RolloutState, RolloutTarget } from "./rollout-types.ts";
+import type {
+  ActiveSlot,
+  RolloutSettings,
+  RolloutState,
+  RolloutTarget,
+  TrafficPlan,
+} from "./rollout-types.ts";
 
-/** The idle state of a new rollout: the new version goes into the colour that is not live. */
+/**
+ * The idle state of a new rollout: the new version goes into the colour that is not live. A
+ * rollback, or a first deploy (no live version to split traffic with), is always blue-green.
+ */
 export function createRollout(opts: {
   id: string;
   kind: RolloutState["kind"];
   target: RolloutTarget;
   active: ActiveSlot | null;
   settings: RolloutSettings;
+  /** Default: blue-green. */
+  plan?: TrafficPlan;
 }): RolloutState {
+  const plan: TrafficPlan =
+    opts.plan === undefined || opts.kind === "rollback" || opts.active === null
+      ? { strategy: "blue-green" }
+      : opts.plan;
   return {
     id: opts.id,
     kind: opts.kind,
@@ -18,6 +33,9 @@ export function createRollout(opts: {
     preview: opts.active ? otherColour(opts.active.colour) : "blue",
     active: opts.active,
     settings: opts.settings,
+    plan,
+    step: -1,
+    weight: 0,
     outcome: null,
     reason: null,
     message: null,

@@ -32,7 +32,17 @@ export const RolloutRecordSchema = z.object({
   message: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  analysis: z.object({ preSwitch: z.unknown().optional(), postSwitch: z.unknown().optional() }),
+  /** Absent in files written before traffic strategies: blue-green. */
+  strategy: z.enum(["blue-green", "canary", "ab", "shadow"]).optional(),
+  /** Canary step index (-1 before the first), and the new version's percent of traffic. */
+  step: z.number().int().optional(),
+  weight: z.number().optional(),
+  analysis: z.object({
+    preSwitch: z.unknown().optional(),
+    /** One verdict per canary step (or the first minutes of an A/B split or shadow). */
+    steps: z.array(z.unknown()).optional(),
+    postSwitch: z.unknown().optional(),
+  }),
   timeline: z.array(TimelineEntrySchema),
 });
 export type RolloutRecord = z.infer<typeof RolloutRecordSchema>;

@@ -1,6 +1,7 @@
 import { ModelshipError } from "../errors.ts";
 import type { Registry } from "../registry/registry-port.ts";
 import type { DeployTarget, TargetRollout } from "./deploy-target.ts";
+import type { TrafficPlan } from "./rollout-types.ts";
 
 /** What deploying asks of the registry. */
 export type DeployRegistry = Pick<Registry, "resolve" | "setAlias">;
@@ -31,19 +32,10 @@ export async function planDeployVersion(o: {
   now: () => Date;
   /** Recorded with the alias move; default: the rollout id. */
   note?: string;
+  /** How traffic moves to a deployed version (a rollback is always blue-green). */
+  plan?: TrafficPlan;
 }): Promise<DeployPlan> {
-  const moveAlias = async (rollout: TargetRollout): Promise<DeployVersionResult> => {
-    if (rollout.outcome !== "succeeded") return { rollout, aliasError: null };
-    try {
-      await o.registry.setAlias(o.name, o.environment, rollout.version, {
-        now: o.now(),
-        reason: `${o.kind} (${o.note ?? rollout.id})`,
-      });
-      return { rollout, aliasError: null };
-    } catch (err) {
-      return { rollout, aliasError: err instanceof Error ? err.message : String(err) };
-    }
-  };
+  const moveAlias = (rollout: TargetRollout) => aliasFollows({ ...o, reason: o.kind }, rollout);
   if (o.ref !== undefined || o.kind === "deploy") {
     const ref = o.ref ?? "latest";
     const version = await o.registry.resolve(o.name, ref);
@@ -56,7 +48,7 @@ export async function planDeployVersion(o: {
     }
     return {
       version: version.version,
-      run: async () => moveAlias(await o.target.deploy(await o.target.materialise(version))),
+      run: async () => moveAlias(await o.target.deploy(await o.target.materialise(version), o.plan)),
     };
   }
   const previous = await o.target.previousVersion();
@@ -68,4 +60,32 @@ export async function planDeployVersion(o: {
     });
   }
   return { version: previous, run: async () => moveAlias(await o.target.rollback()) };
+}
+
+/**
+ * Once a rollout's version is live (`succeeded`; a held split is not), points the environment's
+ * alias at it. A registry that refuses is reported, not thrown: traffic has already moved.
+ */
+export async function aliasFollows(
+  o: {
+    registry: DeployRegistry;
+    name: string;
+    environment: string;
+    now: () => Date;
+    /** What moved it: deploy, rollback, promote. */
+    reason: string;
+    note?: string;
+  },
+  rollout: TargetRollout,
+): Promise<DeployVersionResult> {
+  if (rollout.outcome !== "succeeded") return { rollout, aliasError: null };
+  try {
+    await o.registry.setAlias(o.name, o.environment, rollout.version, {
+      now: o.now(),
+      reason: `${o.reason} (${o.note ?? rollout.id})`,
+    });
+    return { rollout, aliasError: null };
+  } catch (err) {
+    return { rollout, aliasError: err instanceof Error ? err.message : String(err) };
+  }
 }

@@ -1,7 +1,7 @@
 import type { AppliedEvent } from "./apply-event.ts";
 import { applyEvent } from "./apply-event.ts";
 import type { RolloutRecord } from "./deploy-state.ts";
-import { TERMINAL_PHASES } from "./rollout-types.ts";
+import { TERMINAL_PHASES, WAITING_PHASES } from "./rollout-types.ts";
 import type { RolloutEffect, RolloutEvent, RolloutState } from "./rollout-types.ts";
 
 /** Time as the driver sees it; tests hand in a fake one. */
@@ -47,7 +47,8 @@ export type DriveOptions = {
 /**
  * Runs a rollout to its end: feeds `start`, runs each accepted transition's effects in order and
  * feeds back the events they answer with. A rejected event is written to the timeline and
- * otherwise ignored; when nothing is left running that could move the rollout on, the driver
+ * otherwise ignored; when nothing is left running that could move the rollout on (and it does
+ * not wait for a person in a `holding` phase), the driver
  * aborts it (which rolls back), and if even that is rejected, it gives up where it stands.
  */
 export function driveRollout(opts: DriveOptions): RolloutDriver {
@@ -128,6 +129,8 @@ export function driveRollout(opts: DriveOptions): RolloutDriver {
 
   function checkStall(): void {
     if (halted || pumping || running > 0 || queue.length > 0 || terminal()) return;
+    // Waiting for a person's promote or abort is not a stall.
+    if (WAITING_PHASES.includes(state.phase)) return;
     if (stallAborted) return end();
     stallAborted = true;
     send({ type: "aborted", reason: "aborted", message: `the rollout stalled while ${state.phase}` });

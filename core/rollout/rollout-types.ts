@@ -19,6 +19,7 @@ export type ReasonCode =
   | "analysis-invalid-output"
   | "analysis-disagreement"
   | "post-switch-failed"
+  | "step-failed"
   | "aborted"
   | "superseded";
 
@@ -32,6 +33,7 @@ export const REASON_CODES = [
   "analysis-invalid-output",
   "analysis-disagreement",
   "post-switch-failed",
+  "step-failed",
   "aborted",
   "superseded",
 ] as const satisfies readonly ReasonCode[];
@@ -50,6 +52,9 @@ export type Phase =
   | "waiting-ready"
   | "analysing"
   | "switching"
+  | "shifting"
+  | "stepping"
+  | "holding"
   | "post-switch-check"
   | "draining"
   | "scaling-down"
@@ -65,6 +70,9 @@ export const PHASES = [
   "waiting-ready",
   "analysing",
   "switching",
+  "shifting",
+  "stepping",
+  "holding",
   "post-switch-check",
   "draining",
   "scaling-down",
@@ -76,6 +84,26 @@ export const PHASES = [
 ] as const satisfies readonly Phase[];
 
 export const TERMINAL_PHASES: readonly Phase[] = ["complete", "rolled-back", "failed"];
+
+/** Phases that wait for a person (`promote` or `abort`) with nothing running: not a stall. */
+export const WAITING_PHASES: readonly Phase[] = ["holding"];
+
+/** Phases in which both versions take traffic (a split or a shadow), before the promotion. */
+export const SPLIT_PHASES: readonly Phase[] = ["shifting", "stepping", "holding"];
+
+/**
+ * How traffic moves to the new version. Blue-green moves it all at once; canary in increasing
+ * weights (`pauseMs` null: each step waits for a promote); A/B holds a fixed split until promote
+ * or abort; shadow sends the new version copies of `percent`% of requests, whose answers no
+ * client sees.
+ */
+export type TrafficPlan =
+  | { strategy: "blue-green" }
+  | { strategy: "canary"; steps: number[]; pauseMs: number | null }
+  | { strategy: "ab"; weight: number }
+  | { strategy: "shadow"; percent: number };
+
+export type TrafficStrategyName = TrafficPlan["strategy"];
 
 /** How a rollout ended: `succeeded` once traffic is on the new version and its check passed. */
 export type Outcome = "succeeded" | "rolled-back" | "failed";
@@ -175,7 +203,8 @@ export type AnalysisVerdict =
       thresholds: AnalysisThresholds;
     };
 
-export type AnalysisStage = "pre-switch" | "post-switch";
+/** `step`: a canary step, or the first minutes of an A/B split or a shadow, judged on the new version's share. */
+export type AnalysisStage = "pre-switch" | "step" | "post-switch";
 
 export type RolloutState = {
   id: string;
@@ -187,6 +216,12 @@ export type RolloutState = {
   /** What served traffic before the rollout; null on a first deploy. */
   active: ActiveSlot | null;
   settings: RolloutSettings;
+  /** How traffic moves; a rollback, or a first deploy with nothing to split with, is blue-green. */
+  plan: TrafficPlan;
+  /** Index of the canary step being run (-1 before the first); 0 for an A/B split or a shadow. */
+  step: number;
+  /** Percent of client traffic on the new version (a shadow: percent of requests copied to it). */
+  weight: number;
   /** Set once the outcome is known; draining already counts as succeeded. */
   outcome: Outcome | null;
   reason: ReasonCode | null;
@@ -202,6 +237,11 @@ export type RolloutEvent =
   | { type: "analysis-passed"; stage: "pre-switch"; verdict: AnalysisVerdict }
   | { type: "analysis-failed"; stage: "pre-switch"; verdict: AnalysisVerdict }
   | { type: "switched"; colour: Colour }
+  | { type: "traffic-set"; weight: number }
+  | { type: "step-passed"; verdict: AnalysisVerdict }
+  | { type: "step-failed"; verdict: AnalysisVerdict }
+  /** A person moves the rollout on: `full` skips every remaining step, else only to the next. */
+  | { type: "promote"; full: boolean }
   | { type: "post-check-passed"; verdict: AnalysisVerdict }
   | { type: "post-check-failed"; verdict: AnalysisVerdict }
   | { type: "drain-elapsed" }
@@ -219,6 +259,10 @@ export const EVENT_TYPES = [
   "analysis-passed",
   "analysis-failed",
   "switched",
+  "traffic-set",
+  "step-passed",
+  "step-failed",
+  "promote",
   "post-check-passed",
   "post-check-failed",
   "drain-elapsed",
@@ -240,7 +284,14 @@ export type RolloutEffect =
       durationMs: number;
       thresholds: AnalysisThresholds;
     }
+  /** All traffic to `colour`; any split or shadow ends. */
   | { type: "switch-traffic"; colour: Colour }
+  /**
+   * Both versions take traffic: `split` sends `weight`% of client requests to `colour` (the new
+   * version; sticky per request key), `shadow` copies `weight`% of them to it; the rest, and every
+   * client answer in a shadow, come from `stable`.
+   */
+  | { type: "set-traffic"; colour: Colour; stable: Colour; weight: number; mode: "split" | "shadow" }
   | { type: "schedule-timer"; timer: "scale-down"; ms: number }
   | { type: "cancel-timer"; timer: "scale-down" }
   | { type: "stop-slot"; colour: Colour }

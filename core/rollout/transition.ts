@@ -9,7 +9,11 @@ import type {
 } from "./rollout-types.ts";
 import { TERMINAL_PHASES } from "./rollout-types.ts";
 
-/** Advances a blue-green rollout by one event; effects are data for an adapter to run. */
+/**
+ * Advances a rollout by one event; effects are data for an adapter to run. Every strategy shares
+ * the start, the pre-switch gate, the full switch with its post-switch check and the drain; a
+ * canary, A/B or shadow rollout passes through `shifting` → `stepping` (→ `holding`) in between.
+ */
 export function transition(state: RolloutState, event: RolloutEvent): Transition {
   if (TERMINAL_PHASES.includes(state.phase))
     return reject(state, `the rollout already ended (${state.phase})`);
@@ -51,9 +55,7 @@ export function transition(state: RolloutState, event: RolloutEvent): Transition
       return preSwitchFailure(s, event);
     case "waiting-ready":
       if (event.type === "slot-ready" && event.colour === preview) {
-        if (s.settings.smokeRequests === 0) {
-          return accept(s, { phase: "switching" }, [{ type: "switch-traffic", colour: preview }]);
-        }
+        if (s.settings.smokeRequests === 0) return afterPreSwitch(s);
         return accept(s, { phase: "analysing" }, [
           {
             type: "run-analysis",
@@ -75,9 +77,7 @@ export function transition(state: RolloutState, event: RolloutEvent): Transition
       }
       return preSwitchFailure(s, event);
     case "analysing":
-      if (event.type === "analysis-passed") {
-        return accept(s, { phase: "switching" }, [{ type: "switch-traffic", colour: preview }]);
-      }
+      if (event.type === "analysis-passed") return afterPreSwitch(s);
       if (event.type === "analysis-failed") {
         const v = event.verdict;
         if (v.pass) return reject(s, "analysis-failed carries a passing verdict");
@@ -104,6 +104,19 @@ export function transition(state: RolloutState, event: RolloutEvent): Transition
       }
       if (event.type === "aborted") return switchBack(s, event.reason, abortMessage(event));
       break;
+    case "shifting":
+      if (event.type === "traffic-set") return runStep(s);
+      return duringSplit(s, event);
+    case "stepping":
+      if (event.type === "step-passed") return afterStep(s);
+      if (event.type === "step-failed") {
+        const v = event.verdict;
+        if (v.pass) return reject(s, "step-failed carries a passing verdict");
+        return switchBack(s, "step-failed", `${stepLabel(s)} failed: ${v.message}`);
+      }
+      return duringSplit(s, event);
+    case "holding":
+      return duringSplit(s, event);
     case "post-switch-check":
       if (event.type === "post-check-passed") return promote(s);
       if (event.type === "post-check-failed") {
@@ -175,6 +188,94 @@ export function transition(state: RolloutState, event: RolloutEvent): Transition
       break;
   }
   return reject(s, `${describe(event)} is not expected while ${s.phase}`);
+}
+
+/** The new version passed its pre-switch gate: all traffic moves, or the strategy's first split. */
+function afterPreSwitch(s: RolloutState): Transition {
+  const p = s.plan;
+  if (p.strategy === "blue-green") return fullSwitch(s);
+  if (p.strategy === "canary") return shiftTo(s, 0);
+  if (p.strategy === "ab") return shift(s, 0, p.weight, "split");
+  return shift(s, 0, p.percent, "shadow");
+}
+
+/** Canary step `index`; a weight of 100 is the full switch. */
+function shiftTo(s: RolloutState, index: number): Transition {
+  const p = s.plan;
+  const weight = p.strategy === "canary" ? p.steps[index] : undefined;
+  if (weight === undefined || weight >= 100) return fullSwitch(s);
+  return shift(s, index, weight, "split");
+}
+
+function shift(s: RolloutState, step: number, weight: number, mode: "split" | "shadow"): Transition {
+  const stable = s.active?.colour;
+  if (stable === undefined) return fullSwitch(s);
+  return accept(s, { phase: "shifting", step, weight }, [
+    { type: "set-traffic", colour: s.preview, stable, weight, mode },
+  ]);
+}
+
+/** The split is in place: judge the new version on its share for the step's time (none: next at once). */
+function runStep(s: RolloutState): Transition {
+  const p = s.plan;
+  const durationMs =
+    p.strategy === "canary" ? (p.pauseMs ?? s.settings.postSwitchMs) : s.settings.postSwitchMs;
+  const note = status("in_progress", "stepping", null, `${stepLabel(s)}: judging ${s.target.version}`);
+  if (durationMs === 0 && s.settings.smokeRequests === 0) {
+    const next = afterStep({ ...s, phase: "stepping" });
+    return next.accepted ? { ...next, effects: [note, ...next.effects] } : next;
+  }
+  return accept(s, { phase: "stepping" }, [
+    note,
+    {
+      type: "run-analysis",
+      colour: s.preview,
+      stage: "step",
+      requests: s.settings.smokeRequests,
+      durationMs,
+      thresholds: thresholds(s),
+    },
+  ]);
+}
+
+/** A step passed: the next canary step, a wait for the user, or the full switch. */
+function afterStep(s: RolloutState): Transition {
+  const p = s.plan;
+  if (p.strategy === "canary" && p.pauseMs !== null) return shiftTo(s, s.step + 1);
+  return hold(s);
+}
+
+function hold(s: RolloutState): Transition {
+  return accept(s, { phase: "holding" }, [
+    status("in_progress", "holding", null, `${stepLabel(s)}: waiting for promote or abort`),
+  ]);
+}
+
+/** Events every split phase handles alike: a promote, an abort, the new slot dying. */
+function duringSplit(s: RolloutState, event: RolloutEvent): Transition {
+  if (event.type === "promote") {
+    const p = s.plan;
+    if (event.full || p.strategy !== "canary") return fullSwitch(s);
+    return shiftTo(s, s.step + 1);
+  }
+  if (event.type === "slot-crashed" && event.colour === s.preview) {
+    return switchBack(s, "slot-crashed", crashMessage(s, event.message));
+  }
+  if (event.type === "aborted") return switchBack(s, event.reason, abortMessage(event));
+  return reject(s, `${describe(event)} is not expected while ${s.phase}`);
+}
+
+function fullSwitch(s: RolloutState): Transition {
+  return accept(s, { phase: "switching", weight: 100 }, [{ type: "switch-traffic", colour: s.preview }]);
+}
+
+/** `canary step 2/3 (50%)`, `A/B split (20%)`, `shadow (100% copied)`. */
+function stepLabel(s: RolloutState): string {
+  const p = s.plan;
+  if (p.strategy === "canary") return `canary step ${s.step + 1}/${p.steps.length} (${s.weight}%)`;
+  if (p.strategy === "ab") return `A/B split (${s.weight}%)`;
+  if (p.strategy === "shadow") return `shadow (${s.weight}% copied)`;
+  return "switch";
 }
 
 function preSwitchFailure(s: RolloutState, event: RolloutEvent): Transition {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ColumnSchemaSchema, SourceDescriptionSchema } from "../data/data-snapshot.ts";
 
 /**
  * A run directory is the unit every step exchanges: the trainer writes it, compare reads two of
@@ -49,6 +50,16 @@ export const RunRecordSchema = z.object({
     rows: z.number().int().optional(),
     trainRows: z.number().int().optional().describe("Rows the model was fitted on."),
     validationRows: z.number().int().optional().describe("Held-out rows the metrics were computed on."),
+    version: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("Data version: sha256 of the snapshot's rows.jsonl (.modelship/data/<version>/)."),
+    columns: z.array(ColumnSchemaSchema).optional().describe("Schema of the data: name, type, null count."),
+    sources: z
+      .array(SourceDescriptionSchema)
+      .optional()
+      .describe("Where the rows came from, without secrets (paths, URLs, servers, queries)."),
   }),
   targetTransform: z
     .union([
@@ -119,6 +130,15 @@ export const RunRecordSchema = z.object({
       bestEpoch: z.number().int(),
       stoppedEarly: z.boolean(),
       resumedFromEpoch: z.number().int().optional(),
+      prunedAtEpoch: z
+        .number()
+        .int()
+        .optional()
+        .describe("A sweep's pruner stopped this trial after this epoch."),
+      classWeights: z
+        .record(z.string(), z.number())
+        .optional()
+        .describe("Loss weight of each label, as resolved from train.params.classWeights."),
     })
     .optional()
     .describe(

@@ -109,7 +109,8 @@ function randomTrials(
   };
 }
 
-function gridPoints(dim: SearchDimension, points: number): SweepValue[] {
+/** The points a grid sweep takes along one dimension. */
+export function gridPoints(dim: SearchDimension, points: number): SweepValue[] {
   if ("values" in dim) return [...dim.values];
   if (dim.min === dim.max) return [dim.min];
   if (dim.integer) {

@@ -40,17 +40,21 @@ export async function openModelSource(
   try {
     await exec("git", ["init", "-q", "--bare", repoDir]);
     // Only the version's tag: its commit's tree is the run directory.
-    await exec("git", [
-      "-C",
-      repoDir,
-      "fetch",
-      "-q",
-      "--no-tags",
-      "--depth=1",
-      "--",
-      source.url,
-      `+refs/tags/${tag.tag}:refs/tags/${tag.tag}`,
-    ]);
+    await exec(
+      "git",
+      [
+        "-C",
+        repoDir,
+        "fetch",
+        "-q",
+        "--no-tags",
+        "--depth=1",
+        "--",
+        source.url,
+        `+refs/tags/${tag.tag}:refs/tags/${tag.tag}`,
+      ],
+      { env: gitEnv(source.url, opts.token) },
+    );
   } catch (err) {
     await close();
     throw new ModelshipError({
@@ -65,4 +69,21 @@ export async function openModelSource(
 function firstLine(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   return (e.stderr || e.message || String(err)).trim().split("\n").at(-1) ?? "";
+}
+
+/**
+ * git's environment for the fetch: never a password prompt, and for an HTTP(S) remote with a
+ * token (the Secret's, as GITHUB_TOKEN) an Authorization header given through git's environment
+ * configuration, so the token is in neither the URL, the command line nor any manifest.
+ */
+export function gitEnv(url: string, token: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+  if (!token || !/^https?:\/\//.test(url)) return env;
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return {
+    ...env,
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
 }

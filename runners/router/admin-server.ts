@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { ModelshipError } from "../../core/errors.ts";
+import { TrafficPlanSchema } from "../../core/rollout/traffic-plan.ts";
 import type { DeploymentControl } from "../../adapters/deploy-local/deployment-control.ts";
 
 /** Body of `POST /v1/deploy` on the admin surface. */
@@ -12,8 +13,14 @@ export const AdminDeployBodySchema = z
     version: z.string().min(1),
     modelDir: z.string().min(1),
     name: z.string().min(1),
+    plan: TrafficPlanSchema.optional(),
     waitForScaleDown: z.boolean().optional(),
   })
+  .strict();
+
+/** Body of `POST /v1/promote`: all the way (default), or `full: false` for the next canary step. */
+export const AdminPromoteBodySchema = z
+  .object({ full: z.boolean().optional(), waitForScaleDown: z.boolean().optional() })
   .strict();
 
 /** Body of `POST /v1/rollback`. */
@@ -49,9 +56,17 @@ export async function startAdminServer(opts: {
     if (req.method === "GET" && path === "/v1/status") return send(res, 200, await opts.control.status());
     if (req.method === "POST" && path === "/v1/deploy") {
       const body = parseBody(AdminDeployBodySchema, await readJson(req));
-      const { waitForScaleDown, ...target } = body;
+      const { waitForScaleDown, plan, ...target } = body;
       const wait = waitForScaleDown === undefined ? {} : { waitForScaleDown };
-      return send(res, 200, await opts.control.deploy(target, wait));
+      return send(res, 200, await opts.control.deploy({ ...target, ...(plan ? { plan } : {}) }, wait));
+    }
+    if (req.method === "POST" && path === "/v1/promote") {
+      const body = parseBody(AdminPromoteBodySchema, await readJson(req));
+      return send(res, 200, await opts.control.promote(definedOnly(body)));
+    }
+    if (req.method === "POST" && path === "/v1/abort") {
+      const body = parseBody(AdminRollbackBodySchema, await readJson(req));
+      return send(res, 200, await opts.control.abort(definedOnly(body)));
     }
     if (req.method === "POST" && path === "/v1/rollback") {
       const body = parseBody(AdminRollbackBodySchema, await readJson(req));
@@ -124,4 +139,10 @@ function sendError(res: ServerResponse, err: unknown): void {
   send(res, 500, {
     error: { code: "admin-internal", message: err instanceof Error ? err.message : String(err) },
   });
+}
+
+function definedOnly<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]-?: Exclude<T[K], undefined>;
+  };
 }

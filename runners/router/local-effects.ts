@@ -1,6 +1,7 @@
 import { judgeAnalysis } from "../../core/rollout/judge-analysis.ts";
 import type { TargetEffect, RolloutEffects } from "../../core/rollout/drive-rollout.ts";
 import type {
+  AnalysisAgreement,
   AnalysisSample,
   AnalysisVerdict,
   Colour,
@@ -12,7 +13,7 @@ import { probeReady, sleep } from "../../adapters/deploy-local/probe-ready.ts";
 import { preSwitchSmoke } from "../../adapters/deploy-local/pre-switch-smoke.ts";
 import { readReferenceRows } from "../../adapters/deploy-local/read-reference-rows.ts";
 import { fetchSmokeRequests, runSmokeRequests } from "../../adapters/deploy-local/run-smoke-requests.ts";
-import { SMOKE_HEADER } from "./router.ts";
+import { SMOKE_HEADER, SMOKE_SLOT_HEADER } from "./router.ts";
 import type { Router } from "./router.ts";
 import type { SlotPool } from "./slot-pool.ts";
 import { SlotStartError } from "./spawn-slot.ts";
@@ -49,6 +50,13 @@ export class LocalEffects implements RolloutEffects {
           this.o.store.live = { colour: effect.colour, ...slot.target, since: new Date().toISOString() };
         return { type: "switched", colour: effect.colour };
       }
+      case "set-traffic":
+        try {
+          this.o.router.setTraffic({ colour: effect.colour, weight: effect.weight, mode: effect.mode });
+        } catch (err) {
+          return { type: "slot-crashed", colour: effect.colour, message: (err as Error).message };
+        }
+        return { type: "traffic-set", weight: effect.weight };
       case "stop-slot":
         await this.o.pool.stop(effect.colour);
         if (this.o.store.live?.colour === effect.colour) this.o.store.live = null;
@@ -126,14 +134,35 @@ export class LocalEffects implements RolloutEffects {
     }
     const since = Date.now();
     // Through the router: these requests and real traffic both land in the slot's samples.
-    await this.smoke(slot.target, effect.requests, effect.durationMs, timeoutMs, signal);
+    await this.smoke(slot.target, effect.colour, effect.requests, effect.durationMs, timeoutMs, signal);
     await sleep(since + effect.durationMs - Date.now(), signal);
-    verdict = judgeAnalysis(this.o.router.samples(effect.colour, since), effect.thresholds);
+    if (signal.aborted) return null;
+    const samples = this.o.router.samples(effect.colour, since);
+    if (effect.stage === "step") {
+      verdict = judgeAnalysis(samples, effect.thresholds, this.shadowAgreement(effect.colour));
+      return verdict.pass ? { type: "step-passed", verdict } : { type: "step-failed", verdict };
+    }
+    verdict = judgeAnalysis(samples, effect.thresholds);
     return verdict.pass ? { type: "post-check-passed", verdict } : { type: "post-check-failed", verdict };
+  }
+
+  /** In a shadow, how far its answers agreed with the stable answers clients got (judged like the reference rows). */
+  private shadowAgreement(colour: Colour): AnalysisAgreement | undefined {
+    const shadow = this.o.router.variantStats(colour)?.shadow;
+    if (!shadow || shadow.compared === 0 || shadow.kind === null) return undefined;
+    const agreement: AnalysisAgreement = {
+      kind: shadow.kind,
+      rows: shadow.compared,
+      agreed: shadow.agreed,
+      rate: shadow.agreed / shadow.compared,
+    };
+    if (shadow.meanAbsDifference !== null) agreement.maxDifference = shadow.meanAbsDifference;
+    return agreement;
   }
 
   private async smoke(
     target: { name: string; modelDir: string },
+    colour: Colour,
     count: number,
     spreadMs: number,
     timeoutMs: number,
@@ -144,7 +173,8 @@ export class LocalEffects implements RolloutEffects {
     const reference = await readReferenceRows(target.modelDir);
     const built = await fetchSmokeRequests({ url, name: target.name, timeoutMs, reference });
     if (!built.ok) return [{ status: null, latencyMs: 0, error: built.message }];
-    const headers = { [SMOKE_HEADER]: this.o.smokeToken };
+    // The router sends them to `colour`, whatever share of client traffic it has.
+    const headers = { [SMOKE_HEADER]: this.o.smokeToken, [SMOKE_SLOT_HEADER]: colour };
     const r = await runSmokeRequests({
       url,
       name: target.name,

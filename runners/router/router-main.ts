@@ -14,6 +14,7 @@ import { DEFAULT_STATE_DIR } from "../../adapters/deploy-local/deploy-state-file
 import { startLocalDeployment } from "./start-local-deployment.ts";
 import type { LocalDeployment } from "./start-local-deployment.ts";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
+import { predictionLogArgs } from "../../core/config/prediction-log-args.ts";
 
 function log(line: string): void {
   process.stderr.write(`[modelship router] ${line}\n`);
@@ -49,6 +50,7 @@ export async function routeUntilSignal(argv: string[]): Promise<LocalDeployment>
     stateDir: values["state-dir"] ?? DEFAULT_STATE_DIR,
     config: config.deploy,
     batching: config.serve.batching,
+    serverArgs: predictionLogArgs(config.monitoring),
     restore: values.restore,
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values["server-entry"] === undefined ? {} : { serverEntry: values["server-entry"] }),

@@ -1,8 +1,16 @@
 import { Agent, createServer, request as httpRequest } from "node:http";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AnalysisSample, Colour, SlotTraffic } from "../../core/rollout/rollout-types.ts";
+import { ROUTING_HEADERS } from "../../core/monitoring/prediction-record.ts";
+import type { TrafficKind, Variant } from "../../core/monitoring/prediction-record.ts";
+import { compareAnswers, predictionOf } from "../../core/rollout/compare-answers.ts";
+import { percentile } from "../../core/rollout/judge-analysis.ts";
+import type { AnalysisSample, Colour, Phase, SlotTraffic } from "../../core/rollout/rollout-types.ts";
+import { routesToCandidate } from "../../core/rollout/sticky-bucket.ts";
+import type { ShadowStats, VariantStats } from "../../core/rollout/traffic-status.ts";
 import { answerClientError, ERROR_CODE_HEADER } from "../serve/serve-error.ts";
+import { FeedbackBodySchema, FeedbackStore } from "./feedback-store.ts";
+import { createRouterMetrics } from "./router-metrics.ts";
 
 /** Where a slot listens and which model version it serves. */
 export type SlotUpstream = { url: string; version: string };
@@ -36,10 +44,27 @@ export type RouterOptions = {
   drainBytes?: number;
   /** Requests carrying this value in the `x-modelship-smoke` header are the deployment's own smoke requests. */
   smokeToken?: string;
+  /** Request header whose value keeps one user on one variant of a split. Default `x-modelship-key`. */
+  stickyHeader?: string;
+  /** Source of randomness for requests without a key (tests hand in a seeded one). Default Math.random. */
+  random?: () => number;
+  /** Most shadow copies in flight at once; more are skipped, never queued. Default 128. */
+  shadowLimit?: number;
+  /** Regression: a shadow answer agrees when it differs by at most this share of max(1, |stable|). Default 0.1. */
+  agreementTolerance?: number;
 };
+
+/** Where traffic goes besides the live colour: a split of client requests, or shadow copies. */
+export type TrafficSplit = { colour: Colour; weight: number; mode: "split" | "shadow" };
+
+export type { ShadowStats, VariantStats };
 
 /** The header that marks the deployment's own smoke requests (never forwarded to a slot). */
 export const SMOKE_HEADER = "x-modelship-smoke";
+/** With the smoke token: the colour a smoke request must reach (a canary step judges the new one). */
+export const SMOKE_SLOT_HEADER = "x-modelship-smoke-slot";
+/** The default request header that keeps a user on one variant. */
+export const STICKY_HEADER = "x-modelship-key";
 
 /** The bounds a router applies when its options leave them out. */
 export const ROUTER_DEFAULTS = {
@@ -50,7 +75,13 @@ export const ROUTER_DEFAULTS = {
   bodyIdleTimeoutMs: 5_000,
   maxConnections: 512,
   drainBytes: 1024 * 1024,
+  shadowLimit: 128,
+  agreementTolerance: 0.1,
 };
+
+/** Answer bytes kept to read a prediction or compare a shadow (larger answers are not read). */
+const CAPTURE_BYTES = 64 * 1024;
+const FEEDBACK_PATH = /^\/v2\/models\/[^/?]+(\/versions\/[^/?]+)?\/feedback(\?|$)/;
 
 /** Body bytes kept for a resend when a pooled connection turns out to be closed (larger bodies are not resent). */
 const RESEND_WINDOW_BYTES = 256 * 1024;
@@ -60,8 +91,18 @@ export type Router = {
   port: number;
   /** Registers (or with null, forgets) the upstream of a colour. Never changes which colour is live. */
   setSlot(colour: Colour, upstream: SlotUpstream | null): void;
-  /** Sends every new request to `colour`; requests already forwarded finish where they are. */
+  /** Sends every new request to `colour` and ends any split; requests already forwarded finish where they are. */
   switchTo(colour: Colour | null): void;
+  /** Splits client traffic with (or copies it to) another registered colour; the live colour stays the stable one. */
+  setTraffic(split: TrafficSplit): void;
+  /** The split or shadow in place, or null. */
+  split(): TrafficSplit | null;
+  /** The variant a colour's answers are labelled with now. */
+  variantOf(colour: Colour): Variant;
+  /** Traffic, latency, errors, feedback and shadow comparison of one colour since its split started. */
+  variantStats(colour: Colour): VariantStats | null;
+  /** Shown on `/metrics` as `modelship_rollout_phase`. */
+  setPhase(phase: Phase | null): void;
   active(): { colour: Colour; version: string; url: string } | null;
   stats(colour: Colour): SlotStats | null;
   /** Samples of requests a colour answered at or after `sinceMs` (epoch ms). */
@@ -91,6 +132,9 @@ type Upstream = {
   failedOver: number;
   samples: RoutedSample[];
   idleWaiters: Array<() => void>;
+  /** Counters since the current split started (or since the slot was registered). */
+  window: { since: number; requests: number; errors: number; clientErrors: number };
+  shadow: ShadowStats;
 };
 
 const HOP_BY_HOP = new Set([
@@ -109,8 +153,19 @@ const INFER_PATH = /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer(\?|$)/;
 /** Errors that mean the slot never took the request in hand (refused, reset, broken pipe, socket gone). */
 const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ECONNABORTED", "EHOSTUNREACH"]);
 
-/** Request headers never sent to a slot: hop-by-hop ones, the smoke token and host (set to the slot's). */
-const FORWARD_DROPS: ReadonlySet<string> = new Set([...HOP_BY_HOP, SMOKE_HEADER, "host"]);
+/**
+ * Request headers never sent to a slot: hop-by-hop ones, the smoke headers, host (set to the
+ * slot's) and the routing headers (the router sets them; a client cannot choose its label).
+ */
+const FORWARD_DROPS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  SMOKE_HEADER,
+  SMOKE_SLOT_HEADER,
+  "host",
+  ...Object.values(ROUTING_HEADERS),
+]);
+/** A shadow copy carries the body it was given: its own length, never the client's framing. */
+const SHADOW_DROPS: ReadonlySet<string> = new Set([...FORWARD_DROPS, "content-length"]);
 
 /** Starts the public reverse proxy that sends every request to the live colour. */
 export async function startRouter(opts: RouterOptions): Promise<Router> {
@@ -123,6 +178,14 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   // What was live before the last switch: while it stays registered it is warm, and takes the
   // requests the live colour drops before answering.
   let fallback: Upstream | null = null;
+  // Where client traffic goes besides `live`: a weighted split or shadow copies.
+  let split: (TrafficSplit & { to: Upstream }) | null = null;
+  const stickyHeader = (opts.stickyHeader ?? STICKY_HEADER).toLowerCase();
+  const random = opts.random ?? Math.random;
+  const metrics = createRouterMetrics();
+  const feedback = new FeedbackStore();
+  const shadowAgent = new Agent({ keepAlive: true, maxSockets: o.shadowLimit, timeout: 4_000 });
+  let shadowInflight = 0;
 
   const server = createServer(
     {
@@ -146,27 +209,64 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   server.maxConnections = o.maxConnections;
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "/";
+    if (req.method === "GET" && (url === "/metrics" || url.startsWith("/metrics?"))) return serveMetrics(res);
+    if (req.method === "POST" && FEEDBACK_PATH.test(url)) return void receiveFeedback(req, res);
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > o.maxBodyBytes) return refuseTooLarge(req, res);
-    const up = live;
+    const smoke = isSmoke(req);
+    const up = smoke ? smokeTarget(req) : pick(req);
     if (up === null) {
       sendError(res, 503, "no-version-deployed", "no model version is deployed");
       return;
     }
-    streamBody(up, req, res, track(up, isSmoke(req) ? "smoke" : "traffic"));
+    const s = split;
+    const shadowTo = !smoke && s?.mode === "shadow" && s.to !== up && random() * 100 < s.weight ? s.to : null;
+    const traffic: TrafficKind = smoke ? "smoke" : "client";
+    streamBody(up, req, res, track(up, traffic), traffic, shadowTo);
+  }
+
+  /** The colour one client request goes to: the split's colour for its share (sticky by key), else the live one. */
+  function pick(req: IncomingMessage): Upstream | null {
+    const s = split;
+    if (s?.mode === "split" && slots[s.colour] === s.to) {
+      const key = req.headers[stickyHeader];
+      if (routesToCandidate(s.weight, typeof key === "string" ? key : undefined, random)) return s.to;
+    }
+    return live;
+  }
+
+  /** A smoke request reaches the colour it names (when registered), else the live one. */
+  function smokeTarget(req: IncomingMessage): Upstream | null {
+    const named = req.headers[SMOKE_SLOT_HEADER];
+    if (named === "blue" || named === "green") return slots[named] ?? live;
+    return live;
+  }
+
+  function variantOf(up: Upstream): Variant {
+    return split !== null && split.to === up ? "candidate" : "stable";
   }
 
   /** Counts one request against a slot; the returned `finish` records how it ended (once). */
-  function track(up: Upstream, origin: NonNullable<RoutedSample["origin"]>): Finish {
+  function track(up: Upstream, traffic: TrafficKind): Finish {
     up.inflight++;
     up.requests++;
     const started = performance.now();
+    const origin: NonNullable<RoutedSample["origin"]> = traffic === "smoke" ? "smoke" : "traffic";
+    const variant = variantOf(up);
+    const window = up.window;
     let finished = false;
     return (status, error, code) => {
       if (finished) return;
       finished = true;
       up.inflight--;
       if (status === null || status >= 500) up.errors++;
+      if (origin === "traffic") {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.requests.labels(variant, up.version, status === null ? "0" : String(status)).inc();
+        metrics.duration.labels(variant).observe(seconds);
+        countWindow(window, status);
+      }
       const sample: RoutedSample = { status, latencyMs: performance.now() - started, at: Date.now(), origin };
       if (error !== undefined) sample.error = error;
       if (code !== undefined) sample.code = code;
@@ -221,13 +321,24 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
    * at most a socket buffer of it, plus the first bytes so a request sent on a pooled connection
    * the slot had just closed can be resent once.
    */
-  function streamBody(up: Upstream, req: IncomingMessage, res: ServerResponse, finish: Finish): void {
+  function streamBody(
+    up: Upstream,
+    req: IncomingMessage,
+    res: ServerResponse,
+    finish: Finish,
+    traffic: TrafficKind,
+    shadowTo: Upstream | null,
+  ): void {
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let received = 0;
     let resent = false;
     let failedOver = false;
-    let upReq = forward(up, req, res, finish, retry);
+    // The stable answer and the shadow's meet here to be compared.
+    const pair: ShadowPair | null = shadowTo ? { stable: undefined, shadow: undefined } : null;
+    const onAnswer = (from: Upstream, status: number, body: Buffer | null) =>
+      answered(from, status, body, pair);
+    let upReq = forward(up, req, res, finish, retry, traffic, onAnswer);
     // One timer per request, pushed back as each piece of the body arrives.
     const idle = setTimeout(
       () => clientFailed(408, "body-timeout", `no request body for ${o.bodyIdleTimeoutMs} ms`),
@@ -261,9 +372,9 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         resent = false;
         from.failedOver++;
         to = alt;
-        fin = track(alt, isSmoke(req) ? "smoke" : "traffic");
+        fin = track(alt, traffic);
       }
-      upReq = forward(to, req, res, fin, retry);
+      upReq = forward(to, req, res, fin, retry, traffic, onAnswer);
       for (const chunk of kept) upReq.write(chunk);
       if (req.complete) upReq.end();
       return fin;
@@ -291,6 +402,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     req.on("end", () => {
       clearTimeout(idle);
       upReq.end();
+      // Only whole bodies are copied: a larger one was not kept.
+      if (shadowTo && pair && keptBytes === received) sendShadow(shadowTo, req, Buffer.concat(kept), pair);
     });
     req.on("close", () => clearTimeout(idle));
   }
@@ -302,11 +415,14 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     res: ServerResponse,
     finish: Finish,
     retry: (kind: "resend" | "failover", from: Upstream, current: Finish) => Finish | null,
+    traffic: TrafficKind,
+    onAnswer: (from: Upstream, status: number, body: Buffer | null) => void,
   ): ClientRequest {
     // Raw header lines, as received, less hop-by-hop ones (and the smoke token); without a
     // content-length the body goes chunked, as it arrives.
     const headers = endToEndHeaders(req.rawHeaders, req.headers["connection"], FORWARD_DROPS);
-    headers.push("host", up.host);
+    const variant = variantOf(up);
+    headers.push("host", up.host, ...routingHeaders(variant, up.version, traffic));
     const upReq = httpRequest({
       hostname: up.hostname,
       port: up.port,
@@ -322,12 +438,23 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     upReq.on("response", (upRes) => {
       answered = true;
       const out = endToEndHeaders(upRes.rawHeaders, upRes.headers["connection"], HOP_BY_HOP);
-      out.push("x-modelship-slot", up.colour, "x-modelship-version", up.version);
+      out.push(
+        "x-modelship-slot",
+        up.colour,
+        ROUTING_HEADERS.version,
+        up.version,
+        ROUTING_HEADERS.variant,
+        variant,
+      );
       const status = upRes.statusCode ?? 502;
       const code = upRes.headers[ERROR_CODE_HEADER];
       res.writeHead(status, out);
+      const body = traffic === "client" && status === 200 ? capture(upRes) : null;
       upRes.pipe(res);
-      upRes.on("end", () => finish(status, undefined, typeof code === "string" ? code : undefined));
+      upRes.on("end", () => {
+        finish(status, undefined, typeof code === "string" ? code : undefined);
+        onAnswer(up, status, body ? Buffer.concat(body.chunks) : null);
+      });
       upRes.on("error", (err) => {
         finish(null, err.message);
         res.destroy(err);
@@ -369,10 +496,165 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     };
     if (up) {
       headers["x-modelship-slot"] = up.colour;
-      headers["x-modelship-version"] = up.version;
+      headers[ROUTING_HEADERS.version] = up.version;
+      headers[ROUTING_HEADERS.variant] = variantOf(up);
     }
     res.writeHead(status, headers);
     res.end(payload);
+  }
+
+  /** A client's answer: its prediction is remembered for feedback, and a shadow's pair gets it. */
+  function answered(from: Upstream, status: number, body: Buffer | null, pair: ShadowPair | null): void {
+    const json = body && (pair || body.includes('"id"')) ? parseJson(body) : undefined;
+    remember(from, json);
+    if (pair) settle(pair, "stable", status === 200 ? json : undefined);
+  }
+
+  function remember(from: Upstream, json: unknown): void {
+    const id = (json as { id?: unknown } | undefined)?.id;
+    if (typeof id !== "string") return;
+    const prediction = predictionOf(json);
+    if (prediction) feedback.remember(id, slotKey(from), prediction);
+  }
+
+  /** Sends a copy of a client's whole request to the shadow; its answer never reaches the client. */
+  function sendShadow(to: Upstream, req: IncomingMessage, body: Buffer, pair: ShadowPair): void {
+    if (shadowInflight >= o.shadowLimit) {
+      to.shadow.skipped++;
+      return;
+    }
+    shadowInflight++;
+    to.shadow.copies++;
+    const started = performance.now();
+    const headers = endToEndHeaders(req.rawHeaders, req.headers["connection"], SHADOW_DROPS);
+    headers.push("host", to.host, "content-length", String(body.length));
+    headers.push(...routingHeaders("candidate", to.version, "shadow"));
+    let done = false;
+    const end = (status: number | null, answer: unknown, error?: string) => {
+      if (done) return;
+      done = true;
+      shadowInflight--;
+      metrics.shadow.labels(to.version, String(status ?? 0)).inc();
+      countWindow(to.window, status);
+      if (status === null || status >= 500) to.shadow.errors++;
+      const sample: RoutedSample = {
+        status,
+        latencyMs: performance.now() - started,
+        at: Date.now(),
+        origin: "traffic",
+      };
+      if (error !== undefined) sample.error = error;
+      to.samples.push(sample);
+      if (to.samples.length >= sampleLimit + trimStep) to.samples.splice(0, to.samples.length - sampleLimit);
+      remember(to, answer);
+      settle(pair, "shadow", status === 200 ? answer : undefined, to);
+    };
+    const upReq = httpRequest({
+      hostname: to.hostname,
+      port: to.port,
+      method: req.method ?? "POST",
+      path: req.url ?? "/",
+      headers,
+      agent: shadowAgent,
+    });
+    upReq.setTimeout(o.upstreamTimeoutMs, () => upReq.destroy(new Error("shadow did not answer in time")));
+    upReq.on("response", (upRes) => {
+      const kept = capture(upRes);
+      upRes.on("end", () => {
+        const status = upRes.statusCode ?? 502;
+        end(status, status === 200 && !kept.over ? parseJson(Buffer.concat(kept.chunks)) : undefined);
+      });
+      upRes.on("error", (err) => end(null, undefined, err.message));
+      upRes.resume();
+    });
+    upReq.on("error", (err) => end(null, undefined, err.message));
+    upReq.end(body);
+  }
+
+  /** Compares a stable answer with its shadow's once both arrived. */
+  function settle(pair: ShadowPair, side: "stable" | "shadow", answer: unknown, to?: Upstream): void {
+    pair[side] = answer ?? null;
+    if (to) pair.to = to;
+    if (pair.stable === undefined || pair.shadow === undefined || !pair.to) return;
+    if (pair.stable === null || pair.shadow === null) return;
+    const a = compareAnswers([pair.stable], [pair.shadow], o.agreementTolerance);
+    if (a.rows === 0) return;
+    const t = pair.to.shadow;
+    const sumDiff = (t.meanAbsDifference ?? 0) * (t.kind === "regression" ? t.compared : 0);
+    t.compared++;
+    t.agreed += a.agreed;
+    t.kind = a.kind;
+    t.agreementRate = t.agreed / t.compared;
+    t.meanAbsDifference = a.kind === "regression" ? (sumDiff + (a.maxDifference ?? 0)) / t.compared : null;
+  }
+
+  async function receiveFeedback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse((await readLimited(req, CAPTURE_BYTES)).toString("utf8"));
+    } catch (err) {
+      return sendError(res, 400, "feedback-invalid", `feedback body: ${(err as Error).message}`);
+    }
+    const parsed = FeedbackBodySchema.safeParse(json);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      const where = i && i.path.length > 0 ? `${i.path.join(".")}: ` : "";
+      return sendError(res, 400, "feedback-invalid", `feedback body: ${where}${i?.message ?? "invalid"}`);
+    }
+    const scored = feedback.score(parsed.data);
+    if (scored === null) {
+      return sendError(
+        res,
+        404,
+        "feedback-unknown-id",
+        `no answered inference request with id '${parsed.data.id}' (send the V2 request's own "id"; ids are kept for the last 100,000 answers, and scored once)`,
+      );
+    }
+    const body = JSON.stringify({
+      id: parsed.data.id,
+      scored: scored.map((x) => {
+        const up = upstreamOfKey(x.slot);
+        return { ...x, variant: up ? variantOf(up) : null };
+      }),
+    });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+
+  function upstreamOfKey(key: string): Upstream | null {
+    for (const c of ["blue", "green"] as const) {
+      const s = slots[c];
+      if (s && slotKey(s) === key) return s;
+    }
+    return null;
+  }
+
+  function serveMetrics(res: ServerResponse): void {
+    void metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(text);
+      },
+      (err: unknown) => sendError(res, 500, "metrics-failed", String(err)),
+    );
+  }
+
+  /** `modelship_traffic_weight` follows every switch and split. */
+  function showWeights(): void {
+    metrics.weight.reset();
+    if (!live) return;
+    const s = split;
+    const stable = s?.mode === "split" ? 100 - s.weight : 100;
+    metrics.weight.labels("stable", live.version).set(stable);
+    if (s) metrics.weight.labels("candidate", s.to.version).set(s.mode === "split" ? s.weight : 0);
+  }
+
+  function resetWindow(up: Upstream): void {
+    up.window = { since: Date.now(), requests: 0, errors: 0, clientErrors: 0 };
+    up.shadow = emptyShadow();
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -393,8 +675,10 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (upstream === null) {
         if (old && live === old) live = null;
         if (old && fallback === old) fallback = null;
+        if (old && (split?.to === old || live === null)) split = null;
         slots[colour] = null;
         old?.agent.destroy();
+        showWeights();
         return;
       }
       const u = new URL(upstream.url);
@@ -412,22 +696,75 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         failedOver: 0,
         samples: [],
         idleWaiters: [],
+        window: { since: Date.now(), requests: 0, errors: 0, clientErrors: 0 },
+        shadow: emptyShadow(),
       };
       slots[colour] = next;
       if (old && live === old) live = next;
+      if (old && split?.to === old) split = { ...split, to: next };
       old?.agent.destroy();
+      showWeights();
     },
     switchTo(colour) {
       if (colour === null) {
         live = null;
         fallback = null;
+        split = null;
+        showWeights();
         return;
       }
       const next = slots[colour];
       if (!next) throw new Error(`cannot switch to ${colour}: no slot registered`);
+      if (live !== next || split !== null) metrics.switches.inc();
       if (live !== next) fallback = live;
       live = next;
+      split = null;
+      showWeights();
     },
+    setTraffic(s) {
+      const to = slots[s.colour];
+      if (!to) throw new Error(`cannot split traffic to ${s.colour}: no slot registered`);
+      if (!live || live === to)
+        throw new Error(`cannot split traffic to ${s.colour}: it must not be the live colour`);
+      if (!(s.weight >= 0 && s.weight <= 100)) throw new Error(`weight ${s.weight} is not a percent`);
+      // A new split compares the variants from its own start; a canary's next weight keeps counting.
+      if (split === null || split.to !== to || split.mode !== s.mode) {
+        resetWindow(live);
+        resetWindow(to);
+        feedback.reset();
+      }
+      split = { colour: s.colour, weight: s.weight, mode: s.mode, to };
+      metrics.switches.inc();
+      showWeights();
+    },
+    split: () => (split ? { colour: split.colour, weight: split.weight, mode: split.mode } : null),
+    variantOf(colour) {
+      const s = slots[colour];
+      return s ? variantOf(s) : "stable";
+    },
+    variantStats(colour) {
+      const s = slots[colour];
+      if (!s) return null;
+      const w = s.window;
+      const latencies = s.samples
+        .filter((x) => x.at >= w.since && x.origin === "traffic" && x.status !== null)
+        .map((x) => x.latencyMs)
+        .sort((a, b) => a - b);
+      const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+      return {
+        since: new Date(w.since).toISOString(),
+        requests: w.requests,
+        errors: w.errors,
+        clientErrors: w.clientErrors,
+        errorRate: w.requests === 0 ? 0 : w.errors / w.requests,
+        p50Ms: round(percentile(latencies, 0.5)),
+        p95Ms: round(percentile(latencies, 0.95)),
+        p99Ms: round(percentile(latencies, 0.99)),
+        feedback: feedback.feedback(slotKey(s)),
+        shadow: s.shadow.copies > 0 || s.shadow.skipped > 0 ? { ...s.shadow } : null,
+      };
+    },
+    setPhase: (phase) => metrics.setPhase(phase),
     active() {
       return live ? { colour: live.colour, version: live.version, url: live.url } : null;
     },
@@ -466,8 +803,81 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         server.closeAllConnections();
       });
       for (const c of ["blue", "green"] as const) slots[c]?.agent.destroy();
+      shadowAgent.destroy();
     },
   };
+}
+
+/** A stable answer and its shadow's: undefined until it arrives, null when it was no 200 answer. */
+type ShadowPair = { stable: unknown; shadow: unknown; to?: Upstream };
+
+function emptyShadow(): ShadowStats {
+  return {
+    copies: 0,
+    skipped: 0,
+    errors: 0,
+    compared: 0,
+    agreed: 0,
+    kind: null,
+    agreementRate: null,
+    meanAbsDifference: null,
+  };
+}
+
+function countWindow(w: Upstream["window"], status: number | null): void {
+  w.requests++;
+  if (status === null || status >= 500) w.errors++;
+  else if (status >= 400 && status !== 499) w.clientErrors++;
+}
+
+function routingHeaders(variant: Variant, version: string, traffic: TrafficKind): string[] {
+  return [
+    ROUTING_HEADERS.variant,
+    variant,
+    ROUTING_HEADERS.version,
+    version,
+    ROUTING_HEADERS.traffic,
+    traffic,
+  ];
+}
+
+/** The key feedback is tallied under: one slot process serving one version. */
+function slotKey(up: { colour: Colour; version: string }): string {
+  return `${up.colour}@${up.version}`;
+}
+
+/** Keeps the first CAPTURE_BYTES of a response while it is piped on; `over` once it is larger. */
+function capture(res: IncomingMessage): { chunks: Buffer[]; over: boolean } {
+  const kept = { chunks: [] as Buffer[], over: false };
+  let size = 0;
+  res.on("data", (chunk: Buffer) => {
+    if (kept.over) return;
+    size += chunk.length;
+    if (size > CAPTURE_BYTES) {
+      kept.over = true;
+      kept.chunks = [];
+    } else kept.chunks.push(chunk);
+  });
+  return kept;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Header lines (a flat name, value list) without hop-by-hop ones, those named in `connection`, or `drop`. */

@@ -54,7 +54,11 @@ export class SlotPool {
         logFile: join(this.o.stateDir, `${this.o.env}.${colour}.log`),
         ...(signal ? { signal } : {}),
         ...(this.o.serverEntry ? { serverEntry: this.o.serverEntry } : {}),
-        ...(this.o.serverArgs ? { extraArgs: this.o.serverArgs } : {}),
+        extraArgs: [
+          ...(this.o.serverArgs ?? []),
+          "--prediction-log",
+          join(this.o.stateDir, this.o.env, "predictions", colour),
+        ],
       });
     })();
     this.starting[colour] = task.catch(() => undefined);

@@ -9,8 +9,10 @@ import type { RolloutRecord } from "../../core/rollout/deploy-state.ts";
 import { createRolloutRecord, pickTarget, rolloutId } from "../../core/rollout/apply-event.ts";
 import { driveRollout } from "../../core/rollout/drive-rollout.ts";
 import type { RolloutDriver } from "../../core/rollout/drive-rollout.ts";
-import { otherColour, TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
-import type { RolloutState, RolloutTarget } from "../../core/rollout/rollout-types.ts";
+import { COLOURS, otherColour, SPLIT_PHASES, TERMINAL_PHASES } from "../../core/rollout/rollout-types.ts";
+import type { RolloutState, RolloutTarget, TrafficPlan } from "../../core/rollout/rollout-types.ts";
+import type { RolloutProgress, TrafficEntry } from "../../core/rollout/traffic-status.ts";
+import { trafficPlan } from "../../core/rollout/traffic-plan.ts";
 import { systemClock } from "../../adapters/clock/system-clock.ts";
 import {
   adminFilePath,
@@ -150,12 +152,21 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
         store.current = null;
       }
     }
-    resolveWaiters(run, step.record, TERMINAL_PHASES.includes(phase), outcome === "succeeded");
+    router.setPhase(TERMINAL_PHASES.includes(phase) ? null : phase);
+    resolveWaiters(
+      run,
+      step.record,
+      TERMINAL_PHASES.includes(phase),
+      outcome === "succeeded" || phase === "holding",
+    );
     // A failed write must not take the router (and the live slot) down; the next step rewrites it.
     store.persist().catch(() => undefined);
   }
 
-  /** Callers hear back once traffic is on the new version, or, when they asked, once all is done. */
+  /**
+   * Callers hear back once traffic is on the new version (or a split holds for a promote), or,
+   * when they asked, once all is done.
+   */
   function resolveWaiters(run: Run, record: RolloutRecord, terminal: boolean, succeeded: boolean): void {
     if (!terminal && !succeeded) return;
     const result = toResult(record);
@@ -166,7 +177,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     });
   }
 
-  function launch(kind: RolloutState["kind"], target: RolloutTarget): Run {
+  function launch(kind: RolloutState["kind"], target: RolloutTarget, plan: TrafficPlan): Run {
     const live = store.live;
     const state = createRollout({
       id: rolloutId(new Date(), randomBytes(3).toString("hex")),
@@ -174,6 +185,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
       target,
       active: live ? { colour: live.colour, version: live.version } : null,
       settings,
+      plan,
     });
     const record = createRolloutRecord(state, new Date());
     const effects = new LocalEffects({ router, pool, store, smokeToken, state: () => run.driver.state() });
@@ -190,7 +202,12 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     return run;
   }
 
-  function begin(kind: RolloutState["kind"], target: () => RolloutTarget, wait: RolloutWaitOptions) {
+  function begin(
+    kind: RolloutState["kind"],
+    target: () => RolloutTarget,
+    wait: RolloutWaitOptions,
+    plan: TrafficPlan = { strategy: "blue-green" },
+  ) {
     const next = chain.then(async () => {
       if (store.closed)
         throw new ModelshipError({
@@ -204,7 +221,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
         current.driver.send({ type: "aborted", reason: "superseded", message: `superseded by ${t.version}` });
         await current.driver.finished;
       }
-      const run = launch(kind, t);
+      const run = launch(kind, t, plan);
       return new Promise<RolloutResult>((resolve) =>
         run.waiters.push({ terminal: wait.waitForScaleDown === true, resolve }),
       );
@@ -219,8 +236,27 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
 
   const control: DeploymentControl = {
     deploy(req, wait = {}) {
-      const target = { ...req, modelDir: resolve(req.modelDir) };
-      return begin("deploy", () => target, wait);
+      const { plan, ...rest } = req;
+      const target = { ...pickTarget(rest), modelDir: resolve(req.modelDir) };
+      return begin("deploy", () => target, wait, plan ?? trafficPlan(opts.config));
+    },
+    async promote({ full = true, ...wait } = {}) {
+      const run = inSplit("promote");
+      return waitFor(run, wait, { type: "promote", full });
+    },
+    async abort(wait = {}) {
+      const run = current;
+      if (!run || run.driver.state().outcome !== null)
+        throw nothingTo("abort", "a rollout that has not been promoted yet");
+      return waitFor(
+        run,
+        { waitForScaleDown: true, ...wait },
+        {
+          type: "aborted",
+          reason: "aborted",
+          message: "aborted by the user: all traffic back on the stable version",
+        },
+      );
     },
     rollback(wait = {}) {
       return begin(
@@ -240,11 +276,79 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
       return {
         ...store.snapshot(),
         url: router.url,
-        traffic: { blue: router.stats("blue"), green: router.stats("green") },
+        traffic: trafficEntries(),
+        rollout: progress(),
         health: supervisor.health,
       };
     },
   };
+
+  /** The rollout in progress when it has both versions taking traffic; else a usage error. */
+  function inSplit(what: string): Run {
+    const run = current;
+    if (!run || !SPLIT_PHASES.includes(run.driver.state().phase))
+      throw nothingTo(what, "a canary, A/B or shadow rollout that has both versions taking traffic");
+    return run;
+  }
+
+  function waitFor(run: Run, wait: RolloutWaitOptions, event: Parameters<Run["driver"]["send"]>[0]) {
+    const done = new Promise<RolloutResult>((resolve) =>
+      run.waiters.push({ terminal: wait.waitForScaleDown === true, resolve }),
+    );
+    run.driver.send(event);
+    return done;
+  }
+
+  function nothingTo(what: string, needs: string): ModelshipError {
+    const s = current?.driver.state();
+    return new ModelshipError({
+      code: `nothing-to-${what}`,
+      message: `nothing to ${what} in ${env}: ${what} needs ${needs}${s ? ` (the rollout of ${s.target.version} is ${s.phase})` : " (no rollout is in progress)"}`,
+      hint: "See `modelship status`; start one with `modelship deploy VERSION --canary 10,50,100`, `--ab 20` or `--shadow 100`; undo a promoted version with `modelship rollback`.",
+    });
+  }
+
+  /** Each serving slot: its variant, its share of client traffic and its traffic since the split began. */
+  function trafficEntries(): TrafficEntry[] {
+    const split = router.split();
+    const live = router.active()?.colour ?? null;
+    const run = current?.driver.state();
+    const entries: TrafficEntry[] = [];
+    for (const slot of COLOURS) {
+      const stats = router.variantStats(slot);
+      const version = pool.get(slot)?.target.version;
+      if (!stats || version === undefined) continue;
+      const inSplit = split?.colour === slot;
+      const candidate = inSplit || (run !== undefined && run.outcome === null && run.preview === slot);
+      let weight = 0;
+      if (slot === live) weight = split?.mode === "split" ? 100 - split.weight : 100;
+      else if (inSplit && split.mode === "split") weight = split.weight;
+      entries.push({
+        version,
+        slot,
+        variant: candidate ? "candidate" : "stable",
+        weight,
+        shadowPercent: inSplit && split.mode === "shadow" ? split.weight : null,
+        ...stats,
+      });
+    }
+    return entries;
+  }
+
+  function progress(): RolloutProgress | null {
+    const s = current?.driver.state();
+    if (!s) return null;
+    const canary = s.plan.strategy === "canary" ? s.plan : null;
+    return {
+      id: s.id,
+      version: s.target.version,
+      strategy: s.plan.strategy,
+      phase: s.phase,
+      step: canary && s.step >= 0 ? s.step + 1 : null,
+      steps: canary ? canary.steps : null,
+      weight: s.weight,
+    };
+  }
 
   const admin = opts.admin === false ? null : await openAdmin(control, stateDir, env, router.url);
   await store.persist();
@@ -330,16 +434,20 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
 }
 
 async function listen(opts: LocalDeploymentOptions, smokeToken: string, stateDir: string): Promise<Router> {
-  return startRouter({ port: opts.port, smokeToken, ...(opts.host ? { host: opts.host } : {}) }).catch(
-    (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-      throw new ModelshipError({
-        code: "port-in-use",
-        message: `port ${opts.port} is already in use, so the ${opts.env} router cannot listen on it`,
-        hint: `Another router may already serve ${opts.env} (see ${adminFilePath(stateDir, opts.env)}); stop it or set deploy.port.`,
-      });
-    },
-  );
+  return startRouter({
+    port: opts.port,
+    smokeToken,
+    stickyHeader: opts.config.ab.stickyHeader,
+    agreementTolerance: opts.config.analysis.agreementTolerance,
+    ...(opts.host ? { host: opts.host } : {}),
+  }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    throw new ModelshipError({
+      code: "port-in-use",
+      message: `port ${opts.port} is already in use, so the ${opts.env} router cannot listen on it`,
+      hint: `Another router may already serve ${opts.env} (see ${adminFilePath(stateDir, opts.env)}); stop it or set deploy.port.`,
+    });
+  });
 }
 
 async function openAdmin(control: DeploymentControl, stateDir: string, env: string, routerUrl: string) {
@@ -354,6 +462,10 @@ async function openAdmin(control: DeploymentControl, stateDir: string, env: stri
 }
 
 function toResult(r: RolloutRecord): RolloutResult {
+  if (r.outcome === null && r.phase === "holding") {
+    const message = r.timeline.at(-1)?.note ?? `${r.version} takes part of the traffic`;
+    return { ...structuredClone(r), outcome: "holding", reason: "holding", message };
+  }
   return {
     ...structuredClone(r),
     outcome: r.outcome ?? "failed",

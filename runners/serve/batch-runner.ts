@@ -29,6 +29,14 @@ export type BatchRunnerOptions = {
    * largest of them runs without waiting out the delay. Without any, a full `maxBatchRows` does.
    */
   preferredBatchRows?: readonly number[];
+  /** Told the rows of every run and how long each request waited in the queue before its run. */
+  observer?: BatchObserver;
+};
+
+/** Receives batching measurements, for the server's metrics. */
+export type BatchObserver = {
+  ran(rows: number): void;
+  waited(seconds: number): void;
 };
 
 type Job = {
@@ -36,6 +44,8 @@ type Job = {
   rows: number;
   /** Dimensions after the first, per input; only jobs with equal keys can be stacked. */
   key: string;
+  /** performance.now() when the job was queued. */
+  queuedAt: number;
   resolve: (result: RunResult) => void;
   reject: (err: unknown) => void;
 };
@@ -93,6 +103,15 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
     } else window ??= setTimeout(flush, delayMs);
   }
 
+  const observer = opts.observer;
+
+  function observeDispatch(jobs: readonly Job[], rows: number): void {
+    if (observer === undefined) return;
+    const now = performance.now();
+    observer.ran(rows);
+    for (const j of jobs) observer.waited((now - j.queuedAt) / 1000);
+  }
+
   async function runOne(feeds: Record<string, ort.Tensor>): Promise<RunResult> {
     const started = performance.now();
     let results: ort.InferenceSession.ReturnType;
@@ -111,12 +130,20 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
     return { outputs, runSeconds };
   }
 
+  /** A job of a failed stacked run, run again alone (its rows and wait were counted already). */
+  function retryOne(job: Job): void {
+    observer?.ran(job.rows);
+    runOne(job.feeds).then(job.resolve, job.reject);
+  }
+
   function settleOne(job: Job): void {
+    observeDispatch([job], job.rows);
     runOne(job.feeds).then(job.resolve, job.reject);
   }
 
   async function runStacked(jobs: Job[]): Promise<void> {
     const total = jobs.reduce((n, j) => n + j.rows, 0);
+    observeDispatch(jobs, total);
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of opts.inputNames) {
       const first = jobs[0]!.feeds[name]!;
@@ -130,14 +157,14 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
     try {
       result = await runOne(feeds);
     } catch {
-      for (const j of jobs) settleOne(j);
+      for (const j of jobs) retryOne(j);
       return;
     }
     const outs = Object.entries(result.outputs);
     if (outs.some(([, o]) => o.dims[0] !== total)) {
       // The declared batch dimension is not one at run time: stop stacking for this model.
       batchable = false;
-      for (const j of jobs) settleOne(j);
+      for (const j of jobs) retryOne(j);
       return;
     }
     let row = 0;
@@ -182,17 +209,26 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
 
   return {
     run(feeds) {
-      if (!batchable) return runOne(feeds);
       const rows = feeds[opts.inputNames[0]!]?.dims[0];
-      if (rows === undefined) return runOne(feeds);
+      const alone = () => {
+        if (observer !== undefined) {
+          observer.ran(rows ?? 1);
+          observer.waited(0);
+        }
+        return runOne(feeds);
+      };
+      if (!batchable || rows === undefined) return alone();
       let key = "";
       for (const name of opts.inputNames) {
         const t = feeds[name];
         // Inputs that disagree on the row count cannot be stacked; onnxruntime judges them alone.
-        if (t === undefined || t.dims[0] !== rows) return runOne(feeds);
+        if (t === undefined || t.dims[0] !== rows) return alone();
         key += `${t.dims.slice(1).join("x")};`;
       }
-      return new Promise<RunResult>((resolve, reject) => enqueue({ feeds, rows, key, resolve, reject }));
+      const queuedAt = performance.now();
+      return new Promise<RunResult>((resolve, reject) =>
+        enqueue({ feeds, rows, key, queuedAt, resolve, reject }),
+      );
     },
   };
 }

@@ -4,6 +4,7 @@
  *   node runners/serve/main.ts --model PATH [--model PATH ...] [--name NAME ...] [--model-version V]
  *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T] [--max-batch-rows R]
  *        [--max-queue-delay-us U] [--preferred-batch-rows R1,R2]
+ *        [--prediction-log DIR [--log-sample-rate F] [--log-max-mb M] [--log-rotate-mb M] [--log-max-record-kb K]]
  *
  * The first line on stdout, once the socket listens, is `{"event":"listening","url":...,"port":...}`;
  * everything else goes to stderr. SIGTERM or SIGINT finishes in-flight requests, then exits 0.
@@ -12,6 +13,7 @@ import { parseArgs } from "node:util";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
 import { defaultModelName, resolveModelFile } from "./resolve-model-file.ts";
 import { DEFAULT_MAX_BATCH_ROWS } from "./served-model.ts";
+import { PREDICTION_LOG_DEFAULTS, type PredictionLogSettings } from "./prediction-log.ts";
 import { startInferenceServer, type InferenceServer, type ServeLimits } from "./server.ts";
 
 export type ServeProcessOptions = {
@@ -29,6 +31,8 @@ export type ServeProcessOptions = {
   maxQueueDelayUs?: number;
   /** Row counts dispatched without waiting out the delay. */
   preferredBatchRows?: number[];
+  /** Log inferences as JSON lines in `predictionLog.dir`. */
+  predictionLog?: PredictionLogSettings;
 };
 
 function log(line: string): void {
@@ -58,6 +62,9 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     ...(opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows }),
     ...(opts.maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs: opts.maxQueueDelayUs }),
     ...(opts.preferredBatchRows === undefined ? {} : { preferredBatchRows: opts.preferredBatchRows }),
+    ...(opts.predictionLog === undefined
+      ? {}
+      : { predictionLog: { ...opts.predictionLog, warn: (m: string) => log(`warning: ${m}`) } }),
     onListening: ({ url, port }) => {
       process.stdout.write(`${JSON.stringify({ event: "listening", url, port })}\n`);
       log(`listening on ${url}; loading ${models.map((m) => `${m.name} (${m.modelPath})`).join(", ")}`);
@@ -65,6 +72,7 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
   });
   log(`ready: ${models.map((m) => `${server.url}/v2/models/${m.name}/infer`).join(", ")}`);
   log(describeBatching(opts));
+  if (opts.predictionLog !== undefined) log(describePredictionLog(opts.predictionLog));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -97,6 +105,55 @@ export function describeBatching(opts: Pick<ServeProcessOptions, BatchingKey>): 
 
 type BatchingKey = "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows";
 
+/** One line on where predictions are logged and with which limits. */
+export function describePredictionLog(p: PredictionLogSettings): string {
+  const d = PREDICTION_LOG_DEFAULTS;
+  const mb = (b: number) => `${Math.round((b / 1024 / 1024) * 100) / 100} MB`;
+  return `prediction log: ${p.dir}, sample rate ${p.sampleRate ?? d.sampleRate}, files of ${mb(p.rotateBytes ?? d.rotateBytes)}, at most ${mb(p.maxLogBytes ?? d.maxLogBytes)} in all, bodies over ${(p.maxRecordBytes ?? d.maxRecordBytes) / 1024} KB summarised`;
+}
+
+function numberOption(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `${flag} must be a number from ${min} to ${max}, got '${value}'`,
+    });
+  }
+  return n;
+}
+
+const MB = 1024 * 1024;
+
+type LogFlag = "prediction-log" | "log-sample-rate" | "log-max-mb" | "log-rotate-mb" | "log-max-record-kb";
+
+function predictionLogOf(values: Partial<Record<LogFlag, string>>): PredictionLogSettings | undefined {
+  const dir = values["prediction-log"];
+  const sampleRate = numberOption(values["log-sample-rate"], "--log-sample-rate", 0, 1);
+  const maxMb = numberOption(values["log-max-mb"], "--log-max-mb", 1, 1_048_576);
+  const rotateMb = numberOption(values["log-rotate-mb"], "--log-rotate-mb", 0.01, 1_048_576);
+  const recordKb = numberOption(values["log-max-record-kb"], "--log-max-record-kb", 1, 1_048_576);
+  if (dir === undefined) {
+    const given = (["log-sample-rate", "log-max-mb", "log-rotate-mb", "log-max-record-kb"] as const).find(
+      (k) => values[k] !== undefined,
+    );
+    if (given === undefined) return undefined;
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: `--${given} needs --prediction-log DIR`,
+      hint: "Pass --prediction-log DIR to say where predictions are logged.",
+    });
+  }
+  return {
+    dir,
+    ...(sampleRate === undefined ? {} : { sampleRate }),
+    ...(maxMb === undefined ? {} : { maxLogBytes: Math.round(maxMb * MB) }),
+    ...(rotateMb === undefined ? {} : { rotateBytes: Math.round(rotateMb * MB) }),
+    ...(recordKb === undefined ? {} : { maxRecordBytes: Math.round(recordKb * 1024) }),
+  };
+}
+
 function intOption(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -125,6 +182,11 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
       "max-batch-rows": { type: "string" },
       "max-queue-delay-us": { type: "string" },
       "preferred-batch-rows": { type: "string" },
+      "prediction-log": { type: "string" },
+      "log-sample-rate": { type: "string" },
+      "log-max-mb": { type: "string" },
+      "log-rotate-mb": { type: "string" },
+      "log-max-record-kb": { type: "string" },
     },
     strict: true,
   });
@@ -141,6 +203,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
   const preferredBatchRows = values["preferred-batch-rows"]
     ?.split(",")
     .map((r) => intOption(r.trim(), "--preferred-batch-rows", 1, 1_048_576)!);
+  const predictionLog = predictionLogOf(values);
   return {
     models: values.model ?? [],
     ...(values.name === undefined ? {} : { names: values.name }),
@@ -150,6 +213,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
     ...(maxBatchRows === undefined ? {} : { maxBatchRows }),
     ...(maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs }),
     ...(preferredBatchRows === undefined ? {} : { preferredBatchRows }),
+    ...(predictionLog === undefined ? {} : { predictionLog }),
     limits,
   };
 }

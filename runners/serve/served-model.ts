@@ -33,9 +33,23 @@ export type TensorMetadata = {
 
 /**
  * The JSON text of the V2 `outputs` array; the bytes of the outputs sent as binary data, in order;
- * and the seconds the `session.run` serving it took.
+ * the seconds the `session.run` serving it took; and the returned outputs' values (views, not
+ * copies) for the prediction log.
  */
-export type InferAnswer = { outputsJson: string; binary: Buffer[]; runSeconds: number };
+export type InferAnswer = {
+  outputsJson: string;
+  binary: Buffer[];
+  runSeconds: number;
+  values: ReturnedOutput[];
+};
+
+/** One output as returned to the client: its values, flat row-major. */
+export type ReturnedOutput = {
+  name: string;
+  datatype: V2Datatype;
+  dims: readonly number[];
+  data: ort.Tensor.DataType;
+};
 
 /** One model a server hosts: `modelPath` is the model.onnx file. */
 export type ModelSource = { name: string; version: string; modelPath: string };
@@ -148,7 +162,7 @@ async function readPreprocessor(modelFile: string): Promise<FittedPreprocessor |
 
 /** How concurrent requests to one model are stacked into runs; every field is optional. */
 export type BatchingOptions = Partial<
-  Pick<BatchRunnerOptions, "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows">
+  Pick<BatchRunnerOptions, "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows" | "observer">
 >;
 
 /** Rows one stacked run may hold unless told otherwise. */
@@ -380,7 +394,9 @@ function createServedModel(
     checkOutputs(result.outputs, outputSpecs, probabilityOutputs);
     let json = "[";
     const binary: Buffer[] = [];
+    const values: ReturnedOutput[] = [];
     const add = (o: Returned, datatype: V2Datatype, dims: readonly number[], data: ort.Tensor.DataType) => {
+      values.push({ name: o.name, datatype, dims, data });
       if (json.length > 1) json += ",";
       if (o.binary) {
         const bytes = encodeBinaryTensor(data, datatype);
@@ -397,7 +413,7 @@ function createServedModel(
       const labels = argmaxLabels(result.outputs, allOutputNames, preprocessor.labels);
       if (labels !== undefined) add(returned.label, "BYTES", [labels.length], labels);
     }
-    return { outputsJson: `${json}]`, binary, runSeconds: result.runSeconds };
+    return { outputsJson: `${json}]`, binary, runSeconds: result.runSeconds, values };
   }
 
   return {

@@ -1,13 +1,24 @@
+import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Counter, Histogram } from "prom-client";
 import pkg from "../../package.json" with { type: "json" };
 import { ModelshipError } from "../../core/errors.ts";
-import { parseInferRequest } from "./parse-infer-request.ts";
+import { parseInferRequest, type InferRequest } from "./parse-infer-request.ts";
+import { explainRequest } from "./explain-request.ts";
 import { resolveModelFile } from "./resolve-model-file.ts";
 import { answerClientError, ERROR_CODE_HEADER, ServeError } from "./serve-error.ts";
-import { createServeMetrics, type MetricRoute } from "./serve-metrics.ts";
-import { loadServedModel, type BatchingOptions, type ModelSource, type ServedModel } from "./served-model.ts";
+import { createServeMetrics, predictionLogObserver, type MetricRoute } from "./serve-metrics.ts";
+import { createPredictionLog, type PredictionLog, type PredictionLogOptions } from "./prediction-log.ts";
+import { readRoutingHeaders, type Routing } from "./read-routing-headers.ts";
+import type { TrafficKind } from "../../core/monitoring/prediction-record.ts";
+import {
+  loadServedModel,
+  type BatchingOptions,
+  type InferAnswer,
+  type ModelSource,
+  type ServedModel,
+} from "./served-model.ts";
 
 /** Bounds on what one request may ask of the server. */
 export type ServeLimits = {
@@ -42,6 +53,8 @@ export type InferenceServerOptions = {
   preferredBatchRows?: number[];
   /** Called once the socket listens, before the models finish loading (health/ready is 503 until then). */
   onListening?: (address: { url: string; port: number }) => void;
+  /** Log every (sampled) inference as a JSON line in this folder; off when absent. */
+  predictionLog?: Omit<PredictionLogOptions, "observer">;
 };
 
 export type InferenceServer = {
@@ -66,8 +79,8 @@ type Slot = {
   model: ServedModel | undefined;
   /** `{"model_name":...,"model_version":...` — the constant head of every answer. */
   answerHead: string;
-  inferOk: Counter.Internal;
-  inferLatency: Histogram.Internal<"model" | "version" | "route">;
+  inferOk: Record<TrafficKind, Counter.Internal>;
+  inferLatency: Record<TrafficKind, Histogram.Internal<"model" | "version" | "route" | "traffic">>;
   runLatency: Histogram.Internal<"model" | "version">;
 };
 
@@ -138,8 +151,8 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       source,
       model: undefined,
       answerHead: `{"model_name":${JSON.stringify(m.name)},"model_version":${JSON.stringify(version)}`,
-      inferOk: metrics.requests.labels(m.name, version, "infer", "200"),
-      inferLatency: metrics.requestDuration.labels(m.name, version, "infer"),
+      inferOk: byTraffic((t) => metrics.requests.labels(m.name, version, "infer", "200", t)),
+      inferLatency: byTraffic((t) => metrics.requestDuration.labels(m.name, version, "infer", t)),
       runLatency: metrics.inferenceDuration.labels(m.name, version),
     };
     metrics.modelReady.labels(m.name, version).set(0);
@@ -150,6 +163,9 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       entry.latest = slot;
     }
   }
+  const predictionLog: PredictionLog | undefined =
+    opts.predictionLog &&
+    createPredictionLog({ ...opts.predictionLog, observer: predictionLogObserver(metrics.log) });
   let loaded = false;
   let closing = false;
   const isReady = () => loaded && !closing;
@@ -197,8 +213,32 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     // Unknown names share one label value, so clients cannot grow the metric without bound.
     const model = slot?.source.name ?? "_unknown";
     const version = slot?.source.version ?? "_unknown";
-    metrics.requests.labels(model, version, route, String(status)).inc();
-    metrics.requestDuration.labels(model, version, route).observe(secondsSince(request));
+    const routing = readRoutingHeaders(request.headers);
+    const seconds = secondsSince(request);
+    metrics.requests.labels(model, version, route, String(status), routing.traffic).inc();
+    metrics.requestDuration.labels(model, version, route, routing.traffic).observe(seconds);
+    if (route === "infer" && slot !== undefined) logPrediction(request, slot, { routing, seconds, status });
+  }
+
+  /** Queues a sampled inference for the prediction log: references only, built and written later. */
+  function logPrediction(
+    request: FastifyRequest,
+    slot: Slot,
+    o: { routing: Routing; seconds: number; status: number; answered?: InferRequest; answer?: InferAnswer },
+  ): void {
+    if (!predictionLog?.sample()) return;
+    predictionLog.offer({
+      at: Date.now(),
+      id: o.answered?.id ?? randomUUID(),
+      model: slot.source.name,
+      version: slot.source.version,
+      ...o.routing,
+      latencyMs: o.seconds * 1000,
+      status: o.status,
+      bodyBytes: bodyBytesOf(request),
+      ...(o.answered === undefined ? {} : { inputs: o.answered.inputs }),
+      ...(o.answer === undefined ? {} : { outputs: o.answer.values }),
+    });
   }
 
   const app = Fastify({
@@ -283,7 +323,9 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     if (code.startsWith("output-")) {
       const slot = findSlot(request.params as ModelParams);
       if (slot !== undefined)
-        metrics.invalidOutputs.labels(slot.source.name, slot.source.version, code).inc();
+        metrics.invalidOutputs
+          .labels(slot.source.name, slot.source.version, code, readRoutingHeaders(request.headers).traffic)
+          .inc();
     }
     if (closing) reply.header("connection", "close");
     reply.header(ERROR_CODE_HEADER, code);
@@ -356,9 +398,12 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     const answer = await model.infer(inferRequest);
     const id = inferRequest.id === undefined ? "" : `,"id":${JSON.stringify(inferRequest.id)}`;
     const body = `${slot.answerHead}${id},"outputs":${answer.outputsJson}}`;
+    const routing = readRoutingHeaders(request.headers);
+    const seconds = secondsSince(request);
     slot.runLatency.observe(answer.runSeconds);
-    slot.inferOk.inc();
-    slot.inferLatency.observe(secondsSince(request));
+    slot.inferOk[routing.traffic].inc();
+    slot.inferLatency[routing.traffic].observe(seconds);
+    logPrediction(request, slot, { routing, seconds, status: 200, answered: inferRequest, answer });
     // A keep-alive connection would hold a graceful shutdown open until the client drops it.
     if (closing) reply.header("connection", "close");
     if (answer.binary.length === 0) return reply.type(JSON_TYPE).send(body);
@@ -367,10 +412,27 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     return reply.type("application/octet-stream").send(Buffer.concat([head, ...answer.binary]));
   };
 
+  // Occlusion attributions per request (docs/explain.md); not counted in the inference metrics.
+  const explainHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const slot = lookup(request.params as ModelParams);
+    const parsed =
+      request.body instanceof BinaryBody
+        ? parseInferRequest(request.body.json, limits.maxElements, request.body.binary)
+        : parseInferRequest(request.body, limits.maxElements);
+    const explained = await explainRequest({
+      model: readyModel(slot),
+      modelFile: slot.source.modelPath,
+      request: parsed,
+      maxElements: limits.maxElements,
+    });
+    return reply.type(JSON_TYPE).send(`${slot.answerHead},${JSON.stringify(explained).slice(1)}`);
+  };
+
   for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
     app.get(prefix, { config: { route: "model_metadata" } }, metadataHandler);
     app.get(`${prefix}/ready`, { config: { route: "model_ready" } }, modelReadyHandler);
     app.post(`${prefix}/infer`, { config: { route: "infer" } }, inferHandler);
+    app.post(`${prefix}/explain`, explainHandler);
   }
 
   const host = opts.host ?? "127.0.0.1";
@@ -385,7 +447,12 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   try {
     await Promise.all(
       slots.map(async (slot) => {
-        slot.model = await loadServedModel(slot.source, batchingOf(opts));
+        const { name, version } = slot.source;
+        const observer = {
+          ran: (rows: number) => metrics.batchRows.labels(name, version).observe(rows),
+          waited: (seconds: number) => metrics.queueWait.labels(name, version).observe(seconds),
+        };
+        slot.model = await loadServedModel(slot.source, { ...batchingOf(opts), observer });
         metrics.modelReady.labels(slot.source.name, slot.source.version).set(1);
       }),
     );
@@ -393,6 +460,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     closing = true;
     await app.close();
     await releaseModels();
+    await predictionLog?.close();
     throw err;
   }
   loaded = true;
@@ -406,8 +474,21 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       closing = true;
       await app.close();
       await releaseModels();
+      await predictionLog?.close();
     },
   };
+}
+
+const TRAFFIC_KINDS = ["client", "shadow", "smoke"] as const;
+
+function byTraffic<T>(make: (traffic: TrafficKind) => T): Record<TrafficKind, T> {
+  return Object.fromEntries(TRAFFIC_KINDS.map((t) => [t, make(t)])) as Record<TrafficKind, T>;
+}
+
+/** The request body's size from its Content-Length (0 when it came chunked). */
+function bodyBytesOf(request: FastifyRequest): number {
+  const n = Number(request.headers["content-length"]);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
 function batchingOf(opts: InferenceServerOptions): BatchingOptions {

@@ -1,6 +1,8 @@
 import type { TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { shuffledIndices } from "../../core/data/split.ts";
+import { higherIsBetter, learningRateAt } from "../../core/training/learning-rate-at.ts";
+import { accumulateEpoch } from "./accumulate-epoch.ts";
 import type { Tf } from "./select-backend.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
@@ -20,6 +22,16 @@ export type FitResult = {
   checkpointMs: number;
   /** The last epoch restored from `resume`, when there was one. */
   resumedFromEpoch?: number;
+  /** `shouldStop` ended training after this epoch (a sweep's pruner). */
+  prunedAtEpoch?: number;
+};
+
+export type FitControl = {
+  /** Asked after every epoch (checkpoint written); true ends training there. */
+  shouldStop?: (log: EpochLog) => boolean | Promise<boolean>;
+  /** Classification: loss weight of each class index. */
+  classWeights?: readonly number[];
+  task?: "classification" | "regression";
 };
 
 /** A tensor's values, detached from tfjs, as a checkpoint stores them. */
@@ -66,13 +78,10 @@ export type FitCheckpointing = {
 
 const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy" };
 
-function higherIsBetter(metric: string): boolean {
-  return /acc|f1|r2|auc|precision|recall/.test(metric);
-}
-
 /**
  * Trains with a seeded reshuffle each epoch, validation after each epoch, and early stopping on
- * `params.earlyStopping.monitor` that restores the best epoch's weights.
+ * `params.earlyStopping.monitor` that restores the best epoch's weights. Each epoch's learning
+ * rate follows `params.lrSchedule`; `params.accumulateSteps` > 1 trains in accumulated micro-batches.
  */
 export async function fitModel(
   tf: Tf,
@@ -81,6 +90,7 @@ export async function fitModel(
   params: TrainParams,
   onEpoch: (log: EpochLog) => void = () => undefined,
   checkpointing: FitCheckpointing = {},
+  control: FitControl = {},
 ): Promise<FitResult> {
   const n = data.xTrain.shape[0] ?? 0;
   const es = params.earlyStopping;
@@ -95,6 +105,7 @@ export async function fitModel(
   let fitMs = 0;
   let checkpointMs = 0;
   let firstEpoch = 0;
+  let prunedAtEpoch: number | undefined;
   const resume = checkpointing.resume;
   try {
     if (resume) {
@@ -111,29 +122,35 @@ export async function fitModel(
       const y = tf.gather(data.yTrain, order);
       order.dispose();
       let logs: Record<string, number>;
+      const lr = learningRateAt({
+        base: params.learningRate,
+        schedule: params.lrSchedule,
+        epoch,
+        epochs: params.epochs,
+        history: epochs,
+      });
+      if (params.lrSchedule) setLearningRate(model, lr);
       try {
-        const h = await model.fit(x, y, {
-          epochs: epoch + 1,
-          initialEpoch: epoch,
-          batchSize: params.batchSize,
-          shuffle: false,
-          validationData: [data.xVal, data.yVal],
-          verbose: 0,
-        });
-        // Training metrics first, then validation, whatever order tfjs reports them in.
-        const entries = Object.entries(h.history).map(
-          ([k, v]) => [RENAME[k] ?? k, Number(v.at(-1))] as const,
-        );
-        logs = Object.fromEntries([
-          ...entries.filter(([k]) => !k.startsWith("val_")),
-          ...entries.filter(([k]) => k.startsWith("val_")),
-        ]);
+        logs =
+          (params.accumulateSteps ?? 1) > 1
+            ? await accumulateEpoch(
+                tf,
+                model,
+                { x, y, xVal: data.xVal, yVal: data.yVal },
+                {
+                  batchSize: params.batchSize,
+                  accumulateSteps: params.accumulateSteps ?? 1,
+                  task: control.task ?? "classification",
+                  ...(control.classWeights ? { classWeights: control.classWeights } : {}),
+                },
+              )
+            : await fitEpoch(model, x, y, data, params, epoch, control.classWeights);
       } finally {
         x.dispose();
         y.dispose();
       }
       fitMs += performance.now() - t0;
-      const log: EpochLog = { epoch: epoch + 1, ...logs };
+      const log: EpochLog = { epoch: epoch + 1, ...logs, ...(params.lrSchedule ? { lr } : {}) };
       epochs.push(log);
       onEpoch(log);
 
@@ -165,6 +182,10 @@ export async function fitModel(
         await checkpointing.save(await captureState(tf, model, epochs, es, bestWeights));
         checkpointMs += performance.now() - t1;
       }
+      if (!stoppedEarly && epoch + 1 < params.epochs && (await control.shouldStop?.(log))) {
+        prunedAtEpoch = epoch + 1;
+        break;
+      }
     }
     if (es && bestWeights && bestEpoch !== epochs.length) model.setWeights(bestWeights);
     else if (!es) bestEpoch = epochs.length;
@@ -179,7 +200,41 @@ export async function fitModel(
     samplesSeen: n * (epochs.length - firstEpoch),
     checkpointMs,
     ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
+    ...(prunedAtEpoch !== undefined ? { prunedAtEpoch } : {}),
   };
+}
+
+/** One epoch through `model.fit`, logs renamed and ordered: training metrics, then validation. */
+async function fitEpoch(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  data: { xVal: Tensor; yVal: Tensor },
+  params: TrainParams,
+  epoch: number,
+  classWeights: readonly number[] | undefined,
+): Promise<Record<string, number>> {
+  const h = await model.fit(x, y, {
+    epochs: epoch + 1,
+    initialEpoch: epoch,
+    batchSize: params.batchSize,
+    shuffle: false,
+    validationData: [data.xVal, data.yVal],
+    verbose: 0,
+    ...(classWeights ? { classWeight: Object.fromEntries(classWeights.map((w, i) => [i, w])) } : {}),
+  });
+  const entries = Object.entries(h.history).map(([k, v]) => [RENAME[k] ?? k, Number(v.at(-1))] as const);
+  return Object.fromEntries([
+    ...entries.filter(([k]) => !k.startsWith("val_")),
+    ...entries.filter(([k]) => k.startsWith("val_")),
+  ]);
+}
+
+/** SGD keeps its rate in a tensor behind `setLearningRate`; the others read a field per step. */
+function setLearningRate(model: Sequential, lr: number): void {
+  const opt = model.optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate?: number };
+  if (typeof opt.setLearningRate === "function") opt.setLearningRate(lr);
+  else opt.learningRate = lr;
 }
 
 async function toArray(name: string, t: Tensor): Promise<NamedArray> {

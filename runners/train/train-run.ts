@@ -14,6 +14,12 @@ import {
   type FittedPreprocessor,
 } from "../../core/features/preprocessor.ts";
 import { renderModelCard } from "../../core/report/render-model-card.ts";
+import type { Explanation } from "../../core/explain/permutation-importance.ts";
+import type { ValidationPredictions } from "../../core/run/validation-predictions.ts";
+import { explainBuiltin, runCardExtras } from "./explain-run.ts";
+import { writeTrainingPlots } from "./write-training-plots.ts";
+import { createReferenceProfile } from "../../core/monitoring/create-reference-profile.ts";
+import type { ReferenceProfile } from "../../core/monitoring/reference-profile.ts";
 import type { History, RunRecord } from "../../core/run/run-record.ts";
 import { buildModel } from "./build-model.ts";
 import { openCheckpointStore, type CheckpointStore } from "./checkpoint.ts";
@@ -21,8 +27,13 @@ import { scaleTargets, targetAffine, unscaleTargets } from "../../core/features/
 import { checkParity, describeParityFailure } from "./check-parity.ts";
 import { codeRevision } from "./code-revision.ts";
 import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
-import { fitModel, type FitState } from "./fit-model.ts";
-import { loadData, type LoadedData } from "./load-data.ts";
+import { fitModel, type FitControl, type FitState } from "./fit-model.ts";
+import { classWeightControl, recordedClassWeights } from "./class-weight-control.ts";
+import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
+import {
+  checkDataBeforeTraining,
+  writeValidationReport,
+} from "../../adapters/data-validation/validate-data.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { runCommand } from "./run-command.ts";
 import { selectBackend, type Tf } from "./select-backend.ts";
@@ -51,6 +62,17 @@ export type TrainRunOptions = {
   checkpointDir?: string;
   /** Checkpoint notices (resumed, ignored); default: stderr, even when progress is silent. */
   log?: (line: string) => void;
+  /** The config file, so the run's validation.json points each expectation at its line. */
+  configFile?: string;
+  /** How validation.json names the config file (default: configFile). */
+  configLabel?: string;
+  /**
+   * Draw the run's plots (plots/*.svg, *.png) and embed them in the card. Default true; sweeps
+   * and benchmarks turn it off, since drawing takes about a second per chart.
+   */
+  plots?: boolean;
+  /** Built-in trainer: asked after each epoch; true stops training there (a sweep's pruner). */
+  shouldStop?: FitControl["shouldStop"];
 };
 
 export type TrainRunResult = { runDir: string; record: RunRecord };
@@ -72,12 +94,31 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   }
   await refuseTakenRunId(opts.runsDir, runId);
   const params = mergeParams(opts.config.train.params, opts.params ?? {});
+  // data.expectations run before any training: a failed suite leaves no run directory behind.
+  const validation = await checkDataBeforeTraining({
+    config: opts.config,
+    repoDir: opts.repoDir,
+    env: process.env,
+    ...(opts.configFile
+      ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
+      : {}),
+  });
   const staging = await createStagingDir(opts.runsDir, runId);
   try {
+    if (validation) await writeValidationReport(staging, validation);
     const ctx = { ...opts, runId, params, staging, now, started };
     const built = opts.config.train.command ? await trainWithCommand(ctx) : await trainBuiltin(ctx);
     const record = built.record;
-    const card = renderModelCard(record);
+    const plots =
+      opts.plots === false
+        ? []
+        : await writeTrainingPlots({
+            staging,
+            runId,
+            ...built,
+            log: opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`)),
+          });
+    const card = renderModelCard(record, runCardExtras(record, built.explanation, plots));
     const runDir = await writeRunDir({
       runsDir: opts.runsDir,
       runId,
@@ -90,6 +131,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         model: built.model,
         ...(built.preprocess ? { preprocess: built.preprocess } : {}),
         ...(built.referenceRows ? { referenceRows: built.referenceRows } : {}),
+        ...(built.referenceProfile ? { referenceProfile: built.referenceProfile } : {}),
+        ...(built.predictions ? { predictions: built.predictions } : {}),
+        ...(built.explanation ? { explanation: built.explanation } : {}),
         card,
       },
     });
@@ -179,6 +223,9 @@ type Built = {
   history?: History;
   preprocess?: FittedPreprocessor;
   referenceRows?: ReferenceRowsFile;
+  referenceProfile?: ReferenceProfile;
+  predictions?: ValidationPredictions;
+  explanation?: Explanation;
   afterWrite?: () => Promise<void>;
 };
 
@@ -195,9 +242,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
   };
 
   const { tf, backend, device, skipped } = await mark("backendMs", () => selectBackend());
-  const data = await mark("loadMs", () =>
-    loadData({ repoDir: ctx.repoDir, sources: config.data.source, format: config.data.format }),
-  );
+  const data = await mark("loadMs", () => loadData({ repoDir: ctx.repoDir, data: config.data }));
   const features = resolveFeatures(config, data);
   const split = splitTrainValidation(data.rows.length, {
     validationSplit: config.data.validationSplit,
@@ -286,6 +331,11 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
         ...(resume ? { resume } : {}),
         ...(checkpoints ? { save: (state: FitState) => checkpoints.save(state) } : {}),
       },
+      {
+        task: config.model.task,
+        ...classWeightControl(params, config.model.task, p.labels, prep.yTrain),
+        ...(ctx.shouldStop ? { shouldStop: ctx.shouldStop } : {}),
+      },
     );
     live.stop();
     timings.fitMs = Math.round(fit.fitMs);
@@ -346,6 +396,8 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       bestEpoch: fit.bestEpoch,
       stoppedEarly: fit.stoppedEarly,
       ...(fit.resumedFromEpoch !== undefined ? { resumedFromEpoch: fit.resumedFromEpoch } : {}),
+      ...(fit.prunedAtEpoch !== undefined ? { prunedAtEpoch: fit.prunedAtEpoch } : {}),
+      ...recordedClassWeights(params, config.model.task, p.labels, prep.yTrain),
     };
     const finished = ctx.now();
     const fitSeconds = fit.fitMs / 1000;
@@ -365,9 +417,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       ...(fitSeconds > 0 ? { samplesPerSecond: Math.round(fit.samplesSeen / fitSeconds) } : {}),
       code: await codeRevision(ctx.repoDir),
       data: {
-        fingerprint: data.fingerprint,
-        files: data.files,
-        rows: data.rows.length,
+        ...runRecordData(data),
         trainRows: trainRows.length,
         validationRows: valRows.length,
       },
@@ -397,6 +447,23 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       history: { epochs: fit.epochs },
       preprocess: p,
       referenceRows: pickReferenceRows(valRows, features),
+      ...(await explainBuiltin({
+        tf,
+        model,
+        config,
+        p,
+        valRows,
+        features,
+        prep,
+        width,
+        valPred: evaluation.valPred,
+      })),
+      referenceProfile: createReferenceProfile({
+        model: config.model.name,
+        rows: trainRows,
+        features,
+        predictions: predictionValues(evaluation.valPred, classification ? p.labels : undefined),
+      }),
       ...(checkpoints ? { afterWrite: () => removeCheckpoint(checkpoints, log) } : {}),
     };
   } finally {
@@ -506,8 +573,8 @@ async function trainWithCommand(ctx: Ctx): Promise<Built> {
   const { config } = ctx;
   const command = config.train.command!;
   const data =
-    config.data.source.length > 0
-      ? await loadData({ repoDir: ctx.repoDir, sources: config.data.source, format: config.data.format })
+    config.data.source.length + config.data.sources.length > 0
+      ? await loadData({ repoDir: ctx.repoDir, data: config.data })
       : undefined;
   const t0 = performance.now();
   const result = await runCommand({
@@ -536,13 +603,39 @@ async function trainWithCommand(ctx: Ctx): Promise<Built> {
     durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
     timings: { commandMs },
     code: await codeRevision(ctx.repoDir),
-    data: data
-      ? { fingerprint: data.fingerprint, files: data.files, rows: data.rows.length }
-      : { fingerprint: "", files: [] },
+    data: data ? runRecordData(data) : { fingerprint: "", files: [] },
     params: { ...ctx.params },
     metrics: result.metrics,
     ...(result.signature ? { signature: result.signature } : {}),
     status: "succeeded",
   };
-  return { record, model: result.model, ...(result.history ? { history: result.history } : {}) };
+  // A program's data need not name model.target: then there is no profile, and no drift reference.
+  const features =
+    data && data.columns.includes(config.model.target) ? resolveFeatures(config, data) : undefined;
+  const referenceProfile =
+    data && features
+      ? createReferenceProfile({ model: config.model.name, rows: data.rows, features })
+      : undefined;
+  return {
+    record,
+    model: result.model,
+    ...(result.history ? { history: result.history } : {}),
+    ...(referenceProfile ? { referenceProfile } : {}),
+  };
+}
+
+/** The model's answers on the validation rows as drift compares them: class names, or regression values. */
+function predictionValues(
+  pred: ArrayLike<number>,
+  labels: readonly string[] | undefined,
+): { name: string; values: unknown[]; labels?: readonly string[] } {
+  if (!labels) return { name: "prediction", values: Array.from(pred) };
+  const k = labels.length;
+  const values: string[] = [];
+  for (let r = 0; r * k < pred.length; r++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (pred[r * k + j]! > pred[r * k + best]!) best = j;
+    values.push(labels[best]!);
+  }
+  return { name: "label", values, labels };
 }

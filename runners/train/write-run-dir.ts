@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
+import type { Explanation } from "../../core/explain/permutation-importance.ts";
+import { EXPLANATION_FILE } from "../../core/explain/explanation-file.ts";
 import { RUN_FILES, RunRecordSchema, type History, type RunRecord } from "../../core/run/run-record.ts";
+import {
+  VALIDATION_PREDICTIONS_FILE,
+  type ValidationPredictions,
+} from "../../core/run/validation-predictions.ts";
+import { REFERENCE_PROFILE_PATH, type ReferenceProfile } from "../../core/monitoring/reference-profile.ts";
 
 export type RunDirContents = {
   record: RunRecord;
@@ -13,6 +20,12 @@ export type RunDirContents = {
   preprocess?: unknown;
   /** A few validation rows as raw features, for deploy smoke requests (`model/reference-rows.json`). */
   referenceRows?: ReferenceRowsFile;
+  /** What drift detection compares a deployed model's inputs with (`model/reference-profile.json`). */
+  referenceProfile?: ReferenceProfile;
+  /** `validation-predictions.json`, for plots. */
+  predictions?: ValidationPredictions;
+  /** `explanation.json`: permutation importance on the validation split. */
+  explanation?: Explanation;
   card: string;
 };
 
@@ -74,6 +87,11 @@ export async function writeRunDir(opts: {
   if (c.preprocess !== undefined) files.push([RUN_FILES.preprocess, json(c.preprocess)]);
   if (c.referenceRows !== undefined && c.referenceRows.rows.length > 0)
     files.push([REFERENCE_ROWS_PATH, json(c.referenceRows)]);
+  if (c.predictions) files.push([VALIDATION_PREDICTIONS_FILE, JSON.stringify(c.predictions)]);
+  if (c.explanation) files.push([EXPLANATION_FILE, json(c.explanation)]);
+  // Compact: one profile can hold a thousand values per feature.
+  if (c.referenceProfile !== undefined)
+    files.push([REFERENCE_PROFILE_PATH, `${JSON.stringify(c.referenceProfile)}\n`]);
   for (const [name, data] of files) {
     await mkdir(dirname(join(tmp, name)), { recursive: true });
     await writeFile(join(tmp, name), data);

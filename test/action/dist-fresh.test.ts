@@ -61,8 +61,9 @@ describe("the committed bundle", () => {
     );
     const builtin = (p: string) =>
       builtinModules.includes(p) || builtinModules.includes(p.replace(/^node:/, ""));
-    // ws (under the Kubernetes client) tries these optional native speed-ups in a try/catch.
-    const optional = ["bufferutil", "utf-8-validate"];
+    // ws (under the Kubernetes client) tries these optional native speed-ups in a try/catch; pg
+    // (PostgreSQL sources) loads pg-native only when `pg.native` is read, which Modelship never does.
+    const optional = ["bufferutil", "utf-8-validate", "pg-native"];
     expect([...new Set(imports)].filter((p) => !builtin(p) && !optional.includes(p))).toEqual([]);
   });
 

@@ -35,6 +35,11 @@ describe("modelship validate", () => {
   it.each([
     ["no data source", "model: { name: churn }\n", true],
     ["a data source", "model: { name: churn }\ndata: { source: [d.csv] }\n", false],
+    [
+      "a data.sources entry",
+      "model: { name: churn }\ndata: { sources: [{ kind: file, path: d.csv }] }\n",
+      false,
+    ],
     ["its own training program", "model: { name: churn }\ntrain: { command: python train.py }\n", false],
   ])("warns, still exiting 0, when the built-in trainer has no data (%s)", async (_c, config, warns) => {
     const dir = await mkdtemp(join(tmpdir(), "ms-validate-"));
@@ -42,7 +47,7 @@ describe("modelship validate", () => {
     for (const args of [[], ["--json"], ["-q"]]) {
       const r = await runCli(["validate", "--config", "m.yml", ...args], { cwd: dir });
       expect(r.code).toBe(0);
-      if (warns) expect(r.stderr).toMatch(/^warning: m\.yml: data\.source lists no files/);
+      if (warns) expect(r.stderr).toMatch(/^warning: m\.yml: data\.source and data\.sources are empty/);
       else expect(r.stderr).toBe("");
     }
   });

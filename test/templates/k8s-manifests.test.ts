@@ -41,6 +41,18 @@ describe("templates/k8s", () => {
         "PodDisruptionBudget",
       ],
     ],
+    [
+      "argo-canary-istio.yaml",
+      [
+        "Rollout",
+        "AnalysisTemplate",
+        "Service",
+        "Service",
+        "VirtualService",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+      ],
+    ],
     ["rbac.yaml", ["ServiceAccount", "Role", "RoleBinding"]],
   ])("every object in %s passes the official schema", async (name, kinds) => {
     const docs = parseAllDocuments(await readFile(join(DIR, name), "utf8"))

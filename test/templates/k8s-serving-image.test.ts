@@ -61,14 +61,17 @@ describe("templates/docker/Dockerfile.serve", () => {
     expect(health).toMatch(/r\.status === 200/);
     expect(JSON.parse(one("ENTRYPOINT")[0]?.args ?? "null")).toEqual(["modelship"]);
     const cmd = JSON.parse(one("CMD").at(-1)?.args ?? "null") as string[];
-    // The Deployment's container args are the same command with the model's name added.
+    // The Deployment's container args are the same command with the model's name and version added.
     const { deploy } = ConfigSchema.parse({});
     const d = buildDeployment(
       { kubernetes: deploy.kubernetes, environment: "production" },
       { model: { name: "iris", version: "1.0.0", modelUri: "/models/model" }, colour: "blue" },
     ).toJSON() as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     const podArgs = d.spec.template.spec.containers[0]?.args ?? [];
-    expect(podArgs.filter((a, i) => a !== "--name" && podArgs[i - 1] !== "--name")).toEqual(cmd);
+    const added = ["--name", "--model-version"];
+    expect(podArgs.filter((a, i) => !added.includes(a) && !added.includes(podArgs[i - 1] ?? ""))).toEqual(
+      cmd,
+    );
   });
 
   it("installs from the lockfile with onnxruntime-node's download skipped, as package.json's allowScripts says", async () => {

@@ -137,7 +137,19 @@ describe("deployKubernetes", () => {
     };
     expect(deployment.spec.template.spec.containers[0]).toMatchObject({
       image: "ghcr.io/acme/iris-serve:1.0.0",
-      args: ["serve", "--model", "/models/model", "--name", "iris", "--host", "0.0.0.0", "--port", "8080"],
+      args: [
+        "serve",
+        "--model",
+        "/models/model",
+        "--name",
+        "iris",
+        "--model-version",
+        "1.0.0",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+      ],
     });
     const state = await readKubernetesState({
       kubeConfig,

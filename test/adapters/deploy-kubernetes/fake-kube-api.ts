@@ -7,6 +7,7 @@ import { Scale } from "kubernetes-models/autoscaling/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { Service } from "kubernetes-models/v1";
+import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1";
 import { parse as parseYaml } from "yaml";
 
 /**
@@ -17,7 +18,7 @@ import { parse as parseYaml } from "yaml";
  */
 
 type Json = Record<string, unknown>;
-type Kind = "Deployment" | "Service" | "HorizontalPodAutoscaler" | "PodDisruptionBudget";
+type Kind = "Deployment" | "Service" | "HorizontalPodAutoscaler" | "PodDisruptionBudget" | "VirtualService";
 
 export type FakeKubeCall = {
   method: string;
@@ -86,6 +87,11 @@ const RESOURCES: Array<{ re: RegExp; kind: Kind; apiVersion: string; sub?: "scal
     kind: "PodDisruptionBudget",
     apiVersion: "policy/v1",
   },
+  {
+    re: /^\/apis\/networking\.istio\.io\/v1beta1\/namespaces\/([^/]+)\/virtualservices\/([^/]+)$/,
+    kind: "VirtualService",
+    apiVersion: "networking.istio.io/v1beta1",
+  },
 ];
 const PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/:]+):([^/]+)\/proxy(\/.*)?$/;
 
@@ -94,6 +100,7 @@ const MODELS: Record<Kind, new (data: never) => { validate(): void }> = {
   Service,
   HorizontalPodAutoscaler,
   PodDisruptionBudget,
+  VirtualService,
 };
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -343,13 +350,24 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       spec["clusterIPs"] = [spec["clusterIP"]];
     }
     if (old?.object["status"] !== undefined) next["status"] = old.object["status"];
+    // Fewer replicas of the same template: the controller only deletes pods, the rest stay Ready.
+    const scaledDown =
+      kind === "Deployment" &&
+      old !== undefined &&
+      old.readyAt !== null &&
+      isDeepStrictEqual(
+        { ...(old.object["spec"] as Json), replicas: 0 },
+        { ...(next["spec"] as Json), replicas: 0 },
+      ) &&
+      ((next["spec"] as Json)["replicas"] as number) < ((old.object["spec"] as Json)["replicas"] as number);
+    const restarted = specChanged && !scaledDown;
     const stored: Stored = {
       kind,
       object: next,
-      changedAt: specChanged ? Date.now() : (old?.changedAt ?? Date.now()),
+      changedAt: restarted ? Date.now() : (old?.changedAt ?? Date.now()),
       manager: manager ?? old?.manager ?? null,
-      readyAt: specChanged ? null : (old?.readyAt ?? null),
-      reads: specChanged ? 0 : (old?.reads ?? 0),
+      readyAt: restarted ? null : (old?.readyAt ?? null),
+      reads: restarted ? 0 : (old?.reads ?? 0),
     };
     store.set(k, stored);
     return stored;

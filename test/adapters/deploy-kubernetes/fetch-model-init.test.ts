@@ -142,6 +142,8 @@ describe("the init container that fetches and verifies the version", () => {
                   "/models/iris/1.0.0",
                   "--name",
                   "iris",
+                  "--model-version",
+                  "1.0.0",
                   "--host",
                   "0.0.0.0",
                   "--port",

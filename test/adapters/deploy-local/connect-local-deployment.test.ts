@@ -83,7 +83,11 @@ describe("connectLocalDeployment (a router started by another process)", () => {
       active: { version: "2.0.0" },
       previous: { version: "1.0.0" },
     });
-    expect(status.traffic.green).toMatchObject({ version: "2.0.0" });
+    expect(status.traffic.find((t) => t.slot === "green")).toMatchObject({
+      version: "2.0.0",
+      variant: "stable",
+      weight: 100,
+    });
 
     expect(await remote.rollback()).toMatchObject({
       kind: "rollback",

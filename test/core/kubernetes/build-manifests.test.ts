@@ -70,6 +70,8 @@ describe("buildDeployment", () => {
       "/models/model",
       "--name",
       "iris",
+      "--model-version",
+      "1.2.0",
       "--host",
       "0.0.0.0",
       "--port",
@@ -142,13 +144,26 @@ describe("buildAutoscaler", () => {
       { kind: "Deployment", name: "iris-green", apiVersion: "apps/v1" },
     ],
     ["the Argo Rollout", null, { kind: "Rollout", name: "iris", apiVersion: "argoproj.io/v1alpha1" }],
-  ])("scales %s on requests per second, down after 300 s", (_name, colour, target) => {
-    const { ctx } = setup({
-      kubernetes: { autoscaling: { minReplicas: 3, maxReplicas: 12, targetRequestsPerSecond: 50 } },
-    });
+  ])("scales %s on CPU by default, down after 300 s", (_name, colour, target) => {
+    const { ctx } = setup({ kubernetes: { autoscaling: { minReplicas: 3, maxReplicas: 12 } } });
     const h = buildAutoscaler(ctx, { modelName: "iris", colour });
     expect(h.apiVersion).toBe("autoscaling/v2");
     expect(h.spec).toMatchObject({ scaleTargetRef: target, minReplicas: 3, maxReplicas: 12 });
+    expect(h.spec?.metrics).toEqual([
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+      },
+    ]);
+    expect(h.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).toBe(300);
+    expect(h.spec?.behavior?.scaleUp?.stabilizationWindowSeconds).toBe(0);
+  });
+
+  it("scales on requests per second per pod when asked (prometheus-adapter)", () => {
+    const { ctx } = setup({
+      kubernetes: { autoscaling: { metric: "requests-per-second", targetRequestsPerSecond: 50 } },
+    });
+    const h = buildAutoscaler(ctx, { modelName: "iris", colour: "blue" });
     expect(h.spec?.metrics).toEqual([
       {
         type: "Pods",

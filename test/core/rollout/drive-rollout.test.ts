@@ -3,7 +3,7 @@ import { createRolloutRecord } from "../../../core/rollout/apply-event.ts";
 import { createRollout } from "../../../core/rollout/create-rollout.ts";
 import { driveRollout } from "../../../core/rollout/drive-rollout.ts";
 import type { RolloutClock, TargetEffect } from "../../../core/rollout/drive-rollout.ts";
-import type { RolloutEvent, RolloutSettings } from "../../../core/rollout/rollout-types.ts";
+import type { RolloutEvent, RolloutSettings, TrafficPlan } from "../../../core/rollout/rollout-types.ts";
 
 const SETTINGS: RolloutSettings = {
   readyTimeoutMs: 1_000,
@@ -49,13 +49,19 @@ function effects(override: Partial<Record<TargetEffect["type"], RolloutEvent | n
   };
 }
 
-function start(fx: ReturnType<typeof effects>, clock: RolloutClock, signal?: AbortSignal) {
+function start(
+  fx: ReturnType<typeof effects>,
+  clock: RolloutClock,
+  signal?: AbortSignal,
+  plan?: TrafficPlan,
+) {
   const state = createRollout({
     id: "r1",
     kind: "deploy",
     target: { version: "2.0.0", modelDir: "/m", name: "iris" },
     active: { colour: "blue", version: "1.0.0" },
     settings: SETTINGS,
+    ...(plan ? { plan } : {}),
   });
   return driveRollout({
     state,
@@ -116,5 +122,26 @@ describe("driveRollout", () => {
       message: "the deploy was cancelled",
     });
     expect(fx.ran).not.toContain("switch-traffic green");
+  });
+
+  it("waits in an A/B split for a person without calling it a stall, then promotes on request", async () => {
+    const { clock, fire } = fakeClock();
+    const fx = effects({ "set-traffic": { type: "traffic-set", weight: 20 } });
+    const d = start(fx, clock, undefined, { strategy: "ab", weight: 20 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(d.state()).toMatchObject({ phase: "holding", outcome: null, weight: 20 });
+    d.send({ type: "promote", full: true });
+    await new Promise((r) => setTimeout(r, 10));
+    fire();
+    const end = await d.finished;
+    expect(end.record).toMatchObject({ phase: "complete", outcome: "succeeded", strategy: "ab" });
+    expect(fx.ran).toEqual([
+      "start-slot green",
+      "probe-ready green",
+      "set-traffic green",
+      // No smoke requests and no post-switch time: the split's first check has nothing to judge.
+      "switch-traffic green",
+      "stop-slot blue",
+    ]);
   });
 });

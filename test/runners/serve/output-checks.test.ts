@@ -52,10 +52,16 @@ describe("outputs are checked before they are answered", () => {
     expect(res.text).not.toMatch(/null/);
     const metrics = (await get(`${server.url}/metrics`)).text;
     expect(
-      sample(metrics, `modelship_invalid_outputs_total{model="${model}",version="1",reason="${code}"}`),
+      sample(
+        metrics,
+        `modelship_invalid_outputs_total{model="${model}",version="1",reason="${code}",traffic="client"}`,
+      ),
     ).toBeGreaterThan(0);
     expect(
-      sample(metrics, `modelship_requests_total{model="${model}",version="1",route="infer",code="500"}`),
+      sample(
+        metrics,
+        `modelship_requests_total{model="${model}",version="1",route="infer",code="500",traffic="client"}`,
+      ),
     ).toBeGreaterThan(0);
   });
 

@@ -530,8 +530,8 @@ describe("concurrency", () => {
 describe("metrics", () => {
   it("exposes request counts, latency histograms and process metrics in Prometheus text", async () => {
     const before = (await get(`${url}/metrics`)).text;
-    const ok = 'modelship_requests_total{model="add",version="1",route="infer",code="200"}';
-    const bad = 'modelship_requests_total{model="add",version="1",route="infer",code="400"}';
+    const ok = 'modelship_requests_total{model="add",version="1",route="infer",code="200",traffic="client"}';
+    const bad = 'modelship_requests_total{model="add",version="1",route="infer",code="400",traffic="client"}';
     const okBefore = sample(before, ok) ?? 0;
     const badBefore = sample(before, bad) ?? 0;
     const body = {
@@ -551,16 +551,22 @@ describe("metrics", () => {
     expect(sample(text, ok)).toBe(okBefore + 3);
     expect(sample(text, bad)).toBe(badBefore + 1);
     expect(
-      sample(text, 'modelship_requests_total{model="_unknown",version="_unknown",route="infer",code="404"}'),
+      sample(
+        text,
+        'modelship_requests_total{model="_unknown",version="_unknown",route="infer",code="404",traffic="client"}',
+      ),
     ).toBeGreaterThanOrEqual(1);
     expect(
       sample(
         text,
-        'modelship_request_duration_seconds_bucket{le="0.0005",model="add",version="1",route="infer"}',
+        'modelship_request_duration_seconds_bucket{le="0.0005",model="add",version="1",route="infer",traffic="client"}',
       ),
     ).toBeGreaterThanOrEqual(0);
     expect(
-      sample(text, 'modelship_request_duration_seconds_count{model="add",version="1",route="infer"}'),
+      sample(
+        text,
+        'modelship_request_duration_seconds_count{model="add",version="1",route="infer",traffic="client"}',
+      ),
     ).toBe(okBefore + badBefore + 4);
     expect(sample(text, 'modelship_inference_duration_seconds_count{model="add",version="1"}')).toBe(
       okBefore + 3,

@@ -56,13 +56,14 @@ describe("trainRun with train.command", () => {
     const history = HistorySchema.parse(JSON.parse(await readFile(join(runDir, RUN_FILES.history), "utf8")));
     expect(history.epochs).toHaveLength(30);
     expect(history.epochs.at(-1)!.loss).toBeLessThan(history.epochs[0]!.loss!);
-    // The program's scratch folder is not part of the run.
+    // The program's scratch folder is not part of the run; its learning curves are drawn.
     expect((await readdir(runDir)).sort()).toEqual([
       "MODEL_CARD.md",
       "history.json",
       "metrics.json",
       "model",
       "params.json",
+      "plots",
       "run.json",
     ]);
     const out = await runOnnx(

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ModelshipError } from "../../../core/errors.ts";
-import { loadData } from "../../../runners/train/load-data.ts";
+import { loadData, runRecordData } from "../../../runners/train/load-data.ts";
 
 const repoDir = join(import.meta.dirname, "../../..");
 const fixtures = "test/fixtures/data";
@@ -13,12 +13,25 @@ const expected = [
   { height: 1.6, colour: "green", weight: 70, label: "a" },
   { height: 1.8, colour: "red", weight: 80, label: "b" },
 ];
+// The snapshot's rows.jsonl: one canonical (keys sorted) JSON object per line.
+const canonical = expected
+  .map(
+    (r) =>
+      `{"colour":${JSON.stringify(r.colour)},"height":${r.height},"label":"${r.label}","weight":${r.weight}}\n`,
+  )
+  .join("");
+const version = createHash("sha256").update(canonical).digest("hex");
 
 describe("loadData", () => {
   it.each([["tiny.csv"], ["tiny.json"], ["tiny.jsonl"]])(
-    "reads %s into the same rows, numbers parsed and blanks null",
+    "reads %s into the same rows and the same data version",
     async (name) => {
-      const data = await loadData({ repoDir, sources: [`${fixtures}/${name}`], format: "auto" });
+      const data = await loadData({
+        repoDir,
+        sources: [`${fixtures}/${name}`],
+        format: "auto",
+        snapshotsDir: null,
+      });
       expect(data.rows).toEqual(expected);
       expect(data.columns).toEqual(["height", "colour", "weight", "label"]);
       const bytes = await readFile(join(repoDir, fixtures, name));
@@ -26,19 +39,31 @@ describe("loadData", () => {
       expect(data.files).toEqual([
         { path: `${fixtures}/${name}`, sha256: sha, bytes: bytes.length, rows: 4 },
       ]);
-      expect(data.fingerprint).toBe(sha);
+      expect(data.fingerprint).toBe(version);
+      expect(runRecordData(data)).toMatchObject({ fingerprint: version, version, rows: 4 });
     },
   );
 
-  it("fingerprints several files over all their bytes in order", async () => {
-    const sources = [`${fixtures}/tiny.csv`, `${fixtures}/tiny.json`];
-    const data = await loadData({ repoDir, sources, format: "auto" });
-    expect(data.rows).toHaveLength(8);
-    const all = createHash("sha256");
-    for (const s of sources) all.update(await readFile(join(repoDir, s)));
-    expect(data.fingerprint).toBe(all.digest("hex"));
-    const swapped = await loadData({ repoDir, sources: [...sources].reverse(), format: "auto" });
-    expect(swapped.fingerprint).not.toBe(data.fingerprint);
+  it("versions the concatenated rows, so the order of sources matters", async () => {
+    const sources = [`${fixtures}/tiny.csv`, `${fixtures}/regression.csv`];
+    const data = await loadData({ repoDir, sources, format: "auto", snapshotsDir: null }).catch(
+      (e: unknown) => e,
+    );
+    // Different columns cannot be concatenated.
+    expect((data as ModelshipError).code).toBe("data-sources-columns-differ");
+    const two = await loadData({
+      repoDir,
+      sources: [`${fixtures}/tiny.csv`, `${fixtures}/tiny.json`],
+      format: "auto",
+      snapshotsDir: null,
+    });
+    expect(two.rows).toHaveLength(8);
+    expect(two.fingerprint).toBe(
+      createHash("sha256")
+        .update(canonical + canonical)
+        .digest("hex"),
+    );
+    expect(two.origin(4)).toEqual({ source: `${fixtures}/tiny.json`, row: 1 });
   });
 
   it.each([
@@ -48,7 +73,9 @@ describe("loadData", () => {
     [["vitest.config.ts"], "data-format-unknown", undefined],
     [[], "data-source-missing", undefined],
   ])("rejects %j with %s", async (sources, code, line) => {
-    const err = await loadData({ repoDir, sources, format: "auto" }).catch((e: unknown) => e);
+    const err = await loadData({ repoDir, sources, format: "auto", snapshotsDir: null }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ModelshipError);
     expect((err as ModelshipError).code).toBe(code);
     if (line) expect((err as ModelshipError).problems[0]?.where?.line).toBe(line);

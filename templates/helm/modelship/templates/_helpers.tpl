@@ -1,12 +1,37 @@
-{{/* Labels every object carries. */}}
-{{- define "modelship.labels" -}}
-app.kubernetes.io/name: modelship
-modelship.dev/model: {{ .Values.model.name | quote }}
-modelship.dev/environment: {{ .Values.environment | quote }}
-app.kubernetes.io/managed-by: modelship
+{{/* chart name and version, as the helm.sh/chart label holds them. */}}
+{{- define "modelship.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Labels that pick one colour's pods (root, colour); without a colour, every pod of the model. */}}
+{{/* The serving image: image.repository at image.tag, or at the chart's appVersion. */}}
+{{- define "modelship.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "modelship.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default .Values.model.name .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels every object carries: Helm's recommended ones and Modelship's. */}}
+{{- define "modelship.labels" -}}
+helm.sh/chart: {{ include "modelship.chart" . }}
+app.kubernetes.io/name: modelship
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+modelship.dev/model: {{ .Values.model.name | quote }}
+modelship.dev/environment: {{ .Values.environment | quote }}
+{{- end -}}
+
+{{/*
+Labels that pick one colour's pods (root, colour); without a colour, every pod of the model. The
+release name stays out: selectors are immutable, and the kubernetes target of `modelship deploy`
+applies the same ones.
+*/}}
 {{- define "modelship.selector" -}}
 app.kubernetes.io/name: modelship
 modelship.dev/model: {{ .root.Values.model.name | quote }}
@@ -19,33 +44,51 @@ modelship.dev/colour: {{ .colour }}
 {{- define "modelship.podTemplate" -}}
 {{- $v := .root.Values -}}
 {{- $modelUri := printf "/models/%s/%s" $v.model.name $v.model.version -}}
+{{- $image := include "modelship.image" .root -}}
 metadata:
   labels:
     {{- include "modelship.selector" . | nindent 4 }}
     modelship.dev/version: {{ $v.model.version | replace "+" "-" | trunc 63 | quote }}
     modelship.dev/environment: {{ $v.environment | quote }}
+    app.kubernetes.io/instance: {{ .root.Release.Name }}
   annotations:
     modelship.dev/version: {{ $v.model.version | quote }}
     modelship.dev/model-uri: {{ $modelUri | quote }}
+    {{- with $v.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 spec:
+  serviceAccountName: {{ include "modelship.serviceAccountName" .root }}
+  automountServiceAccountToken: false
+  {{- with $v.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   securityContext:
     runAsNonRoot: true
     runAsUser: 1000
     seccompProfile:
       type: RuntimeDefault
   terminationGracePeriodSeconds: 30
-  {{- if gt (int $v.resources.gpu) 0 }}
+  {{- with $v.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.tolerations }}
   tolerations:
-    - key: nvidia.com/gpu
-      operator: Exists
-      effect: NoSchedule
+    {{- toYaml . | nindent 4 }}
   {{- end }}
   volumes:
     - name: model
       emptyDir: {}
   initContainers:
     - name: fetch-model
-      image: {{ $v.image | quote }}
+      image: {{ $image | quote }}
+      imagePullPolicy: {{ $v.image.pullPolicy }}
       args:
         - fetch-model
         - --dir
@@ -70,15 +113,15 @@ spec:
         - name: GITHUB_TOKEN
           valueFrom:
             secretKeyRef:
-              name: modelship-registry
-              key: token
+              name: {{ $v.registry.tokenSecret.name }}
+              key: {{ $v.registry.tokenSecret.key }}
               optional: true
+      {{- /* The server's CPU and memory, never its GPUs: the fetch needs none. */}}
       resources:
         requests:
-          cpu: {{ $v.resources.cpu | quote }}
-          memory: {{ $v.resources.memory | quote }}
+          {{- toYaml (pick (default dict $v.resources.requests) "cpu" "memory") | nindent 10 }}
         limits:
-          memory: {{ $v.resources.memory | quote }}
+          {{- toYaml (pick (default dict $v.resources.limits) "memory") | nindent 10 }}
       volumeMounts:
         - name: model
           mountPath: /models
@@ -89,13 +132,16 @@ spec:
             - ALL
   containers:
     - name: server
-      image: {{ $v.image | quote }}
+      image: {{ $image | quote }}
+      imagePullPolicy: {{ $v.image.pullPolicy }}
       args:
         - serve
         - --model
         - {{ $modelUri | quote }}
         - --name
         - {{ $v.model.name | quote }}
+        - --model-version
+        - {{ $v.model.version | quote }}
         - --host
         - 0.0.0.0
         - --port
@@ -113,17 +159,7 @@ spec:
           containerPort: {{ $v.port }}
           protocol: TCP
       resources:
-        requests:
-          cpu: {{ $v.resources.cpu | quote }}
-          memory: {{ $v.resources.memory | quote }}
-          {{- if gt (int $v.resources.gpu) 0 }}
-          nvidia.com/gpu: {{ $v.resources.gpu | quote }}
-          {{- end }}
-        limits:
-          memory: {{ $v.resources.memory | quote }}
-          {{- if gt (int $v.resources.gpu) 0 }}
-          nvidia.com/gpu: {{ $v.resources.gpu | quote }}
-          {{- end }}
+        {{- toYaml $v.resources | nindent 8 }}
       readinessProbe:
         httpGet:
           path: /v2/health/ready
@@ -163,6 +199,14 @@ scaleTargetRef:
 minReplicas: {{ $a.minReplicas }}
 maxReplicas: {{ max $a.maxReplicas $a.minReplicas }}
 metrics:
+  {{- if eq $a.metric "cpu" }}
+  - type: Resource
+    resource:
+      name: cpu
+      target:
+        type: Utilization
+        averageUtilization: {{ $a.targetCPUUtilizationPercentage }}
+  {{- else }}
   - type: Pods
     pods:
       metric:
@@ -170,6 +214,7 @@ metrics:
       target:
         type: AverageValue
         averageValue: {{ $a.targetRequestsPerSecond | quote }}
+  {{- end }}
 behavior:
   scaleUp:
     stabilizationWindowSeconds: 0
@@ -188,4 +233,16 @@ behavior:
       - type: Percent
         value: 100
         periodSeconds: 15
+{{- end -}}
+
+{{/* The arguments every analysis of the Rollout passes (root, service). */}}
+{{- define "modelship.analysisArgs" -}}
+- name: service
+  value: {{ .service }}
+- name: namespace
+  value: {{ .root.Release.Namespace }}
+- name: port
+  value: {{ .root.Values.port | quote }}
+- name: model
+  value: {{ .root.Values.model.name }}
 {{- end -}}

@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../core/config/parse-config.ts";
+import { tableFromRows } from "../../core/data/expectations/expectation-table.ts";
+import { locateExpectations } from "../../core/data/expectations/locate-expectations.ts";
+import { runExpectationSuite } from "../../core/data/expectations/run-expectation-suite.ts";
+import { reportMarker } from "../../core/report/render-markdown.ts";
+import { botComments, commentPayload, examplePayload, startHarness, type Harness } from "./bot-harness.ts";
+
+const CONFIG = `model:
+  name: iris
+data:
+  source: [data/penguins.json]
+  expectations:
+    - { expectation: expect_column_values_to_be_in_set, column: island, value_set: [biscoe, dream] }
+    - { expectation: expect_column_to_exist, column: species }
+    - expectation: expect_table_row_count_to_be_between
+      min_value: 1000
+      severity: warning
+`;
+
+/** What the workflow's validate job uploads: the suite run on the real penguins data. */
+function validationJson(): string {
+  const rows = JSON.parse(
+    readFileSync(new URL("../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
+  ) as Record<string, unknown>[];
+  const parsed = parseConfig(CONFIG, ".github/modelship.yml");
+  if (!parsed.ok) throw new Error("config");
+  const table = tableFromRows(
+    rows,
+    rows.map((_, i) => ({ source: "data/penguins.json", row: i + 1 })),
+  );
+  const locations = locateExpectations(CONFIG, ".github/modelship.yml");
+  return JSON.stringify(runExpectationSuite(table, parsed.config.data.expectations, { locations }));
+}
+
+let h: Harness;
+afterEach(async () => {
+  expect(h.fake.invalid).toEqual([]);
+  await h.close();
+});
+
+async function failedRun(withValidation: boolean): Promise<void> {
+  await h.receive("issue_comment", commentPayload(h, { body: "/train" }));
+  const check = h.repo.checkRuns[0]!;
+  h.repo.workflowRuns.push({
+    id: 5150,
+    workflowFile: "modelship-train.yml",
+    name: "Modelship train",
+    displayTitle: `modelship train ${check.externalId}`,
+    event: "workflow_dispatch",
+    status: "completed",
+    conclusion: "failure",
+    headSha: check.headSha,
+    headBranch: "changes",
+    runAttempt: 1,
+    createdAt: "2026-01-01T00:00:00Z",
+  });
+  if (withValidation) {
+    h.repo.artifacts.push({
+      id: 5151,
+      runId: 5150,
+      name: "modelship-run-validation",
+      files: [{ name: "validation.json", data: validationJson() }],
+    });
+  }
+  const run = examplePayload("workflow_run", "completed");
+  Object.assign(run.workflow_run, {
+    id: 5150,
+    display_title: `modelship train ${check.externalId}`,
+    path: ".github/workflows/modelship-train.yml",
+    head_sha: check.headSha,
+    status: "completed",
+    conclusion: "failure",
+    html_url: "https://github.com/Codertocat/Hello-World/actions/runs/5150",
+  });
+  await h.receive("workflow_run", run, "validation-failed");
+}
+
+describe("a training run stopped by its validate job", () => {
+  it("fails the check with annotations on the failed expectations' lines and reports them on the PR", async () => {
+    h = await startHarness({ config: CONFIG });
+    await failedRun(true);
+    const check = h.repo.checkRuns[0]!;
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check.output.title).toBe("The data failed its expectations, so nothing was trained.");
+    expect(check.annotations).toEqual([
+      expect.objectContaining({
+        path: ".github/modelship.yml",
+        start_line: 6,
+        end_line: 6,
+        annotation_level: "failure",
+        title: "Data expectation failed: expect_column_values_to_be_in_set",
+        message: expect.stringMatching(
+          /^column 'island': observed 0\.848\d+; 52 unexpected \(15\.1%\), e\.g\. "torgersen" at data\/penguins\.json:1/,
+        ),
+      }),
+      expect.objectContaining({ start_line: 8, annotation_level: "warning" }),
+    ]);
+    const [sticky] = botComments(h, 1).filter((b) => b.includes(reportMarker("iris")));
+    expect(sticky).toContain("(`data-invalid`");
+    expect(sticky).toContain(
+      "<details open><summary>❌ Data validation: 1 failed, 1 warning, 1 of 3 hold</summary>",
+    );
+  });
+
+  it("a failed run without validation results stays a plain run failure", async () => {
+    h = await startHarness({ config: CONFIG });
+    await failedRun(false);
+    const check = h.repo.checkRuns[0]!;
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check.output.title).toBe("The training run failed.");
+    expect(check.annotations ?? []).toEqual([]);
+  });
+});

@@ -1,0 +1,450 @@
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PredictionRecordSchema } from "../../../core/monitoring/prediction-record.ts";
+import {
+  formatPredictionRecord,
+  inputRows,
+  type PendingPrediction,
+} from "../../../runners/serve/format-prediction-record.ts";
+import {
+  createPredictionLog,
+  PREDICTION_LOG_DEFAULTS,
+  type PredictionLogObserver,
+} from "../../../runners/serve/prediction-log.ts";
+import { parseServeArgs } from "../../../runners/serve/main.ts";
+import { ConfigSchema } from "../../../core/config/schema.ts";
+import { predictionLogArgs } from "../../../core/config/prediction-log-args.ts";
+import { nodeLogFiles } from "../../../runners/serve/rotating-log-writer.ts";
+import type { RequestInput } from "../../../runners/serve/parse-infer-request.ts";
+import { startInferenceServer, type InferenceServer } from "../../../runners/serve/server.ts";
+import { get, post, sample } from "./serve-helpers.ts";
+import { rawInferBody, writePenguinsModel, type PenguinsModel } from "./penguins-model.ts";
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "modelship-plog-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function pending(over: Partial<PendingPrediction> = {}): PendingPrediction {
+  return {
+    at: Date.UTC(2026, 0, 2, 3, 4, 5),
+    id: "req-1",
+    model: "penguins",
+    version: "1.2.0",
+    variant: "stable",
+    traffic: "client",
+    latencyMs: 1.23456,
+    status: 200,
+    bodyBytes: 200,
+    inputs: [
+      { name: "bill_length_mm", datatype: "FP32", shape: [2], data: [39.1, null] },
+      { name: "island", datatype: "BYTES", shape: [2], data: ["torgersen", "biscoe"] },
+    ],
+    outputs: [
+      {
+        name: "probabilities",
+        datatype: "FP32",
+        dims: [2, 2],
+        data: new Float32Array([0.25, 0.75, 0.5, 0.5]),
+      },
+      { name: "label", datatype: "BYTES", dims: [2], data: ["a", "b"] },
+    ],
+    ...over,
+  };
+}
+
+type Counts = Record<string, number>;
+function countingObserver(): { observer: PredictionLogObserver; counts: Counts } {
+  const counts: Counts = {};
+  const add = (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n);
+  return {
+    counts,
+    observer: {
+      written: (n) => add("written", n),
+      summarised: (n) => add("summarised", n),
+      sampledOut: () => add("sampledOut"),
+      dropped: (reason, n) => add(`dropped:${reason}`, n),
+      writeError: (code) => add(`error:${code}`),
+      filesDeleted: (n) => add("deleted", n),
+      diskBytes: (b) => (counts.diskBytes = b),
+    },
+  };
+}
+
+async function readLines(dir: string): Promise<unknown[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".jsonl")).sort();
+  const text = (await Promise.all(names.map((n) => readFile(join(dir, n), "utf8")))).join("");
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+describe("formatPredictionRecord", () => {
+  it("writes one row object per request row, with raw features by name and outputs per row", () => {
+    const { line, summarised } = formatPredictionRecord(pending(), 64 * 1024);
+    expect(summarised).toBe(false);
+    const record = PredictionRecordSchema.parse(JSON.parse(line));
+    expect(record).toEqual({
+      ts: "2026-01-02T03:04:05.000Z",
+      id: "req-1",
+      model: "penguins",
+      version: "1.2.0",
+      variant: "stable",
+      traffic: "client",
+      latencyMs: 1.235,
+      status: 200,
+      inputs: [
+        { bill_length_mm: 39.1, island: "torgersen" },
+        { bill_length_mm: null, island: "biscoe" },
+      ],
+      outputs: [
+        { probabilities: [0.25, 0.75], label: "a" },
+        { probabilities: [0.5, 0.5], label: "b" },
+      ],
+    });
+  });
+
+  it.each([
+    ["a body over the limit", pending({ bodyBytes: 5000 }), 4096],
+    ["a record that would come out over the limit", pending({ bodyBytes: 10 }), 120],
+  ])("keeps only a summary for %s", (_what, p, limit) => {
+    const { line, summarised } = formatPredictionRecord(p, limit);
+    expect(summarised).toBe(true);
+    const record = PredictionRecordSchema.parse(JSON.parse(line));
+    expect(record.summary).toEqual({ rows: 2, bytes: p.bodyBytes });
+    expect(record.inputs).toBeUndefined();
+    expect(record.outputs).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "an encoded tensor, value j of a row as input[j]",
+      [{ name: "input", datatype: "FP32", shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5.5, 6]) }],
+      [
+        { "input[0]": 1, "input[1]": 2, "input[2]": 3 },
+        { "input[0]": 4, "input[1]": 5.5, "input[2]": 6 },
+      ],
+    ],
+    [
+      "INT64 as exact digits, BOOL as booleans, NaN as null",
+      [
+        { name: "n", datatype: "INT64", shape: [2], data: new BigInt64Array([7n, 9007199254740993n]) },
+        { name: "b", datatype: "BOOL", shape: [2], data: new Uint8Array([1, 0]) },
+        { name: "x", datatype: "FP64", shape: [2], data: [Number.NaN, -0.5] },
+      ],
+      [
+        { n: 7, b: true, x: null },
+        { n: 9007199254740992, b: false, x: -0.5 },
+      ],
+    ],
+    [
+      "an input whose rows do not line up with the first one's left out",
+      [
+        { name: "a", datatype: "FP32", shape: [2], data: [1, 2] },
+        { name: "odd", datatype: "FP32", shape: [3], data: [1, 2, 3] },
+      ],
+      [{ a: 1 }, { a: 2 }],
+    ],
+  ] as const)("writes the request's rows for %s", (_what, inputs, rows) => {
+    const json = JSON.stringify(inputRows(inputs as unknown as RequestInput[]));
+    expect(JSON.parse(json)).toEqual(rows);
+  });
+
+  it("logs failed requests without inputs", () => {
+    const { inputs: _inputs, outputs: _outputs, ...answered } = pending({ status: 400 });
+    const failed = JSON.parse(formatPredictionRecord(answered, 4096).line);
+    expect(failed).not.toHaveProperty("inputs");
+    expect(failed.status).toBe(400);
+  });
+});
+
+describe("createPredictionLog", () => {
+  it("samples at the configured rate (a seeded draw) and counts what it leaves out", async () => {
+    const dir = await tempDir();
+    const { observer, counts } = countingObserver();
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const log = createPredictionLog({ dir, sampleRate: 0.25, random, observer });
+    let sampled = 0;
+    for (let i = 0; i < 4000; i++) {
+      if (log.sample()) {
+        sampled++;
+        log.offer(pending({ id: `r${i}` }));
+      }
+    }
+    await log.close();
+    expect(sampled / 4000).toBeGreaterThan(0.22);
+    expect(sampled / 4000).toBeLessThan(0.28);
+    expect(counts.sampledOut).toBe(4000 - sampled);
+    expect(await readLines(dir)).toHaveLength(sampled);
+    expect(counts.written).toBe(sampled);
+  });
+
+  it("rotates by size and deletes the oldest files to keep the folder under its bound", async () => {
+    const dir = await tempDir();
+    // A log file of an earlier server in the same folder, older than anything written now.
+    await writeFile(join(dir, "predictions-2000-01-01T00-00-00.000Z-1-0001.jsonl"), "x".repeat(3000) + "\n");
+    await writeFile(join(dir, "notes.txt"), "not a log file\n");
+    const { observer, counts } = countingObserver();
+    const log = createPredictionLog({ dir, rotateBytes: 2000, maxLogBytes: 8000, observer });
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 10; i++) log.offer(pending({ id: `${round}-${i}` }));
+      await log.flush();
+    }
+    await log.close();
+    const names = (await readdir(dir)).sort();
+    expect(names).toContain("notes.txt");
+    expect(names).not.toContain("predictions-2000-01-01T00-00-00.000Z-1-0001.jsonl");
+    const logs = names.filter((n) => n.endsWith(".jsonl"));
+    const sizes = await Promise.all(logs.map(async (n) => (await stat(join(dir, n))).size));
+    for (const s of sizes) expect(s).toBeLessThanOrEqual(2000);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(8000);
+    expect(counts.deleted).toBeGreaterThan(1);
+    expect(counts.diskBytes).toBe(sizes.reduce((a, b) => a + b, 0));
+    // What is left is the newest records, each line whole.
+    const lines = (await readLines(dir)) as Array<{ id: string }>;
+    expect(lines.at(-1)?.id).toBe("9-9");
+    expect(counts.written).toBe(100);
+  });
+
+  it("counts and warns once when the disk is full (writes to /dev/full), and keeps going once it is not", async () => {
+    const dir = await tempDir();
+    const { observer, counts } = countingObserver();
+    const warnings: string[] = [];
+    let full = true;
+    const log = createPredictionLog({
+      dir,
+      observer,
+      warn: (m) => warnings.push(m),
+      files: {
+        ...nodeLogFiles,
+        append: (file, text) => (full ? appendFile("/dev/full", text) : nodeLogFiles.append(file, text)),
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      log.offer(pending());
+      log.offer(pending());
+      await log.flush();
+    }
+    expect(counts["error:ENOSPC"]).toBe(3);
+    expect(counts["dropped:write_error"]).toBe(6);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ENOSPC/);
+    full = false;
+    log.offer(pending({ id: "after" }));
+    await log.close();
+    expect(((await readLines(dir)) as Array<{ id: string }>).map((r) => r.id)).toEqual(["after"]);
+  });
+
+  it("starts a new file in a new folder when the folder is deleted while it runs", async () => {
+    const dir = join(await tempDir(), "log");
+    const { observer, counts } = countingObserver();
+    const warnings: string[] = [];
+    const log = createPredictionLog({ dir, observer, warn: (m) => warnings.push(m) });
+    log.offer(pending({ id: "before" }));
+    await log.flush();
+    await rm(dir, { recursive: true });
+    log.offer(pending({ id: "lost" }));
+    await log.flush();
+    log.offer(pending({ id: "after" }));
+    await log.close();
+    expect(counts["error:ENOENT"]).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(((await readLines(dir)) as Array<{ id: string }>).map((r) => r.id)).toEqual(["after"]);
+  });
+
+  it("drops records beyond the queue bound instead of growing memory", async () => {
+    const dir = await tempDir();
+    const { observer, counts } = countingObserver();
+    const log = createPredictionLog({ dir, maxPendingRecords: 5, observer });
+    for (let i = 0; i < 8; i++) log.offer(pending());
+    await log.close();
+    expect(counts["dropped:queue_full"]).toBe(3);
+    expect(await readLines(dir)).toHaveLength(5);
+  });
+});
+
+describe("a server with a prediction log", () => {
+  let model: PenguinsModel;
+  let server: InferenceServer | undefined;
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    model = await writePenguinsModel(join(root, "model"));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("logs raw features, outputs, the routing headers' variant and traffic, and labels metrics by traffic", async () => {
+    const dir = join(root, "log-ok");
+    server = await startInferenceServer({
+      models: [{ name: "penguins", version: "3.0.0", modelPath: model.dir }],
+      port: 0,
+      predictionLog: { dir },
+    });
+    const rows = model.rows.slice(0, 3);
+    const url = `${server.url}/v2/models/penguins/infer`;
+    const direct = await post(url, rawInferBody(rows, model.preprocessor, "direct-1"));
+    expect(direct.status).toBe(200);
+    const shadow = await post(url, rawInferBody(rows.slice(0, 1), model.preprocessor), {
+      "content-type": "application/json",
+      "x-modelship-variant": "candidate",
+      "x-modelship-version": "3.0.0",
+      "x-modelship-traffic": "shadow",
+    });
+    expect(shadow.status).toBe(200);
+    const bad = await post(url, { inputs: [{ name: "island", datatype: "BYTES", shape: [1], data: [1] }] });
+    expect(bad.status).toBe(400);
+    const metrics = (await get(`${server.url}/metrics`)).text;
+    await server.close();
+    server = undefined;
+
+    const records = (await readLines(dir)).map((l) => PredictionRecordSchema.parse(l));
+    expect(records.map((r) => [r.id === "direct-1", r.variant, r.traffic, r.status])).toEqual([
+      [true, "stable", "client", 200],
+      [false, "candidate", "shadow", 200],
+      [false, "stable", "client", 400],
+    ]);
+    const first = records[0]!;
+    expect(first.inputs).toEqual(
+      rows.map((r) => Object.fromEntries(model.features.map((f) => [f, r[f] ?? null]))),
+    );
+    expect(first.outputs?.map((o) => Object.keys(o))).toEqual([
+      ["probabilities", "label"],
+      ["probabilities", "label"],
+      ["probabilities", "label"],
+    ]);
+    expect(records[2]!.inputs).toBeUndefined();
+
+    const series = (code: string, traffic: string) =>
+      sample(
+        metrics,
+        `modelship_requests_total{model="penguins",version="3.0.0",route="infer",code="${code}",traffic="${traffic}"}`,
+      );
+    expect([series("200", "client"), series("200", "shadow"), series("400", "client")]).toEqual([1, 1, 1]);
+    expect(sample(metrics, 'modelship_batch_rows_count{model="penguins",version="3.0.0"}')).toBe(2);
+    expect(sample(metrics, 'modelship_batch_rows_sum{model="penguins",version="3.0.0"}')).toBe(4);
+    expect(sample(metrics, 'modelship_queue_wait_seconds_count{model="penguins",version="3.0.0"}')).toBe(2);
+  });
+
+  it("logs a request over the size limit as a summary of its rows and bytes", async () => {
+    const dir = join(root, "log-big");
+    server = await startInferenceServer({
+      models: [{ name: "penguins", version: "3.0.0", modelPath: model.dir }],
+      port: 0,
+      predictionLog: { dir, maxRecordBytes: 4096 },
+    });
+    const url = `${server.url}/v2/models/penguins/infer`;
+    const big = JSON.stringify(rawInferBody(model.rows.slice(0, 200), model.preprocessor));
+    expect(big.length).toBeGreaterThan(4096);
+    expect((await post(url, big)).status).toBe(200);
+    expect((await post(url, rawInferBody(model.rows.slice(0, 2), model.preprocessor))).status).toBe(200);
+    let metrics = "";
+    // Written by the log's timer, off the request path: wait until both records are on disk.
+    for (let i = 0; i < 50 && sample(metrics, "modelship_prediction_log_records_total") !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      metrics = (await get(`${server.url}/metrics`)).text;
+    }
+    await server.close();
+    server = undefined;
+    const records = (await readLines(dir)).map((l) => PredictionRecordSchema.parse(l));
+    expect(records[0]).toMatchObject({ status: 200, summary: { rows: 200, bytes: big.length } });
+    expect(records[0]).not.toHaveProperty("inputs");
+    expect(records[1]?.inputs).toHaveLength(2);
+    expect(sample(metrics, "modelship_prediction_log_summarised_total")).toBe(1);
+  });
+
+  it("answers every request when the log folder cannot be created, counting the failed writes", async () => {
+    const file = join(root, "a-file");
+    await writeFile(file, "");
+    const warnings: string[] = [];
+    server = await startInferenceServer({
+      models: [{ name: "penguins", modelPath: model.dir }],
+      port: 0,
+      predictionLog: { dir: join(file, "predictions"), warn: (m) => warnings.push(m) },
+    });
+    const url = `${server.url}/v2/models/penguins/infer`;
+    for (let i = 0; i < 3; i++) {
+      const res = await post(url, rawInferBody(model.rows.slice(i, i + 1), model.preprocessor));
+      expect(res.status).toBe(200);
+    }
+    // Past the flush interval, so the timer has tried to write.
+    await new Promise((r) => setTimeout(r, 500));
+    const metrics = (await get(`${server.url}/metrics`)).text;
+    expect(
+      sample(metrics, 'modelship_prediction_log_write_errors_total{code="ENOTDIR"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'modelship_prediction_log_dropped_total{reason="write_error"}')).toBe(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot write to .*a-file/);
+  });
+});
+
+describe("the prediction log's settings", () => {
+  it("parses the server's flags into bytes, and the config's monitoring into those flags", () => {
+    const config = ConfigSchema.parse({ monitoring: { sampleRate: 0.5, maxLogMB: 20, rotateMB: 2.5 } });
+    const parsed = parseServeArgs([
+      "--model",
+      "m.onnx",
+      "--prediction-log",
+      "/tmp/p",
+      ...predictionLogArgs(config.monitoring),
+    ]);
+    expect(parsed.predictionLog).toEqual({
+      dir: "/tmp/p",
+      sampleRate: 0.5,
+      maxLogBytes: 20 * 1024 * 1024,
+      rotateBytes: 2.5 * 1024 * 1024,
+      maxRecordBytes: 64 * 1024,
+    });
+    expect(parseServeArgs(["--model", "m.onnx"]).predictionLog).toBeUndefined();
+  });
+
+  it.each([
+    [["--log-sample-rate", "0.5"], /--log-sample-rate needs --prediction-log DIR/],
+    [
+      ["--prediction-log", "d", "--log-sample-rate", "1.5"],
+      /--log-sample-rate must be a number from 0 to 1, got '1.5'/,
+    ],
+    [["--prediction-log", "d", "--log-max-mb", "0"], /--log-max-mb must be a number from 1/],
+    [["--prediction-log", "d", "--log-max-record-kb", "many"], /--log-max-record-kb must be a number/],
+  ])("rejects %j", (args, message) => {
+    expect(() => parseServeArgs(["--model", "m.onnx", ...args])).toThrow(message);
+  });
+
+  it.each([
+    [{ sampleRate: 2 }, "sampleRate"],
+    [{ maxLogMB: 5, rotateMB: 10 }, "rotateMB"],
+    [{ maxRecordKB: 0 }, "maxRecordKB"],
+  ])("rejects monitoring %j in the config, naming the key", (monitoring, key) => {
+    const r = ConfigSchema.safeParse({ monitoring });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join("."))).toContain(`monitoring.${key}`);
+  });
+
+  it("states every default", () => {
+    expect(ConfigSchema.parse({}).monitoring).toMatchObject({
+      sampleRate: 1,
+      maxLogMB: 100,
+      rotateMB: 10,
+      maxRecordKB: 64,
+    });
+    expect(PREDICTION_LOG_DEFAULTS).toMatchObject({
+      sampleRate: 1,
+      maxLogBytes: 100 * 1024 * 1024,
+      rotateBytes: 10 * 1024 * 1024,
+      maxRecordBytes: 64 * 1024,
+    });
+  });
+});

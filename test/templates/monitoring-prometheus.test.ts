@@ -1,0 +1,272 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderDriftMetrics } from "../../adapters/monitoring/drift-metrics.ts";
+import { readPredictionLog } from "../../adapters/monitoring/read-prediction-log.ts";
+import { createReferenceProfile } from "../../core/monitoring/create-reference-profile.ts";
+import { detectDrift } from "../../core/monitoring/detect-drift.ts";
+import { PredictionRecordSchema } from "../../core/monitoring/prediction-record.ts";
+import { GOOD_REQUEST, localDeployments } from "../adapters/deploy-local/deploy-fixtures.ts";
+import { rawInferBody, writePenguinsModel, type PenguinsModel } from "../runners/serve/penguins-model.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const DASHBOARD = join(ROOT, "templates", "monitoring", "grafana-dashboard.json");
+const ALERTS = join(ROOT, "templates", "monitoring", "alerts.yml");
+const PROMETHEUS = "/usr/bin/prometheus";
+
+type Panel = { title: string; targets: Array<{ expr: string; refId: string }> };
+type PromResult = { metric: Record<string, string>; value: [number, string] };
+
+const fx = localDeployments("monitoring");
+const children: ChildProcess[] = [];
+const servers: Server[] = [];
+let work: string;
+let model: PenguinsModel;
+let serveUrl: string;
+let routerUrl: string;
+let routerLogDir: string;
+let promUrl: string;
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Starts a process and resolves with its first stdout line that parses as JSON with a `url`. */
+function startProcess(args: string[], cwd: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+    });
+    child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function query(expr: string): Promise<PromResult[]> {
+  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: PromResult[] } };
+  if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+  return body.data!.result;
+}
+
+/** The dashboard's variables as Grafana fills them in: all models, a one-minute rate window. */
+function asGrafanaSends(expr: string): string {
+  return expr.replaceAll("$__rate_interval", "1m").replaceAll("$model", ".*");
+}
+
+async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(url, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "modelship-prom-"));
+  model = await writePenguinsModel(join(work, "penguins"));
+
+  // 1. A real `modelship serve` with a prediction log.
+  const serve = await startProcess(
+    [
+      join(ROOT, "cli", "main.ts"),
+      "serve",
+      "--model",
+      model.dir,
+      "--name",
+      "penguins",
+      "--model-version",
+      "1.0.0",
+      "--port",
+      "0",
+      "--prediction-log",
+      join(work, "serve-log"),
+    ],
+    work,
+  );
+  serveUrl = serve.url;
+
+  // 2. The local router with a deployed version (its slots log under the environment's state dir).
+  const { d, env, stateDir } = await fx.start();
+  expect((await d.deploy(fx.models.v1)).outcome).toBe("succeeded");
+  routerUrl = d.url;
+  routerLogDir = join(stateDir, env, "predictions");
+
+  // 3. Traffic: client requests of real penguin rows, some smoke-marked ones, and some through the router.
+  const infer = `${serveUrl}/v2/models/penguins/infer`;
+  await waitFor("the server to be ready", async () => (await fetch(`${serveUrl}/v2/health/ready`)).ok);
+  for (let i = 0; i < 40; i++) {
+    const rows = model.rows.slice((i * 5) % 300, ((i * 5) % 300) + 5);
+    expect(await post(infer, JSON.stringify(rawInferBody(rows, model.preprocessor)))).toBe(200);
+  }
+  for (let i = 0; i < 5; i++) {
+    const body = JSON.stringify(rawInferBody(model.rows.slice(i, i + 1), model.preprocessor));
+    expect(await post(infer, body, { "x-modelship-traffic": "smoke" })).toBe(200);
+  }
+  for (let i = 0; i < 20; i++)
+    expect(await post(`${routerUrl}/v2/models/iris/infer`, GOOD_REQUEST)).toBe(200);
+
+  // 4. Drift gauges from the server's own prediction log against the example data's reference profile,
+  // served over HTTP as node_exporter's textfile collector would serve the `--metrics-file` output.
+  await waitFor("the prediction log", async () => {
+    const log = await readPredictionLog({ dir: join(work, "serve-log"), model: "penguins" });
+    return log.rows.length >= 200;
+  });
+  const current = await readPredictionLog({ dir: join(work, "serve-log"), model: "penguins" });
+  const profile = createReferenceProfile({ model: "penguins", rows: model.rows, features: model.features });
+  const report = detectDrift({ profile, rows: current.rows });
+  expect(report.status).not.toBe("not-enough-data");
+  const driftText = await renderDriftMetrics({
+    report,
+    model: "penguins",
+    environment: "production",
+    now: new Date(),
+  });
+  const driftServer = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+    res.end(driftText);
+  });
+  servers.push(driftServer);
+  await new Promise<void>((r) => driftServer.listen(0, "127.0.0.1", r));
+  const driftPort = (driftServer.address() as { port: number }).port;
+
+  // 5. A real Prometheus scraping all three every second, with the shipped alert rules loaded.
+  const port = await freePort();
+  const hostOf = (url: string) => new URL(url).host;
+  await writeFile(
+    join(work, "prometheus.yml"),
+    [
+      "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+      `rule_files: [${JSON.stringify(ALERTS)}]`,
+      "scrape_configs:",
+      `  - { job_name: modelship-serve, static_configs: [{ targets: ["${hostOf(serveUrl)}"] }] }`,
+      `  - { job_name: modelship-router, static_configs: [{ targets: ["${hostOf(routerUrl)}"] }] }`,
+      `  - { job_name: modelship-drift, static_configs: [{ targets: ["127.0.0.1:${driftPort}"] }] }`,
+      "",
+    ].join("\n"),
+  );
+  await mkdir(join(work, "tsdb"));
+  const prom = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(work, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(work, "tsdb")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: "ignore" },
+  );
+  children.push(prom);
+  promUrl = `http://127.0.0.1:${port}`;
+  await waitFor("Prometheus to be ready", async () => (await fetch(`${promUrl}/-/ready`)).ok);
+  await waitFor(
+    "three healthy targets",
+    async () => {
+      const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
+        data: { activeTargets: Array<{ health: string }> };
+      };
+      return res.data.activeTargets.filter((t) => t.health === "up").length === 3;
+    },
+    30_000,
+  );
+  // More traffic while Prometheus scrapes, so every rate() has two samples that differ.
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 10; i++) {
+      const rows = model.rows.slice(i * 3, i * 3 + 3);
+      await post(infer, JSON.stringify(rawInferBody(rows, model.preprocessor)));
+      await post(`${routerUrl}/v2/models/iris/infer`, GOOD_REQUEST);
+    }
+    await new Promise((r) => setTimeout(r, 1_100));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  await Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)),
+  );
+  for (const s of servers) s.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("templates/monitoring with a real Prometheus scraping modelship serve, the router and drift gauges", () => {
+  it("answers every dashboard panel's query with data", async () => {
+    const dashboard = JSON.parse(await readFile(DASHBOARD, "utf8")) as { panels: Panel[] };
+    const empty: string[] = [];
+    let checked = 0;
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) {
+        const result = await query(asGrafanaSends(target.expr));
+        const values = result.map((r) => Number(r.value[1]));
+        if (!values.some((v) => Number.isFinite(v)))
+          empty.push(`${panel.title} [${target.refId}]: ${target.expr}`);
+        checked++;
+      }
+    }
+    expect(empty).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(dashboard.panels.length);
+  });
+
+  it("keeps smoke requests apart from client traffic", async () => {
+    const byTraffic = await query(
+      'sum by (traffic) (modelship_requests_total{job="modelship-serve",route="infer",code="200"})',
+    );
+    const counts = Object.fromEntries(byTraffic.map((r) => [r.metric.traffic, Number(r.value[1])]));
+    expect(counts.smoke).toBe(5);
+    expect(counts.client).toBe(80);
+  });
+
+  it("loads the shipped alert rules into Prometheus", async () => {
+    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> };
+    };
+    const rules = res.data.groups.flatMap((g) => g.rules);
+    expect(rules).toHaveLength(6);
+    for (const r of rules) expect(r.health, r.name).toBe("ok");
+  });
+
+  it("has the router's slots log their predictions under the environment's state directory", async () => {
+    const colours = await readdir(routerLogDir);
+    expect(colours.length).toBeGreaterThan(0);
+    const lines: unknown[] = [];
+    for (const c of colours) {
+      for (const f of await readdir(join(routerLogDir, c))) {
+        const text = await readFile(join(routerLogDir, c, f), "utf8");
+        lines.push(
+          ...text
+            .trim()
+            .split("\n")
+            .map((l) => PredictionRecordSchema.parse(JSON.parse(l))),
+        );
+      }
+    }
+    const records = lines as Array<{ traffic: string; version: string }>;
+    expect(records.filter((r) => r.traffic === "client").length).toBeGreaterThanOrEqual(20);
+    expect(records.some((r) => r.traffic === "smoke")).toBe(true);
+    expect(new Set(records.map((r) => r.version))).toEqual(new Set(["1.0.0"]));
+  });
+});
