@@ -43,10 +43,14 @@ export function createTextWorkerPool(size: number): TextWorkerPool {
     size,
     run(piece) {
       const id = next++;
-      return new Promise<ParsedPiece>((resolve, reject) => {
+      const parsed = new Promise<ParsedPiece>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker(id % size).postMessage({ id, piece });
       });
+      // A reader that stopped at an earlier piece's error never awaits the later ones; closing the
+      // pool rejects them, and that must not surface as an unhandled rejection.
+      parsed.catch(() => undefined);
+      return parsed;
     },
     async close() {
       fail(new Error("worker pool closed"));

@@ -20,6 +20,12 @@ export function adminFilePath(stateDir: string, env: string): string {
   return join(stateDir, `${env}.admin.json`);
 }
 
+/** `<stateDir>/<env>.drift.json`: the latest `modelship drift --env` verdict on the environment's traffic. */
+export function driftReportPath(stateDir: string, env: string): string {
+  assertEnvName(env);
+  return join(stateDir, `${env}.drift.json`);
+}
+
 /** Reads an environment's state; a missing file is an empty state. */
 export async function readDeployState(stateDir: string, env: string, now: Date): Promise<DeployState> {
   const path = deployStatePath(stateDir, env);

@@ -1,4 +1,3 @@
-import { Resvg } from "@resvg/resvg-js";
 import { parse as parseVega, View } from "vega";
 import { compile } from "vega-lite";
 import type { Chart } from "../../core/report/charts/chart.ts";
@@ -21,6 +20,9 @@ export async function renderChart(chart: Chart, opts: { scale?: number } = {}): 
   const view = new View(parseVega(compile(chart.spec).spec), { renderer: "none" });
   try {
     const svg = await view.toSVG();
+    // Loaded here, not at import: resvg's binary is an optional per-platform package, and an
+    // install without it (the Action's runtime omits optional packages) must still train.
+    const { Resvg } = await import("@resvg/resvg-js");
     const image = new Resvg(svg, {
       fitTo: { mode: "zoom", value: opts.scale ?? 2 },
       font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },

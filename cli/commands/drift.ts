@@ -2,7 +2,11 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { materializeCached, requireVersion } from "../../adapters/compare/baseline.ts";
-import { readDeployState, writeFileAtomic } from "../../adapters/deploy-local/deploy-state-file.ts";
+import {
+  driftReportPath,
+  readDeployState,
+  writeFileAtomic,
+} from "../../adapters/deploy-local/deploy-state-file.ts";
 import { renderDriftMetrics } from "../../adapters/monitoring/drift-metrics.ts";
 import { readFeatureRows } from "../../adapters/monitoring/read-feature-rows.ts";
 import { predictionLogDir, readPredictionLog } from "../../adapters/monitoring/read-prediction-log.ts";
@@ -87,6 +91,14 @@ export function register(program: Command): void {
     process.stdout.write(
       opts.json ? `${JSON.stringify(driftJson(report), null, 2)}\n` : renderDriftText(report, subject),
     );
+    // The environment's latest verdict, which `modelship ui` shows next to the live deployment.
+    if (!opts.current) {
+      const latest = { ...driftJson(report), at: new Date().toISOString(), reference: reference.label };
+      await writeFileAtomic(
+        driftReportPath(deployStateDir(repoDir), env),
+        `${JSON.stringify(latest, null, 2)}\n`,
+      );
+    }
     if (opts.markdown) {
       await mkdir(dirname(resolve(opts.markdown)), { recursive: true });
       await writeFile(opts.markdown, renderDriftMarkdown(report, subject));

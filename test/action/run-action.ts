@@ -54,6 +54,20 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env["PATH"] ?? "",
     HOME: process.env["HOME"] ?? runner,
+    // The host's way out to the npm registry (a runner has its own): its CA bundle and proxies.
+    ...Object.fromEntries(
+      [
+        "NODE_EXTRA_CA_CERTS",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+      ]
+        .filter((k) => process.env[k] !== undefined)
+        .map((k) => [k, process.env[k]]),
+    ),
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_WORKSPACE: opts.workspace,

@@ -265,6 +265,12 @@ describe("modelship drift --env: the environment's prediction log", () => {
       "island",
     ]);
     expect(json.prediction).toMatchObject({ name: "label", test: "chisquare", drifted: false });
+    // The environment keeps its latest verdict for the dashboard.
+    const latest = JSON.parse(
+      await readFile(join(repo, ".modelship", "deploy", "production.drift.json"), "utf8"),
+    ) as DriftJson & { at: string; reference: string };
+    expect(latest).toMatchObject({ drift: true, share: json.share, features: json.features });
+    expect(Date.parse(latest.at)).toBeGreaterThan(0);
 
     // Only what was answered since a time: too few rows for a verdict.
     const late = await drift("--env", "production", "--since", "2026-03-01T00:05:00Z", "--json");

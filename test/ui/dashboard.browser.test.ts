@@ -165,6 +165,37 @@ describe.skipIf(!HAS_CHROMIUM)("modelship ui in Chromium", () => {
   });
 
   it("shows the live version and its slot, and a rollback with the admin token moves it back", async () => {
+    // The latest verdict as `modelship drift --env production --json` leaves it for the environment.
+    const feature = (
+      name: string,
+      test: string,
+      statistic: number,
+      pValue: number | null,
+      threshold: number,
+    ) => ({
+      name,
+      test,
+      statistic,
+      pValue,
+      threshold,
+      drifted: pValue === null ? statistic >= threshold : pValue <= threshold,
+    });
+    await writeFile(
+      join(repo, ".modelship", "deploy", "production.drift.json"),
+      JSON.stringify({
+        drift: true,
+        share: 0.5,
+        rows: { reference: 120, current: 300 },
+        features: [
+          feature("petal_length", "ks", 0.41, 0.0001, 0.05),
+          feature("sepal_width", "ks", 0.05, 0.93, 0.05),
+        ],
+        status: "drift",
+        prediction: null,
+        at: "2026-06-01T12:00:00.000Z",
+        reference: "v1.0.0, live in production",
+      }),
+    );
     const { page, errors } = await openPage();
     await page.goto(`${uiUrl}/#live`);
     const [v1, v2] = versions as [string, string];
@@ -174,6 +205,8 @@ describe.skipIf(!HAS_CHROMIUM)("modelship ui in Chromium", () => {
     expect(await page.locator("table.slots tbody tr", { hasText: "live" }).innerText()).toContain(`v${v2}`);
     // Without the token every action is disabled: the page only reads.
     expect(await page.getByRole("button", { name: "Roll back" }).isDisabled()).toBe(true);
+    await expect.poll(() => page.locator(".drift h3").innerText(), WAIT).toContain("dataset drifted");
+    expect(await page.locator("table.drift-features tr.drifted").innerText()).toContain("petal_length");
     await expect.poll(() => page.locator(".actions select option").count(), WAIT).toBe(versions.length);
     await screenshot(page, "ui-live");
 

@@ -2,7 +2,11 @@ import { timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { connectLocalDeployment } from "../../adapters/deploy-local/connect-local-deployment.ts";
-import { adminFilePath, readDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
+import {
+  adminFilePath,
+  driftReportPath,
+  readDeployState,
+} from "../../adapters/deploy-local/deploy-state-file.ts";
 import type { DeploymentControl } from "../../adapters/deploy-local/deployment-control.ts";
 import { ModelshipError } from "../../core/errors.ts";
 
@@ -54,6 +58,15 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
  */
 export function registerDeploymentRoutes(app: FastifyInstance, o: DeploymentRoutesOptions): void {
   app.get("/api/deployment", async () => readStatus(o));
+  // The latest `modelship drift --env` report on this environment's traffic; null before the first.
+  app.get("/api/drift", async () => {
+    try {
+      return JSON.parse(await readFile(driftReportPath(o.stateDir, o.env), "utf8")) as unknown;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+  });
   app.get("/api/events", (req, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, {

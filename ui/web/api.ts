@@ -114,3 +114,23 @@ export const formatNumber = (x: number | null | undefined, digits = 4): string =
     : Number.isFinite(x)
       ? String(Number(x.toPrecision(digits)))
       : String(x);
+
+/** The latest `modelship drift --env` report (the `drift --json` document plus when and against what). */
+export type DriftFeature = {
+  name: string;
+  test: string;
+  statistic: number | null;
+  pValue: number | null;
+  threshold: number;
+  drifted: boolean;
+};
+export type DriftReport = {
+  drift: boolean;
+  share: number;
+  status: string;
+  rows: { reference: number; current: number };
+  features: DriftFeature[];
+  prediction: DriftFeature | null;
+  at: string;
+  reference: string;
+};

@@ -1,5 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { formatNumber, getJson, postAction, type DeploymentStatus, type ModelVersion } from "./api.ts";
+import {
+  formatNumber,
+  getJson,
+  postAction,
+  type DeploymentStatus,
+  type DriftReport,
+  type ModelVersion,
+} from "./api.ts";
 import { CurvesChart, type Curve } from "./curves-chart.tsx";
 
 const RATE_WINDOW = 60;
@@ -121,7 +128,66 @@ export function LiveView() {
           </ol>
         </>
       )}
+      <Drift />
       <Actions status={status} />
+    </section>
+  );
+}
+
+/** Drift per feature from the environment's latest `modelship drift --env` report. */
+function Drift() {
+  const [report, setReport] = useState<DriftReport | null | undefined>(undefined);
+  useEffect(() => {
+    void getJson<DriftReport | null>("/api/drift").then(setReport, () => setReport(null));
+  }, []);
+  if (report === undefined) return null;
+  if (report === null)
+    return (
+      <section class="drift" aria-labelledby="drift-title">
+        <h3 id="drift-title">Drift</h3>
+        <p class="muted">No drift report yet: `modelship drift --env` writes one.</p>
+      </section>
+    );
+  const rows = report.prediction ? [...report.features, report.prediction] : report.features;
+  return (
+    <section class="drift" aria-labelledby="drift-title">
+      <h3 id="drift-title">
+        Drift:{" "}
+        {report.status === "not-enough-data"
+          ? "not enough data"
+          : report.drift
+            ? "dataset drifted"
+            : "no dataset drift"}
+      </h3>
+      <p class="muted">
+        {report.at.slice(0, 19).replace("T", " ")} · {report.rows.current} rows against {report.reference} (
+        {report.rows.reference} rows) · {formatNumber(report.share * 100, 3)}% of features drifted
+      </p>
+      <div class="table-wrap">
+        <table class="drift-features">
+          <thead>
+            <tr>
+              {["feature", "test", "statistic", "p-value", "threshold", "drifted"].map((h) => (
+                <th scope="col" key={h}>
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((f) => (
+              <tr key={f.name} class={f.drifted ? "drifted" : undefined}>
+                <td>{f.name}</td>
+                <td>{f.test}</td>
+                <td>{formatNumber(f.statistic)}</td>
+                <td>{formatNumber(f.pValue)}</td>
+                <td>{formatNumber(f.threshold)}</td>
+                <td>{f.drifted ? "yes" : "no"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
