@@ -1,9 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { flattenParams } from "../../core/compare/flatten-params.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { RUN_FILES } from "../../core/run/run-record.ts";
 import type { TrialResult } from "../../core/sweep/pick-best-trial.ts";
+import { listRunDirs } from "./list-run-dirs.ts";
 import { readRunDir } from "./read-run-dir.ts";
 
 /** A sweep trial read from its run directory. */
@@ -16,25 +15,10 @@ export async function readTrialRuns(
   root: string,
   searched: ReadonlySet<string>,
 ): Promise<{ trials: TrialDir[]; unreadable: Unreadable[] }> {
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) {
-    throw new ModelshipError({
-      code: "run-dir-missing",
-      message: `${root} does not exist or is not a directory`,
-      where: { file: root },
-      hint: "Point it at the folder holding the trials' run directories (for example the downloaded artifacts).",
-    });
-  }
-  const isRunDir = await stat(join(root, RUN_FILES.record)).then(
-    (s) => s.isFile(),
-    () => false,
+  const dirs = await listRunDirs(
+    root,
+    "Point it at the folder holding the trials' run directories (for example the downloaded artifacts).",
   );
-  const dirs = isRunDir
-    ? [root]
-    : (await readdir(root, { withFileTypes: true }))
-        .filter((e) => e.isDirectory())
-        .map((e) => join(root, e.name))
-        .sort();
   const trials: TrialDir[] = [];
   const unreadable: Unreadable[] = [];
   const seen = new Set<string>();

@@ -1,8 +1,7 @@
-import { readdir, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
-import { RUN_FILES } from "../../core/run/run-record.ts";
 import type { TrialResultInput } from "../../core/sweep/record-trial-result.ts";
+import { listRunDirs } from "../run-dir/list-run-dirs.ts";
 import { readRunDir } from "../run-dir/read-run-dir.ts";
 
 /** A trial's run directory: the trial number from the folder name's `-tNNN` end, and what it reports. */
@@ -13,26 +12,12 @@ export type StudyRun = { number: number; dir: string; result: TrialResultInput }
  * (`…-t003`). A folder that is not a readable run directory counts as that trial failing.
  */
 export async function readStudyRuns(root: string): Promise<StudyRun[]> {
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) {
-    throw new ModelshipError({
-      code: "run-dir-missing",
-      message: `${root} does not exist or is not a directory`,
-      where: { file: root },
-      hint: "Point --runs-dir at the folder holding the trials' run directories (for example the downloaded artifacts).",
-    });
-  }
-  const isRunDir = await stat(join(root, RUN_FILES.record)).then(
-    (s) => s.isFile(),
-    () => false,
+  const dirs = await listRunDirs(
+    root,
+    "Point --runs-dir at the folder holding the trials' run directories (for example the downloaded artifacts).",
   );
-  const dirs = isRunDir
-    ? [root]
-    : (await readdir(root, { withFileTypes: true }))
-        .filter((e) => e.isDirectory())
-        .map((e) => join(root, e.name));
   const runs: StudyRun[] = [];
-  for (const dir of dirs.sort()) {
+  for (const dir of dirs) {
     const match = /-t(\d+)$/.exec(basename(dir));
     if (!match) continue;
     const number = Number(match[1]);

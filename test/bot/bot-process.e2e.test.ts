@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
@@ -15,6 +14,7 @@ import {
 } from "../support/fake-github/fake-github.ts";
 import { BASIC_CONFIG, DEPLOY_WORKFLOW, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
 import type { Payload } from "./bot-harness.ts";
+import { freePort } from "../support/free-port.ts";
 
 const SECRET = "e2e-webhook-secret-0123456789abcdef";
 const EVIL_METRIC = "<img src=x onerror=alert(1)>@octo-org/admins --> [x](javascript:alert(1))";
@@ -26,16 +26,6 @@ let botUrl: string;
 let work: string;
 let logs = "";
 let deliveries = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A run directory as the training workflow uploads it: the iris candidate plus a model file. */
 async function runDir(name: string, extraMetrics: Record<string, number>): Promise<string> {

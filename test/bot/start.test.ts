@@ -4,25 +4,15 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
-import { createServer } from "node:net";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { APP_EVENTS } from "../../bot/app.ts";
 import { Redis } from "ioredis";
 import { HAS_REDIS, startRedisServer } from "../support/redis-server.ts";
 import { examplePayload, generateAppKey } from "./bot-harness.ts";
+import { freePort } from "../support/free-port.ts";
 
 const ENTRY = ["bin/modelship.js", "bot"];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `modelship bot` with exactly `env` until it exits or `until` sees what it waits for. */
 function runBot(
@@ -93,46 +83,55 @@ describe("modelship bot startup", () => {
   });
 });
 
+/**
+ * Starts `modelship bot` twice with `env`, delivering the same signed webhook to each once `stored`
+ * says the first delivery was recorded: the second process must log it as a duplicate.
+ */
+async function expectDuplicateAcrossRestart(env: Record<string, string>, stored: () => Promise<boolean>) {
+  const secret = env.WEBHOOK_SECRET!;
+  const payload = examplePayload("issue_comment", "created");
+  delete payload.issue.pull_request;
+  const body = JSON.stringify(payload);
+  const deliver = async (p: number) =>
+    (
+      await fetch(`http://127.0.0.1:${p}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "issue_comment",
+          "x-github-delivery": "replayed-delivery",
+          "x-hub-signature-256": await sign(secret, body),
+        },
+        body,
+      })
+    ).status;
+  for (const expected of [false, true]) {
+    const port = await freePort();
+    const r = await runBot(
+      { ...env, PORT: String(port) },
+      async (p) => ((await deliver(p)) < 300 && (await stored()) ? "ok" : undefined),
+      port,
+    );
+    expect(r.seen, r.output).toBe("ok");
+    expect(r.output.includes("duplicate delivery ignored")).toBe(expected);
+  }
+}
+
+const BOT_ENV = {
+  APP_ID: "1",
+  HOST: "127.0.0.1",
+  LOG_LEVEL: "info",
+  WEBHOOK_SECRET: "start-test-webhook-secret-0123456789abcdef",
+};
+
 describe("modelship bot with MODELSHIP_DELIVERY_DIR", () => {
   it("keeps delivery ids on disk, so the same delivery is a duplicate for the next process", async () => {
     const dir = await mkdtemp(join(tmpdir(), "modelship-deliveries-"));
     try {
-      const secret = "start-test-webhook-secret-0123456789";
-      const payload = examplePayload("issue_comment", "created");
-      delete payload.issue.pull_request;
-      const body = JSON.stringify(payload);
-      const deliver = async (p: number) =>
-        (
-          await fetch(`http://127.0.0.1:${p}/api/github/webhooks`, {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "x-github-event": "issue_comment",
-              "x-github-delivery": "replayed-delivery",
-              "x-hub-signature-256": await sign(secret, body),
-            },
-            body,
-          })
-        ).status;
-      const env = {
-        NODE_ENV: "test",
-        APP_ID: "1",
-        PRIVATE_KEY: generateAppKey(),
-        WEBHOOK_SECRET: secret,
-        HOST: "127.0.0.1",
-        MODELSHIP_DELIVERY_DIR: dir,
-        LOG_LEVEL: "info",
-      };
-      for (const expected of [false, true]) {
-        const port = await freePort();
-        const r = await runBot(
-          { ...env, PORT: String(port) },
-          async (p) => ((await deliver(p)) < 300 && (await readdir(dir)).length === 1 ? "ok" : undefined),
-          port,
-        );
-        expect(r.seen).toBe("ok");
-        expect(r.output.includes("duplicate delivery ignored")).toBe(expected);
-      }
+      await expectDuplicateAcrossRestart(
+        { ...BOT_ENV, NODE_ENV: "test", PRIVATE_KEY: generateAppKey(), MODELSHIP_DELIVERY_DIR: dir },
+        async () => (await readdir(dir)).length === 1,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -144,45 +143,10 @@ describe.skipIf(!HAS_REDIS)("modelship bot with REDIS_URL", () => {
     const redis = await startRedisServer();
     const client = new Redis(redis.url);
     try {
-      const secret = "start-test-webhook-secret-0123456789abcdef";
-      const payload = examplePayload("issue_comment", "created");
-      delete payload.issue.pull_request;
-      const body = JSON.stringify(payload);
-      const deliver = async (p: number) =>
-        (
-          await fetch(`http://127.0.0.1:${p}/api/github/webhooks`, {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "x-github-event": "issue_comment",
-              "x-github-delivery": "replayed-delivery",
-              "x-hub-signature-256": await sign(secret, body),
-            },
-            body,
-          })
-        ).status;
-      const env = {
-        NODE_ENV: "production",
-        APP_ID: "1",
-        PRIVATE_KEY: generateAppKey(),
-        WEBHOOK_SECRET: secret,
-        HOST: "127.0.0.1",
-        REDIS_URL: redis.url,
-        LOG_LEVEL: "info",
-      };
-      for (const expected of [false, true]) {
-        const port = await freePort();
-        const r = await runBot(
-          { ...env, PORT: String(port) },
-          async (p) =>
-            (await deliver(p)) < 300 && (await client.keys("modelship:delivery:*")).length === 1
-              ? "ok"
-              : undefined,
-          port,
-        );
-        expect(r.seen, r.output).toBe("ok");
-        expect(r.output.includes("duplicate delivery ignored")).toBe(expected);
-      }
+      await expectDuplicateAcrossRestart(
+        { ...BOT_ENV, NODE_ENV: "production", PRIVATE_KEY: generateAppKey(), REDIS_URL: redis.url },
+        async () => (await client.keys("modelship:delivery:*")).length === 1,
+      );
     } finally {
       client.disconnect();
       await redis.stop();

@@ -1,26 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 /** Debian's redis-server; `.ci/run` installs it. */
 export const REDIS_SERVER = "/usr/bin/redis-server";
 export const HAS_REDIS = existsSync(REDIS_SERVER);
 
 export type RedisServer = { url: string; stop(): Promise<void> };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A real Redis on a free loopback port, nothing persisted, stopped and removed by `stop`. */
 export async function startRedisServer(): Promise<RedisServer> {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { detectDrift } from "../../core/monitoring/detect-drift.ts";
 import { PredictionRecordSchema } from "../../core/monitoring/prediction-record.ts";
 import { GOOD_REQUEST, localDeployments } from "../adapters/deploy-local/deploy-fixtures.ts";
 import { rawInferBody, writePenguinsModel, type PenguinsModel } from "../runners/serve/penguins-model.ts";
+import { freePort } from "../support/free-port.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DASHBOARD = join(ROOT, "templates", "monitoring", "grafana-dashboard.json");
@@ -30,14 +30,6 @@ let serveUrl: string;
 let routerUrl: string;
 let routerLogDir: string;
 let promUrl: string;
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Starts a process and resolves with its first stdout line that parses as JSON with a `url`. */
 function startProcess(args: string[], cwd: string): Promise<{ child: ChildProcess; url: string }> {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { canaryQueries } from "../../../core/kubernetes/build-canary-analysis.ts
 import { startInferenceServer, type InferenceServer } from "../../../runners/serve/server.ts";
 import { nanClassifierModel } from "../../fixtures/onnx/make-models.ts";
 import { makeFixtures, post, type Fixtures } from "../../runners/serve/serve-helpers.ts";
+import { freePort } from "../../support/free-port.ts";
 
 /**
  * The canary analysis' PromQL, asked of a real Prometheus that scrapes a real inference server:
@@ -19,14 +19,6 @@ let server: InferenceServer;
 let prometheus: ChildProcess;
 let promUrl: string;
 let dir: string;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function query(promql: string): Promise<number[]> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
