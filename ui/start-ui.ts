@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -72,6 +73,56 @@ function errorHandler(app: FastifyInstance): void {
  * served with its JSON API (the CLI's `--json` documents) on loopback by default.
  */
 export async function startUi(o: UiOptions): Promise<UiServer> {
+  const { app, cleanup } = await buildUiApp(o);
+  const address = await app.listen({ port: o.port, host: o.host ?? "127.0.0.1" });
+  return {
+    url: address,
+    async close() {
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * The same page as a request handler, for the router's admin port (`modelship up`): every path
+ * outside `/v1/` goes to it; its actions still need the admin token. Built on the first request,
+ * so a router nobody looks at pays nothing for it.
+ */
+export function uiRequestHandler(o: Omit<UiOptions, "port" | "host">): {
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  close(): Promise<void>;
+} {
+  let built: Promise<{ app: FastifyInstance; cleanup: () => Promise<void> }> | undefined;
+  const ready = async () => {
+    built ??= buildUiApp(o).then(async (b) => {
+      await b.app.ready();
+      return b;
+    });
+    return built;
+  };
+  return {
+    handle: (req, res) => {
+      ready().then(
+        ({ app }) => app.routing(req, res),
+        (err: unknown) => {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: { code: "internal-error", message: String(err) } }));
+        },
+      );
+    },
+    async close() {
+      if (!built) return;
+      const { app, cleanup } = await built;
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+async function buildUiApp(
+  o: Omit<UiOptions, "port" | "host">,
+): Promise<{ app: FastifyInstance; cleanup: () => Promise<void> }> {
   const assets = await webAssets();
   const app = Fastify({ logger: false });
   app.addHook("onSend", async (_req, reply) => {
@@ -108,12 +159,5 @@ export async function startUi(o: UiOptions): Promise<UiServer> {
     },
   });
   await app.register(fastifyStatic, { root: assets.dir, prefix: "/", index: "index.html" });
-  const address = await app.listen({ port: o.port, host: o.host ?? "127.0.0.1" });
-  return {
-    url: address,
-    async close() {
-      await app.close();
-      await assets.cleanup();
-    },
-  };
+  return { app, cleanup: assets.cleanup };
 }

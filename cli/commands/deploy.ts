@@ -87,6 +87,7 @@ export function register(program: Command): void {
       log(
         `${env}: serving on ${opened.url}${status.active ? ` (v${status.active.version})` : " (nothing deployed yet)"}`,
       );
+    if (!opts.json && opened.owned.adminUrl) log(`${env}: dashboard on ${opened.owned.adminUrl}/`);
     await serveUntilSignal(opened.owned, log);
   });
 

@@ -54,7 +54,16 @@ export async function openDeployment(opts: {
   const onSignal = () => interrupted.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const owned = await startLocalDeployment({
+  // The dashboard on the router's admin port, for as long as this process serves.
+  const { uiRequestHandler } = await import("../../ui/start-ui.ts");
+  const page = uiRequestHandler({
+    repoDir: opts.repoDir,
+    config: opts.config,
+    env: opts.env,
+    stateDir,
+  });
+  const started = await startLocalDeployment({
+    adminPage: page.handle,
     env: opts.env,
     port: opts.port,
     stateDir,
@@ -72,6 +81,13 @@ export async function openDeployment(opts: {
         }
       : {}),
   });
+  const owned: LocalDeployment = {
+    ...started,
+    async close() {
+      await started.close();
+      await page.close();
+    },
+  };
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   if (interrupted.signal.aborted) {

@@ -30,9 +30,14 @@ export const AdminRollbackBodySchema = z.object({ waitForScaleDown: z.boolean().
  * The control surface other processes (the CLI) use: loopback only, every request must carry
  * `authorization: Bearer <token>`, where the token lives in a 0600 file next to the state file.
  */
+/** Answers the requests outside `/v1/` (a page such as the dashboard); it does its own checks. */
+export type AdminPage = (req: IncomingMessage, res: ServerResponse) => void;
+
 export async function startAdminServer(opts: {
   control: DeploymentControl;
   token: string;
+  /** Serves everything outside `/v1/` on the same loopback port, token or not. */
+  page?: AdminPage;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const expected = Buffer.from(`Bearer ${opts.token}`);
   const server = createServer((req, res) => {
@@ -46,6 +51,8 @@ export async function startAdminServer(opts: {
         error: { code: "admin-forbidden", message: "the admin surface answers loopback only" },
       });
     }
+    const url = new URL(req.url ?? "/", "http://x").pathname;
+    if (opts.page && !url.startsWith("/v1/")) return opts.page(req, res);
     const given = Buffer.from(String(req.headers["authorization"] ?? ""));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return send(res, 401, {

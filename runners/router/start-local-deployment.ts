@@ -27,7 +27,7 @@ import type {
 } from "../../adapters/deploy-local/deployment-control.ts";
 import { startRouter } from "./router.ts";
 import type { Router } from "./router.ts";
-import { startAdminServer } from "./admin-server.ts";
+import { startAdminServer, type AdminPage } from "./admin-server.ts";
 import { LocalEffects } from "./local-effects.ts";
 import { stopOrphanSlots } from "./stop-orphan-slots.ts";
 import { SlotPool } from "./slot-pool.ts";
@@ -59,6 +59,8 @@ export type LocalDeploymentOptions = {
   batching?: ServeBatching;
   /** Start the token-guarded admin surface other processes use (default true). */
   admin?: boolean;
+  /** A page served on the admin port outside `/v1/` (the dashboard, when `modelship up` runs). */
+  adminPage?: AdminPage;
   /** Bring back the version last promoted, per the state file (default false). */
   restore?: boolean;
   /** Called for every event the rollout machine handles, accepted or not. */
@@ -350,7 +352,8 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     };
   }
 
-  const admin = opts.admin === false ? null : await openAdmin(control, stateDir, env, router.url);
+  const admin =
+    opts.admin === false ? null : await openAdmin(control, stateDir, env, router.url, opts.adminPage);
   await store.persist();
   const deployment: LocalDeployment = {
     ...control,
@@ -450,9 +453,15 @@ async function listen(opts: LocalDeploymentOptions, smokeToken: string, stateDir
   });
 }
 
-async function openAdmin(control: DeploymentControl, stateDir: string, env: string, routerUrl: string) {
+async function openAdmin(
+  control: DeploymentControl,
+  stateDir: string,
+  env: string,
+  routerUrl: string,
+  page: AdminPage | undefined,
+) {
   const token = randomBytes(32).toString("hex");
-  const admin = await startAdminServer({ control, token });
+  const admin = await startAdminServer({ control, token, ...(page ? { page } : {}) });
   await writeFileAtomic(
     adminFilePath(stateDir, env),
     `${JSON.stringify({ url: admin.url, token, routerUrl, pid: process.pid }, null, 2)}\n`,

@@ -232,6 +232,26 @@ describe.skipIf(!HAS_CHROMIUM)("modelship ui in Chromium", () => {
     expect(errors.filter((e) => !e.includes("status of 401"))).toEqual([]);
   }, 120_000);
 
+  it("is also served on the router's admin port while `modelship up` runs; /v1/ still needs the token", async () => {
+    const admin = JSON.parse(
+      await readFile(join(repo, ".modelship", "deploy", "production.admin.json"), "utf8"),
+    ) as {
+      url: string;
+    };
+    const page = await fetch(`${admin.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
+    const status = (await (await fetch(`${admin.url}/api/deployment`)).json()) as { serving: boolean };
+    expect(status.serving).toBe(true);
+    expect((await fetch(`${admin.url}/v1/status`)).status).toBe(401);
+    expect((await fetch(`${admin.url}/api/actions/rollback`, { method: "POST" })).status).toBe(401);
+    const { page: browserPage, errors } = await openPage();
+    await browserPage.goto(`${admin.url}/#versions`);
+    await expect.poll(() => browserPage.locator(".versions li").count(), WAIT).toBe(versions.length);
+    expect(errors).toEqual([]);
+  });
+
   it("is readable on a phone: nothing wider than the screen but the scrollable tables", async () => {
     const { page, errors } = await openPage({ width: 390, height: 844 });
     for (const view of ["runs", "versions", "live"]) {
