@@ -222,6 +222,15 @@ describe("the installed CLI in that repository", () => {
       expect(say(rollback)).toMatch(back);
       const live = await modelship("status");
       expect(live.stdout).toMatch(new RegExp(`live:\\s+v${second.replaceAll(".", "\\.")} `));
+      // The dashboard on the admin port, served from the package's prebuilt bundle.
+      const dashboard = /dashboard on (http:\/\/127\.0\.0\.1:\d+)\//.exec(upLog)?.[1];
+      expect(dashboard, upLog).toBeDefined();
+      const page = await fetch(`${dashboard}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('src="app.js"');
+      const script = await fetch(`${dashboard}/app.js`);
+      expect(script.status).toBe(200);
+      expect((await script.text()).length).toBeGreaterThan(10_000);
     } finally {
       const exited = new Promise<number | null>((resolve) => up.on("exit", resolve));
       up.kill("SIGINT");
