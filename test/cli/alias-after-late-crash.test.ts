@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
-import { BIN, runCli } from "./run-cli.ts";
+import { runCli, serveCli } from "./run-cli.ts";
 import { makeConfigRepo } from "./config-repo.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -43,28 +42,13 @@ async function registerRun(fixture: string, as: string, bias: number): Promise<s
   return (JSON.parse(r.stdout) as { version: { version: string } }).version.version;
 }
 
-function up(): Promise<string> {
-  const child = spawn(process.execPath, [BIN, "up", "--port", "0"], {
+async function up(): Promise<string> {
+  const started = await serveCli(["up", "--port", "0"], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
+    pattern: /serving on (http:\/\/127\.0\.0\.1:\d+)/,
   });
-  router = child;
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`up did not start:\n${out}`)), 60_000);
-    const read = (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.on("exit", (code) => reject(new Error(`up exited ${code}:\n${out}`)));
-  });
+  router = started.child;
+  return started.url;
 }
 
 async function productionAlias(): Promise<string | undefined> {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -6,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import onnxProto from "onnx-proto";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
-import { BIN, runCli } from "./run-cli.ts";
+import { runCli, serveCli } from "./run-cli.ts";
 import { makeConfigRepo } from "./config-repo.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -77,28 +76,14 @@ async function register(run: string): Promise<string> {
 }
 
 /** `modelship up` in the background, as a user runs it; resolves with the router's address. */
-function up(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, "up", "--port", "0"], {
+async function up(): Promise<{ url: string; child: ChildProcess }> {
+  const served = serveCli(["up", "--port", "0"], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
+    pattern: /serving on (http:\/\/127\.0\.0\.1:\d+)/,
   });
-  routers.push(child);
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`up did not start:\n${out}`)), 60_000);
-    const read = (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child });
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.on("exit", (code) => reject(new Error(`up exited ${code}:\n${out}`)));
-  });
+  const started = await served;
+  routers.push(started.child);
+  return started;
 }
 
 /** The version the production alias names (from `modelship models list`), and the one the router serves. */

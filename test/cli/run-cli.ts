@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/modelship.js", import.meta.url));
@@ -26,5 +26,38 @@ export function runCli(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/**
+ * Starts a CLI command that serves until killed (`up`, `ui`) in `cwd`; resolves with the child and
+ * the address it prints (the first capture of `pattern`), or rejects when it exits first.
+ */
+export function serveCli(
+  args: readonly string[],
+  opts: { cwd: string; pattern: RegExp; timeoutMs?: number },
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${args[0]} did not start:\n${out}`)),
+      opts.timeoutMs ?? 60_000,
+    );
+    const read = (d: Buffer) => {
+      out += d.toString();
+      const m = opts.pattern.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.on("exit", (code) => reject(new Error(`${args[0]} exited ${code}:\n${out}`)));
   });
 }

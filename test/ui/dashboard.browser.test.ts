@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
-import { BIN, runCli } from "../cli/run-cli.ts";
+import { runCli, serveCli } from "../cli/run-cli.ts";
 import { makeConfigRepo } from "../cli/config-repo.ts";
 
 /** Debian's Chromium; `.ci/run` installs it. */
@@ -28,28 +28,10 @@ const children: ChildProcess[] = [];
 const versions: string[] = [];
 
 /** Starts a CLI command that serves until killed; resolves with the address it prints. */
-function serve(args: string[], pattern: RegExp): Promise<string> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${out}`)), 60_000);
-    const read = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.on("exit", (code) => reject(new Error(`${args[0]} exited ${code}:\n${out}`)));
-  });
+async function serve(args: string[], pattern: RegExp): Promise<string> {
+  const started = await serveCli(args, { cwd: repo, pattern });
+  children.push(started.child);
+  return started.url;
 }
 
 /** A training run under .modelship/runs (where the run index looks), registered as a version. */
