@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ModelshipError, type Problem } from "../core/errors.ts";
 import { MAX_TRIALS } from "../core/sweep/plan-sweep.ts";
+import { PRUNERS, SAMPLERS } from "../core/sweep/study.ts";
 
 /** The Action's commands; `command:` must be one of these. */
 export const ACTION_COMMANDS = [
@@ -12,7 +13,10 @@ export const ACTION_COMMANDS = [
   "validate",
   "data-validate",
   "sweep-plan",
+  "sweep-tell",
   "sweep-best",
+  "ab-report",
+  "drift",
 ] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
@@ -36,7 +40,7 @@ export const ACTION_INPUTS = {
   },
   "run-dir": {
     description:
-      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs); for sweep-best, the folder holding one run directory per trial; for data-validate, where validation.json is written (default .modelship/validation).",
+      "Run directory: the candidate for report and register; for train, where run directories are written (default .modelship/runs); for sweep-best, the folder holding one run directory per trial; for data-validate, where validation.json is written (default .modelship/validation); for drift, where drift.json and drift.md are written (default .modelship/drift).",
     required: false,
   },
   baseline: {
@@ -78,20 +82,56 @@ export const ACTION_INPUTS = {
     required: false,
     default: "8",
   },
-  sampler: {
-    description: "sweep-plan: how trials are drawn from train.search, random or grid.",
+  study: {
+    description:
+      "sweep-plan and sweep-tell: name of the study stored on the modelship-studies branch (.modelship/studies/NAME/study.json). sweep-plan asks its sampler for the next trials given those that finished; sweep-tell records the trials' runs in it. Without it, sweep-plan draws trials with no memory.",
     required: false,
-    default: "random",
+  },
+  sampler: {
+    description:
+      "sweep-plan: how trials are drawn from train.search: random or grid (default random); with `study`, also tpe (a new study's default: tpe; a stored study keeps its own).",
+    required: false,
+  },
+  pruner: {
+    description:
+      "sweep-plan with `study`: a new study's pruner, median, hyperband or none (default median). It is recorded; matrix trials are not stopped while they train.",
+    required: false,
   },
   seed: {
-    description: "sweep-plan: seed of the random sampler (same seed, same trials).",
+    description:
+      "sweep-plan: seed of the sampler, same seed, same trials (default 1; a stored study keeps its own).",
     required: false,
-    default: "1",
   },
   "grid-points": {
     description: "sweep-plan: points per continuous range in a grid sweep.",
     required: false,
     default: "3",
+  },
+  current: {
+    description:
+      "drift: CSV, JSON or JSON-lines file of feature rows, relative to the workspace, to compare instead of the environment's prediction log.",
+    required: false,
+  },
+  reference: {
+    description:
+      "drift: the training reference, a run or version directory, a version, `latest` or an alias. Default: the version live in the environment, else the alias named after it.",
+    required: false,
+  },
+  since: {
+    description:
+      "drift: only prediction-log requests answered at or after this ISO 8601 time, e.g. 2026-03-01T00:00:00Z.",
+    required: false,
+  },
+  "metrics-file": {
+    description:
+      "drift: also write the drift gauges (modelship_dataset_drift, modelship_feature_drift, ...) in Prometheus text format to this file, e.g. in node_exporter's textfile directory.",
+    required: false,
+  },
+  "fail-on-drift": {
+    description:
+      "drift: fail the step (decision fail, reason dataset-drift) when the dataset drifted. Off by default: the report, outputs and the App's issue say it.",
+    required: false,
+    default: "false",
   },
   "github-token": {
     description: "Token for the GitHub API (comments, releases, deployment statuses).",
@@ -107,7 +147,7 @@ export const ACTION_OUTPUTS = {
   version: { description: "Model version registered, deployed or rolled back." },
   "report-path": {
     description:
-      "Path of the Markdown report written by report and register; data-validate: the validation.json it wrote.",
+      "Path of the Markdown report written by report and register; data-validate: the validation.json it wrote; drift: the drift.json it wrote (drift.md beside it).",
   },
   metrics: { description: "The candidate's metrics as a JSON object (sweep-best: the best trial's)." },
   "deployment-url": { description: "URL of the environment after deploy or rollback." },
@@ -119,9 +159,19 @@ export const ACTION_OUTPUTS = {
     description:
       "sweep-plan: the trials as a JSON array of {id, params}, for `strategy.matrix` through fromJSON.",
   },
-  trial: { description: "sweep-best: id of the best trial (t01, t02, ...)." },
+  trial: {
+    description:
+      "sweep-best: id of the best trial (t01, t02, ...). sweep-tell: the study's best complete trial (t000, t001, ...).",
+  },
   params: {
-    description: "sweep-best: the best trial's parameters as a JSON object (the `params` input of train).",
+    description:
+      "sweep-best and sweep-tell: the best trial's parameters as a JSON object (the `params` input of train).",
+  },
+  drift: { description: "drift: true when the dataset drifted, else false (also with not enough data)." },
+  share: { description: "drift: share of features that drifted, 0 to 1." },
+  study: {
+    description:
+      "sweep-tell: the study as JSON, { study, best: { trial, params, value }, trials: [{ number, state, params, value, epochs }] }.",
   },
 } as const satisfies Record<string, OutputSpec>;
 
@@ -191,12 +241,31 @@ export const ActionInputsSchema = z.object({
   ),
   "checkpoint-dir": z.string().trim().min(1),
   trials: wholeNumber("a whole number of trials"),
-  sampler: z
+  study: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (at most 64)")
+      .optional(),
+  ),
+  sampler: optionalText.pipe(z.enum(SAMPLERS).optional()),
+  pruner: optionalText.pipe(z.enum(PRUNERS).optional()),
+  seed: optionalText.pipe(wholeNumber("a whole number").optional()),
+  "grid-points": wholeNumber("a whole number of points"),
+  current: optionalText,
+  reference: optionalText,
+  since: optionalText.pipe(
+    z
+      .string()
+      .refine((t) => !Number.isNaN(Date.parse(t)), "not a time: use ISO 8601, e.g. 2026-03-01T00:00:00Z")
+      .transform((t) => new Date(Date.parse(t)))
+      .optional(),
+  ),
+  "metrics-file": optionalText,
+  "fail-on-drift": z
     .string()
     .trim()
-    .pipe(z.enum(["random", "grid"])),
-  seed: wholeNumber("a whole number"),
-  "grid-points": wholeNumber("a whole number of points"),
+    .pipe(z.enum(["true", "false"]))
+    .transform((v) => v === "true"),
   "github-token": optionalText,
 });
 export type ActionInputs = z.infer<typeof ActionInputsSchema>;

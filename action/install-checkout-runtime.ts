@@ -112,17 +112,10 @@ async function installInto(
 }
 
 // Install scripts stay off: onnxruntime-node ships its CPU binaries and its script would download
-// CUDA ones. The optional tfjs-node packages are left out, as they only work once their script has
-// downloaded libtensorflow; the built-in trainer then runs on TensorFlow.js's WebAssembly backend.
-const NPM_CI = [
-  "ci",
-  "--omit=dev",
-  "--omit=optional",
-  "--ignore-scripts",
-  "--prefer-offline",
-  "--no-audit",
-  "--no-fund",
-];
+// CUDA ones. Optional packages stay in, for resvg's per-platform binary (the PNG plots); the
+// optional tfjs-node packages then arrive without the libtensorflow their script would download,
+// fail to load, and the built-in trainer runs on TensorFlow.js's WebAssembly backend.
+const NPM_CI = ["ci", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"];
 
 async function runNpmCi(
   cwd: string,

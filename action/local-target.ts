@@ -27,8 +27,7 @@ export async function openLocalTarget(
   environment: string,
   registry: Registry,
 ): Promise<DeployTarget> {
-  const home = resolve(ctx.action.workspace, ctx.env["MODELSHIP_HOME"] ?? ".");
-  const stateDir = join(home, ".modelship", "deploy");
+  const { home, stateDir } = localStateDir(ctx);
   const control = await connectOrStart(ctx, config, { home, stateDir, environment });
   return localTarget({
     control,
@@ -38,6 +37,12 @@ export async function openLocalTarget(
     // A cached copy that no longer matches its digests is fetched again; the job log says so.
     warn: (p) => ctx.log(`modelship: warning: ${formatProblem(p)}`),
   });
+}
+
+/** Where the local target keeps its state on this runner (MODELSHIP_HOME, default: the workspace). */
+export function localStateDir(ctx: CommandContext): { home: string; stateDir: string } {
+  const home = resolve(ctx.action.workspace, ctx.env["MODELSHIP_HOME"] ?? ".");
+  return { home, stateDir: join(home, ".modelship", "deploy") };
 }
 
 async function connectOrStart(

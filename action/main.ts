@@ -2,9 +2,12 @@ import * as core from "@actions/core";
 import { ModelshipError } from "../core/errors.ts";
 import type { CommandContext } from "./command-context.ts";
 import { deployCommand, rollbackCommand } from "./commands/deploy.ts";
+import { abReportCommand } from "./commands/ab-report.ts";
+import { driftCommand } from "./commands/drift.ts";
 import { registerCommand } from "./commands/register.ts";
 import { reportCommand } from "./commands/report.ts";
 import { sweepBestCommand, sweepPlanCommand } from "./commands/sweep.ts";
+import { sweepTellCommand } from "./commands/sweep-study.ts";
 import { trainCommand } from "./commands/train.ts";
 import { dataValidateCommand } from "./commands/data-validate.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -22,7 +25,10 @@ const COMMANDS: Record<ActionCommand, (ctx: CommandContext) => Promise<ActionOut
   deploy: deployCommand,
   rollback: rollbackCommand,
   "sweep-plan": sweepPlanCommand,
+  "sweep-tell": sweepTellCommand,
   "sweep-best": sweepBestCommand,
+  "ab-report": abReportCommand,
+  drift: driftCommand,
 };
 
 /** The Action: parse inputs, run one command, and publish its outcome through the one exit path. */

@@ -1,4 +1,4 @@
-import { publishPlotAssets } from "../adapters/github/publish-plot-assets.ts";
+import { assetsFolder, publishPlotAssets } from "../adapters/github/publish-plot-assets.ts";
 import { storeRunRecord } from "../adapters/github/store-run-record.ts";
 import { readRunPlots } from "../adapters/plots/read-run-plots.ts";
 import type { RenderMarkdownOptions } from "../core/report/render-markdown.ts";
@@ -23,7 +23,7 @@ export async function publishReportPlots(
       owner,
       repo,
       serverUrl: ctx.action.serverUrl,
-      folder: `pr-${opts.pr}/${opts.runId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_")}`,
+      folder: assetsFolder(opts.pr, opts.runId),
       runDir: opts.runDir,
       plots,
       message: `Report images for pull request #${opts.pr} (run ${opts.runId})`,

@@ -5,7 +5,8 @@
  * (default 1,000,000) made in a temporary directory, each in a fresh child process so peak RSS
  * is its own: the pull (streaming, worker threads for CSV) against a single-threaded baseline
  * in the same run (csv-parse's whole-file parser; hyparquet reading the whole file). Prints rows/s,
- * peak RSS and the ratios; the summary takes medians over the rounds.
+ * CPU time (the whole process, and its main thread alone), peak RSS and the ratios; the summary
+ * takes medians over the rounds. `--workers` sets `data.loading.workers` (default: its default).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -25,11 +26,14 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PARQUET = "node_modules/vega-datasets/data/flights-3m.parquet";
 
-type Result = { rows: number; ms: number; peakRssMiB: number };
+/** Wall time, CPU time of the whole process (every thread) and of its main thread, peak RSS. */
+type Result = { rows: number; ms: number; cpuMs: number; mainCpuMs: number; peakRssMiB: number };
 type Mode = "csv-baseline" | "csv-pull" | "parquet-baseline" | "parquet-pull";
 
 async function child(mode: Mode, dir: string, workers: number | undefined): Promise<Result> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const main0 = process.threadCpuUsage();
   let rows = 0;
   if (mode === "csv-baseline") {
     const records = parse(await readFile(join(dir, "flights.csv")), { columns: true, trim: true }) as Record<
@@ -55,7 +59,16 @@ async function child(mode: Mode, dir: string, workers: number | undefined): Prom
     });
     rows = pulled.rows.length;
   }
-  return { rows, ms: performance.now() - t0, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const main = process.threadCpuUsage(main0);
+  return {
+    rows,
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs: (main.user + main.system) / 1000,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 async function measure(mode: Mode, dir: string, workers: number): Promise<Result> {
@@ -110,7 +123,7 @@ async function main(): Promise<void> {
         const r = await measure(mode, dir, workers);
         results.get(mode)!.push(r);
         console.log(
-          `round ${round} ${mode.padEnd(16)} ${r.rows} rows in ${r.ms.toFixed(0)} ms: ${Math.round((r.rows / r.ms) * 1000)} rows/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+          `round ${round} ${mode.padEnd(16)} ${r.rows} rows in ${r.ms.toFixed(0)} ms: ${Math.round((r.rows / r.ms) * 1000)} rows/s, CPU ${r.cpuMs.toFixed(0)} ms (main thread ${r.mainCpuMs.toFixed(0)} ms), peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
         );
       }
     }

@@ -7,7 +7,9 @@
  *   - 50 connections, as fast as they go: req/s through the router against straight to the slot;
  *   - a fixed 1,000 requests/s over 10 connections: p99 through the router minus p99 direct.
  * Direct and routed runs alternate, round after round, so drift on a busy machine hits both; the
- * table shows every round and the summary the medians. The load generator, the router and the slot
+ * table shows every round and the summary the medians. A bare TCP relay (bench/relay-child.ts: no
+ * HTTP parsing, no routing) runs beside them as the floor of any pass-through in the router's
+ * process: what a router that stopped parsing HTTP per request could at best reach. The load generator, the router and the slot
  * share this machine's cores, so routed runs also pay for the router's CPU: the core count is printed.
  */
 import { availableParallelism } from "node:os";
@@ -22,6 +24,7 @@ import { fmt, inRounds, load, loadTable, median, startChild, stopChild, type Loa
 
 const SERVE = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 const ROUTER = fileURLToPath(new URL("./router-child.ts", import.meta.url));
+const RELAY = fileURLToPath(new URL("./relay-child.ts", import.meta.url));
 /** The slot's model and a one-row request for it. */
 async function slotModel(kind: string, dir: string): Promise<{ file: string; body: string }> {
   await mkdir(dir, { recursive: true });
@@ -36,7 +39,14 @@ async function slotModel(kind: string, dir: string): Promise<{ file: string; bod
   };
 }
 
-type Round = { direct: Load; routed: Load; directFixed: Load; routedFixed: Load };
+type Round = {
+  direct: Load;
+  routed: Load;
+  relayed: Load;
+  directFixed: Load;
+  routedFixed: Load;
+  relayedFixed: Load;
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -59,8 +69,10 @@ async function main(): Promise<void> {
     children.push(slot.child);
     const router = await startChild([ROUTER], { SLOT_URL: slot.url }, "/v2/health/ready");
     children.push(router.child);
+    const relay = await startChild([RELAY], { SLOT_URL: slot.url });
+    children.push(relay.child);
     const path = "/v2/models/bench/infer";
-    for (const base of [slot.url, router.url]) {
+    for (const base of [slot.url, router.url, relay.url]) {
       const res = await fetch(base + path, {
         method: "POST",
         body: body,
@@ -71,17 +83,21 @@ async function main(): Promise<void> {
     }
     const slotPid = [slot.child.pid];
     const bothPids = [slot.child.pid, router.child.pid];
+    const relayPids = [slot.child.pid, relay.child.pid];
     // Warm both (JIT, pooled connections) before measuring.
     await load(slot.url + path, body, { connections: 50, duration: 2 });
     await load(router.url + path, body, { connections: 50, duration: 2 });
+    await load(relay.url + path, body, { connections: 50, duration: 2 });
 
     const rounds = await inRounds(Number(values.rounds), async (): Promise<Round> => {
       const direct = await load(slot.url + path, body, { connections: 50, duration, pids: slotPid });
       const routed = await load(router.url + path, body, { connections: 50, duration, pids: bothPids });
+      const relayed = await load(relay.url + path, body, { connections: 50, duration, pids: relayPids });
       const fixed = { connections: 10, duration, overallRate: 1000 };
       const directFixed = await load(slot.url + path, body, { ...fixed, pids: slotPid });
       const routedFixed = await load(router.url + path, body, { ...fixed, pids: bothPids });
-      return { direct, routed, directFixed, routedFixed };
+      const relayedFixed = await load(relay.url + path, body, { ...fixed, pids: relayPids });
+      return { direct, routed, relayed, directFixed, routedFixed, relayedFixed };
     });
     report(rounds, duration, values.model);
   } finally {
@@ -94,20 +110,29 @@ function report(rounds: Round[], duration: number, model: string): void {
   const { header, row } = loadTable(30, ["req/s", "p50 ms", "p99 ms", "failed", "cpu us/req"]);
   const lines = ["", ...header];
   rounds.forEach((r, i) => {
-    lines.push(row(`${i + 1} direct, 50 conns`, r.direct), row(`${i + 1} router, 50 conns`, r.routed));
+    lines.push(
+      row(`${i + 1} direct, 50 conns`, r.direct),
+      row(`${i + 1} router, 50 conns`, r.routed),
+      row(`${i + 1} TCP relay, 50 conns`, r.relayed),
+    );
     lines.push(
       row(`${i + 1} direct, 1,000 req/s`, r.directFixed),
       row(`${i + 1} router, 1,000 req/s`, r.routedFixed),
+      row(`${i + 1} TCP relay, 1,000 req/s`, r.relayedFixed),
     );
   });
   const ratio = median(rounds.map((r) => r.routed.reqPerSec / r.direct.reqPerSec));
   const overhead = median(rounds.map((r) => r.routedFixed.p99 - r.directFixed.p99));
   const cpu = median(rounds.map((r) => r.routed.cpuUsPerReq - r.direct.cpuUsPerReq));
+  const relayRatio = median(rounds.map((r) => r.relayed.reqPerSec / r.direct.reqPerSec));
+  const relayOverhead = median(rounds.map((r) => r.relayedFixed.p99 - r.directFixed.p99));
+  const relayCpu = median(rounds.map((r) => r.relayed.cpuUsPerReq - r.direct.cpuUsPerReq));
   lines.push(
     "",
     `router / direct req/s (median of ${rounds.length}):  ${fmt(ratio)} (target >= 0.80)`,
     `p99 overhead at 1,000 req/s (median):  ${fmt(overhead)} ms (target <= 1 ms)`,
     `router CPU per request (median):       ${fmt(cpu, 1)} us`,
+    `TCP relay floor (no HTTP parsing, no routing), medians: ${fmt(relayRatio)} of direct req/s, p99 overhead ${fmt(relayOverhead)} ms, ${fmt(relayCpu, 1)} us CPU per request`,
     `${availableParallelism()} cores shared by load generator, router and slot; slot model ${model}; ${duration} s per run, node ${process.version}`,
     "",
   );

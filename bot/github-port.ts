@@ -1,4 +1,5 @@
 import type { AttestationBundle } from "../core/github/judge-attestations.ts";
+import type { PublishedPlots } from "../adapters/github/publish-plot-assets.ts";
 import type { ReleaseProvenance } from "../adapters/github/release-provenance.ts";
 import type { RunnerLabelsResult } from "../adapters/github/runners.ts";
 import type { RepositoryPermission } from "../core/bot/authorize-command.ts";
@@ -193,4 +194,14 @@ export type BotGitHub = {
   closeIssue(marker: string, comment: string): Promise<number | null>;
   /** Deletes the lock ref; false when there was none. */
   releaseLock(environment: string): Promise<boolean>;
+  /**
+   * Commits a report's plots (PNG and SVG paths relative to `dir`) to the `modelship-assets` branch
+   * under `folder/` and links them from the repository; reports failure instead of throwing.
+   */
+  publishPlotAssets(input: {
+    folder: string;
+    dir: string;
+    plots: ReadonlyArray<{ title: string; png: string; svg?: string }>;
+    message: string;
+  }): Promise<PublishedPlots>;
 };

@@ -13,6 +13,7 @@ import {
   releaseLock,
 } from "../adapters/github/deployments.ts";
 import { httpStatus } from "../adapters/github/http-status.ts";
+import { publishPlotAssets, type AssetsGitPort } from "../adapters/github/publish-plot-assets.ts";
 import { checkRunnerLabels } from "../adapters/github/runners.ts";
 import { getPermission } from "../adapters/github/permissions.ts";
 import { readAttestations, type AttestationsPort } from "../adapters/github/read-attestations.ts";
@@ -243,6 +244,15 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
         ? { ok: true }
         : { ok: false, owner: result.holder?.actor ?? null };
     },
+    publishPlotAssets: (input) =>
+      publishPlotAssets(octokit as unknown as AssetsGitPort, {
+        ...r,
+        serverUrl: webOrigin(context, r),
+        folder: input.folder,
+        runDir: input.dir,
+        plots: input.plots,
+        message: input.message,
+      }),
     async releaseLock(environment) {
       // /unlock is itself authorised (maintain by default), so it frees a lock whoever holds it.
       const result = await releaseLock(octokit, { ...r, environment, force: true });
@@ -250,4 +260,13 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     },
   };
   return gh;
+}
+
+/** GitHub's web origin for this repository (github.com, or a GitHub Enterprise host), from the payload. */
+function webOrigin(context: Context, r: { owner: string; repo: string }): string {
+  const repository = (context.payload as { repository?: { html_url?: string } }).repository;
+  const url = repository?.html_url;
+  const suffix = `/${r.owner}/${r.repo}`;
+  if (url && url.toLowerCase().endsWith(suffix.toLowerCase())) return url.slice(0, -suffix.length);
+  return "https://github.com";
 }

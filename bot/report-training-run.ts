@@ -16,7 +16,15 @@ import { renderValidationMarkdown } from "../core/report/render-validation-markd
 import type { ValidationReport } from "../core/data/expectations/validation-report.ts";
 import { validationCheckAnnotations } from "../core/bot/validation-check-annotations.ts";
 import { readRunValidation } from "./read-run-validation.ts";
-import { renderComparisonMarkdown, reportMarker } from "../core/report/render-markdown.ts";
+import {
+  GITHUB_COMMENT_LIMIT,
+  renderComparisonMarkdown,
+  reportMarker,
+  type RenderMarkdownOptions,
+} from "../core/report/render-markdown.ts";
+import { publishReportPlots } from "./publish-report-plots.ts";
+import { checkRunRecordText } from "../adapters/github/check-run-record.ts";
+import { readExplanation } from "../adapters/runs/read-explanation.ts";
 import type { BotEnv } from "./bot-event.ts";
 import { TRAIN_CHECK_NAME } from "./dispatch-training.ts";
 import type { CheckRunUpdate, PinnedArtifact, WorkflowRunInfo } from "./github-port.ts";
@@ -32,7 +40,11 @@ export type CandidateReport =
       /** The exact artifact compared (id, name, digest). */
       artifact: PinnedArtifact;
       baseline: ModelVersion | null;
+      /** The baseline's run directory (materialised from its release), when there is a baseline. */
+      baselineRun?: RunDir;
       comparison: Comparison;
+      /** What the report shows besides the comparison: data, validation, plot images. */
+      extras: ReportExtras;
       markdown: string;
     }
   | {
@@ -55,6 +67,8 @@ export async function compareTrainingRun(input: {
   baselineRef?: string;
   /** Exactly this artifact of the run (a candidate pull request's pin). */
   pin?: { artifactId: number; digest: string | null };
+  /** Show the plots as images in this pull request's report (committed to the assets branch). */
+  imagesForPr?: number;
 }): Promise<CandidateReport> {
   const { env, config } = input;
   const scratch = await env.scratchDir();
@@ -89,27 +103,68 @@ export async function compareTrainingRun(input: {
     await registry.materialize(name, baseline.version, dir);
     baselineRun = await readRunDir(dir);
   }
+  const labels = { candidate: `run ${input.run.id}`, baseline: baseline ? `v${baseline.version}` : "" };
   const comparison = compareRuns({
-    candidate: toRunSummary(candidate, { label: `run ${input.run.id}`, runUrl: input.run.htmlUrl }),
-    ...(baselineRun && baseline
-      ? { baseline: toRunSummary(baselineRun, { label: `v${baseline.version}` }) }
-      : {}),
+    candidate: toRunSummary(candidate, { label: labels.candidate, runUrl: input.run.htmlUrl }),
+    ...(baselineRun ? { baseline: toRunSummary(baselineRun, { label: labels.baseline }) } : {}),
     gates: config.metrics.gates,
     ...(config.metrics.primary ? { primary: config.metrics.primary } : {}),
   });
-  const markdown = renderComparisonMarkdown(comparison, {
-    modelName: name,
-    runUrl: input.run.htmlUrl,
+  const images =
+    input.imagesForPr === undefined
+      ? {}
+      : await publishReportPlots({
+          env,
+          pr: input.imagesForPr,
+          candidate: { run: candidate, label: labels.candidate },
+          ...(baselineRun ? { baseline: { run: baselineRun, label: labels.baseline } } : {}),
+        });
+  if (images.warning) env.log.warn({ run: input.run.id }, `report images: ${images.warning}`);
+  // A damaged explanation.json costs only its section of the report.
+  const explanation = await readExplanation(candidate.dir).catch(() => null);
+  const extras: ReportExtras = {
+    data: { candidate: candidate.record.data, ...(baselineRun ? { baseline: baselineRun.record.data } : {}) },
+    ...(explanation ? { explanation } : {}),
     ...(candidate.validation ? { validation: candidate.validation } : {}),
-  });
+    ...(images.plots ? { plots: images.plots } : {}),
+    ...(images.warning ? { imagesWarning: images.warning } : {}),
+  };
   return {
     ok: true,
     candidate,
     artifact: download.artifact,
     baseline: baseline ?? null,
+    ...(baselineRun ? { baselineRun } : {}),
     comparison,
-    markdown,
+    extras,
+    markdown: renderReport(comparison, { modelName: name, runUrl: input.run.htmlUrl }, extras),
   };
+}
+
+/** The report's sections beyond the comparison, shared by the PR comment and the check run. */
+export type ReportExtras = Pick<RenderMarkdownOptions, "data" | "validation" | "plots" | "explanation"> & {
+  /** Why the plots are Mermaid charts and not images, when publishing them failed. */
+  imagesWarning?: string;
+};
+
+/** The comparison as Markdown with its extras; a note says why images fell back to Mermaid. */
+function renderReport(
+  comparison: Comparison,
+  opts: { modelName: string; runUrl: string; maxLength?: number },
+  extras: ReportExtras,
+): string {
+  const { imagesWarning, ...sections } = extras;
+  const note = imagesWarning
+    ? `\n> [!NOTE]\n> The plots are shown as Mermaid charts: ${escapeMarkdown(imagesWarning, { maxLength: 300 })}\n`
+    : "";
+  const markdown = renderComparisonMarkdown(comparison, {
+    ...opts,
+    ...sections,
+    ...(opts.maxLength !== undefined || note
+      ? { maxLength: (opts.maxLength ?? GITHUB_COMMENT_LIMIT) - note.length }
+      : {}),
+  });
+  return markdown + note;
 }
 
 /** Compares a successful run, or names why the run failed. */
@@ -119,6 +174,7 @@ export async function assessTrainingRun(input: {
   correlation: Correlation;
   run: WorkflowRunInfo;
   baselineRef?: string;
+  imagesForPr?: number;
 }): Promise<CandidateReport> {
   if (input.run.conclusion === "success") return compareTrainingRun(input);
   const reason = failedRunOutcome(input.run.conclusion).reason;
@@ -142,8 +198,8 @@ export async function reportTrainingRun(input: {
   run: WorkflowRunInfo;
   baselineRef?: string;
 }): Promise<CandidateReport> {
-  const report = await assessTrainingRun(input);
   const pr = input.correlation.pr;
+  const report = await assessTrainingRun({ ...input, ...(pr !== null ? { imagesForPr: pr } : {}) });
   if (pr !== null) {
     const body = report.ok ? report.markdown : trainFailureMarkdown(input, report);
     await input.env.gh.upsertComment(pr, reportMarker(input.config.model.name), body);
@@ -177,7 +233,16 @@ export async function completeTrainCheck(
   const { env, correlation, run } = input;
   const checkRuns = await env.gh.listCheckRuns(correlation.headSha, TRAIN_CHECK_NAME);
   const check = checkRuns.find((c) => c.externalId === correlation.id);
-  const update = { status: "completed" as const, detailsUrl: run.htmlUrl, ...checkResult(input, report) };
+  const result = checkResult(input, report);
+  // The run's record outlives the artifact on its check run, where `runs pull --source checks` finds it.
+  if (report.ok && result.output) {
+    result.output.text = await checkRunRecordText(report.candidate.dir, {
+      runId: report.candidate.record.runId,
+      workflowRun: { id: run.id, url: run.htmlUrl },
+      artifact: report.artifact,
+    });
+  }
+  const update = { status: "completed" as const, detailsUrl: run.htmlUrl, ...result };
   if (check) await env.gh.updateCheckRun(check.id, update);
   else
     await env.gh.createCheckRun({
@@ -208,12 +273,11 @@ function checkResult(
     }
     return { conclusion, output: { title: describeTrainFailure(report.reason), summary } };
   }
-  const checkMarkdown = renderComparisonMarkdown(report.comparison, {
-    modelName: input.config.model.name,
-    runUrl: input.run.htmlUrl,
-    maxLength: CHECK_REPORT_LIMIT,
-    ...(report.candidate.validation ? { validation: report.candidate.validation } : {}),
-  });
+  const checkMarkdown = renderReport(
+    report.comparison,
+    { modelName: input.config.model.name, runUrl: input.run.htmlUrl, maxLength: CHECK_REPORT_LIMIT },
+    report.extras,
+  );
   const text = input.configText;
   const result = checkRunFromComparison({
     comparison: report.comparison,

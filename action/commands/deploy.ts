@@ -14,6 +14,7 @@ import {
   reporterForDeployment,
   type DeploymentReporter,
 } from "../github-services.ts";
+import { publishAbReport } from "../ab-report-publish.ts";
 import { openLocalTarget } from "../local-target.ts";
 import type { ActionOutcome } from "../outcome.ts";
 
@@ -75,7 +76,8 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
     });
     await reporter.status("in_progress", { description: `${kind} of ${name} v${plan.version} started` });
     const { rollout, aliasError } = await plan.run();
-    return await finish(ctx, { kind, config, environment, reporter, rollout, aliasError });
+    const pr = payload?.pr ?? ctx.inputs.pr ?? ctx.action.pullRequest ?? null;
+    return await finish(ctx, { kind, config, environment, reporter, rollout, aliasError, pr });
   } catch (err) {
     const code = err instanceof ModelshipError ? err.code : "internal-error";
     await reporter
@@ -95,6 +97,8 @@ async function finish(
     rollout: TargetRollout;
     /** Why the registry did not record the move, when it did not. */
     aliasError: string | null;
+    /** The pull request the deployed version came from, when known: a held A/B report goes there. */
+    pr: number | null;
   },
 ): Promise<ActionOutcome> {
   const { rollout, config, environment } = o;
@@ -129,12 +133,37 @@ async function finish(
       holding
         ? "\nThe split holds until someone runs `modelship promote` or `modelship abort` on the serving host."
         : "",
+      holding ? await heldAbReport(ctx, o) : "",
       `Target \`${config.deploy.target}\`${envUrl ? ` · ${envUrl}` : ""}${rollout.fromVersion ? ` · was v${escapeMarkdown(rollout.fromVersion)}` : ""} · GitHub deployment ${o.reporter.deploymentId}`,
       aliasNote,
     ].join("\n"),
     annotations:
       ok || holding ? [] : [{ title: `Modelship ${o.kind}: ${rollout.reason}`, message: rollout.message }],
   };
+}
+
+/**
+ * The A/B report of a split that now holds (A/B or shadow on the local router), for the job
+ * summary and the pull request's A/B report comment. The deploy already succeeded in moving
+ * traffic, so a report that cannot be read or posted is a warning in the log, not a failure.
+ */
+async function heldAbReport(
+  ctx: CommandContext,
+  o: { config: Config; environment: string; rollout: TargetRollout; pr: number | null },
+): Promise<string> {
+  const strategy = o.rollout.strategy;
+  if (o.config.deploy.target !== "local" || (strategy !== "ab" && strategy !== "shadow")) return "";
+  try {
+    const published = await publishAbReport(ctx, { config: o.config, environment: o.environment, pr: o.pr });
+    const where = published.commentUrl
+      ? `\nPull request #${o.pr}: A/B report comment ${published.commentUrl}\n`
+      : "";
+    return `\n${published.markdown}${where}`;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    ctx.log(`modelship: warning: the A/B report was not published: ${why}`);
+    return "";
+  }
 }
 
 async function openTarget(

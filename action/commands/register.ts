@@ -3,6 +3,7 @@ import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { renderComparisonMarkdown } from "../../core/report/render-markdown.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
 import { loadActionConfig, refuseOnPullRequest, type CommandContext } from "../command-context.ts";
+import { cliModelCheck } from "../cli-model-check.ts";
 import { openActionRegistry } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";
 import type { ActionOutcome } from "../outcome.ts";
@@ -50,6 +51,8 @@ export async function registerCommand(ctx: CommandContext): Promise<ActionOutcom
     bump: plan.bump,
     ...(pr !== undefined ? { pr } : {}),
     now: ctx.now(),
+    // The same load check as the CLI's register: the model loads in onnxruntime and answers once.
+    checkModel: cliModelCheck(ctx),
   });
   const v = result.version;
   const created = result.outcome === "created";

@@ -8,6 +8,7 @@ import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { openActionRegistry, upsertReportComment } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";
 import { keepRunRecord, publishReportPlots } from "../report-plots.ts";
+import { readExplanation } from "../../adapters/runs/read-explanation.ts";
 import { workspaceRelative, type ActionOutcome, type Annotation } from "../outcome.ts";
 
 /** `report`: compares the run with its baseline, writes the report, and keeps one sticky PR comment. */
@@ -24,11 +25,18 @@ export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome>
           pr,
         })
       : {};
+  // A damaged explanation.json costs only its section of the report.
+  const explanation = await readExplanation(compared.candidate.dir).catch(() => null);
   const markdown = renderComparisonMarkdown(comparison, {
     modelName: config.model.name,
     ...(images.plots ? { plots: images.plots } : {}),
     ...(ctx.action.runUrl ? { runUrl: ctx.action.runUrl } : {}),
     ...(compared.candidate.validation ? { validation: compared.candidate.validation } : {}),
+    ...(explanation ? { explanation } : {}),
+    data: {
+      candidate: compared.candidate.record.data,
+      ...(compared.baseline ? { baseline: compared.baseline.run.record.data } : {}),
+    },
   });
   const reportPath = await writeReport(ctx, config.model.name, markdown);
   const recordWarning =

@@ -10,6 +10,7 @@ import { pickBestTrial, type RankedTrial } from "../../core/sweep/pick-best-tria
 import { planSweep, type Trial } from "../../core/sweep/plan-sweep.ts";
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { metricsJson } from "../metrics-json.ts";
+import { sweepPlanStudyCommand } from "./sweep-study.ts";
 import { workspaceRelative, type ActionOutcome } from "../outcome.ts";
 
 const SEARCH_HINT =
@@ -17,11 +18,21 @@ const SEARCH_HINT =
 
 /** `sweep-plan`: draws the trials from train.search; output `trials` is the matrix the next job fans out over. */
 export async function sweepPlanCommand(ctx: CommandContext): Promise<ActionOutcome> {
+  if (ctx.inputs.study !== undefined) return sweepPlanStudyCommand(ctx, ctx.inputs.study);
+  const sampler = ctx.inputs.sampler ?? "random";
+  const seed = ctx.inputs.seed ?? 1;
+  if (sampler !== "random" && sampler !== "grid") {
+    throw new ModelshipError({
+      code: "input-invalid",
+      message: `input 'sampler': ${sampler} learns from finished trials, so it needs a stored study`,
+      hint: "Set `study:` to a study name (stored on the modelship-studies branch), or use `sampler: random` or `grid`.",
+    });
+  }
   const config = await loadActionConfig(ctx, { required: true });
   const plan = planSweep(config.train.search, {
     trials: ctx.inputs.trials,
-    sampler: ctx.inputs.sampler,
-    seed: ctx.inputs.seed,
+    sampler,
+    seed,
     gridPoints: ctx.inputs["grid-points"],
   });
   if (!plan.ok) {
@@ -37,7 +48,7 @@ export async function sweepPlanCommand(ctx: CommandContext): Promise<ActionOutco
   const names = Object.keys(config.train.search).sort();
   const how =
     plan.spaceSize === null
-      ? `random, seed ${ctx.inputs.seed}`
+      ? `random, seed ${seed}`
       : `grid of ${plan.spaceSize} point${plan.spaceSize === 1 ? "" : "s"}`;
   const count = `${plan.trials.length} trial${plan.trials.length === 1 ? "" : "s"}`;
   return {

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { readRunDir, toRunSummary } from "../run-dir/read-run-dir.ts";
+import { readRunDir, toRunSummary, type RunDir } from "../run-dir/read-run-dir.ts";
 import type { RunSummary } from "../../core/compare/compare-runs.ts";
 import { formatProblem, ModelshipError, type Problem } from "../../core/errors.ts";
 import { materializeVersionCache, versionCachePath } from "../registry-common/version-cache.ts";
@@ -29,7 +29,7 @@ export async function materializeCached(
   });
 }
 
-export type Baseline = { summary: RunSummary; version: ModelVersion | null; dir: string };
+export type Baseline = { summary: RunSummary; version: ModelVersion | null; dir: string; run: RunDir };
 
 /**
  * Resolves what a candidate is compared with: a run directory path, or a registry reference
@@ -48,13 +48,13 @@ export async function resolveBaseline(opts: {
   );
   if (isDir) {
     const run = await readRunDir(asDir);
-    return { summary: toRunSummary(run), version: null, dir: asDir };
+    return { summary: toRunSummary(run), version: null, dir: asDir, run };
   }
   const version = await opts.registry.resolve(opts.modelName, opts.ref);
   if (!version) return undefined;
   const dir = await materializeCached(opts.registry, opts.repoDir, version);
   const run = await readRunDir(dir);
-  return { summary: toRunSummary(run, { label: `v${version.version}` }), version, dir };
+  return { summary: toRunSummary(run, { label: `v${version.version}` }), version, dir, run };
 }
 
 /** Resolves a version, `latest` or an alias, or throws version-not-found with a hint. */

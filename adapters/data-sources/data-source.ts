@@ -1,4 +1,4 @@
-import type { SourceDescription } from "../../core/data/data-snapshot.ts";
+import type { ColumnSchema, SourceDescription } from "../../core/data/data-snapshot.ts";
 
 /** One row as read from a source: column name to value (numbers parsed, empty cells null). */
 export type Row = Record<string, unknown>;
@@ -23,9 +23,11 @@ export type ReadOptions = {
 };
 
 /**
- * A reader that already wrote its rows as canonical JSON lines (a worker thread does, off the
- * main thread) attaches the text to its batches: the whole piece's lines on its first batch and
- * "" on the others of the same piece, so the snapshot does not serialise those rows again.
+ * What a reader that parsed off the main thread already computed for a run of rows (a piece):
+ * the rows as canonical JSON lines (UTF-8) and their schema. The first batch of a piece carries
+ * it for the whole piece, the piece's other batches carry `null`, so the snapshot neither
+ * serialises nor inspects those rows again.
  */
-export const CANONICAL_LINES: unique symbol = Symbol("canonical JSON lines");
-export type RowBatch = Row[] & { [CANONICAL_LINES]?: string };
+export const PIECE_META: unique symbol = Symbol("piece meta");
+export type PieceMeta = { lines: Uint8Array[]; columns: ColumnSchema[]; rows: number };
+export type RowBatch = Row[] & { [PIECE_META]?: PieceMeta | null };

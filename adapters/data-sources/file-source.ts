@@ -8,10 +8,10 @@ import { expandRepoPaths, openRepoFile, type RepoFile } from "./open-repo-file.t
 import { readArrowRows } from "./read-arrow-rows.ts";
 import { readCsvRows } from "./read-csv-rows.ts";
 import { readJsonArrayRows, readJsonlRows } from "./read-json-rows.ts";
-import { readParquetRows } from "./read-parquet-rows.ts";
+import { createPieceWorkerPool, type PieceWorkerPool } from "./piece-worker-pool.ts";
+import { readParquetParallel } from "./read-parquet-parallel.ts";
 import { readTextChunks } from "./read-text-chunks.ts";
 import { readTextParallel } from "./read-text-parallel.ts";
-import { createTextWorkerPool } from "./text-worker-pool.ts";
 
 export type FileSourceContext = {
   repoDir: string;
@@ -21,16 +21,25 @@ export type FileSourceContext = {
   maxRecordChars: number;
   /** Where the source is configured, for messages: e.g. `data.sources[0]`. */
   at: string;
-  /** Worker threads for CSV and JSON-lines files larger than one buffer (0: none). */
+  /** Worker threads for CSV and JSON-lines files larger than one buffer and Parquet files of several row groups (0: none). */
   workers: number;
+  /**
+   * Hash each file when it is opened, before any row is read (a snapshot lookup needs the
+   * hashes first). Either way a file read front to back is hashed again as it is read, and the
+   * description gets that hash: the one of the bytes the rows came from.
+   */
+  hashFirst: boolean;
 };
 
 type ConcreteFormat = Exclude<FileFormat, "auto">;
+/** The sha256 of no bytes: what a description holds until its file is read. */
+const UNREAD = createHash("sha256").digest("hex");
 type FileDescription = Extract<SourceDescription, { kind: "file" }>;
 
 /**
  * One DataSource per file the entry names (a glob gives several, sorted). Each file is checked
- * (inside the repository, a regular file) and hashed before any row is read.
+ * (inside the repository, a regular file) when opened; its sha256 is known after it is read
+ * (before, with `hashFirst`, and always for Arrow, whose reader owns the stream).
  */
 export async function createFileSources(
   config: FileSourceConfig,
@@ -42,7 +51,7 @@ export async function createFileSources(
     const format = config.format === "auto" ? formatFromExtension(path, ctx.at) : config.format;
     const file = await openRepoFile({ repoDir: ctx.repoDir, path, at: ctx.at });
     try {
-      const sha256 = await hashFile(file, ctx.bufferBytes);
+      const sha256 = ctx.hashFirst || format === "arrow" ? await hashFile(file, ctx.bufferBytes) : UNREAD;
       out.push(
         fileSource(
           file,
@@ -72,8 +81,10 @@ function fileSource(file: RepoFile, description: FileDescription, ctx: FileSourc
   return {
     description,
     async *read(opts: ReadOptions): AsyncGenerator<Row[]> {
+      const hash = createHash("sha256");
       try {
-        yield* readRows(file, description, ctx, opts.batchRows);
+        const hashed = yield* readRows(file, description, ctx, opts.batchRows, (b) => hash.update(b));
+        if (hashed) description.sha256 = hash.digest("hex");
       } finally {
         await close();
       }
@@ -82,47 +93,64 @@ function fileSource(file: RepoFile, description: FileDescription, ctx: FileSourc
   };
 }
 
-function readRows(
+/** Yields the file's rows; returns true when every byte went through `onBytes` in order. */
+async function* readRows(
   file: RepoFile,
   d: FileDescription,
   ctx: FileSourceContext,
   batchRows: number,
-): AsyncGenerator<Row[]> {
+  onBytes: (bytes: Uint8Array) => void,
+): AsyncGenerator<Row[], boolean> {
   const { handle, path } = file;
-  const text = () =>
-    readTextChunks({
-      handle,
-      path,
-      bufferBytes: ctx.bufferBytes,
-      ...(d.encoding ? { encoding: d.encoding } : {}),
-    });
-  if ((d.format === "csv" || d.format === "jsonl") && ctx.workers > 0 && file.bytes > ctx.bufferBytes) {
-    return readWithWorkers(d.format, text(), path, ctx, batchRows);
-  }
+  const text = readTextChunks({
+    handle,
+    path,
+    bufferBytes: ctx.bufferBytes,
+    onBytes,
+    ...(d.encoding ? { encoding: d.encoding } : {}),
+  });
+  const maxRecordChars = ctx.maxRecordChars;
+  const parallel = ctx.workers > 0 && file.bytes > ctx.bufferBytes;
   switch (d.format) {
     case "csv":
-      return readCsvRows({ text: text(), path, batchRows, maxRecordChars: ctx.maxRecordChars });
-    case "jsonl":
-      return readJsonlRows({ text: text(), path, batchRows, maxRecordChars: ctx.maxRecordChars });
+    case "jsonl": {
+      const kind = d.format;
+      if (parallel)
+        yield* withPool(ctx.workers, (pool) =>
+          readTextParallel({ kind, text, path, batchRows, maxRecordChars, pool }),
+        );
+      else if (kind === "csv") yield* readCsvRows({ text, path, batchRows, maxRecordChars });
+      else yield* readJsonlRows({ text, path, batchRows, maxRecordChars });
+      return true;
+    }
     case "json":
-      return readJsonArrayRows({ text: text(), path, batchRows });
+      yield* readJsonArrayRows({ text, path, batchRows, maxRecordChars });
+      return true;
     case "parquet":
-      return readParquetRows({ handle, bytes: file.bytes, path, batchRows });
+      // Row groups decode as columns (on this thread without workers): no per-row work here.
+      yield* readParquetParallel({
+        handle,
+        bytes: file.bytes,
+        path,
+        batchRows,
+        bufferBytes: ctx.bufferBytes,
+        workers: ctx.workers,
+        onBytes,
+      });
+      return true;
     case "arrow":
-      return readArrowRows({ handle, path, batchRows, bufferBytes: ctx.bufferBytes });
+      yield* readArrowRows({ handle, path, batchRows, bufferBytes: ctx.bufferBytes });
+      return false;
   }
 }
 
-async function* readWithWorkers(
-  kind: "csv" | "jsonl",
-  text: AsyncIterable<string>,
-  path: string,
-  ctx: FileSourceContext,
-  batchRows: number,
+async function* withPool(
+  workers: number,
+  read: (pool: PieceWorkerPool) => AsyncGenerator<Row[]>,
 ): AsyncGenerator<Row[]> {
-  const pool = createTextWorkerPool(ctx.workers);
+  const pool = createPieceWorkerPool(workers);
   try {
-    yield* readTextParallel({ kind, text, path, batchRows, maxRecordChars: ctx.maxRecordChars, pool });
+    yield* read(pool);
   } finally {
     await pool.close();
   }

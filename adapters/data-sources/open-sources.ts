@@ -18,6 +18,8 @@ export type SourceContext = {
   fetch?: typeof globalThis.fetch;
   /** Pages of an http source's previous pull, for conditional requests. */
   httpPrevious?: (config: HttpSourceConfig) => Promise<HttpPageMemo[] | undefined>;
+  /** Hash files when opened (to look a snapshot up); otherwise only as they are read. */
+  hashFilesFirst?: boolean;
 };
 
 /** An opened source and the config entry it came from (a glob gives several). */
@@ -62,6 +64,7 @@ async function openOne(config: DataSourceConfig, at: string, ctx: SourceContext)
         bufferBytes: Math.round(ctx.loading.bufferMiB * 1024 * 1024),
         maxRecordChars: ctx.loading.maxRecordKiB * 1024,
         workers: ctx.loading.workers ?? defaultWorkers(),
+        hashFirst: ctx.hashFilesFirst ?? false,
         at,
       });
     case "http": {
@@ -82,8 +85,10 @@ async function openOne(config: DataSourceConfig, at: string, ctx: SourceContext)
   }
 }
 
-/** Measured on 2 cores, a parsing thread did not pay for itself: threads start at 4 CPUs. */
+/**
+ * One fewer than the CPUs (at most 4): the main thread has its own share, building rows and
+ * hashing the canonical lines the workers write; none on a single CPU.
+ */
 function defaultWorkers(): number {
-  const cpus = availableParallelism();
-  return cpus >= 4 ? Math.min(4, cpus - 1) : 0;
+  return Math.min(4, availableParallelism() - 1);
 }

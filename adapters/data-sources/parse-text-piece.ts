@@ -1,6 +1,8 @@
 import { parse } from "csv-parse/sync";
-import { createRowSerializer } from "../../core/data/data-snapshot.ts";
+import { createRowSerializer, createSchemaTracker } from "../../core/data/data-snapshot.ts";
 import { canonicalJson } from "../../core/data/sha256.ts";
+import { encodePiece, type ColumnarPiece } from "./columnar-piece.ts";
+import type { PieceMeta } from "./data-source.ts";
 import { csvCell } from "./read-csv-rows.ts";
 
 /** A run of whole records cut from a text file, parsed off the main thread. */
@@ -14,15 +16,23 @@ export type TextPiece = {
   maxRecordChars: number;
 };
 
+/** Why a piece could not be parsed: the file's line and a code, never the text. */
+export type PieceFailure = {
+  ok: false;
+  kind: "csv" | "jsonl" | "parquet";
+  code: string | undefined;
+  line: number | undefined;
+  message?: string;
+};
+
 /**
- * Parsed piece: rows as one flat, row-major list of values under `columns` for CSV (cheap to
- * pass between threads), or whole objects for JSON-lines. A failure carries the file's line and
- * a code, never the text.
+ * A parsed piece: CSV as columns (typed arrays, dictionary-encoded strings), JSON-lines as whole
+ * objects (their keys may differ from row to row); both with the canonical lines and schema.
  */
 export type ParsedPiece =
-  | { ok: true; columns: string[]; values: unknown[]; rows: number; lines: string }
-  | { ok: true; objects: unknown[]; rows: number; lines: string }
-  | { ok: false; kind: "csv" | "jsonl"; code: string | undefined; line: number | undefined; column?: number };
+  | { ok: true; piece: ColumnarPiece }
+  | { ok: true; objects: Record<string, unknown>[]; meta: PieceMeta }
+  | PieceFailure;
 
 /** Parses one piece; shared by the worker and the single-threaded fallback. */
 export function parseTextPiece(piece: TextPiece): ParsedPiece {
@@ -31,6 +41,61 @@ export function parseTextPiece(piece: TextPiece): ParsedPiece {
 
 function parseCsvPiece(piece: TextPiece): ParsedPiece {
   const header = piece.header ?? [];
+  const columns = header.map((): unknown[] => []);
+  const split = splitPlainCsv(piece, columns);
+  if (split === "fallback") {
+    for (const c of columns) c.length = 0;
+    const failed = parseQuotedCsv(piece, columns);
+    if (failed) return failed;
+  } else if (split) return split;
+  return { ok: true, piece: encodePiece(header, columns, columns[0]?.length ?? 0) };
+}
+
+const CR_ALONE = /\r(?!\n)/;
+
+/**
+ * The common case without csv-parse: no quote anywhere, so every newline ends a record and every
+ * comma ends a field. Anything csv-parse would treat specially (a quote, a lone CR, blanks to
+ * trim, an over-long row) makes it answer "fallback", and the piece goes to csv-parse.
+ */
+function splitPlainCsv(piece: TextPiece, columns: unknown[][]): PieceFailure | "fallback" | undefined {
+  const { text } = piece;
+  if (text.includes('"') || (text.includes("\r") && CR_ALONE.test(text))) return "fallback";
+  const width = columns.length;
+  let pos = 0;
+  let line = piece.firstLine;
+  while (pos < text.length) {
+    let nl = text.indexOf("\n", pos);
+    if (nl === -1) nl = text.length;
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end - pos > piece.maxRecordChars) return "fallback";
+    if (end > pos) {
+      let c = 0;
+      for (let a = pos; ; c++) {
+        let comma = text.indexOf(",", a);
+        if (comma === -1 || comma > end) comma = end;
+        if (comma > a && (blank(text.charCodeAt(a)) || blank(text.charCodeAt(comma - 1)))) return "fallback";
+        if (c < width) columns[c]!.push(csvCell(text.slice(a, comma)));
+        if (comma === end) break;
+        a = comma + 1;
+      }
+      if (c + 1 !== width) {
+        if (c === 0 && text.slice(pos, end).trim() === "") return "fallback";
+        return { ok: false, kind: "csv", code: "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH", line };
+      }
+    }
+    pos = nl + 1;
+    line++;
+  }
+  return undefined;
+}
+
+/** Characters csv-parse's `trim` may remove (conservatively: any space, control or Unicode blank). */
+function blank(code: number): boolean {
+  return code <= 32 || code === 0xa0 || code >= 0x1680;
+}
+
+function parseQuotedCsv(piece: TextPiece, columns: unknown[][]): PieceFailure | undefined {
   let records: string[][];
   try {
     records = parse(piece.text, {
@@ -48,11 +113,8 @@ function parseCsvPiece(piece: TextPiece): ParsedPiece {
       line: e.lines !== undefined ? piece.firstLine + e.lines - 1 : undefined,
     };
   }
-  const values: unknown[] = [];
-  const serialize = createRowSerializer(canonicalJson);
-  let lines = "";
   for (const [i, record] of records.entries()) {
-    if (record.length !== header.length) {
+    if (record.length !== columns.length) {
       return {
         ok: false,
         kind: "csv",
@@ -60,15 +122,9 @@ function parseCsvPiece(piece: TextPiece): ParsedPiece {
         line: lineOfRecord(piece, i),
       };
     }
-    const row: Record<string, unknown> = {};
-    for (const [c, v] of record.entries()) {
-      const value = csvCell(v);
-      values.push(value);
-      row[header[c]!] = value;
-    }
-    lines += `${serialize(row)}\n`;
+    for (const [c, v] of record.entries()) columns[c]!.push(csvCell(v));
   }
-  return { ok: true, columns: header, values, rows: records.length, lines };
+  return undefined;
 }
 
 /** Line of the i-th non-empty line (records without embedded newlines); only for messages. */
@@ -83,7 +139,7 @@ function lineOfRecord(piece: TextPiece, index: number): number {
 }
 
 function parseJsonlPiece(piece: TextPiece): ParsedPiece {
-  const objects: unknown[] = [];
+  const objects: Record<string, unknown>[] = [];
   for (const [k, text] of piece.text.split("\n").entries()) {
     if (text.length > piece.maxRecordChars)
       return { ok: false, kind: "jsonl", code: "too-long", line: piece.firstLine + k };
@@ -97,9 +153,18 @@ function parseJsonlPiece(piece: TextPiece): ParsedPiece {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return { ok: false, kind: "jsonl", code: "not-object", line: piece.firstLine + k };
     }
-    objects.push(value);
+    objects.push(value as Record<string, unknown>);
   }
   const serialize = createRowSerializer(canonicalJson);
-  const lines = objects.map((o) => `${serialize(o as Record<string, unknown>)}\n`).join("");
-  return { ok: true, objects, rows: objects.length, lines };
+  const schema = createSchemaTracker();
+  let lines = "";
+  for (const o of objects) {
+    lines += `${serialize(o)}\n`;
+    schema.add(o);
+  }
+  return {
+    ok: true,
+    objects,
+    meta: { lines: [new TextEncoder().encode(lines)], columns: schema.columns(), rows: objects.length },
+  };
 }

@@ -14,11 +14,16 @@ import {
   type SnapshotPart,
 } from "../../core/data/data-snapshot.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { CANONICAL_LINES, type DataSource, type Row, type RowBatch } from "./data-source.ts";
+import { PIECE_META, type DataSource, type Row, type RowBatch } from "./data-source.ts";
 import type { createHttpSource } from "./http-source.ts";
 import { loadHttpPages, saveHttpPages } from "./http-page-memo-store.ts";
 import { openSources, type OpenedSource, type SourceContext } from "./open-sources.ts";
-import { createSnapshotWriter, findSnapshotFor, readSnapshotRows } from "./snapshot-store.ts";
+import {
+  createSnapshotWriter,
+  findSnapshotFor,
+  readSnapshotRows,
+  type SnapshotWriter,
+} from "./snapshot-store.ts";
 
 /** The parts of `config.data` that say where rows come from. */
 export type DataSourcesInput = {
@@ -76,6 +81,8 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
     env: opts.env ?? {},
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(store ? { httpPrevious: (c: HttpSourceConfig) => loadHttpPages(store, c) } : {}),
+    // Only a store can hold a snapshot to reuse, and only file-only pulls look one up.
+    hashFilesFirst: store !== undefined && opts.data.sources.every((s) => s.kind === "file"),
   };
   const opened = await openSources(opts.data, ctx);
   const sources = opened.map((o) => o.source);
@@ -99,20 +106,9 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
     let expected: string[] | undefined;
     for (const source of sources) {
       const first = rows.length;
-      const own = createSchemaTracker();
-      for await (const batch of source.read({ batchRows: BATCH_ROWS })) {
-        const lines = (batch as RowBatch)[CANONICAL_LINES];
-        for (const row of batch) {
-          rows.push(row);
-          own.add(row);
-          if (lines === undefined) writer.add(row);
-        }
-        if (lines) writer.addLines(lines);
-        await writer.flush();
-      }
-      // Descriptions of streamed sources (pages, ETags) are only complete after reading.
+      const columns = await readSource(source, rows, writer);
+      // Descriptions of streamed sources (pages, ETags, hashes as read) are complete only now.
       parts.push({ source: source.description, firstRow: first, rows: rows.length - first });
-      const columns = own.columns();
       schemas.push({ columns, rows: rows.length - first });
       const names = columns.map((c) => c.name);
       if (expected === undefined) expected = names;
@@ -126,6 +122,34 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
     await Promise.all(sources.map((s) => s.close()));
     throw err;
   }
+}
+
+/**
+ * Appends a source's rows to `rows` and to the snapshot; returns the source's schema. Batches a
+ * worker already serialised (with their piece's lines and schema) are not looked at row by row.
+ */
+async function readSource(source: DataSource, rows: Row[], writer: SnapshotWriter): Promise<ColumnSchema[]> {
+  const own = createSchemaTracker();
+  const parts: Array<{ columns: ColumnSchema[]; rows: number }> = [];
+  let tracked = 0;
+  for await (const batch of source.read({ batchRows: BATCH_ROWS })) {
+    const meta = (batch as RowBatch)[PIECE_META];
+    for (const row of batch) rows.push(row);
+    if (meta === undefined) {
+      for (const row of batch) {
+        own.add(row);
+        writer.add(row);
+      }
+      tracked += batch.length;
+    } else if (meta) {
+      parts.push({ columns: meta.columns, rows: meta.rows });
+      for (const lines of meta.lines) writer.addBytes(lines);
+    }
+    await writer.flush();
+  }
+  return combineColumns(
+    tracked > 0 || parts.length === 0 ? [{ columns: own.columns(), rows: tracked }, ...parts] : parts,
+  );
 }
 
 async function rememberHttpPages(

@@ -37,42 +37,110 @@ export async function* readJsonlRows(opts: {
   if (batch.length > 0) yield batch;
 }
 
-/** A JSON array of objects; the whole text is parsed at once (use JSON-lines for large data). */
+/**
+ * A JSON array of objects, streamed: the text is scanned for the array's elements (tracking
+ * strings and nesting) and each element is parsed on its own, so memory holds one chunk, one
+ * element (at most `maxRecordChars`) and one batch, whatever the array's length.
+ */
 export async function* readJsonArrayRows(opts: {
   text: AsyncIterable<string>;
   path: string;
   batchRows: number;
+  maxRecordChars: number;
 }): AsyncGenerator<Row[]> {
-  const parts: string[] = [];
-  for await (const chunk of opts.text) parts.push(chunk);
-  const raw = parseJson(parts.join(""), opts.path, undefined);
-  if (!Array.isArray(raw)) {
-    throw new ModelshipError({
-      code: "data-invalid-json",
-      message: `${opts.path} must hold a JSON array of row objects`,
-      where: { file: opts.path },
-      hint: 'Write [{"x": 1, "label": "a"}, ...], or use JSON-lines (.jsonl) with one object per line.',
-    });
+  const { path } = opts;
+  const scan = {
+    state: "before" as "before" | "between" | "element" | "after",
+    depth: 0,
+    inString: false,
+    escaped: false,
+  };
+  let element = "";
+  let elementLine = 1;
+  let line = 1;
+  let index = 0;
+  let batch: Row[] = [];
+  const finish = () => {
+    const raw = parseJson(element, path, undefined, elementLine);
+    batch.push(asRow(raw, path, `element ${index} (line ${elementLine})`, elementLine));
+    index++;
+    element = "";
+  };
+  for await (const chunk of opts.text) {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 10) line++;
+      if (scan.state === "element") {
+        if (scan.inString) {
+          if (scan.escaped) scan.escaped = false;
+          else if (c === 92) scan.escaped = true;
+          else if (c === 34) scan.inString = false;
+          continue;
+        }
+        if (c === 34) scan.inString = true;
+        else if (c === 123 || c === 91) scan.depth++;
+        else if (c === 125 || c === 93) {
+          if (scan.depth > 0) scan.depth--;
+          else {
+            element += chunk.slice(start, i);
+            finish();
+            scan.state = "after";
+          }
+        } else if (c === 44 && scan.depth === 0) {
+          element += chunk.slice(start, i);
+          finish();
+          scan.state = "between";
+        }
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+      if (scan.state === "before" && c === 91) scan.state = "between";
+      else if (scan.state === "between" && c === 93 && index === 0) scan.state = "after";
+      else if (scan.state === "between") {
+        scan.state = "element";
+        elementLine = line;
+        start = i;
+        i--;
+      } else throw notArray(path, line);
+    }
+    if (scan.state === "element") {
+      element += chunk.slice(start);
+      if (element.length > opts.maxRecordChars) throw tooLong(path, elementLine);
+    }
+    if (batch.length >= opts.batchRows) {
+      yield batch;
+      batch = [];
+    }
   }
-  for (let i = 0; i < raw.length; i += opts.batchRows) {
-    yield raw
-      .slice(i, i + opts.batchRows)
-      .map((r: unknown, k) => asRow(r, opts.path, `element ${i + k}`, undefined));
-  }
+  if (scan.state !== "after") throw notArray(path, line);
+  if (batch.length > 0) yield batch;
+}
+
+function notArray(path: string, line: number): ModelshipError {
+  return new ModelshipError({
+    code: "data-invalid-json",
+    message: `${path} must hold a JSON array of row objects (line ${line})`,
+    where: { file: path, line },
+    hint: 'Write [{"x": 1, "label": "a"}, ...], or use JSON-lines (.jsonl) with one object per line.',
+  });
 }
 
 /** JSON.parse whose error keeps the location but never the text (V8 quotes the input). */
-function parseJson(text: string, path: string, line: number | undefined): unknown {
+function parseJson(text: string, path: string, line: number | undefined, elementLine?: number): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     const m = /line (\d+) column (\d+)/.exec((err as Error).message);
+    if (m && elementLine !== undefined) m[1] = String(elementLine + Number(m[1]) - 1);
     const where: { file: string; line?: number; column?: number } =
       line !== undefined
         ? { file: path, line, ...(m ? { column: Number(m[2]) } : {}) }
         : m
           ? { file: path, line: Number(m[1]), column: Number(m[2]) }
-          : { file: path };
+          : elementLine !== undefined
+            ? { file: path, line: elementLine }
+            : { file: path };
     const loc = where.line ? ` line ${where.line}${where.column ? ` column ${where.column}` : ""}` : "";
     return fail(
       line !== undefined ? "data-invalid-jsonl" : "data-invalid-json",

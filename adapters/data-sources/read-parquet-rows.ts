@@ -17,7 +17,7 @@ export async function* readParquetRows(opts: {
 }): AsyncGenerator<Row[]> {
   const file = fileBuffer(opts.handle, opts.bytes);
   const metadata = await parquetMetadataAsync(file).catch((err: unknown) => {
-    throw invalid(opts.path, err);
+    throw invalidParquet(opts.path, err);
   });
   let start = 0;
   for (const group of metadata.row_groups) {
@@ -29,7 +29,7 @@ export async function* readParquetRows(opts: {
       rowStart: start,
       rowEnd: end,
     }).catch((err: unknown) => {
-      throw invalid(opts.path, err);
+      throw invalidParquet(opts.path, err);
     });
     for (let i = 0; i < rows.length; i += opts.batchRows) {
       yield rows.slice(i, i + opts.batchRows).map((r) => normalizeValue(r) as Row);
@@ -55,7 +55,8 @@ function fileBuffer(handle: FileHandle, byteLength: number): AsyncBuffer {
   };
 }
 
-function invalid(path: string, err: unknown): ModelshipError {
+/** A Parquet file hyparquet cannot read, named without quoting its values. */
+export function invalidParquet(path: string, err: unknown): ModelshipError {
   // hyparquet's messages describe the file's structure (footer, codec), not its values.
   const why = err instanceof Error ? err.message.slice(0, 200) : "unreadable";
   return new ModelshipError({

@@ -4,13 +4,15 @@ import { ModelshipError } from "../../core/errors.ts";
 /**
  * Decodes a file in chunks of at most `bufferBytes`, holding one chunk at a time. Without an
  * `encoding` the text must be valid UTF-8: a bad byte is an error naming its line and offset,
- * never a silent U+FFFD.
+ * never a silent U+FFFD. Nothing is read until the first chunk is asked for.
  */
 export async function* readTextChunks(opts: {
   handle: FileHandle;
   path: string;
   bufferBytes: number;
   encoding?: string;
+  /** Sees every byte read, in order (the file's hash). */
+  onBytes?: (bytes: Uint8Array) => void;
 }): AsyncGenerator<string> {
   const decoder = createDecoder(opts.encoding, opts.path);
   const buf = Buffer.allocUnsafe(opts.bufferBytes);
@@ -19,6 +21,7 @@ export async function* readTextChunks(opts: {
   for (;;) {
     const { bytesRead } = await opts.handle.read(buf, 0, buf.length, position);
     const chunk = buf.subarray(0, bytesRead);
+    opts.onBytes?.(chunk);
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: bytesRead > 0 });

@@ -1,9 +1,10 @@
 import { parse } from "csv-parse/sync";
 import { ModelshipError } from "../../core/errors.ts";
-import { CANONICAL_LINES, type Row, type RowBatch } from "./data-source.ts";
-import type { ParsedPiece, TextPiece } from "./parse-text-piece.ts";
+import { pieceBatches } from "./columnar-piece.ts";
+import { PIECE_META, type Row, type RowBatch } from "./data-source.ts";
+import type { ParsedPiece, PieceFailure, TextPiece } from "./parse-text-piece.ts";
+import type { PieceWorkerPool } from "./piece-worker-pool.ts";
 import { asCsvError, checkHeader } from "./read-csv-rows.ts";
-import type { TextWorkerPool } from "./text-worker-pool.ts";
 
 /**
  * CSV or JSON-lines parsed by a worker pool: the text is cut at record boundaries (a newline
@@ -16,7 +17,7 @@ export async function* readTextParallel(opts: {
   path: string;
   batchRows: number;
   maxRecordChars: number;
-  pool: TextWorkerPool;
+  pool: PieceWorkerPool;
 }): AsyncGenerator<Row[]> {
   const { kind, path, pool } = opts;
   let carry = "";
@@ -54,48 +55,27 @@ export async function* readTextParallel(opts: {
       carry = text.slice(cut + 1);
     }
     if (carry.length > opts.maxRecordChars) throw tooLong(kind, path, line);
-    while (inflight.length > pool.size) yield* toBatches(await inflight.shift()!, kind, path, opts.batchRows);
+    while (inflight.length > pool.size) yield* toBatches(await inflight.shift()!, path, opts.batchRows);
   }
   if (kind === "csv" && header === undefined && carry.trim() !== "") {
     header = parseHeader(carry, path, opts.maxRecordChars);
     carry = "";
   }
   if (carry.trim() !== "") send(carry);
-  while (inflight.length > 0) yield* toBatches(await inflight.shift()!, kind, path, opts.batchRows);
+  while (inflight.length > 0) yield* toBatches(await inflight.shift()!, path, opts.batchRows);
 }
 
-function* toBatches(
-  parsed: ParsedPiece,
-  kind: "csv" | "jsonl",
-  path: string,
-  batchRows: number,
-): Generator<RowBatch> {
+function* toBatches(parsed: ParsedPiece, path: string, batchRows: number): Generator<RowBatch> {
   if (!parsed.ok) throw pieceError(parsed, path);
-  let first = true;
-  const mark = (rows: Row[]): RowBatch => {
-    const batch: RowBatch = rows;
-    batch[CANONICAL_LINES] = first ? parsed.lines : "";
-    first = false;
-    return batch;
-  };
-  if ("objects" in parsed) {
-    for (let i = 0; i < parsed.rows; i += batchRows)
-      yield mark(parsed.objects.slice(i, i + batchRows) as Row[]);
+  if ("piece" in parsed) {
+    yield* pieceBatches(parsed.piece, batchRows);
     return;
   }
-  const { columns, values } = parsed;
-  const width = columns.length;
-  for (let start = 0; start < parsed.rows; start += batchRows) {
-    const end = Math.min(parsed.rows, start + batchRows);
-    const rows: Row[] = [];
-    for (let r = start; r < end; r++) {
-      const row: Row = {};
-      for (let c = 0; c < width; c++) row[columns[c]!] = values[r * width + c];
-      rows.push(row);
-    }
-    yield mark(rows);
+  for (let i = 0; i < parsed.objects.length; i += batchRows) {
+    const batch: RowBatch = parsed.objects.slice(i, i + batchRows);
+    batch[PIECE_META] = i === 0 ? parsed.meta : null;
+    yield batch;
   }
-  void kind;
 }
 
 function parseHeader(text: string, path: string, maxRecordChars: number): string[] {
@@ -147,7 +127,7 @@ function countNewlines(text: string): number {
   return n;
 }
 
-function pieceError(p: Extract<ParsedPiece, { ok: false }>, path: string): ModelshipError {
+function pieceError(p: PieceFailure, path: string): ModelshipError {
   if (p.kind === "csv") return asCsvError({ code: p.code, lines: p.line }, path) as ModelshipError;
   if (p.code === "too-long") return tooLong("jsonl", path, p.line ?? 0);
   const where = p.line !== undefined ? { file: path, line: p.line } : { file: path };

@@ -20,9 +20,12 @@ export const SNAPSHOT_FILES = { rows: "rows.jsonl", manifest: "snapshot.json" } 
 
 export type SnapshotWriter = {
   add(row: Row): void;
-  /** Rows already written as canonical JSON lines, each ending in a newline. */
-  addLines(lines: string): void;
-  /** Writes what `add` buffered (call once per batch, so the buffer stays one batch). */
+  /** Rows already written as canonical JSON lines (UTF-8), each ending in a newline. */
+  addBytes(lines: Uint8Array): void;
+  /**
+   * Hashes what was added and starts writing it; waits only for the write before it, so the file
+   * is written while the next batch is read (call once per batch: the buffer stays one batch).
+   */
   flush(): Promise<void>;
   finish(summary: {
     rows: number;
@@ -40,33 +43,48 @@ export async function createSnapshotWriter(store: string | undefined): Promise<S
   const hash = createHash("sha256");
   const serialize = createRowSerializer(canonicalJson);
   let bytes = 0;
-  let pending: string[] = [];
+  let rows: string[] = [];
+  let pending: Uint8Array[] = [];
   let staging: string | undefined;
   let file: FileHandle | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
   if (store) {
     await mkdir(store, { recursive: true });
     staging = join(store, `.tmp-${randomBytes(6).toString("hex")}`);
     await mkdir(staging);
     file = await open(join(staging, SNAPSHOT_FILES.rows), "w");
   }
+  const take = () => {
+    if (rows.length > 0) pending.push(Buffer.from(rows.join(""), "utf8"));
+    rows = [];
+  };
   const flush = async () => {
+    take();
     if (pending.length === 0) return;
-    const text = pending.join("");
+    const chunks = pending;
     pending = [];
-    hash.update(text, "utf8");
-    bytes += Buffer.byteLength(text, "utf8");
-    if (file) await file.write(text, null, "utf8");
+    for (const c of chunks) {
+      hash.update(c);
+      bytes += c.length;
+    }
+    await writing;
+    if (!file) return;
+    writing = file.writev(chunks);
+    // Awaited by the next flush, finish or abort; until then a failure must not go unhandled.
+    writing.catch(() => undefined);
   };
   return {
     add(row) {
-      pending.push(`${serialize(row)}\n`);
+      rows.push(`${serialize(row)}\n`);
     },
-    addLines(lines) {
+    addBytes(lines) {
+      take();
       pending.push(lines);
     },
     flush,
     async finish(summary) {
       await flush();
+      await writing;
       await file?.close();
       file = undefined;
       const snapshot: DataSnapshot = { schemaVersion: 1, version: hash.digest("hex"), bytes, ...summary };
@@ -89,6 +107,7 @@ export async function createSnapshotWriter(store: string | undefined): Promise<S
       return { snapshot, dir, reused };
     },
     async abort() {
+      await writing.catch(() => undefined);
       await file?.close().catch(() => undefined);
       if (staging) await rm(staging, { recursive: true, force: true });
     },

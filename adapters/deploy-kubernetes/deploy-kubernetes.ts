@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Config, ServeBatching } from "../../core/config/schema.ts";
+import type { Config, Monitoring, ServeBatching } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { buildAutoscaler } from "../../core/kubernetes/build-autoscaler.ts";
 import { assertStrategySupported } from "../../core/kubernetes/build-canary-strategy.ts";
@@ -52,6 +52,8 @@ export type KubernetesTargetOptions = {
   namespace?: string;
   /** `serve.batching` for the server containers (default: the server's own). */
   batching?: ServeBatching;
+  /** `monitoring`: the prediction log's sampling and sizes in the server containers (default: the config defaults). */
+  monitoring?: Monitoring;
   /** How traffic moves to the new version; default: `deploy.strategy` and its settings. */
   plan?: TrafficPlan;
   /**
@@ -169,6 +171,7 @@ async function runRollout(
     environment: opts.env,
     ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
     ...(opts.batching === undefined ? {} : { batching: opts.batching }),
+    ...(opts.monitoring === undefined ? {} : { monitoring: opts.monitoring }),
   };
   const namespace = namespaceOf(ctx);
   const names = kubernetesNames(modelName);

@@ -7,7 +7,13 @@ import { ModelshipError } from "../../core/errors.ts";
 import type { KubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
 import { fetchedModelUri, type ModelFetch, type ModelSource } from "../../core/kubernetes/model-source.ts";
 import type { DeployTarget } from "../../core/rollout/deploy-target.ts";
-import { deployKubernetes, readKubernetesState, rollbackKubernetes } from "./deploy-kubernetes.ts";
+import {
+  deployKubernetes,
+  readKubernetesState,
+  resumeKubernetes,
+  rollbackKubernetes,
+  type KubernetesRolloutResult,
+} from "./deploy-kubernetes.ts";
 
 /** Where an image that carries its model holds it, when no registry is reachable from the pods. */
 export const KUBERNETES_MODEL_URI = "/models/model";
@@ -28,18 +34,8 @@ export async function openKubernetesTarget(o: {
   /** Where pods fetch versions from; default: the GitHub Releases of GITHUB_REPOSITORY when set. */
   modelSource?: ModelSource;
 }): Promise<DeployTarget> {
-  const { config, environment } = o;
-  const kubeConfig = o.kubeConfig ?? (await loadKubeConfig(o.env));
-  const base = {
-    kubeConfig,
-    config: config.deploy,
-    batching: config.serve.batching,
-    env: environment,
-    now: o.now,
-    onTransition: (e: { from: string; to: string; accepted: boolean; event: string }) => {
-      if (e.accepted && e.from !== e.to) o.log(`  ${e.from} → ${e.to} (${e.event})`);
-    },
-  };
+  const { config } = o;
+  const base = await targetOptions(o);
   const name = config.model.name;
   let state: Promise<KubernetesState | null> | undefined;
   const read = () => (state ??= readKubernetesState({ ...base, modelName: name }));
@@ -50,8 +46,11 @@ export async function openKubernetesTarget(o: {
     liveVersion: async () => (await read())?.active?.version ?? null,
     previousVersion: async () => (await read())?.previous?.version,
     materialise: async (version) => {
-      // Without a registry the pods can reach, the serving image must carry the model itself.
-      if (source === undefined) return { name, version: version.version, modelDir: KUBERNETES_MODEL_URI };
+      if (source === undefined) {
+        // Without a registry the pods can reach, only the opt-in per-version image can carry the model.
+        if (config.deploy.kubernetes.versionImage === null) throw sourceMissing(version.version);
+        return { name, version: version.version, modelDir: KUBERNETES_MODEL_URI };
+      }
       pinned.set(version.version, { source, artifacts: version.artifacts.map((a) => ({ ...a })) });
       return { name, version: version.version, modelDir: fetchedModelUri(name, version.version) };
     },
@@ -68,6 +67,48 @@ export async function openKubernetesTarget(o: {
       }),
     rollback: async () => rollbackKubernetes({ ...base, modelName: name }),
   };
+}
+
+type TargetInput = {
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  environment: string;
+  now: () => Date;
+  log: (line: string) => void;
+  kubeConfig?: KubeConfig;
+};
+
+/** The options every rollout on the environment runs with: cluster, gates, batching, log of transitions. */
+async function targetOptions(o: TargetInput) {
+  return {
+    kubeConfig: o.kubeConfig ?? (await loadKubeConfig(o.env)),
+    config: o.config.deploy,
+    batching: o.config.serve.batching,
+    monitoring: o.config.monitoring,
+    env: o.environment,
+    now: o.now,
+    onTransition: (e: { from: string; to: string; accepted: boolean; event: string }) => {
+      if (e.accepted && e.from !== e.to) o.log(`  ${e.from} → ${e.to} (${e.event})`);
+    },
+  };
+}
+
+/**
+ * `modelship promote` / `modelship abort` on the kubernetes target: moves on the split a held
+ * canary, A/B or shadow left on the cluster (all traffic to the new version, or back to the live one).
+ */
+export async function resumeKubernetesTarget(
+  o: TargetInput & { action: "promote" | "abort" },
+): Promise<KubernetesRolloutResult> {
+  return resumeKubernetes({ ...(await targetOptions(o)), modelName: o.config.model.name, action: o.action });
+}
+
+function sourceMissing(version: string): ModelshipError {
+  return new ModelshipError({
+    code: "model-source-missing",
+    message: `the cluster cannot fetch version ${version}: no registry the pods can reach is known (GITHUB_REPOSITORY is not set) and deploy.kubernetes.versionImage is null`,
+    hint: "Deploy from a workflow (the Action sets GITHUB_REPOSITORY), or opt in to an image per version that carries its model: deploy.kubernetes.versionImage: ghcr.io/acme/iris:{version}.",
+  });
 }
 
 /** The workflow's own repository as the registry (GitHub Releases), as the Action's registry is. */

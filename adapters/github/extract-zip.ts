@@ -1,168 +1,147 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { crc32, inflateRawSync } from "node:zlib";
+import { crc32 } from "node:zlib";
+import yauzl, { type Entry, type ZipFile } from "yauzl";
 
 export type ZipLimits = { maxBytes: number; maxEntries: number };
 
 export type ZipProblem = { reason: "zip-invalid" | "zip-unsafe-entry" | "zip-too-large"; message: string };
 
-export type ZipEntryInfo = {
-  path: string;
-  directory: boolean;
-  method: number;
-  size: number;
-  compressedSize: number;
-  crc: number;
-  dataOffset: number;
-};
+type Checked = { entry: Entry; path: string; directory: boolean };
+type Listed = { ok: true; zip: ZipFile; entries: Checked[] } | { ok: false; problem: ZipProblem };
 
-const EOCD = 0x06054b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
+const MADE_BY_UNIX = 3;
+
+const invalid = (message: string) => ({
+  ok: false as const,
+  problem: { reason: "zip-invalid" as const, message },
+});
+const unsafe = (message: string) => ({
+  ok: false as const,
+  problem: { reason: "zip-unsafe-entry" as const, message },
+});
+const tooLarge = (message: string) => ({
+  ok: false as const,
+  problem: { reason: "zip-too-large" as const, message },
+});
 
 /**
- * Lists a zip archive's entries and checks them before anything is written: no absolute or
- * `..` paths, no backslashes or drive letters, no links or devices, no encryption, no zip64,
- * only stored or deflated data, and declared sizes within the limits.
+ * Writes every entry of a zip archive under `dir` (which must be new) after checking them all:
+ * no absolute or `..` paths, no backslashes or drive letters, no links or devices, no
+ * encryption, only stored or deflated data, declared sizes within the limits. yauzl reads the
+ * archive (zip64 included) and checks each entry's inflated size against the declared one; the
+ * CRC-32 is checked here.
  */
-export function readZipEntries(
-  zip: Buffer,
-  limits: ZipLimits,
-): { ok: true; entries: ZipEntryInfo[] } | { ok: false; problem: ZipProblem } {
-  const invalid = (message: string) => ({
-    ok: false as const,
-    problem: { reason: "zip-invalid" as const, message },
-  });
-  const unsafe = (message: string) => ({
-    ok: false as const,
-    problem: { reason: "zip-unsafe-entry" as const, message },
-  });
-  let end = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === EOCD) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) return invalid("not a zip archive (no end of central directory)");
-  const count = zip.readUInt16LE(end + 10);
-  const cdOffset = zip.readUInt32LE(end + 16);
-  if (count === 0xffff || cdOffset === 0xffffffff) return invalid("zip64 archives are not supported");
-  if (count > limits.maxEntries)
-    return {
-      ok: false,
-      problem: { reason: "zip-too-large", message: `${count} entries, more than ${limits.maxEntries}` },
-    };
-  const entries: ZipEntryInfo[] = [];
-  const seen = new Set<string>();
-  let total = 0;
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > zip.length || zip.readUInt32LE(p) !== CENTRAL)
-      return invalid(`central directory entry ${i} is corrupt`);
-    const madeBy = zip.readUInt16LE(p + 4) >> 8;
-    const flags = zip.readUInt16LE(p + 8);
-    const method = zip.readUInt16LE(p + 10);
-    const crc = zip.readUInt32LE(p + 16);
-    const compressedSize = zip.readUInt32LE(p + 20);
-    const size = zip.readUInt32LE(p + 24);
-    const nameLen = zip.readUInt16LE(p + 28);
-    const extraLen = zip.readUInt16LE(p + 30);
-    const commentLen = zip.readUInt16LE(p + 32);
-    const external = zip.readUInt32LE(p + 38);
-    const localOffset = zip.readUInt32LE(p + 42);
-    const path = zip.subarray(p + 46, p + 46 + nameLen).toString("utf8");
-    p += 46 + nameLen + extraLen + commentLen;
-
-    if (flags & 0x1) return unsafe(`${path} is encrypted`);
-    if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff)
-      return invalid("zip64 archives are not supported");
-    const directory = path.endsWith("/");
-    const why = unsafePath(directory ? path.slice(0, -1) : path);
-    if (why !== undefined) return unsafe(`${JSON.stringify(path)} ${why}`);
-    const mode = madeBy === 3 ? (external >>> 16) & S_IFMT : 0;
-    if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR)
-      return unsafe(`${path} is a link or special file`);
-    if (madeBy === 3 && mode === S_IFDIR && !directory)
-      return unsafe(`${path} is a directory without a trailing slash`);
-    if (method !== 0 && method !== 8) return invalid(`${path} uses compression method ${method}`);
-    const key = path.replace(/\/$/, "");
-    if (seen.has(key)) return unsafe(`${path} appears twice`);
-    seen.add(key);
-    total += size;
-    if (total > limits.maxBytes)
-      return {
-        ok: false,
-        problem: {
-          reason: "zip-too-large",
-          message: `the archive expands to more than ${limits.maxBytes} bytes`,
-        },
-      };
-    if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== LOCAL)
-      return invalid(`${path} has no local header`);
-    const dataOffset =
-      localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    if (dataOffset + compressedSize > zip.length) return invalid(`${path} is truncated`);
-    entries.push({ path: key, directory, method, size, compressedSize, crc, dataOffset });
-  }
-  // A file that is also used as a directory (a/b and a/b/c) cannot be written safely.
-  for (const e of entries) {
-    if (e.directory) continue;
-    if (entries.some((o) => o.path.startsWith(`${e.path}/`)))
-      return unsafe(`${e.path} is both a file and a directory`);
-  }
-  return { ok: true, entries };
-}
-
-/** Writes every checked entry under `dir` (which must be new), verifying sizes and CRC-32 as it inflates. */
 export async function extractZip(
-  zip: Buffer,
+  data: Buffer,
   dir: string,
   limits: ZipLimits,
 ): Promise<{ ok: true; files: string[] } | { ok: false; problem: ZipProblem }> {
-  const listed = readZipEntries(zip, limits);
+  const listed = await listZip(data, limits);
   if (!listed.ok) return listed;
   const files: string[] = [];
   await mkdir(dir, { recursive: true });
-  for (const e of listed.entries) {
-    const target = join(dir, ...e.path.split("/"));
-    if (e.directory) {
+  for (const { entry, path, directory } of listed.entries) {
+    const target = join(dir, ...path.split("/"));
+    if (directory) {
       await mkdir(target, { recursive: true });
       continue;
     }
-    const raw = zip.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
-    let data: Buffer;
-    try {
-      data =
-        e.method === 0 ? Buffer.from(raw) : inflateRawSync(raw, { maxOutputLength: Math.max(e.size, 1) });
-    } catch (err) {
-      return {
-        ok: false,
-        problem: {
-          reason: "zip-invalid",
-          message: `${e.path} does not inflate to its declared size: ${(err as Error).message}`,
-        },
-      };
-    }
-    if (data.length !== e.size)
-      return {
-        ok: false,
-        problem: { reason: "zip-invalid", message: `${e.path} is ${data.length} bytes, declared ${e.size}` },
-      };
-    if (crc32(data) !== e.crc)
-      return { ok: false, problem: { reason: "zip-invalid", message: `${e.path} fails its CRC-32 check` } };
+    const content = await readEntry(listed.zip, entry);
+    if (!content.ok) return invalid(`${path} ${content.message}`);
+    if (crc32(content.data) !== entry.crc32) return invalid(`${path} fails its CRC-32 check`);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, data, { flag: "wx" });
-    files.push(e.path);
+    await writeFile(target, content.data, { flag: "wx" });
+    files.push(path);
   }
   return { ok: true, files };
 }
 
+async function listZip(data: Buffer, limits: ZipLimits): Promise<Listed> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.fromBufferPromise(data, {
+      lazyEntries: true,
+      decodeStrings: false,
+      validateEntrySizes: true,
+    });
+  } catch (err) {
+    return invalid(`not a readable zip archive: ${(err as Error).message}`);
+  }
+  if (zip.entryCount > limits.maxEntries)
+    return tooLarge(`${zip.entryCount} entries, more than ${limits.maxEntries}`);
+  const entries: Checked[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  try {
+    for await (const entry of zip.eachEntry()) {
+      const checked = checkEntry(entry, seen);
+      if (!checked.ok) return checked;
+      total += entry.uncompressedSize;
+      if (total > limits.maxBytes)
+        return tooLarge(`the archive expands to more than ${limits.maxBytes} bytes`);
+      entries.push(checked.value);
+    }
+  } catch (err) {
+    return invalid(`corrupt central directory: ${(err as Error).message}`);
+  }
+  // A file that is also used as a directory (a/b and a/b/c) cannot be written safely.
+  const directories = new Set(entries.flatMap((e) => parentsOf(e.path)));
+  const clash = entries.find((e) => !e.directory && directories.has(e.path));
+  if (clash !== undefined) return unsafe(`${clash.path} is both a file and a directory`);
+  return { ok: true, zip, entries };
+}
+
+function checkEntry(
+  entry: Entry,
+  seen: Set<string>,
+): { ok: true; value: Checked } | { ok: false; problem: ZipProblem } {
+  const raw = yauzl.getFileNameLowLevel(
+    entry.generalPurposeBitFlag,
+    entry.fileNameRaw,
+    entry.extraFields,
+    true,
+  );
+  const directory = raw.endsWith("/");
+  const path = directory ? raw.slice(0, -1) : raw;
+  const why = unsafePath(path);
+  if (why !== undefined) return unsafe(`${JSON.stringify(raw)} ${why}`);
+  if (entry.isEncrypted()) return unsafe(`${path} is encrypted`);
+  const unix = entry.versionMadeBy >> 8 === MADE_BY_UNIX;
+  const mode = unix ? (entry.externalFileAttributes >>> 16) & S_IFMT : 0;
+  if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) return unsafe(`${path} is a link or special file`);
+  if (mode === S_IFDIR && !directory) return unsafe(`${path} is a directory without a trailing slash`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    return invalid(`${path} uses compression method ${entry.compressionMethod}`);
+  if (seen.has(path)) return unsafe(`${path} appears twice`);
+  seen.add(path);
+  return { ok: true, value: { entry, path, directory } };
+}
+
+async function readEntry(
+  zip: ZipFile,
+  entry: Entry,
+): Promise<{ ok: true; data: Buffer } | { ok: false; message: string }> {
+  try {
+    const stream = await zip.openReadStreamPromise(entry);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { ok: true, data: Buffer.concat(chunks) };
+  } catch (err) {
+    return { ok: false, message: `does not inflate to its declared size: ${(err as Error).message}` };
+  }
+}
+
+function parentsOf(path: string): string[] {
+  const parts = path.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
 /** Why a zip entry path is unsafe to write under a directory; undefined when it is safe. */
-export function unsafePath(path: string): string | undefined {
+function unsafePath(path: string): string | undefined {
   if (path === "") return "is empty";
   if (path.includes("\0")) return "contains a NUL byte";
   if (path.includes("\\")) return "contains a backslash";

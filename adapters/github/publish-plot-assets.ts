@@ -20,12 +20,17 @@ export type AssetsGitPort = BranchGitPort & {
   };
 };
 
+/** The folder of one report's images on the assets branch: `pr-<number>/<run id>`, a safe path. */
+export function assetsFolder(pr: number, runId: string): string {
+  return `pr-${pr}/${runId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_")}`;
+}
+
 export type PublishedPlots =
-  | { ok: true; images: Array<{ title: string; url: string }>; commit: string }
+  | { ok: true; images: Array<{ title: string; url: string; href?: string }>; commit: string }
   | { ok: false; reason: "assets-forbidden" | "assets-failed"; message: string };
 
 /**
- * Commits the run's PNG plots to the `modelship-assets` branch under `folder/` and returns links
+ * Commits the run's PNG plots (and their SVGs) to the `modelship-assets` branch under `folder/` and returns links
  * that GitHub serves from the repository itself (`/blob/<commit>/<path>?raw=true`), so a private
  * repository's images are shown only to people who can read it. Never throws for GitHub's answers:
  * the caller falls back to the Mermaid charts.
@@ -39,21 +44,23 @@ export async function publishPlotAssets(
     serverUrl: string;
     folder: string;
     runDir: string;
-    plots: ReadonlyArray<{ title: string; png: string }>;
+    /** PNG (and SVG) paths relative to `runDir`; an SVG is committed too and the image links to it. */
+    plots: ReadonlyArray<{ title: string; png: string; svg?: string }>;
     message: string;
   },
 ): Promise<PublishedPlots> {
   const r = { owner: opts.owner, repo: opts.repo };
+  const target = (file: string): string => `${opts.folder}/${file.replace(/^plots\//, "")}`;
   try {
     const entries: Array<{ path: string; sha: string }> = [];
-    for (const p of opts.plots) {
-      const bytes = await readFile(join(opts.runDir, p.png));
+    for (const file of opts.plots.flatMap((p) => [p.png, ...(p.svg ? [p.svg] : [])])) {
+      const bytes = await readFile(join(opts.runDir, file));
       const { data } = await octokit.rest.git.createBlob({
         ...r,
         content: bytes.toString("base64"),
         encoding: "base64",
       });
-      entries.push({ path: `${opts.folder}/${p.png.replace(/^plots\//, "")}`, sha: data.sha });
+      entries.push({ path: target(file), sha: data.sha });
     }
     const commit = {
       sha: await commitToBranch(octokit, {
@@ -64,12 +71,15 @@ export async function publishPlotAssets(
       }),
     };
     const base = `${opts.serverUrl.replace(/\/+$/, "")}/${encodeURIComponent(opts.owner)}/${encodeURIComponent(opts.repo)}/blob/${commit.sha}`;
+    const link = (file: string): string =>
+      `${base}/${target(file).split("/").map(encodeURIComponent).join("/")}?raw=true`;
     return {
       ok: true,
       commit: commit.sha,
-      images: opts.plots.map((p, i) => ({
+      images: opts.plots.map((p) => ({
         title: p.title,
-        url: `${base}/${entries[i]!.path.split("/").map(encodeURIComponent).join("/")}?raw=true`,
+        url: link(p.png),
+        ...(p.svg ? { href: link(p.svg) } : {}),
       })),
     };
   } catch (err) {

@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
 import { splitLogBatches, type MlflowRun } from "../../core/runs/to-mlflow-run.ts";
 
@@ -7,6 +9,8 @@ export type MlflowRestOptions = {
   /** Extra headers, e.g. Authorization from MLFLOW_TRACKING_TOKEN. */
   headers?: Record<string, string>;
   fetch?: typeof globalThis.fetch;
+  /** The folder whose files become a newly logged run's artifacts; undefined: none uploaded. */
+  artifactsDir?: (run: MlflowRun) => string | undefined;
 };
 
 /** What happened to each run: logged anew, or already on the server (same modelship.runId tag). */
@@ -15,11 +19,14 @@ export type MlflowRestResult = Array<{
   runId: string;
   experimentId: string;
   outcome: "logged" | "exists";
+  /** Files uploaded as artifacts, and why none were when the server does not proxy them. */
+  artifacts: { uploaded: number; skipped?: string };
 }>;
 
 /**
  * Logs runs to an MLflow tracking server: experiments/get-by-name (or create), runs/search to skip
- * runs logged before, runs/create, runs/log-batch within MLflow's limits, runs/update to finish.
+ * runs logged before, runs/create, runs/log-batch within MLflow's limits, the artifacts through
+ * the server's artifact proxy, runs/update to finish.
  */
 export async function exportMlflowRest(
   runs: readonly MlflowRun[],
@@ -41,15 +48,25 @@ export async function exportMlflowRest(
     });
     const existing = found.runs?.[0]?.info.run_id;
     if (existing !== undefined) {
-      result.push({ runName: run.runName, runId: existing, experimentId, outcome: "exists" });
+      result.push({
+        runName: run.runName,
+        runId: existing,
+        experimentId,
+        outcome: "exists",
+        artifacts: { uploaded: 0 },
+      });
       continue;
     }
-    const created = await call<{ run: { info: { run_id: string } } }>("POST", "runs/create", {
-      experiment_id: experimentId,
-      run_name: run.runName,
-      start_time: run.startTime,
-      tags: [{ key: "mlflow.runName", value: run.runName }],
-    });
+    const created = await call<{ run: { info: { run_id: string; artifact_uri?: string } } }>(
+      "POST",
+      "runs/create",
+      {
+        experiment_id: experimentId,
+        run_name: run.runName,
+        start_time: run.startTime,
+        tags: [{ key: "mlflow.runName", value: run.runName }],
+      },
+    );
     const runId = created.run.info.run_id;
     for (const batch of splitLogBatches(run)) {
       await call("POST", "runs/log-batch", {
@@ -59,8 +76,11 @@ export async function exportMlflowRest(
         tags: batch.tags,
       });
     }
+    const dir = opts.artifactsDir?.(run);
+    const artifacts =
+      dir === undefined ? { uploaded: 0 } : await uploadArtifacts(opts, created.run.info.artifact_uri, dir);
     await call("POST", "runs/update", { run_id: runId, status: run.status, end_time: run.endTime });
-    result.push({ runName: run.runName, runId, experimentId, outcome: "logged" });
+    result.push({ runName: run.runName, runId, experimentId, outcome: "logged", artifacts });
   }
   return result;
 }
@@ -78,6 +98,70 @@ async function experimentIdFor(call: Call, name: string): Promise<string> {
   }
   const created = await call<{ experiment_id: string }>("POST", "experiments/create", { name });
   return created.experiment_id;
+}
+
+/**
+ * Uploads every regular file under `dir` through the tracking server's artifact proxy,
+ * `PUT /api/2.0/mlflow-artifacts/artifacts/<path>` (what MLflow's own client does for an
+ * `mlflow-artifacts:` artifact URI). A run whose artifacts the server stores elsewhere (s3://,
+ * file://) is skipped with the reason: the tracking API itself has no upload.
+ */
+async function uploadArtifacts(
+  opts: MlflowRestOptions,
+  artifactUri: string | undefined,
+  dir: string,
+): Promise<{ uploaded: number; skipped?: string }> {
+  const root = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*?)\/*$/.exec(artifactUri ?? "")?.[1];
+  if (root === undefined) {
+    return {
+      uploaded: 0,
+      skipped: `the server keeps this run's artifacts at ${artifactUri ?? "(no artifact_uri)"}, which it does not serve through its mlflow-artifacts proxy; start it with --serve-artifacts (the default since MLflow 2.0) or export to a directory with --mlflow DIR`,
+    };
+  }
+  const f = opts.fetch ?? globalThis.fetch;
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join("/"))
+    .sort();
+  for (const file of files) {
+    const path = `${root}/${file}`.split("/").map(encodeURIComponent).join("/");
+    const url = `${opts.uri.replace(/\/+$/, "")}/api/2.0/mlflow-artifacts/artifacts/${path}`;
+    let res: Response;
+    try {
+      res = await f(url, {
+        method: "PUT",
+        headers: { "content-type": "application/octet-stream", ...opts.headers },
+        body: await readFile(join(dir, file)),
+      });
+    } catch (err) {
+      throw new ModelshipError({
+        code: "mlflow-unreachable",
+        message: `cannot reach the MLflow server at ${opts.uri}: ${(err as Error).message}`,
+        hint: "Start the tracking server (mlflow server) or fix --mlflow-uri.",
+      });
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      const json = parseJsonObject(text);
+      throw new MlflowApiError(
+        `mlflow-artifacts/artifacts/${root}/${file}`,
+        res.status,
+        String(json.error_code ?? "UNKNOWN"),
+        String(json.message ?? text.slice(0, 200)),
+        opts.uri,
+      );
+    }
+  }
+  return { uploaded: files.length };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = text ? JSON.parse(text) : {};
+    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Non-finite doubles in proto3 JSON are the strings "NaN", "Infinity", "-Infinity". */

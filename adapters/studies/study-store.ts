@@ -42,18 +42,28 @@ export async function readStudy(path: string): Promise<Study | null> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
   }
+  return parseStudy(text, path);
+}
+
+/** A study file's text checked against the study schema; `where` names the file in the error. */
+export function parseStudy(text: string, where: string): Study {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw damaged(path, (err as Error).message);
+    throw damaged(where, (err as Error).message);
   }
   const parsed = StudySchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw damaged(path, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+    throw damaged(where, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
   }
   return parsed.data;
+}
+
+/** The study's JSON as stored, one trailing newline. */
+export function studyText(study: Study): string {
+  return `${JSON.stringify(study, null, 2)}\n`;
 }
 
 function damaged(path: string, detail: string): ModelshipError {
@@ -67,7 +77,7 @@ function damaged(path: string, detail: string): ModelshipError {
 
 /** Replaces the study file so that a reader (or a crash) sees the old or the new study, never half. */
 export async function writeStudy(path: string, study: Study): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(study, null, 2)}\n`);
+  await writeFileAtomic(path, studyText(study));
 }
 
 type Holder = { pid: number; host: string; at: string };

@@ -8,9 +8,11 @@ import { renderHelp } from "../../core/commands/render-help.ts";
 import { validateCommand } from "../../core/commands/validate-command.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import type { BotEnv } from "../bot-event.ts";
+import { runAbReport } from "../commands/ab-report-command.ts";
 import type { CommandInput, Outcome } from "../commands/command-outcome.ts";
 import { runDeploy, runRollbackOrPromote } from "../commands/deploy-commands.ts";
 import { runLock, runUnlock } from "../commands/lock-commands.ts";
+import { runSweep } from "../commands/sweep-command.ts";
 import { runCompare, runTrain } from "../commands/training-commands.ts";
 import { renderConfigProblems, repoConfig } from "../repo-config.ts";
 
@@ -136,6 +138,8 @@ async function runCommand(env: BotEnv, input: CommandInput): Promise<Outcome> {
       return runTrain(env, { ...input, command });
     case "compare":
       return runCompare(env, { ...input, command });
+    case "sweep":
+      return runSweep(env, { ...input, command });
     case "lock":
       return runLock(env, { ...input, command });
     case "unlock":
@@ -145,5 +149,7 @@ async function runCommand(env: BotEnv, input: CommandInput): Promise<Outcome> {
     case "rollback":
     case "promote":
       return runRollbackOrPromote(env, { ...input, command });
+    case "ab-report":
+      return runAbReport(env, { ...input, command });
   }
 }

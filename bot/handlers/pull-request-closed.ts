@@ -1,9 +1,11 @@
 import { bumpFromLabels } from "../../core/bot/bump-from-labels.ts";
+import { ModelshipError } from "../../core/errors.ts";
 import { planRelease } from "../../core/pipeline/plan-release.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { signatureChanged } from "../../core/version/auto-bump.ts";
 import type { BotEnv } from "../bot-event.ts";
 import { deployVersion } from "../deploy-version.ts";
+import { loadModelCheck } from "../load-model-check.ts";
 import { findMergedCandidate } from "../find-merged-candidate.ts";
 import { compareTrainingRun } from "../report-training-run.ts";
 import { repoConfig } from "../repo-config.ts";
@@ -74,13 +76,23 @@ export async function handlePullRequestClosed(env: BotEnv, payload: PullRequestC
     );
     return;
   }
-  const registered = await registry.register({
-    runDir: compared.candidate.dir,
-    name: config.model.name,
-    bump: plan.bump,
-    pr: pull.number,
-    now: env.now(),
-  });
+  let registered;
+  try {
+    registered = await registry.register({
+      runDir: compared.candidate.dir,
+      name: config.model.name,
+      bump: plan.bump,
+      pr: pull.number,
+      now: env.now(),
+      // The same load check as the CLI's and the Action's register: it loads and answers once.
+      checkModel: await loadModelCheck(),
+    });
+  } catch (err) {
+    if (!(err instanceof ModelshipError && err.code === "model-load-failed")) throw err;
+    const why = escapeMarkdown(err.problems[0]?.message ?? err.message, { maxLength: 500 });
+    await say(`Modelship did not release a model: its model/model.onnx ${why} (\`model-load-failed\`)`);
+    return;
+  }
   const version = registered.version.version;
   const deployed = await deployVersion({
     gh,

@@ -26,7 +26,7 @@ export function register(program: Command): void {
         code: "explanation-missing",
         message: `run ${run.id} has no explanation.json`,
         where: { file: run.path },
-        hint: "The built-in trainer writes it; runs of a train.command program, and runs trained before explanations existed, have none. Train the model again.",
+        hint: "The built-in trainer writes it; sweep trials, runs of a train.command program, and runs trained before explanations existed have none. Train the model again (for a trial: with its params).",
       });
     }
     emit(opts.json, explanation, () => renderExplanationText(explanation));

@@ -1,7 +1,11 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { requireVersion } from "../../adapters/compare/baseline.ts";
 import type { ModelVersion, Registry } from "../../core/registry/registry-port.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { loadModelCheck } from "../shared/load-model-check.ts";
+import { info } from "../shared/output.ts";
 import { emit, loadCommonConfig, withCommonOptions, type CommonOptions } from "../shared/options.ts";
 
 type ModelsOptions = CommonOptions & { name?: string; json?: boolean };
@@ -60,6 +64,24 @@ export function register(program: Command): void {
       );
     },
   );
+
+  models
+    .command("check")
+    .description(
+      "Load a run directory's model in onnxruntime and answer one request, as register does before it creates a version.",
+    )
+    .argument("<run-dir>", "run directory whose model/model.onnx to check")
+    .option("--json", "print {ok, problems} as JSON")
+    .action(async (runDir: string, opts: { json?: boolean }) => {
+      const check = await loadModelCheck();
+      const problems = await check(resolve(runDir));
+      if (opts.json) emit(true, { ok: problems.length === 0, problems }, () => "");
+      else if (problems.length === 0) info(`ok: ${runDir} loads and answers one request`);
+      if (problems.length > 0) {
+        if (opts.json) process.exitCode = 1;
+        else throw new ModelshipError(problems, { failedCheck: true });
+      }
+    });
 
   common(
     models

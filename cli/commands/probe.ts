@@ -9,13 +9,14 @@ type ProbeFlags = {
   requests: string;
   maxErrorRate: string;
   maxLatencyP95Ms: string;
+  maxLatencyP99Ms: string;
   timeoutMs: string;
   json?: boolean;
 };
 
 /**
  * Adds `modelship probe --url URL --model NAME [--version V] [--requests N] [--max-error-rate R]
- * [--max-latency-p95-ms MS]`: real inferences against a V2 server, exit 1 when they fail the
+ * [--max-latency-p95-ms MS] [--max-latency-p99-ms MS]`: real inferences against a V2 server, exit 1 when they fail the
  * thresholds. The Argo Rollouts canary analysis Job and the Helm chart test run it.
  */
 export function register(program: Command): void {
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option("--requests <n>", "inferences to send", "5")
     .option("--max-error-rate <r>", "largest share of failed inferences allowed", "0")
     .option("--max-latency-p95-ms <ms>", "largest p95 latency allowed", "250")
+    .option("--max-latency-p99-ms <ms>", "largest p99 latency allowed", "1000")
     .option("--timeout-ms <ms>", "time each request may take", "5000")
     .option("--json", "print the verdict as JSON")
     .action(async (flags: ProbeFlags) => {
@@ -40,6 +42,7 @@ export function register(program: Command): void {
         thresholds: {
           maxErrorRate: number(flags.maxErrorRate, "--max-error-rate", { min: 0, max: 1 }),
           maxLatencyP95Ms: number(flags.maxLatencyP95Ms, "--max-latency-p95-ms", { min: 0 }),
+          maxLatencyP99Ms: number(flags.maxLatencyP99Ms, "--max-latency-p99-ms", { min: 0 }),
         },
         timeoutMs: number(flags.timeoutMs, "--timeout-ms", { integer: true, min: 1 }),
       });

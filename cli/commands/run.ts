@@ -102,6 +102,10 @@ export function register(program: Command): void {
         modelName: config.model.name,
         ...(await runReportExtras(runDir)),
         ...(out.candidate.validation ? { validation: out.candidate.validation } : {}),
+        data: {
+          candidate: out.candidate.record.data,
+          ...(out.baseline ? { baseline: out.baseline.run.record.data } : {}),
+        },
       });
       await writeFile(join(runDir, "report.md"), markdown);
       const report = (rollout: RolloutResult | null) =>

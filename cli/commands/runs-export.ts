@@ -36,7 +36,10 @@ export function registerRunsExport(runs: Command): void {
       )
       .option("--mlflow-uri <url>", "log to this MLflow tracking server through its REST API")
       .option("--filter <expr>", "export only the runs this search expression selects")
-      .option("--no-artifacts", "file store: do not copy run files into artifacts/")
+      .option(
+        "--no-artifacts",
+        "do not copy (file store) or upload (tracking server) the run files as artifacts",
+      )
       .option("--json", "print what was exported as JSON"),
   ).action(async (refs: string[], opts: ExportOptions) => {
     if ((opts.mlflow === undefined) === (opts.mlflowUri === undefined)) {
@@ -76,10 +79,17 @@ export function registerRunsExport(runs: Command): void {
       );
       return;
     }
+    const dirs = new Map(prepared.map((p) => [p.run, p.dir]));
     const logged = await exportMlflowRest(
       prepared.map((p) => p.run),
-      { uri: opts.mlflowUri!, headers: trackingAuth(process.env) },
+      {
+        uri: opts.mlflowUri!,
+        headers: trackingAuth(process.env),
+        ...(opts.artifacts ? { artifactsDir: (run: MlflowRun) => dirs.get(run) } : {}),
+      },
     );
+    for (const r of logged)
+      if (r.artifacts.skipped) warn(`${r.runName}: artifacts not uploaded: ${r.artifacts.skipped}`);
     emit(opts.json, { runs: logged }, () =>
       logged
         .map(

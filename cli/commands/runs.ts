@@ -19,6 +19,15 @@ import { emit, loadCommonConfig } from "../shared/options.ts";
 import { info } from "../shared/output.ts";
 import { openIndex, withRunsOptions, type RunsOptions } from "../shared/run-index.ts";
 import { registerRunsExport } from "./runs-export.ts";
+import { pullFromChecks } from "./runs-pull-checks.ts";
+
+type PullOptions = {
+  remote: string;
+  source: "branch" | "checks";
+  githubRepo?: string;
+  pr?: string;
+  limit?: string;
+};
 
 /** `modelship runs list|show|compare|gc|export|pull`: the run history of this workspace. */
 export function register(program: Command): void {
@@ -119,10 +128,46 @@ export function register(program: Command): void {
   withRunsOptions(
     runs
       .command("pull")
-      .description("Fetch CI runs' records from the repository's modelship-runs branch into the run history.")
+      .description(
+        "Fetch CI runs' records into the run history: from the modelship-runs branch, or from pull requests' modelship/train check runs.",
+      )
       .option("--remote <name>", "the git remote of the GitHub repository", "origin")
-      .option("--json", "print { remote, pulled, unchanged } as JSON"),
-  ).action(async (opts: RunsOptions & { remote: string }) => {
+      .addOption(
+        new Option("--source <where>", "branch: the modelship-runs branch; checks: check runs (GitHub API)")
+          .choices(["branch", "checks"])
+          .default("branch"),
+      )
+      .option(
+        "--github-repo <owner/name>",
+        "checks: the repository (default: $GITHUB_REPOSITORY, else the remote's URL)",
+      )
+      .option(
+        "--pr <numbers>",
+        "checks: these pull requests, comma-separated (default: the most recently updated)",
+      )
+      .option("--limit <n>", "checks: how many recently updated pull requests to read (default 30)")
+      .option(
+        "--json",
+        "print { remote, pulled, unchanged } as JSON (checks: { repository, pullRequests, pulled, unchanged })",
+      ),
+  ).action(async (opts: RunsOptions & PullOptions) => {
+    if (opts.source === "checks") {
+      const result = await pullFromChecks({
+        workspace: resolve(opts.repo),
+        runsDir: opts.runsDir,
+        remote: opts.remote,
+        githubRepo: opts.githubRepo,
+        pulls: opts.pr,
+        limit: opts.limit,
+      });
+      emit(
+        opts.json,
+        result,
+        () =>
+          `pulled ${result.pulled.length} run record(s) from check runs of ${result.repository} (${result.pullRequests.length} pull requests)${result.unchanged.length ? `, ${result.unchanged.length} unchanged` : ""}\n`,
+      );
+      return;
+    }
     const result = await pullRuns({
       workspace: resolve(opts.repo),
       runsDir: opts.runsDir,

@@ -9,7 +9,8 @@ import { readStudyRuns } from "../../adapters/studies/read-study-runs.ts";
 import { DEFAULT_STUDIES_DIR, studyPaths, updateStudy } from "../../adapters/studies/study-store.ts";
 import { openStudy } from "../../core/sweep/open-study.ts";
 import { planStudyTrials } from "../../core/sweep/plan-study-trials.ts";
-import { recordTrialResult, trialId } from "../../core/sweep/record-trial-result.ts";
+import { trialId } from "../../core/sweep/record-trial-result.ts";
+import { tellStudy } from "../../core/sweep/tell-study.ts";
 import { PRUNERS, SAMPLERS } from "../../core/sweep/study.ts";
 import { renderStudyTable, summarizeStudy } from "../../core/sweep/summarize-study.ts";
 import { info, notice, warn } from "../shared/output.ts";
@@ -219,16 +220,7 @@ export function register(program: Command): void {
               hint: "Plan the trials first with `modelship sweep plan --study NAME`.",
             });
           }
-          const told: number[] = [];
-          const unknown: string[] = [];
-          for (const run of runs) {
-            const trial = stored.trials[run.number];
-            if (!trial) unknown.push(run.dir);
-            else {
-              recordTrialResult(stored, trial, run.result);
-              told.push(run.number);
-            }
-          }
+          const { told, unknown } = tellStudy(stored, runs, { unreportedFail: false });
           return { study: stored, result: { study: stored, told, unknown } };
         },
       );

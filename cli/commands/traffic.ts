@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { openGitRegistry } from "../../adapters/registry-git/git-registry.ts";
 import { buildAbReport, renderAbReport } from "../../core/monitoring/ab-report.ts";
+import type { Config } from "../../core/config/schema.ts";
+import { ModelshipError } from "../../core/errors.ts";
 import { aliasFollows } from "../../core/rollout/deploy-version.ts";
 import type { RolloutResult } from "../../core/rollout/deploy-target.ts";
 import { assertLocalTarget, describeRollout, openDeployment } from "../shared/deployment.ts";
@@ -24,6 +26,40 @@ async function openRunning(opts: TrafficOptions, command: string) {
   return { config, repoDir, env, control: opened.control };
 }
 
+async function promoteLocal(opts: TrafficOptions): Promise<Resumed> {
+  const { config, repoDir, env, control } = await openRunning(opts, "promote");
+  return { config, repoDir, env, rollout: await control.promote({ full: opts.step !== true }) };
+}
+
+type Resumed = { config: Config; repoDir: string; env: string; rollout: RolloutResult };
+
+/**
+ * With deploy.target kubernetes, promote/abort move on the split the cluster holds (recorded on
+ * the model's Service) through the same rollout machine; null for the local target.
+ */
+async function onKubernetes(opts: TrafficOptions, action: "promote" | "abort"): Promise<Resumed | null> {
+  const { config, repoDir } = await loadCommonConfig(opts);
+  if (config.deploy.target !== "kubernetes") return null;
+  if (opts.step === true) {
+    throw new ModelshipError({
+      code: "option-invalid",
+      message: "`promote --step` moves a local canary one step; on Kubernetes `promote` ends the split",
+      hint: "Run `modelship promote` (all traffic to the new version); with Argo Rollouts, `kubectl argo rollouts promote ROLLOUT` moves one step.",
+    });
+  }
+  const env = opts.env ?? config.deploy.environment;
+  const { resumeKubernetesTarget } = await import("../../adapters/deploy-kubernetes/kubernetes-target.ts");
+  const rollout = await resumeKubernetesTarget({
+    env: process.env,
+    config,
+    environment: env,
+    now: () => new Date(),
+    log: opts.json ? () => undefined : info,
+    action,
+  });
+  return { config, repoDir, env, rollout };
+}
+
 function withTrafficOptions(cmd: Command): Command {
   return withCommonOptions(cmd)
     .option("-e, --env <name>", "environment (default: deploy.environment from the config)")
@@ -40,8 +76,8 @@ export function register(program: Command): void {
       )
       .option("--step", "canary: go to the next step only"),
   ).action(async (opts: TrafficOptions) => {
-    const { config, repoDir, env, control } = await openRunning(opts, "promote");
-    const rollout = await control.promote({ full: opts.step !== true });
+    const { config, repoDir, env, rollout } =
+      (await onKubernetes(opts, "promote")) ?? (await promoteLocal(opts));
     let aliasError: string | null = null;
     if (rollout.outcome === "succeeded") {
       const registry = await openGitRegistry({ repoDir, tagFormat: config.registry.tagFormat });
@@ -60,8 +96,9 @@ export function register(program: Command): void {
       .command("abort")
       .description("Return all traffic to the stable version and stop the new one (before it was promoted)."),
   ).action(async (opts: TrafficOptions) => {
-    const { control } = await openRunning(opts, "abort");
-    finish(opts, await control.abort(), null, ["rolled-back"]);
+    const kube = await onKubernetes(opts, "abort");
+    const rollout = kube?.rollout ?? (await (await openRunning(opts, "abort")).control.abort());
+    finish(opts, rollout, null, ["rolled-back"]);
   });
 
   const ab = program.command("ab").description("A/B testing between the stable and the candidate version.");

@@ -2,11 +2,13 @@
 export const COMMAND_NAMES = [
   "train",
   "compare",
+  "sweep",
   "deploy",
   "rollback",
   "promote",
   "lock",
   "unlock",
+  "ab-report",
   "help",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -26,6 +28,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "Re-render the report for the latest training run against a version or alias.",
   },
   {
+    name: "sweep",
+    usage: "/sweep N [--sampler tpe|random|grid] [--pruner median|hyperband|none]",
+    description:
+      "Run N more trials of this pull request's hyperparameter study on the runner matrix; the study table is posted here.",
+  },
+  {
     name: "deploy",
     usage: "/deploy [env]",
     description: "Deploy the version this pull request produced (the default environment if omitted).",
@@ -42,6 +50,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: "lock", usage: "/lock [env]", description: "Lock an environment against deploys." },
   { name: "unlock", usage: "/unlock [env]", description: "Remove an environment's deploy lock." },
+  {
+    name: "ab-report",
+    usage: "/ab-report [env]",
+    description:
+      "Post the A/B report of the split an environment holds (per-variant latency, errors, accuracy and the verdict).",
+  },
   { name: "help", usage: "/help", description: "Show this table." },
 ];
 

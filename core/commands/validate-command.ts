@@ -1,6 +1,8 @@
 import type { Config, SearchDimension } from "../config/schema.ts";
 import { normalizeVersion } from "../version/semver.ts";
+import type { PrunerName, SamplerName } from "../sweep/study.ts";
 import type { RawCommand } from "./parse-command.ts";
+import { validateSweepCommand } from "./validate-sweep-command.ts";
 
 export type TrainValue = number | string | boolean;
 
@@ -13,6 +15,8 @@ export type Command =
   | { name: "promote"; environment: string; version: string }
   | { name: "lock"; environment: string }
   | { name: "unlock"; environment: string }
+  | { name: "ab-report"; environment: string }
+  | { name: "sweep"; trials: number; sampler: SamplerName | null; pruner: PrunerName | null }
   | { name: "help" };
 
 /** Why arguments were refused. Closed set, shown to users. */
@@ -25,7 +29,8 @@ export type CommandArgumentReason =
   | "value-not-allowed"
   | "unknown-environment"
   | "invalid-version"
-  | "invalid-reference";
+  | "invalid-reference"
+  | "no-search-space";
 
 export type ValidateCommandResult =
   { ok: true; command: Command } | { ok: false; reason: CommandArgumentReason; message: string };
@@ -71,6 +76,8 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
   };
 
   switch (raw.name) {
+    case "sweep":
+      return validateSweepCommand(raw, config);
     case "help":
       return noNamed() ?? atMost(0) ?? { ok: true, command: { name: "help" } };
     case "train": {
@@ -113,7 +120,8 @@ export function validateCommand(raw: RawCommand, config: Config): ValidateComman
     }
     case "deploy":
     case "lock":
-    case "unlock": {
+    case "unlock":
+    case "ab-report": {
       const early = noNamed() ?? atMost(1);
       if (early) return early;
       const e = env(raw.positional[0]);

@@ -161,7 +161,7 @@ export const DataLoadingSchema = z
       .max(64)
       .optional()
       .describe(
-        "Worker threads that parse CSV and JSON-lines files larger than one buffer; default: none below 4 CPUs, else one fewer than the CPUs (at most 4); 0 parses on the main thread.",
+        "Worker threads that parse CSV and JSON-lines files larger than one buffer and decode Parquet row groups; default: one fewer than the CPUs (at most 4, none on one CPU); 0 parses on the main thread.",
       ),
   })
   .strict();

@@ -205,8 +205,22 @@ export const KubernetesSchema = z
     namespace: z.string().default("default"),
     image: z
       .string()
+      .refine(
+        (s) => !/\{(model|version)\}/.test(s),
+        "is the one serving image every version runs (the fetch-model init container brings the version); a per-version image template with {model}/{version} goes in deploy.kubernetes.versionImage",
+      )
       .default("ghcr.io/OWNER/modelship-serve:latest")
-      .describe("Serving image that runs `modelship serve`."),
+      .describe(
+        "The one serving image every version runs (`modelship serve`); an init container fetches the version from the registry and verifies its digests.",
+      ),
+    versionImage: z
+      .string()
+      .refine((s) => s.includes("{version}"), "must contain {version}, e.g. ghcr.io/acme/iris:{version}")
+      .nullable()
+      .default(null)
+      .describe(
+        "Opt-in fallback for clusters that cannot reach the registry: an image per version ({model} and {version} filled in) that carries the model at /models/model. Used only when a deploy knows no registry the pods can fetch from; null refuses such a deploy (model-source-missing).",
+      ),
     replicas: z.number().int().positive().default(2),
     port: z.number().int().positive().default(8080),
     resources: z
@@ -262,6 +276,24 @@ export const KubernetesSchema = z
       .url()
       .default("http://prometheus-operated.monitoring.svc:9090")
       .describe("Prometheus the Argo Rollouts analysis reads the servers' error rate and latency from."),
+    predictionLog: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Serving pods log predictions (as monitoring.* says) under /var/lib/modelship/predictions, one folder per pod.",
+          ),
+        claimName: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/, "a PersistentVolumeClaim name (a DNS subdomain)")
+          .optional()
+          .describe(
+            "PersistentVolumeClaim the pods log into, so logs outlive pods (ReadWriteMany when pods span nodes); without it, an emptyDir of maxLogMB + 2 × rotateMB MiB per pod.",
+          ),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -271,6 +303,14 @@ export const GitHubSchema = z
       .string()
       .default("modelship-train.yml")
       .describe("Workflow file the App dispatches for training."),
+    sweepWorkflow: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]+\.ya?ml$/,
+        "a workflow file name in .github/workflows, e.g. modelship-sweep.yml",
+      )
+      .default("modelship-sweep.yml")
+      .describe("Workflow file the App dispatches for `/sweep` (the study matrix)."),
     deployWorkflow: z
       .string()
       .regex(
@@ -309,11 +349,13 @@ export const GitHubSchema = z
       .object({
         train: PermissionLevelSchema.default("write"),
         compare: PermissionLevelSchema.default("write"),
+        sweep: PermissionLevelSchema.default("write"),
         deploy: PermissionLevelSchema.default("maintain"),
         rollback: PermissionLevelSchema.default("maintain"),
         promote: PermissionLevelSchema.default("maintain"),
         lock: PermissionLevelSchema.default("maintain"),
         unlock: PermissionLevelSchema.default("maintain"),
+        "ab-report": PermissionLevelSchema.default("read"),
         help: PermissionLevelSchema.default("read"),
       })
       .strict()
@@ -392,6 +434,37 @@ export const MonitoringSchema = z
   });
 export type Monitoring = z.infer<typeof MonitoringSchema>;
 
+/** `data.streaming`: train from the snapshot on disk in batches instead of holding every row. */
+export const DataStreamingSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Built-in trainer: stream batches from the data snapshot through a seeded shuffle buffer, so data larger than memory trains. The split is decided per row by a seeded hash (a different split from the in-memory one).",
+      ),
+    shuffleBuffer: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(10_000)
+      .describe(
+        "Rows held in the shuffle buffer (tf.data semantics); at least the row count means a full shuffle.",
+      ),
+    sampleRows: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(2_000)
+      .describe(
+        "Rows kept in memory for what needs rows rather than batches: the ONNX parity check, permutation importance and validation predictions (validation rows), and the drift reference profile (training rows).",
+      ),
+  })
+  .strict();
+export type DataStreaming = z.infer<typeof DataStreamingSchema>;
+
 export const ConfigSchema = z
   .object({
     version: z.literal(1).default(1).describe("Config format version."),
@@ -437,6 +510,7 @@ export const ConfigSchema = z
         loading: DataLoadingSchema.prefault({}),
         validationSplit: z.number().gt(0).lt(1).default(0.2),
         seed: z.number().int().nonnegative().default(42),
+        streaming: DataStreamingSchema.prefault({}),
         transforms: z.array(TransformSchema).default([]),
         expectations: z
           .array(ExpectationSchema)
@@ -552,6 +626,13 @@ export const ConfigSchema = z
             smokeRequests: z.number().int().nonnegative().default(20),
             maxErrorRate: z.number().min(0).max(1).default(0),
             maxLatencyP95Ms: z.number().positive().default(250),
+            maxLatencyP99Ms: z
+              .number()
+              .positive()
+              .default(1000)
+              .describe(
+                "Largest p99 latency (ms) of the new version's answers in each analysis, next to maxLatencyP95Ms: catches a slow tail the p95 hides. Judged locally and by the Argo Rollouts AnalysisTemplate.",
+              ),
             minAgreement: z
               .number()
               .min(0)

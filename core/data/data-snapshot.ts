@@ -120,7 +120,8 @@ export function createSchemaTracker(): {
   };
 }
 
-function typeOf(v: unknown): ColumnType {
+/** The schema type of one value. */
+export function typeOf(v: unknown): ColumnType {
   if (v === null || v === undefined) return "null";
   if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
   if (typeof v === "bigint") return "integer";
@@ -129,7 +130,8 @@ function typeOf(v: unknown): ColumnType {
   return "object";
 }
 
-function mergeTypes(a: ColumnType, b: ColumnType): ColumnType {
+/** The type of a column holding values of types `a` and `b`. */
+export function mergeTypes(a: ColumnType, b: ColumnType): ColumnType {
   if (a === b) return a;
   const numeric = new Set<ColumnType>(["integer", "number"]);
   if (numeric.has(a) && numeric.has(b)) return "number";

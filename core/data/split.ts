@@ -43,3 +43,22 @@ export function splitTrainValidation(
   const nVal = Math.min(rowCount - 1, Math.max(1, Math.round(rowCount * opts.validationSplit)));
   return { train: order.slice(0, rowCount - nVal), validation: order.slice(rowCount - nVal) };
 }
+
+/**
+ * Streaming split: row `index` (0-based position in the snapshot) validates when a seeded hash of
+ * (seed, index) falls below `validationSplit`. Each row is decided on its own, so the split needs
+ * no row count and no rows in memory; the validation share is `validationSplit` in expectation,
+ * not exactly (unlike `splitTrainValidation`, which picks exactly round(n × split) rows).
+ */
+export function isValidationRow(index: number, opts: { validationSplit: number; seed: number }): boolean {
+  return hashUnit(index, opts.seed) < opts.validationSplit;
+}
+
+/** A 32-bit mix (murmur3's finaliser) of seed and index, as a number in [0, 1). */
+function hashUnit(index: number, seed: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ (index >>> 0) ^ Math.floor(index / 4294967296)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}

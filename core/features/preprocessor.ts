@@ -61,8 +61,10 @@ export type FitPreprocessorOptions = {
 };
 
 type Body = z.infer<typeof FittedBodySchema>;
+/** A fitted preprocessor before its hash is added. */
+export type FittedPreprocessorBody = Body;
 
-function hashPreprocessorBody(p: Body): string {
+export function hashPreprocessorBody(p: Body): string {
   const { schemaVersion, inputName, target, task, labels, outputWidth, columns, targetTransform } = p;
   // Absent when unscaled, so files written before target scaling existed keep their hash.
   return sha256Hex(
@@ -102,7 +104,8 @@ export function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-function categoryOf(v: unknown): string {
+/** A categorical cell as the category it counts as (numbers and booleans by their text). */
+export function categoryOf(v: unknown): string {
   return typeof v === "string" ? v : String(v);
 }
 
@@ -115,39 +118,8 @@ export function fitPreprocessor(
   rows: Record<string, unknown>[],
   opts: FitPreprocessorOptions,
 ): FittedPreprocessor {
-  if (rows.length === 0) {
-    throw new ModelshipError({
-      code: "data-empty",
-      message: "no training rows to fit the feature transforms on",
-      hint: "Check data.source and that the files contain rows.",
-    });
-  }
-  if (opts.features.length === 0) {
-    throw new ModelshipError({
-      code: "features-empty",
-      message: "no feature columns",
-      hint: "List model.features in the config.",
-    });
-  }
-  const byColumn = new Map<string, Transform[]>();
-  const onTarget = opts.transforms.filter((t) => t.column === opts.target);
-  const targetOp = resolveTargetOp({
-    task: opts.task,
-    target: opts.target,
-    standardize: opts.targetStandardize,
-    transforms: onTarget,
-  });
-  for (const t of opts.transforms) {
-    if (t.column === opts.target) continue;
-    if (!opts.features.includes(t.column)) {
-      throw new ModelshipError({
-        code: "transform-unknown-column",
-        message: `data.transforms: '${t.op}' names column '${t.column}', which is not a feature`,
-        hint: `Features are: ${opts.features.join(", ")}. Add the column to model.features or fix the name.`,
-      });
-    }
-    byColumn.set(t.column, [...(byColumn.get(t.column) ?? []), t]);
-  }
+  if (rows.length === 0) throw noTrainingRows();
+  const { byColumn, targetOp } = planTransforms(opts);
 
   const columns: FittedColumn[] = [];
   let offset = 0;
@@ -180,6 +152,48 @@ export function fitPreprocessor(
   return { ...body, hash: hashPreprocessorBody(body) };
 }
 
+export function noTrainingRows(): ModelshipError {
+  return new ModelshipError({
+    code: "data-empty",
+    message: "no training rows to fit the feature transforms on",
+    hint: "Check data.source and that the files contain rows.",
+  });
+}
+
+/** Checks `data.transforms` against the features and groups them by column; the target's scaling apart. */
+export function planTransforms(opts: FitPreprocessorOptions): {
+  byColumn: Map<string, Transform[]>;
+  targetOp: ReturnType<typeof resolveTargetOp>;
+} {
+  if (opts.features.length === 0) {
+    throw new ModelshipError({
+      code: "features-empty",
+      message: "no feature columns",
+      hint: "List model.features in the config.",
+    });
+  }
+  const byColumn = new Map<string, Transform[]>();
+  const onTarget = opts.transforms.filter((t) => t.column === opts.target);
+  const targetOp = resolveTargetOp({
+    task: opts.task,
+    target: opts.target,
+    standardize: opts.targetStandardize,
+    transforms: onTarget,
+  });
+  for (const t of opts.transforms) {
+    if (t.column === opts.target) continue;
+    if (!opts.features.includes(t.column)) {
+      throw new ModelshipError({
+        code: "transform-unknown-column",
+        message: `data.transforms: '${t.op}' names column '${t.column}', which is not a feature`,
+        hint: `Features are: ${opts.features.join(", ")}. Add the column to model.features or fix the name.`,
+      });
+    }
+    byColumn.set(t.column, [...(byColumn.get(t.column) ?? []), t]);
+  }
+  return { byColumn, targetOp };
+}
+
 function fitColumn(
   name: string,
   rows: Record<string, unknown>[],
@@ -191,22 +205,10 @@ function fitColumn(
   const scalers = transforms.filter((t) => t.op === "standardize" || t.op === "minmax");
   const raw = rows.map((r) => r[name]);
   const present = raw.filter((v) => !isMissing(v));
-  if (present.length === 0) {
-    throw new ModelshipError({
-      code: "column-all-missing",
-      message: `column '${name}' has no values in the training rows`,
-      hint: "Check the column name against the data files (names are case-sensitive).",
-    });
-  }
+  if (present.length === 0) throw columnAllMissing(name);
 
   if (onehot) {
-    if (scalers.length > 0) {
-      throw new ModelshipError({
-        code: "transform-conflict",
-        message: `column '${name}' is one-hot encoded and also has '${scalers[0]!.op}'`,
-        hint: "Scale numeric columns and one-hot encode categorical ones; a column cannot be both.",
-      });
-    }
+    if (scalers.length > 0) throw scaledOnehot(name, scalers[0]!.op);
     const steps: FittedStep[] = [];
     const values = raw.map((v, i) => {
       if (!isMissing(v)) return categoryOf(v);
@@ -229,13 +231,7 @@ function fitColumn(
       return undefined;
     }
     const n = toNumber(v);
-    if (n === undefined) {
-      throw new ModelshipError({
-        code: "categorical-without-onehot",
-        message: `column '${name}' has the non-numeric value ${JSON.stringify(v)} at ${rowWhere(i)} but no 'onehot' transform`,
-        hint: `Add '- { op: onehot, column: ${name} }' to data.transforms, or fix the value.`,
-      });
-    }
+    if (n === undefined) throw nonNumericFeature(name, v, rowWhere(i));
     return n;
   });
   const steps: FittedStep[] = [];
@@ -269,25 +265,69 @@ function fitColumn(
   return { name, kind: "numeric", offset, width: 1, steps };
 }
 
-function missingValue(column: string, row: number): ModelshipError {
+export function columnAllMissing(column: string): ModelshipError {
+  return new ModelshipError({
+    code: "column-all-missing",
+    message: `column '${column}' has no values in the training rows`,
+    hint: "Check the column name against the data files (names are case-sensitive).",
+  });
+}
+
+export function scaledOnehot(column: string, op: string): ModelshipError {
+  return new ModelshipError({
+    code: "transform-conflict",
+    message: `column '${column}' is one-hot encoded and also has '${op}'`,
+    hint: "Scale numeric columns and one-hot encode categorical ones; a column cannot be both.",
+  });
+}
+
+/** A numeric column (no `onehot`) holding text; `at` says where, e.g. "row 3". */
+export function nonNumericFeature(column: string, value: unknown, at: string): ModelshipError {
+  return new ModelshipError({
+    code: "categorical-without-onehot",
+    message: `column '${column}' has the non-numeric value ${JSON.stringify(value)} at ${at} but no 'onehot' transform`,
+    hint: `Add '- { op: onehot, column: ${column} }' to data.transforms, or fix the value.`,
+  });
+}
+
+/** `at`: where the row is, e.g. "row 3 of the training rows" (the default wording for an index). */
+export function missingValue(column: string, row: number | string): ModelshipError {
+  const at = typeof row === "number" ? `${rowWhere(row)} of the training rows` : row;
   return new ModelshipError({
     code: "missing-value",
-    message: `column '${column}' is missing a value at ${rowWhere(row)} of the training rows`,
+    message: `column '${column}' is missing a value at ${at}`,
     hint: `Add '- { op: impute, column: ${column}, strategy: mean }' (or median, most_frequent, constant) to data.transforms, or drop the row.`,
   });
 }
 
 function imputeNumeric(column: string, t: Extract<Transform, { op: "impute" }>, values: number[]): number {
-  switch (t.strategy) {
-    case "mean":
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case "median": {
+  return imputeNumericFrom(column, t, {
+    mean: () => values.reduce((a, b) => a + b, 0) / values.length,
+    median: () => {
       const s = [...values].sort((a, b) => a - b);
       const mid = Math.floor(s.length / 2);
       return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-    }
+    },
+    mostFrequent: () => mostFrequent(values.map(String)),
+  });
+}
+
+/** Summaries of a numeric column's present values, computed only when a strategy asks. */
+export type NumericSummaries = { mean(): number; median(): number; mostFrequent(): string };
+
+/** The fill value of a numeric column's `impute` step. */
+export function imputeNumericFrom(
+  column: string,
+  t: Extract<Transform, { op: "impute" }>,
+  values: NumericSummaries,
+): number {
+  switch (t.strategy) {
+    case "mean":
+      return values.mean();
+    case "median":
+      return values.median();
     case "most_frequent":
-      return Number(mostFrequent(values.map(String)));
+      return Number(values.mostFrequent());
     case "constant": {
       const n = toNumber(t.value);
       if (n === undefined) {
@@ -307,9 +347,18 @@ function imputeCategorical(
   t: Extract<Transform, { op: "impute" }>,
   values: string[],
 ): string {
+  return imputeCategoricalFrom(column, t, () => mostFrequent(values));
+}
+
+/** The fill value of a categorical column's `impute` step. */
+export function imputeCategoricalFrom(
+  column: string,
+  t: Extract<Transform, { op: "impute" }>,
+  mostFrequentValue: () => string,
+): string {
   switch (t.strategy) {
     case "most_frequent":
-      return mostFrequent(values);
+      return mostFrequentValue();
     case "constant":
       if (t.value === undefined) {
         throw new ModelshipError({
@@ -328,10 +377,14 @@ function imputeCategorical(
   }
 }
 
-// Ties go to the smallest value so the fit does not depend on row order.
 function mostFrequent(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return mostFrequentOf(counts);
+}
+
+/** The value counted most often; ties go to the smallest value so the fit does not depend on row order. */
+export function mostFrequentOf(counts: ReadonlyMap<string, number>): string {
   let best: string | undefined;
   let bestCount = -1;
   for (const [v, c] of counts) {
@@ -350,13 +403,7 @@ function fitLabels(rows: Record<string, unknown>[], target: string): string[] {
     if (isMissing(v)) throw missingTarget(target, i);
     set.add(categoryOf(v));
   });
-  if (set.size < 2) {
-    throw new ModelshipError({
-      code: "target-single-class",
-      message: `target '${target}' has ${set.size} class in the training rows; classification needs at least 2`,
-      hint: "Check model.target, or use model.task: regression for a numeric target.",
-    });
-  }
+  if (set.size < 2) throw singleClass(target, set.size);
   return [...set].sort();
 }
 
@@ -364,21 +411,32 @@ function checkNumericTarget(rows: Record<string, unknown>[], target: string): st
   rows.forEach((r, i) => {
     const v = r[target];
     if (isMissing(v)) throw missingTarget(target, i);
-    if (toNumber(v) === undefined) {
-      throw new ModelshipError({
-        code: "target-not-numeric",
-        message: `regression target '${target}' has the non-numeric value ${JSON.stringify(v)} at ${rowWhere(i)}`,
-        hint: "Use model.task: classification for a categorical target, or fix the value.",
-      });
-    }
+    if (toNumber(v) === undefined) throw targetNotNumeric(target, v, rowWhere(i));
   });
   return [];
 }
 
-function missingTarget(target: string, row: number): ModelshipError {
+export function targetNotNumeric(target: string, value: unknown, at: string): ModelshipError {
+  return new ModelshipError({
+    code: "target-not-numeric",
+    message: `regression target '${target}' has the non-numeric value ${JSON.stringify(value)} at ${at}`,
+    hint: "Use model.task: classification for a categorical target, or fix the value.",
+  });
+}
+
+/** A classification target with fewer than two classes. */
+export function singleClass(target: string, classes: number): ModelshipError {
+  return new ModelshipError({
+    code: "target-single-class",
+    message: `target '${target}' has ${classes} class in the training rows; classification needs at least 2`,
+    hint: "Check model.target, or use model.task: regression for a numeric target.",
+  });
+}
+
+export function missingTarget(target: string, row: number | string): ModelshipError {
   return new ModelshipError({
     code: "missing-target",
-    message: `target '${target}' is missing at ${rowWhere(row)}`,
+    message: `target '${target}' is missing at ${typeof row === "number" ? rowWhere(row) : row}`,
     hint: "Drop rows without a target before training.",
   });
 }

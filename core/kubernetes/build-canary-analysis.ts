@@ -15,21 +15,28 @@ export const CANARY_ANALYSIS_INTERVAL_SECONDS = 30;
 
 /**
  * The PromQL the analysis reads from the servers' own metrics, for one model version: the share
- * of inference answers that were 5xx, and the p95 latency in seconds. A ratio over no traffic and a
+ * of inference answers that were 5xx, and the p95 and p99 latency in seconds. A ratio over no traffic and a
  * quantile over empty buckets yield no sample rather than NaN (`clamp_min`, `>= 0`).
  */
-export function canaryQueries(window = "1m"): { errorRate: string; latencyP95: string } {
+export function canaryQueries(window = "1m"): {
+  errorRate: string;
+  latencyP95: string;
+  latencyP99: string;
+} {
   const sel = 'model="{{args.model}}",version="{{args.version}}",route="infer"';
+  const latency = (q: number) =>
+    `histogram_quantile(${q}, sum by (le) (rate(modelship_request_duration_seconds_bucket{${sel}}[${window}]))) >= 0`;
   return {
     errorRate: `(sum(rate(modelship_requests_total{${sel},code=~"5.."}[${window}])) or vector(0)) / clamp_min(sum(rate(modelship_requests_total{${sel}}[${window}])), 1e-9)`,
-    latencyP95: `histogram_quantile(0.95, sum by (le) (rate(modelship_request_duration_seconds_bucket{${sel}}[${window}]))) >= 0`,
+    latencyP95: latency(0.95),
+    latencyP99: latency(0.99),
   };
 }
 
 /**
  * The AnalysisTemplate that runs in the background of every canary, A/B or shadow rollout: a Job
  * that sends real V2 inferences to the canary Service (`modelship probe`, the serving image) and
- * two Prometheus metrics over the new version's own answers, error rate and p95 latency, held to
+ * three Prometheus metrics over the new version's own answers, error rate, p95 and p99 latency, held to
  * `deploy.analysis`. Any failed measurement aborts the rollout: all traffic back to stable.
  */
 export function buildCanaryAnalysis(
@@ -70,6 +77,7 @@ export function buildCanaryAnalysis(
           },
           prometheus("error-rate", q.errorRate, a.maxErrorRate),
           prometheus("latency-p95", q.latencyP95, a.maxLatencyP95Ms / 1000),
+          prometheus("latency-p99", q.latencyP99, a.maxLatencyP99Ms / 1000),
         ],
       },
     }),
@@ -113,6 +121,8 @@ function probeJobSpec(ctx: BuildContext, model: ServedModel, a: Analysis) {
               String(a.maxErrorRate),
               "--max-latency-p95-ms",
               String(a.maxLatencyP95Ms),
+              "--max-latency-p99-ms",
+              String(a.maxLatencyP99Ms),
             ],
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },

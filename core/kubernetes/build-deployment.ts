@@ -15,6 +15,7 @@ import {
   VERSION_ANNOTATION,
 } from "./kubernetes-names.ts";
 import { MODELS_MOUNT, REGISTRY_TOKEN_SECRET, renderFetchEnv } from "./model-source.ts";
+import { predictionLogParts } from "./prediction-log-volume.ts";
 import { validated } from "./validated.ts";
 
 /** Kubernetes' probe defaults, spelled out so the manifests say what they do. */
@@ -42,6 +43,13 @@ export function buildPodTemplate(
     : modelSelector(opts.model.name);
   const gpu = k.resources.gpu > 0 ? { "nvidia.com/gpu": String(k.resources.gpu) } : {};
   const probe = (path: string) => ({ httpGet: { path, port: PORT_NAME }, ...PROBE_DEFAULTS });
+  const fetch = fetchParts(ctx, opts.model);
+  const log = predictionLogParts(ctx, SERVE_UID);
+  const volumes = [...(fetch.volumes ?? []), ...log.volumes];
+  const mounts = [
+    ...(opts.model.fetch ? [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT, readOnly: true }] : []),
+    ...log.mounts,
+  ];
   return {
     metadata: {
       labels: {
@@ -58,13 +66,15 @@ export function buildPodTemplate(
       securityContext: {
         runAsNonRoot: true,
         runAsUser: SERVE_UID,
+        ...(log.fsGroup !== undefined ? { fsGroup: log.fsGroup } : {}),
         seccompProfile: { type: "RuntimeDefault" },
       },
       terminationGracePeriodSeconds: 30,
       ...(k.resources.gpu > 0
         ? { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] }
         : {}),
-      ...fetchParts(ctx, opts.model),
+      ...(volumes.length > 0 ? { volumes } : {}),
+      ...(fetch.initContainers ? { initContainers: fetch.initContainers } : {}),
       containers: [
         {
           name: "server",
@@ -83,7 +93,9 @@ export function buildPodTemplate(
             "--port",
             String(k.port),
             ...(ctx.batching ? batchingArgs(ctx.batching) : []),
+            ...log.args,
           ],
+          ...(log.env.length > 0 ? { env: log.env } : {}),
           ports: [{ name: PORT_NAME, containerPort: k.port, protocol: "TCP" }],
           resources: {
             requests: { cpu: k.resources.cpu, memory: k.resources.memory, ...gpu },
@@ -92,9 +104,7 @@ export function buildPodTemplate(
           readinessProbe: probe("/v2/health/ready"),
           livenessProbe: probe("/v2/health/live"),
           securityContext: CONTAINER_SECURITY,
-          ...(opts.model.fetch
-            ? { volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODELS_MOUNT, readOnly: true }] }
-            : {}),
+          ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
         },
       ],
     },

@@ -1,4 +1,4 @@
-import type { Config, ServeBatching } from "../config/schema.ts";
+import type { Config, Monitoring, ServeBatching } from "../config/schema.ts";
 import { ModelshipError } from "../errors.ts";
 import type { ModelFetch } from "./model-source.ts";
 
@@ -26,16 +26,25 @@ export type BuildContext = {
   namespace?: string;
   /** `serve.batching`, passed to the server container as its batching flags (default: the server's own). */
   batching?: ServeBatching;
+  /** `monitoring`: the prediction log's sampling and sizes (default: the config defaults). */
+  monitoring?: Monitoring;
 };
 
 export function namespaceOf(ctx: BuildContext): string {
   return ctx.namespace ?? ctx.kubernetes.namespace;
 }
 
-/** The serving image for a version: `{model}` and `{version}` in `deploy.kubernetes.image` are filled in. */
+/**
+ * The image a version runs: the one serving image (`deploy.kubernetes.image`) when the init
+ * container fetches the version, and also without a fetch unless the opt-in per-version template
+ * (`deploy.kubernetes.versionImage`, `{model}` and `{version}` filled in) names an image that
+ * carries the model. A version that ran with an explicit image keeps it.
+ */
 export function resolveImage(ctx: BuildContext, model: ServedModel): string {
   if (model.image !== undefined) return model.image;
-  return ctx.kubernetes.image.replaceAll("{model}", model.name).replaceAll("{version}", model.version);
+  const template = ctx.kubernetes.versionImage;
+  if (model.fetch !== undefined || template === null) return ctx.kubernetes.image;
+  return template.replaceAll("{model}", model.name).replaceAll("{version}", model.version);
 }
 
 // The API server's own quantity grammar (k8s.io/apimachinery resource.ParseQuantity).

@@ -74,6 +74,11 @@ function variantOf(e: TrafficEntry): AbReportVariant {
   };
 }
 
+/** The hidden marker of the one A/B report comment per model and environment on a pull request. */
+export function abReportMarker(model: string, environment: string): string {
+  return `<!-- modelship:ab-report model=${model} env=${environment} -->`;
+}
+
 /** The report as a Markdown table with the verdict under it (CLI text, job summary, PR comment). */
 export function renderAbReport(r: AbReport): string {
   const head = r.rollout

@@ -6,6 +6,7 @@ import type { History } from "../run/run-record.ts";
 import { escapeCode, escapeCommentText, escapeMarkdown, safeUrl, truncateText } from "./escape-markdown.ts";
 import { formatDelta, formatNumber, formatPercent } from "./format-number.ts";
 import { renderValidationMarkdown } from "./render-validation-markdown.ts";
+import { renderDataMarkdown, type RunData } from "./render-data-markdown.ts";
 import type { ValidationReport } from "../data/expectations/validation-report.ts";
 import type { Explanation } from "../explain/permutation-importance.ts";
 import { renderExplanationMarkdown } from "../explain/render-explanation.ts";
@@ -26,10 +27,15 @@ export type RenderMarkdownOptions = {
   /** The candidate's data validation (its run's validation.json), shown as a collapsed table. */
   validation?: ValidationReport;
   /**
+   * The `data` blocks of the candidate's and the baseline's run records: the report's data section
+   * shows their data versions, row counts and schema changes (with the validation inside).
+   */
+  data?: { candidate: RunData; baseline?: RunData };
+  /**
    * Rendered plots to show instead of the Mermaid learning curves: https URLs (PR comments link the
    * images committed to the repository) or paths relative to the report. Mermaid is the fallback.
    */
-  plots?: ReadonlyArray<{ title: string; url: string }>;
+  plots?: ReadonlyArray<{ title: string; url: string; href?: string }>;
   /** The candidate's permutation importance, shown as a table. */
   explanation?: Explanation;
 };
@@ -67,7 +73,7 @@ export function renderComparisonMarkdown(c: Comparison, opts: RenderMarkdownOpti
   const head = [marker, renderHead(c, opts)].join("\n");
   const legend = "↑ higher is better · ↓ lower is better · ★ primary metric";
   const optional: { name: string; text: string }[] = [
-    { name: "data validation", text: opts.validation ? renderValidationMarkdown(opts.validation) : "" },
+    dataSection(c, opts),
     plotsSection(c, opts.plots ?? []),
     {
       name: "feature importance",
@@ -188,29 +194,47 @@ function renderFailures(c: Comparison, shown: Set<string>): string {
   return lines.join("\n");
 }
 
+/** The data section when the runs' data is known, else the validation table alone. */
+function dataSection(c: Comparison, opts: RenderMarkdownOptions): { name: string; text: string } {
+  const data = opts.data;
+  if (!data)
+    return {
+      name: "data validation",
+      text: opts.validation ? renderValidationMarkdown(opts.validation) : "",
+    };
+  const text = renderDataMarkdown({
+    candidate: { label: c.candidate.label, data: data.candidate },
+    ...(data.baseline && c.baseline ? { baseline: { label: c.baseline.label, data: data.baseline } } : {}),
+    ...(opts.validation ? { validation: opts.validation } : {}),
+  });
+  return { name: "data", text };
+}
+
 /** The rendered plots when there are any, else the Mermaid learning curves. */
 function plotsSection(
   c: Comparison,
-  plots: ReadonlyArray<{ title: string; url: string }>,
+  plots: ReadonlyArray<{ title: string; url: string; href?: string }>,
 ): { name: string; text: string } {
   const images = renderPlotImages(plots);
   return images ? { name: "plots", text: images } : { name: "learning curves", text: renderCharts(c) };
 }
 
-/** Images as Markdown; a URL that is neither https nor a plain relative path is left out. */
-function renderPlotImages(plots: ReadonlyArray<{ title: string; url: string }>): string {
-  const shown = plots
-    .map((p) => ({
-      title: p.title,
-      url: /^[A-Za-z0-9._-][A-Za-z0-9._/-]*$/.test(p.url) && !p.url.includes("..") ? p.url : safeUrl(p.url),
-    }))
-    .filter((p): p is { title: string; url: string } => p.url !== null);
+/**
+ * Images as Markdown, each a link to its `href` (the SVG) when there is one; a URL that is neither
+ * https nor a plain relative path is left out.
+ */
+function renderPlotImages(plots: ReadonlyArray<{ title: string; url: string; href?: string }>): string {
+  const safe = (url: string): string | null =>
+    /^[A-Za-z0-9._-][A-Za-z0-9._/-]*$/.test(url) && !url.includes("..") ? url : safeUrl(url);
+  const shown = plots.flatMap((p) => {
+    const url = safe(p.url);
+    if (url === null) return [];
+    const image = `![${escapeMarkdown(p.title, { maxLength: 100 })}](${url})`;
+    const href = p.href === undefined ? null : safe(p.href);
+    return [href ? `[${image}](${href})` : image];
+  });
   if (shown.length === 0) return "";
-  return [
-    "### Plots",
-    "",
-    ...shown.map((p) => `![${escapeMarkdown(p.title, { maxLength: 100 })}](${p.url})`),
-  ].join("\n\n");
+  return ["### Plots", "", ...shown].join("\n\n");
 }
 
 function renderCharts(c: Comparison): string {

@@ -50,6 +50,7 @@ export function rolloutSettings(deploy: Config["deploy"]): RolloutSettings {
     smokeRequests: deploy.analysis.smokeRequests,
     maxErrorRate: deploy.analysis.maxErrorRate,
     maxLatencyP95Ms: deploy.analysis.maxLatencyP95Ms,
+    maxLatencyP99Ms: deploy.analysis.maxLatencyP99Ms,
     minAgreement: deploy.analysis.minAgreement,
     agreementTolerance: deploy.analysis.agreementTolerance,
     postSwitchMs: deploy.analysis.postSwitchSeconds * 1000,

@@ -46,6 +46,10 @@ export function judgeAnalysis(
       `latency p95 ${ms(observed.p95Ms)} is above the limit ${ms(thresholds.maxLatencyP95Ms)}`,
     );
   }
+  const p99Limit = thresholds.maxLatencyP99Ms;
+  if (p99Limit !== undefined && observed.p99Ms !== null && observed.p99Ms > p99Limit) {
+    return fail("analysis-latency", `latency p99 ${ms(observed.p99Ms)} is above the limit ${ms(p99Limit)}`);
+  }
   const floor = thresholds.minAgreement ?? 0;
   if (agreement !== undefined && agreement.rows > 0 && agreement.rate < floor) {
     return fail(
@@ -94,6 +98,7 @@ function observe(samples: readonly AnalysisSample[]): AnalysisObserved {
     errorRate: judged === 0 ? 0 : errors / judged,
     p50Ms: percentile(latencies, 0.5),
     p95Ms: percentile(latencies, 0.95),
+    p99Ms: percentile(latencies, 0.99),
     maxMs: latencies.length === 0 ? null : (latencies[latencies.length - 1] ?? null),
     statuses,
     clientErrors,

@@ -133,6 +133,8 @@ export type RolloutSettings = {
   smokeRequests: number;
   maxErrorRate: number;
   maxLatencyP95Ms: number;
+  /** Largest p99 latency; absent in settings recorded before the limit existed (not judged then). */
+  maxLatencyP99Ms?: number;
   /** Least share of reference rows on which the new version must agree with the live one. */
   minAgreement: number;
   agreementTolerance: number;
@@ -143,6 +145,8 @@ export type RolloutSettings = {
 export type AnalysisThresholds = {
   maxErrorRate: number;
   maxLatencyP95Ms: number;
+  /** Largest p99 latency; not judged when absent. */
+  maxLatencyP99Ms?: number;
   /** Least share of reference rows the new version must answer as the live one does (0: not compared). */
   minAgreement?: number;
   /** Regression: predictions agree when they differ by at most this share of max(1, |live|). */
@@ -183,6 +187,7 @@ export type AnalysisObserved = {
   errorRate: number;
   p50Ms: number | null;
   p95Ms: number | null;
+  p99Ms: number | null;
   maxMs: number | null;
   statuses: Record<string, number>;
   /** Traffic answered 4xx: malformed client requests, left out of `errors` and `errorRate`. */

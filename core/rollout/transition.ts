@@ -323,6 +323,7 @@ function thresholds(s: RolloutState): AnalysisThresholds {
   return {
     maxErrorRate: s.settings.maxErrorRate,
     maxLatencyP95Ms: s.settings.maxLatencyP95Ms,
+    ...(s.settings.maxLatencyP99Ms === undefined ? {} : { maxLatencyP99Ms: s.settings.maxLatencyP99Ms }),
     minAgreement: s.settings.minAgreement,
     agreementTolerance: s.settings.agreementTolerance,
   };

@@ -10,7 +10,14 @@ import { routesToCandidate } from "../../core/rollout/sticky-bucket.ts";
 import type { ShadowStats, VariantStats } from "../../core/rollout/traffic-status.ts";
 import { answerClientError, ERROR_CODE_HEADER } from "../serve/serve-error.ts";
 import { FeedbackBodySchema, FeedbackStore } from "./feedback-store.ts";
-import { createRouterMetrics } from "./router-metrics.ts";
+import {
+  endToEndHeaders,
+  FORWARD_DROPS,
+  HOP_BY_HOP,
+  routingHeaders,
+  SHADOW_DROPS,
+} from "./forward-headers.ts";
+import { createRouterMetrics, type RolloutOutcomeLabel } from "./router-metrics.ts";
 
 /** Where a slot listens and which model version it serves. */
 export type SlotUpstream = { url: string; version: string };
@@ -59,10 +66,9 @@ export type TrafficSplit = { colour: Colour; weight: number; mode: "split" | "sh
 
 export type { ShadowStats, VariantStats };
 
-/** The header that marks the deployment's own smoke requests (never forwarded to a slot). */
-export const SMOKE_HEADER = "x-modelship-smoke";
-/** With the smoke token: the colour a smoke request must reach (a canary step judges the new one). */
-export const SMOKE_SLOT_HEADER = "x-modelship-smoke-slot";
+import { SMOKE_HEADER, SMOKE_SLOT_HEADER } from "./forward-headers.ts";
+
+export { SMOKE_HEADER, SMOKE_SLOT_HEADER };
 /** The default request header that keeps a user on one variant. */
 export const STICKY_HEADER = "x-modelship-key";
 
@@ -103,6 +109,8 @@ export type Router = {
   variantStats(colour: Colour): VariantStats | null;
   /** Shown on `/metrics` as `modelship_rollout_phase`. */
   setPhase(phase: Phase | null): void;
+  /** Counts an ended rollout on `/metrics` as `modelship_rollouts_total{outcome}`. */
+  countRollout(outcome: RolloutOutcomeLabel): void;
   active(): { colour: Colour; version: string; url: string } | null;
   stats(colour: Colour): SlotStats | null;
   /** Samples of requests a colour answered at or after `sinceMs` (epoch ms). */
@@ -132,40 +140,17 @@ type Upstream = {
   failedOver: number;
   samples: RoutedSample[];
   idleWaiters: Array<() => void>;
+  /** `modelship_router_requests_total` children by variant, then status (0: no answer). */
+  counters: Record<Variant, Map<number, { inc(): void }>>;
   /** Counters since the current split started (or since the slot was registered). */
   window: { since: number; requests: number; errors: number; clientErrors: number };
   shadow: ShadowStats;
 };
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
 /** Inference requests have no side effect in a slot, so one whose connection broke may be sent again. */
 const INFER_PATH = /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer(\?|$)/;
 /** Errors that mean the slot never took the request in hand (refused, reset, broken pipe, socket gone). */
 const CONNECTION_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ECONNABORTED", "EHOSTUNREACH"]);
-
-/**
- * Request headers never sent to a slot: hop-by-hop ones, the smoke headers, host (set to the
- * slot's) and the routing headers (the router sets them; a client cannot choose its label).
- */
-const FORWARD_DROPS: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP,
-  SMOKE_HEADER,
-  SMOKE_SLOT_HEADER,
-  "host",
-  ...Object.values(ROUTING_HEADERS),
-]);
-/** A shadow copy carries the body it was given: its own length, never the client's framing. */
-const SHADOW_DROPS: ReadonlySet<string> = new Set([...FORWARD_DROPS, "content-length"]);
 
 /** Starts the public reverse proxy that sends every request to the live colour. */
 export async function startRouter(opts: RouterOptions): Promise<Router> {
@@ -186,6 +171,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const feedback = new FeedbackStore();
   const shadowAgent = new Agent({ keepAlive: true, maxSockets: o.shadowLimit, timeout: 4_000 });
   let shadowInflight = 0;
+  // Labelled metric children, looked up once rather than per request.
+  const durationOf = {
+    stable: metrics.duration.labels("stable"),
+    candidate: metrics.duration.labels("candidate"),
+  };
 
   const server = createServer(
     {
@@ -263,8 +253,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (status === null || status >= 500) up.errors++;
       if (origin === "traffic") {
         const seconds = (performance.now() - started) / 1000;
-        metrics.requests.labels(variant, up.version, status === null ? "0" : String(status)).inc();
-        metrics.duration.labels(variant).observe(seconds);
+        requestCounter(up, variant, status).inc();
+        durationOf[variant].observe(seconds);
         countWindow(window, status);
       }
       const sample: RoutedSample = { status, latencyMs: performance.now() - started, at: Date.now(), origin };
@@ -290,6 +280,17 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     const safe =
       method === "GET" || method === "HEAD" || (method === "POST" && INFER_PATH.test(req.url ?? ""));
     return safe ? alt : null;
+  }
+
+  /** The `modelship_router_requests_total` child of one slot, variant and status, made on first use. */
+  function requestCounter(up: Upstream, variant: Variant, status: number | null): { inc(): void } {
+    const code = status ?? 0;
+    let child = up.counters[variant].get(code);
+    if (!child) {
+      child = metrics.requests.labels(variant, up.version, String(code));
+      up.counters[variant].set(code, child);
+    }
+    return child;
   }
 
   function isSmoke(req: IncomingMessage): boolean {
@@ -689,13 +690,16 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         port: Number(u.port),
         host: u.host,
         version: upstream.version,
-        agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4_000 }),
+        // Idle pooled connections are kept up to the pool's size, so a burst of more than a few
+        // dozen client connections does not open and close a slot connection per request.
+        agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, timeout: 4_000 }),
         inflight: 0,
         requests: 0,
         errors: 0,
         failedOver: 0,
         samples: [],
         idleWaiters: [],
+        counters: { stable: new Map(), candidate: new Map() },
         window: { since: Date.now(), requests: 0, errors: 0, clientErrors: 0 },
         shadow: emptyShadow(),
       };
@@ -765,6 +769,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       };
     },
     setPhase: (phase) => metrics.setPhase(phase),
+    countRollout: (outcome) => metrics.rollouts.labels(outcome).inc(),
     active() {
       return live ? { colour: live.colour, version: live.version, url: live.url } : null;
     },
@@ -830,17 +835,6 @@ function countWindow(w: Upstream["window"], status: number | null): void {
   else if (status >= 400 && status !== 499) w.clientErrors++;
 }
 
-function routingHeaders(variant: Variant, version: string, traffic: TrafficKind): string[] {
-  return [
-    ROUTING_HEADERS.variant,
-    variant,
-    ROUTING_HEADERS.version,
-    version,
-    ROUTING_HEADERS.traffic,
-    traffic,
-  ];
-}
-
 /** The key feedback is tallied under: one slot process serving one version. */
 function slotKey(up: { colour: Colour; version: string }): string {
   return `${up.colour}@${up.version}`;
@@ -878,24 +872,6 @@ async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer>
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** Header lines (a flat name, value list) without hop-by-hop ones, those named in `connection`, or `drop`. */
-function endToEndHeaders(raw: string[], connection: string | undefined, drop: ReadonlySet<string>): string[] {
-  const tokens =
-    connection === undefined
-      ? undefined
-      : connection
-          .toLowerCase()
-          .split(",")
-          .map((t) => t.trim());
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (drop.has(name) || tokens?.includes(name) === true) continue;
-    out.push(raw[i]!, raw[i + 1]!);
-  }
-  return out;
 }
 
 function isConnectionFailure(err: Error): boolean {

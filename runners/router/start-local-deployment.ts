@@ -26,6 +26,7 @@ import type {
   RolloutWaitOptions,
 } from "../../adapters/deploy-local/deployment-control.ts";
 import { startRouter } from "./router.ts";
+import { rolloutOutcomeLabel } from "./router-metrics.ts";
 import type { Router } from "./router.ts";
 import { startAdminServer, type AdminPage } from "./admin-server.ts";
 import { LocalEffects } from "./local-effects.ts";
@@ -83,6 +84,8 @@ type Run = {
   promoted: boolean;
   /** Promoted, then switched back: callers were told it succeeded. */
   reverted: boolean;
+  /** Its outcome is in `modelship_rollouts_total`. */
+  counted: boolean;
   waiters: Array<{ terminal: boolean; resolve: (r: RolloutResult) => void }>;
 };
 
@@ -146,6 +149,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     supervisor.serving();
     if (TERMINAL_PHASES.includes(phase)) {
       store.history.push(structuredClone(step.record));
+      countRollout(run, step.record);
       const live = store.live;
       if (run.reverted && live)
         opts.onRevertedAfterPromotion?.({ version: live.version, rolloutId: step.record.id });
@@ -197,6 +201,7 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
       previousBefore: store.previous,
       promoted: false,
       reverted: false,
+      counted: false,
       waiters: [],
     };
     current = run;
@@ -427,8 +432,16 @@ export async function startLocalDeployment(opts: LocalDeploymentOptions): Promis
     finishRun(run, record);
   }
 
+  /** Each rollout's end counts once on the router's `/metrics`, however it ended. */
+  function countRollout(run: Run, record: RolloutRecord): void {
+    if (run.counted) return;
+    run.counted = true;
+    router.countRollout(rolloutOutcomeLabel(record));
+  }
+
   function finishRun(run: Run, record: RolloutRecord): void {
     store.history.push(record);
+    countRollout(run, record);
     store.current = null;
     if (current === run) current = null;
     const result = toResult(record);

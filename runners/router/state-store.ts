@@ -4,6 +4,7 @@ import { pickTarget } from "../../core/rollout/apply-event.ts";
 import { otherColour } from "../../core/rollout/rollout-types.ts";
 import type { Colour, RolloutTarget } from "../../core/rollout/rollout-types.ts";
 import { readDeployState, writeDeployState } from "../../adapters/deploy-local/deploy-state-file.ts";
+import { writeScrapeTargets } from "../../adapters/deploy-local/scrape-targets-file.ts";
 
 type SlotView = { target: RolloutTarget; url: string; pid: number | null } | null;
 
@@ -87,10 +88,20 @@ export class DeployStateStore {
     };
   }
 
-  /** Writes the file; writes are ordered, and a failed one is retried by the next. */
+  /**
+   * Writes the file and the Prometheus targets file (`<env>.targets.json`); writes are ordered,
+   * and a failed one is retried by the next.
+   */
   persist(): Promise<void> {
     const state = this.snapshot();
-    const write = () => writeDeployState(this.o.stateDir, state);
+    const write = async () => {
+      const [written, targets] = await Promise.allSettled([
+        writeDeployState(this.o.stateDir, state),
+        writeScrapeTargets(this.o.stateDir, state),
+      ]);
+      if (written.status === "rejected") throw written.reason;
+      if (targets.status === "rejected") throw targets.reason;
+    };
     this.writing = this.writing.then(write, write);
     return this.writing;
   }

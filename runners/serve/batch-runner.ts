@@ -1,4 +1,5 @@
 import ort from "onnxruntime-node";
+import type { RunnableSession } from "./worker-session.ts";
 
 /** One output of one request: its rows of the batch's output tensor (a view, not a copy). */
 export type OutputView = { dims: readonly number[]; data: ort.Tensor.DataType };
@@ -79,7 +80,7 @@ function disposeAll(tensors: Record<string, ort.Tensor>): void {
  * request is not delayed. A stacked run that fails, or whose outputs do not keep the batch rows,
  * is retried request by request, so each request gets its own answer or error.
  */
-export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunnerOptions): BatchRunner {
+export function createBatchRunner(session: RunnableSession, opts: BatchRunnerOptions): BatchRunner {
   let queue: Job[] = [];
   let queuedRows = 0;
   let scheduled = false;
@@ -114,7 +115,7 @@ export function createBatchRunner(session: ort.InferenceSession, opts: BatchRunn
 
   async function runOne(feeds: Record<string, ort.Tensor>): Promise<RunResult> {
     const started = performance.now();
-    let results: ort.InferenceSession.ReturnType;
+    let results: Record<string, ort.Tensor>;
     try {
       results = await session.run(feeds, opts.outputNames as string[]);
     } finally {

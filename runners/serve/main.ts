@@ -3,7 +3,7 @@
  *
  *   node runners/serve/main.ts --model PATH [--model PATH ...] [--name NAME ...] [--model-version V]
  *        [--host H] [--port N] [--max-body-bytes B] [--max-elements E] [--timeout-ms T] [--max-batch-rows R]
- *        [--max-queue-delay-us U] [--preferred-batch-rows R1,R2]
+ *        [--max-queue-delay-us U] [--preferred-batch-rows R1,R2] [--inference-thread main|worker]
  *        [--prediction-log DIR [--log-sample-rate F] [--log-max-mb M] [--log-rotate-mb M] [--log-max-record-kb K]]
  *
  * The first line on stdout, once the socket listens, is `{"event":"listening","url":...,"port":...}`;
@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { formatProblem, ModelshipError } from "../../core/errors.ts";
 import { defaultModelName, resolveModelFile } from "./resolve-model-file.ts";
-import { DEFAULT_MAX_BATCH_ROWS } from "./served-model.ts";
+import { DEFAULT_INFERENCE_THREAD, DEFAULT_MAX_BATCH_ROWS, type InferenceThread } from "./served-model.ts";
 import { PREDICTION_LOG_DEFAULTS, type PredictionLogSettings } from "./prediction-log.ts";
 import { startInferenceServer, type InferenceServer, type ServeLimits } from "./server.ts";
 
@@ -31,6 +31,8 @@ export type ServeProcessOptions = {
   maxQueueDelayUs?: number;
   /** Row counts dispatched without waiting out the delay. */
   preferredBatchRows?: number[];
+  /** Where `session.run` executes: the event loop ("main", default) or a worker thread per model. */
+  inferenceThread?: InferenceThread;
   /** Log inferences as JSON lines in `predictionLog.dir`. */
   predictionLog?: PredictionLogSettings;
 };
@@ -62,6 +64,7 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     ...(opts.maxBatchRows === undefined ? {} : { maxBatchRows: opts.maxBatchRows }),
     ...(opts.maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs: opts.maxQueueDelayUs }),
     ...(opts.preferredBatchRows === undefined ? {} : { preferredBatchRows: opts.preferredBatchRows }),
+    ...(opts.inferenceThread === undefined ? {} : { inferenceThread: opts.inferenceThread }),
     ...(opts.predictionLog === undefined
       ? {}
       : { predictionLog: { ...opts.predictionLog, warn: (m: string) => log(`warning: ${m}`) } }),
@@ -72,6 +75,8 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
   });
   log(`ready: ${models.map((m) => `${server.url}/v2/models/${m.name}/infer`).join(", ")}`);
   log(describeBatching(opts));
+  if ((opts.inferenceThread ?? DEFAULT_INFERENCE_THREAD) === "worker")
+    log("inference: in a worker thread per model");
   if (opts.predictionLog !== undefined) log(describePredictionLog(opts.predictionLog));
 
   let stopping = false;
@@ -166,6 +171,14 @@ function intOption(value: string | undefined, flag: string, min: number, max: nu
   return n;
 }
 
+function inferenceThreadOf(value: string | undefined): InferenceThread | undefined {
+  if (value === undefined || value === "main" || value === "worker") return value;
+  throw new ModelshipError({
+    code: "option-invalid",
+    message: `--inference-thread must be 'main' or 'worker', got '${value}'`,
+  });
+}
+
 /** Parses the process arguments into serve options; throws ModelshipError on a bad value. */
 export function parseServeArgs(argv: string[]): ServeProcessOptions {
   const { values } = parseArgs({
@@ -182,6 +195,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
       "max-batch-rows": { type: "string" },
       "max-queue-delay-us": { type: "string" },
       "preferred-batch-rows": { type: "string" },
+      "inference-thread": { type: "string" },
       "prediction-log": { type: "string" },
       "log-sample-rate": { type: "string" },
       "log-max-mb": { type: "string" },
@@ -204,6 +218,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
     ?.split(",")
     .map((r) => intOption(r.trim(), "--preferred-batch-rows", 1, 1_048_576)!);
   const predictionLog = predictionLogOf(values);
+  const inferenceThread = inferenceThreadOf(values["inference-thread"]);
   return {
     models: values.model ?? [],
     ...(values.name === undefined ? {} : { names: values.name }),
@@ -214,6 +229,7 @@ export function parseServeArgs(argv: string[]): ServeProcessOptions {
     ...(maxQueueDelayUs === undefined ? {} : { maxQueueDelayUs }),
     ...(preferredBatchRows === undefined ? {} : { preferredBatchRows }),
     ...(predictionLog === undefined ? {} : { predictionLog }),
+    ...(inferenceThread === undefined ? {} : { inferenceThread }),
     limits,
   };
 }

@@ -60,14 +60,18 @@ export type PredictionLog = {
   close(): Promise<void>;
 };
 
-/** Records handled per event-loop turn while formatting, so a large flush never holds the loop long. */
-const FORMAT_SLICE = 16;
+/** Records formatted per event-loop turn, so a burst never holds the loop long. */
+const FORMAT_SLICE = 32;
+
+/** A formatted record waiting for the disk. */
+type Line = { text: string; summarised: boolean };
 
 /**
- * A prediction log off the request path: `offer` only queues references; a timer formats the
- * queued records a slice at a time and appends them to rotating files. A full disk, a folder that
- * cannot be written or a stalled disk drop records (counted, warned about once) and never fail or
- * slow down a request.
+ * A prediction log off the request path: `offer` only queues references to the parsed request and
+ * the answer; right after the answer is sent (setImmediate, a slice at a time) they are formatted
+ * into JSON lines, so the references die young, and a timer appends the lines to rotating files in
+ * one write per batch. A full disk, a folder that cannot be written or a stalled disk drop records
+ * (counted, warned about once) and never fail or slow down a request.
  */
 export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
   const d = PREDICTION_LOG_DEFAULTS;
@@ -86,11 +90,35 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     ...(o.files === undefined ? {} : { files: o.files }),
     ...(observer === undefined ? {} : { onDeleted: (n: number) => observer.filesDeleted(n) }),
   });
+  /** Offered, not yet formatted. */
   let pending: PendingPrediction[] = [];
+  /** Formatted, not yet written. */
+  let lines: Line[] = [];
+  let formatting = false;
   let running: Promise<void> | undefined;
   let closed = false;
   const timer = setInterval(() => void flush(), o.flushIntervalMs ?? d.flushIntervalMs);
   timer.unref();
+
+  /** Formats up to FORMAT_SLICE offered records into lines. */
+  function formatSlice(): void {
+    const n = Math.min(pending.length, FORMAT_SLICE);
+    for (let i = 0; i < n; i++) {
+      const { line, summarised } = formatPredictionRecord(pending[i]!, maxRecordBytes);
+      lines.push({ text: `${line}\n`, summarised });
+    }
+    pending = n === pending.length ? [] : pending.slice(n);
+  }
+
+  function scheduleFormat(): void {
+    if (formatting) return;
+    formatting = true;
+    setImmediate(() => {
+      formatting = false;
+      formatSlice();
+      if (pending.length > 0) scheduleFormat();
+    });
+  }
 
   function warnOnce(key: string, message: string): void {
     if (warned.has(key)) return;
@@ -98,23 +126,17 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     o.warn?.(message);
   }
 
-  async function writeBatch(batch: PendingPrediction[]): Promise<void> {
-    const lines: string[] = [];
-    let summarised = 0;
-    for (let i = 0; i < batch.length; i++) {
-      if (i > 0 && i % FORMAT_SLICE === 0) await new Promise((r) => setImmediate(r));
-      const { line, summarised: s } = formatPredictionRecord(batch[i]!, maxRecordBytes);
-      lines.push(`${line}\n`);
-      if (s) summarised++;
-    }
+  async function writeBatch(batch: Line[]): Promise<void> {
+    const texts = batch.map((l) => l.text);
+    const summarised = batch.reduce((n, l) => n + (l.summarised ? 1 : 0), 0);
     try {
-      await writer.write(lines);
-      observer?.written(lines.length);
+      await writer.write(texts);
+      observer?.written(texts.length);
     } catch (err) {
       const written = err instanceof LogWriteError ? err.written : 0;
       const code = err instanceof LogWriteError ? err.code : "unknown";
       observer?.written(written);
-      observer?.dropped("write_error", lines.length - written);
+      observer?.dropped("write_error", texts.length - written);
       observer?.writeError(code);
       warnOnce(
         `write:${code}`,
@@ -127,9 +149,11 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
 
   async function drain(): Promise<void> {
     // Records offered while a batch is written are picked up before the promise settles.
-    while (pending.length > 0) {
-      const batch = pending;
-      pending = [];
+    for (;;) {
+      while (pending.length > 0) formatSlice();
+      if (lines.length === 0) return;
+      const batch = lines;
+      lines = [];
       await writeBatch(batch);
     }
   }
@@ -151,7 +175,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     },
     offer(p) {
       if (closed) return;
-      if (pending.length >= maxPending) {
+      if (pending.length + lines.length >= maxPending) {
         observer?.dropped("queue_full", 1);
         warnOnce(
           "queue",
@@ -160,6 +184,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
         return;
       }
       pending.push(p);
+      scheduleFormat();
     },
     flush,
     async close() {

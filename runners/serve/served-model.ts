@@ -22,6 +22,7 @@ import type { InferRequest, RequestInput } from "./parse-infer-request.ts";
 import { badRequest, ServeError } from "./serve-error.ts";
 import { toOrtTensor } from "./to-ort-tensor.ts";
 import { v2DatatypeOf, type V2Datatype } from "./v2-datatype.ts";
+import { createWorkerSession, inferenceWorkerAvailable, type RunnableSession } from "./worker-session.ts";
 
 /** V2 tensor metadata; -1 marks a dimension of any size. */
 export type TensorMetadata = {
@@ -165,6 +166,18 @@ export type BatchingOptions = Partial<
   Pick<BatchRunnerOptions, "maxBatchRows" | "maxQueueDelayUs" | "preferredBatchRows" | "observer">
 >;
 
+/**
+ * Where `session.run` executes: on the event loop ("main", the default) or in a worker thread that
+ * owns the session ("worker"), which leaves the loop free to read and answer requests while a run
+ * computes. Which is faster depends on the model and the machine (docs/serving.md).
+ */
+export type InferenceThread = "main" | "worker";
+
+export const DEFAULT_INFERENCE_THREAD: InferenceThread = "main";
+
+/** Batching, and where runs execute. */
+export type ServedModelOptions = BatchingOptions & { inferenceThread?: InferenceThread };
+
 /** Rows one stacked run may hold unless told otherwise. */
 export const DEFAULT_MAX_BATCH_ROWS = 64;
 
@@ -172,7 +185,7 @@ export const DEFAULT_MAX_BATCH_ROWS = 64;
  * Whether requests can be stacked: every input and output declares the same symbolic first
  * dimension (a batch axis such as "batch" or "N").
  */
-function hasBatchDimension(session: ort.InferenceSession): boolean {
+function hasBatchDimension(session: RunnableSession): boolean {
   const firsts = [...session.inputMetadata, ...session.outputMetadata].map((m) =>
     m.isTensor ? m.shape[0] : undefined,
   );
@@ -187,12 +200,16 @@ function hasBatchDimension(session: ort.InferenceSession): boolean {
  */
 export async function loadServedModel(
   source: ModelSource,
-  options: BatchingOptions = {},
+  options: ServedModelOptions = {},
 ): Promise<ServedModel> {
   const file = source.modelPath;
-  let session: ort.InferenceSession;
+  const { inferenceThread = DEFAULT_INFERENCE_THREAD, ...batching } = options;
+  let session: RunnableSession;
   try {
-    session = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3 });
+    session =
+      inferenceThread === "worker" && inferenceWorkerAvailable()
+        ? await createWorkerSession(file)
+        : await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3 });
   } catch (err) {
     throw new ModelshipError({
       code: "model-invalid",
@@ -207,8 +224,8 @@ export async function loadServedModel(
     const preprocessor = await readPreprocessor(file);
     if (preprocessor !== undefined) checkPreprocessorFits(preprocessor, inputs, file);
     return createServedModel(source, session, inputs, outputs, preprocessor, {
-      ...options,
-      maxBatchRows: options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+      ...batching,
+      maxBatchRows: batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
     });
   } catch (err) {
     await session.release();
@@ -238,7 +255,7 @@ function checkPreprocessorFits(p: FittedPreprocessor, inputs: readonly TensorMet
 
 function createServedModel(
   source: ModelSource,
-  session: ort.InferenceSession,
+  session: RunnableSession,
   modelInputs: TensorMetadata[],
   modelOutputs: TensorMetadata[],
   preprocessor: FittedPreprocessor | undefined,

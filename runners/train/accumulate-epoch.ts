@@ -27,59 +27,105 @@ export async function accumulateEpoch(
 ): Promise<Record<string, number>> {
   const n = data.x.shape[0] ?? 0;
   const group = opts.batchSize * opts.accumulateSteps;
-  const variables = model.trainableWeights.map((w) => w.read() as ReturnType<Tf["variable"]>);
-  const metricName = opts.task === "classification" ? "accuracy" : "mae";
-  let lossSum = 0;
-  let metricSum = 0;
+  const variables = trainableVariables(model);
+  const sums = { loss: 0, metric: 0, rows: 0 };
   for (let g0 = 0; g0 < n; g0 += group) {
     const groupRows = Math.min(group, n - g0);
-    let summed: Record<string, Tensor> | undefined;
-    for (let b0 = g0; b0 < g0 + groupRows; b0 += opts.batchSize) {
-      const rows = Math.min(opts.batchSize, g0 + groupRows - b0);
-      const xb = data.x.slice([b0, 0], [rows, -1]);
-      const yb = data.y.slice([b0, 0], [rows, -1]);
-      try {
-        let metric = 0;
-        const { value, grads } = tf.variableGrads(() => {
-          const pred = model.apply(xb, { training: true }) as Tensor;
-          metric = tf.tidy(() => batchMetric(tf, yb, pred, opts.task).dataSync()[0] ?? NaN);
-          return sampleLoss(tf, yb, pred, opts).mean() as ReturnType<Tf["scalar"]>;
-        }, variables);
-        lossSum += (value.dataSync()[0] ?? NaN) * rows;
-        metricSum += metric * rows;
-        value.dispose();
-        const share = rows / groupRows;
-        const next: Record<string, Tensor> = {};
-        for (const [name, grad] of Object.entries(grads)) {
-          next[name] = tf.tidy(() => (summed?.[name] ? summed[name].add(grad.mul(share)) : grad.mul(share)));
-          summed?.[name]?.dispose();
-          grad.dispose();
-        }
-        summed = next;
-      } finally {
-        xb.dispose();
-        yb.dispose();
+    const micro: Array<{ x: Tensor; y: Tensor }> = [];
+    try {
+      for (let b0 = g0; b0 < g0 + groupRows; b0 += opts.batchSize) {
+        const rows = Math.min(opts.batchSize, g0 + groupRows - b0);
+        micro.push({ x: data.x.slice([b0, 0], [rows, -1]), y: data.y.slice([b0, 0], [rows, -1]) });
       }
-    }
-    if (summed) {
-      model.optimizer.applyGradients(summed);
-      Object.values(summed).forEach((t) => t.dispose());
+      addSums(sums, trainGroup(tf, model, variables, micro, opts));
+    } finally {
+      micro.forEach((b) => (b.x.dispose(), b.y.dispose()));
     }
   }
-  const val = model.evaluate(data.xVal, data.yVal, { batchSize: Math.max(opts.batchSize, 1024) });
-  const [valLoss, valMetric] = await Promise.all(
-    (Array.isArray(val) ? val : [val]).map(async (t) => {
+  const val = await evaluateBatch(model, data.xVal, data.yVal, Math.max(opts.batchSize, 1024));
+  return epochLogs(opts.task, sums, { loss: val.loss, metric: val.metric, rows: 1 });
+}
+
+export type Sums = { loss: number; metric: number; rows: number };
+
+export function addSums(into: Sums, add: Sums): void {
+  into.loss += add.loss;
+  into.metric += add.metric;
+  into.rows += add.rows;
+}
+
+/** An epoch's logs from summed training and validation values, named as `model.fit` names them. */
+export function epochLogs(task: AccumulateOptions["task"], train: Sums, val: Sums): Record<string, number> {
+  const metricName = task === "classification" ? "accuracy" : "mae";
+  return {
+    loss: train.loss / train.rows,
+    [metricName]: train.metric / train.rows,
+    val_loss: val.loss / val.rows,
+    [`val_${metricName}`]: val.metric / val.rows,
+  };
+}
+
+export function trainableVariables(model: Sequential): ReturnType<Tf["variable"]>[] {
+  return model.trainableWeights.map((w) => w.read() as ReturnType<Tf["variable"]>);
+}
+
+/**
+ * One optimizer step over the micro-batches of a group: each micro-batch's gradient of its mean
+ * loss weighs its share of the group's rows. Returns the row-weighted loss and metric sums.
+ */
+export function trainGroup(
+  tf: Tf,
+  model: Sequential,
+  variables: ReturnType<Tf["variable"]>[],
+  micro: ReadonlyArray<{ x: Tensor; y: Tensor }>,
+  opts: AccumulateOptions,
+): Sums {
+  const groupRows = micro.reduce((a, b) => a + (b.x.shape[0] ?? 0), 0);
+  const sums = { loss: 0, metric: 0, rows: groupRows };
+  let summed: Record<string, Tensor> | undefined;
+  for (const { x: xb, y: yb } of micro) {
+    const rows = xb.shape[0] ?? 0;
+    let metric = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = model.apply(xb, { training: true }) as Tensor;
+      metric = tf.tidy(() => batchMetric(tf, yb, pred, opts.task).dataSync()[0] ?? NaN);
+      return sampleLoss(tf, yb, pred, opts).mean() as ReturnType<Tf["scalar"]>;
+    }, variables);
+    sums.loss += (value.dataSync()[0] ?? NaN) * rows;
+    sums.metric += metric * rows;
+    value.dispose();
+    const share = rows / groupRows;
+    const next: Record<string, Tensor> = {};
+    for (const [name, grad] of Object.entries(grads)) {
+      next[name] = tf.tidy(() => (summed?.[name] ? summed[name].add(grad.mul(share)) : grad.mul(share)));
+      summed?.[name]?.dispose();
+      grad.dispose();
+    }
+    summed = next;
+  }
+  if (summed) {
+    model.optimizer.applyGradients(summed);
+    Object.values(summed).forEach((t) => t.dispose());
+  }
+  return sums;
+}
+
+/** The compiled loss and metric on one batch (means), as `model.evaluate` reports them. */
+export async function evaluateBatch(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  batchSize: number,
+): Promise<{ loss: number; metric: number }> {
+  const r = model.evaluate(x, y, { batchSize });
+  const [loss, metric] = await Promise.all(
+    (Array.isArray(r) ? r : [r]).map(async (t) => {
       const v = (await t.data())[0] ?? NaN;
       t.dispose();
       return v;
     }),
   );
-  return {
-    loss: lossSum / n,
-    [metricName]: metricSum / n,
-    val_loss: valLoss ?? NaN,
-    [`val_${metricName}`]: valMetric ?? NaN,
-  };
+  return { loss: loss ?? NaN, metric: metric ?? NaN };
 }
 
 /** Per-row loss as the compiled model computes it (cross-entropy or squared error), class-weighted. */

@@ -68,6 +68,8 @@ export async function explainRun(opts: {
 
 /** Validation predictions (for plots) and permutation importance of the built-in trainer's model. */
 export async function explainBuiltin(opts: {
+  /** False: the validation predictions only, no permutation importance. */
+  explain: boolean;
   tf: Tf;
   model: ReturnType<Tf["sequential"]>;
   config: Config;
@@ -89,6 +91,7 @@ export async function explainBuiltin(opts: {
     truth,
     outputs: opts.valPred,
   });
+  if (!opts.explain) return { predictions };
   const predict = async (x: Float32Array, n: number): Promise<ArrayLike<number>> => {
     const out = tf.tidy(() => model.predict(tf.tensor2d(x, [n, opts.width])) as ReturnType<Tf["tensor"]>);
     try {

@@ -2,7 +2,7 @@ import type { TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { shuffledIndices } from "../../core/data/split.ts";
 import { higherIsBetter, learningRateAt } from "../../core/training/learning-rate-at.ts";
-import { accumulateEpoch } from "./accumulate-epoch.ts";
+import { accumulateEpoch, type AccumulateOptions } from "./accumulate-epoch.ts";
 import type { Tf } from "./select-backend.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
@@ -76,6 +76,17 @@ export type FitCheckpointing = {
   save?: (state: FitState) => Promise<void>;
 };
 
+/** Training data held as tensors: every row in memory. */
+export type TensorData = { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor };
+
+/** Training data read as a stream of batches: one epoch is one pass, then a validation pass. */
+export type StreamedData = {
+  /** Training rows per epoch. */
+  trainRows: number;
+  /** Trains one epoch (seeded by `epoch`) and returns the logs `accumulateEpoch` returns. */
+  epoch(model: Sequential, epoch: number, opts: AccumulateOptions): Promise<Record<string, number>>;
+};
+
 const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy" };
 
 /**
@@ -86,13 +97,13 @@ const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy
 export async function fitModel(
   tf: Tf,
   model: Sequential,
-  data: { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor },
+  data: TensorData | StreamedData,
   params: TrainParams,
   onEpoch: (log: EpochLog) => void = () => undefined,
   checkpointing: FitCheckpointing = {},
   control: FitControl = {},
 ): Promise<FitResult> {
-  const n = data.xTrain.shape[0] ?? 0;
+  const n = "epoch" in data ? data.trainRows : (data.xTrain.shape[0] ?? 0);
   const es = params.earlyStopping;
   const monitor = es?.monitor ?? "val_loss";
   const better = higherIsBetter(monitor);
@@ -117,11 +128,6 @@ export async function fitModel(
     }
     for (let epoch = firstEpoch; epoch < params.epochs && !stoppedEarly; epoch++) {
       const t0 = performance.now();
-      const order = tf.tensor1d(shuffledIndices(n, params.seed * 100003 + epoch), "int32");
-      const x = tf.gather(data.xTrain, order);
-      const y = tf.gather(data.yTrain, order);
-      order.dispose();
-      let logs: Record<string, number>;
       const lr = learningRateAt({
         base: params.learningRate,
         schedule: params.lrSchedule,
@@ -130,25 +136,16 @@ export async function fitModel(
         history: epochs,
       });
       if (params.lrSchedule) setLearningRate(model, lr);
-      try {
-        logs =
-          (params.accumulateSteps ?? 1) > 1
-            ? await accumulateEpoch(
-                tf,
-                model,
-                { x, y, xVal: data.xVal, yVal: data.yVal },
-                {
-                  batchSize: params.batchSize,
-                  accumulateSteps: params.accumulateSteps ?? 1,
-                  task: control.task ?? "classification",
-                  ...(control.classWeights ? { classWeights: control.classWeights } : {}),
-                },
-              )
-            : await fitEpoch(model, x, y, data, params, epoch, control.classWeights);
-      } finally {
-        x.dispose();
-        y.dispose();
-      }
+      const accumulate: AccumulateOptions = {
+        batchSize: params.batchSize,
+        accumulateSteps: params.accumulateSteps ?? 1,
+        task: control.task ?? "classification",
+        ...(control.classWeights ? { classWeights: control.classWeights } : {}),
+      };
+      const logs =
+        "epoch" in data
+          ? await data.epoch(model, epoch, accumulate)
+          : await tensorEpoch(tf, model, data, params, epoch, accumulate);
       fitMs += performance.now() - t0;
       const log: EpochLog = { epoch: epoch + 1, ...logs, ...(params.lrSchedule ? { lr } : {}) };
       epochs.push(log);
@@ -202,6 +199,30 @@ export async function fitModel(
     ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
     ...(prunedAtEpoch !== undefined ? { prunedAtEpoch } : {}),
   };
+}
+
+/** One epoch over tensors in a seeded order: `model.fit`, or accumulated micro-batches. */
+async function tensorEpoch(
+  tf: Tf,
+  model: Sequential,
+  data: TensorData,
+  params: TrainParams,
+  epoch: number,
+  accumulate: AccumulateOptions,
+): Promise<Record<string, number>> {
+  const n = data.xTrain.shape[0] ?? 0;
+  const order = tf.tensor1d(shuffledIndices(n, params.seed * 100003 + epoch), "int32");
+  const x = tf.gather(data.xTrain, order);
+  const y = tf.gather(data.yTrain, order);
+  order.dispose();
+  try {
+    return accumulate.accumulateSteps > 1
+      ? await accumulateEpoch(tf, model, { x, y, xVal: data.xVal, yVal: data.yVal }, accumulate)
+      : await fitEpoch(model, x, y, data, params, epoch, accumulate.classWeights);
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
 }
 
 /** One epoch through `model.fit`, logs renamed and ordered: training metrics, then validation. */

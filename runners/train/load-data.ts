@@ -1,5 +1,6 @@
 import { pullData, type DataSourcesInput, type PulledData } from "../../adapters/data-sources/pull-data.ts";
 import { DataLoadingSchema } from "../../core/config/data-sources-schema.ts";
+import type { DataSnapshot } from "../../core/data/data-snapshot.ts";
 import type { RunRecord } from "../../core/run/run-record.ts";
 
 export type DataFormat = "auto" | "csv" | "json" | "jsonl";
@@ -55,5 +56,22 @@ export function runRecordData(data: LoadedData): RunRecord["data"] {
     version: data.snapshot.version,
     columns: data.snapshot.columns,
     sources: data.snapshot.parts.map((p) => p.source),
+  };
+}
+
+/** The same block for a snapshot read as a stream (its rows never all in memory). */
+export function snapshotRecordData(snapshot: DataSnapshot): RunRecord["data"] {
+  const files: LoadedFile[] = [];
+  for (const part of snapshot.parts) {
+    const s = part.source;
+    if (s.kind === "file") files.push({ path: s.path, sha256: s.sha256, bytes: s.bytes, rows: part.rows });
+  }
+  return {
+    fingerprint: snapshot.version,
+    files,
+    rows: snapshot.rows,
+    version: snapshot.version,
+    columns: snapshot.columns,
+    sources: snapshot.parts.map((p) => p.source),
   };
 }

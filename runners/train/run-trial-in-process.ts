@@ -20,6 +20,8 @@ export const runTrialInProcess: TrialRunner = async ({ job, onEpoch }) => {
     progress: "silent",
     // Plots are drawn for the runs people look at, not for every trial.
     plots: false,
+    // Nor is permutation importance measured: retrain the best trial's params to get it.
+    explain: false,
     log: () => undefined,
     shouldStop: ({ epoch, ...logs }) => onEpoch(epoch, logs),
   }).then(

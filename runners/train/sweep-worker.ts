@@ -29,6 +29,8 @@ async function run(job: TrialJob): Promise<void> {
       progress: "silent",
       // Plots are drawn for the runs people look at, not for every trial.
       plots: false,
+      // Nor is permutation importance measured: retrain the best trial's params to get it.
+      explain: false,
       checkpointDir: job.checkpointDir,
       log: (line) => process.stderr.write(`${line}\n`),
       shouldStop: (log) =>

@@ -3,16 +3,7 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { TrainParamsSchema, type Config, type TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { evaluateClassification, evaluateRegression } from "../../core/data/evaluate.ts";
-import { splitTrainValidation } from "../../core/data/split.ts";
-import {
-  applyPreprocessor,
-  encodeTargets,
-  fitPreprocessor,
-  rawInputSignature,
-  rowsToColumns,
-  type FittedPreprocessor,
-} from "../../core/features/preprocessor.ts";
+import { rawInputSignature, type FittedPreprocessor } from "../../core/features/preprocessor.ts";
 import { renderModelCard } from "../../core/report/render-model-card.ts";
 import type { Explanation } from "../../core/explain/permutation-importance.ts";
 import type { ValidationPredictions } from "../../core/run/validation-predictions.ts";
@@ -23,13 +14,15 @@ import type { ReferenceProfile } from "../../core/monitoring/reference-profile.t
 import type { History, RunRecord } from "../../core/run/run-record.ts";
 import { buildModel } from "./build-model.ts";
 import { openCheckpointStore, type CheckpointStore } from "./checkpoint.ts";
-import { scaleTargets, targetAffine, unscaleTargets } from "../../core/features/target-transform.ts";
+import { targetAffine } from "../../core/features/target-transform.ts";
 import { checkParity, describeParityFailure } from "./check-parity.ts";
 import { codeRevision } from "./code-revision.ts";
 import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
 import { fitModel, type FitControl, type FitState } from "./fit-model.ts";
 import { classWeightControl, recordedClassWeights } from "./class-weight-control.ts";
-import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
+import { loadData, runRecordData } from "./load-data.ts";
+import { resolveFeatures } from "./resolve-features.ts";
+import { openTrainingData } from "./training-data.ts";
 import {
   checkDataBeforeTraining,
   writeValidationReport,
@@ -71,6 +64,12 @@ export type TrainRunOptions = {
    * and benchmarks turn it off, since drawing takes about a second per chart.
    */
   plots?: boolean;
+  /**
+   * Built-in trainer: measure permutation importance on the validation split (explanation.json).
+   * Default true; sweep trials turn it off, since it predicts the whole split once per feature
+   * and repeat.
+   */
+  explain?: boolean;
   /** Built-in trainer: asked after each epoch; true stops training there (a sweep's pruner). */
   shouldStop?: FitControl["shouldStop"];
 };
@@ -242,43 +241,13 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
   };
 
   const { tf, backend, device, skipped } = await mark("backendMs", () => selectBackend());
-  const data = await mark("loadMs", () => loadData({ repoDir: ctx.repoDir, data: config.data }));
-  const features = resolveFeatures(config, data);
-  const split = splitTrainValidation(data.rows.length, {
-    validationSplit: config.data.validationSplit,
-    seed: config.data.seed,
-  });
-  const trainRows = split.train.map((i) => data.rows[i]!);
-  const valRows = split.validation.map((i) => data.rows[i]!);
-
-  const prep = await mark("preprocessMs", () => {
-    const p = fitPreprocessor(trainRows, {
-      features,
-      target: config.model.target,
-      task: config.model.task,
-      transforms: config.data.transforms,
-      targetStandardize: config.data.target.standardize,
-    });
-    return {
-      p,
-      xTrain: applyPreprocessor(p, rowsToColumns(trainRows, features), trainRows.length),
-      xVal: applyPreprocessor(p, rowsToColumns(valRows, features), valRows.length),
-      yTrain: scaleTargets(p.targetTransform, encodeTargets(p, trainRows)),
-      yVal: scaleTargets(p.targetTransform, encodeTargets(p, valRows)),
-      yValRaw: encodeTargets(p, valRows),
-    };
-  });
-  const { p } = prep;
+  const data = await openTrainingData({ tf, config, repoDir: ctx.repoDir, seed: params.seed, mark });
+  const { p, features } = data;
   const classification = config.model.task === "classification";
   const outputUnits = classification ? p.labels.length : 1;
   const width = p.outputWidth;
-
-  const tensors = tf.tidy(() => ({
-    xTrain: tf.tensor2d(prep.xTrain, [trainRows.length, width]),
-    xVal: tf.tensor2d(prep.xVal, [valRows.length, width]),
-    yTrain: targetsTensor(tf, prep.yTrain, classification, outputUnits),
-    yVal: targetsTensor(tf, prep.yVal, classification, outputUnits),
-  }));
+  // Balanced class weights count the training classes; nothing else needs the targets.
+  const trainTargets = params.classWeights === undefined ? [] : data.trainTargets();
   const model = buildModel(tf, { inputWidth: width, outputUnits, task: config.model.task, params });
   const log = ctx.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   for (const s of skipped) log(`backend ${s.backend} skipped: ${s.reason}`);
@@ -294,8 +263,8 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
           split: {
             seed: config.data.seed,
             validationSplit: config.data.validationSplit,
-            trainRows: trainRows.length,
-            validationRows: valRows.length,
+            trainRows: data.trainRows,
+            validationRows: data.validationRows,
           },
           params: { ...params },
           architecture: {
@@ -316,12 +285,12 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     progress = createProgress(ctx.progress ?? "auto", params.epochs, process.stderr, resume?.epoch ?? 0);
     const live = progress;
     live.log(
-      `training on ${backend} (${device}): ${trainRows.length} rows, ${valRows.length} validation rows, ${width} inputs`,
+      `training on ${backend} (${device}): ${data.trainRows} rows, ${data.validationRows} validation rows, ${width} inputs${data.mode === "streaming" ? `, streamed (shuffle buffer ${config.data.streaming.shuffleBuffer} rows)` : ""}`,
     );
     const fit = await fitModel(
       tf,
       model,
-      tensors,
+      data.fitData,
       params,
       (log) => {
         const { epoch, ...rest } = log;
@@ -333,7 +302,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       },
       {
         task: config.model.task,
-        ...classWeightControl(params, config.model.task, p.labels, prep.yTrain),
+        ...classWeightControl(params, config.model.task, p.labels, trainTargets),
         ...(ctx.shouldStop ? { shouldStop: ctx.shouldStop } : {}),
       },
     );
@@ -341,30 +310,8 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     timings.fitMs = Math.round(fit.fitMs);
     if (checkpoints) timings.checkpointMs = Math.round(fit.checkpointMs);
 
-    const evaluation = await mark("evaluateMs", async () => {
-      const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
-      // Regression predictions back in the target's own units: metrics and parity are in those units.
-      const valPred = classification
-        ? ((await predVal.data()) as Float32Array)
-        : unscaleTargets(p.targetTransform, await predVal.data());
-      predVal.dispose();
-      const lossOf = async (x: typeof tensors.xVal, y: typeof tensors.yVal) => {
-        const r = model.evaluate(x, y, { batchSize: 1024 });
-        const list = Array.isArray(r) ? r : [r];
-        const v = (await list[0]!.data())[0] ?? NaN;
-        list.forEach((t) => t.dispose());
-        return v;
-      };
-      const trainLoss = await lossOf(tensors.xTrain, tensors.yTrain);
-      const valLoss = await lossOf(tensors.xVal, tensors.yVal);
-      const task = classification
-        ? evaluateClassification(valPred, prep.yVal, outputUnits)
-        : evaluateRegression(valPred, prep.yValRaw);
-      return {
-        valPred,
-        metrics: { ...task, train_loss: trainLoss, val_loss: valLoss } as Record<string, number>,
-      };
-    });
+    const evaluation = await mark("evaluateMs", () => data.evaluate(model));
+    const sample = evaluation.sample;
 
     const onnxModel = await mark("exportMs", () =>
       exportOnnx({
@@ -382,10 +329,10 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     const parity = await mark("parityMs", () =>
       checkParity({
         model: onnxModel,
-        input: prep.xVal,
-        rows: valRows.length,
+        input: sample.x,
+        rows: sample.rows.length,
         width,
-        expected: evaluation.valPred,
+        expected: sample.pred,
         rtol: ctx.parity?.rtol ?? config.train.parity.rtol,
         atol: ctx.parity?.atol ?? config.train.parity.atol,
       }),
@@ -397,7 +344,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       stoppedEarly: fit.stoppedEarly,
       ...(fit.resumedFromEpoch !== undefined ? { resumedFromEpoch: fit.resumedFromEpoch } : {}),
       ...(fit.prunedAtEpoch !== undefined ? { prunedAtEpoch: fit.prunedAtEpoch } : {}),
-      ...recordedClassWeights(params, config.model.task, p.labels, prep.yTrain),
+      ...recordedClassWeights(params, config.model.task, p.labels, trainTargets),
     };
     const finished = ctx.now();
     const fitSeconds = fit.fitMs / 1000;
@@ -417,9 +364,9 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       ...(fitSeconds > 0 ? { samplesPerSecond: Math.round(fit.samplesSeen / fitSeconds) } : {}),
       code: await codeRevision(ctx.repoDir),
       data: {
-        ...runRecordData(data),
-        trainRows: trainRows.length,
-        validationRows: valRows.length,
+        ...data.recordData,
+        trainRows: data.trainRows,
+        validationRows: data.validationRows,
       },
       ...(p.targetTransform ? { targetTransform: p.targetTransform } : {}),
       params: { ...params },
@@ -446,30 +393,31 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
       model: onnxModel,
       history: { epochs: fit.epochs },
       preprocess: p,
-      referenceRows: pickReferenceRows(valRows, features),
+      referenceRows: pickReferenceRows(sample.rows, features),
       ...(await explainBuiltin({
+        explain: ctx.explain !== false,
         tf,
         model,
         config,
         p,
-        valRows,
+        valRows: sample.rows,
         features,
-        prep,
+        prep: sample,
         width,
-        valPred: evaluation.valPred,
+        valPred: sample.pred,
       })),
       referenceProfile: createReferenceProfile({
         model: config.model.name,
-        rows: trainRows,
+        rows: data.profileRows,
         features,
-        predictions: predictionValues(evaluation.valPred, classification ? p.labels : undefined),
+        predictions: predictionValues(sample.pred, classification ? p.labels : undefined),
       }),
       ...(checkpoints ? { afterWrite: () => removeCheckpoint(checkpoints, log) } : {}),
     };
   } finally {
     progress?.stop();
     model.dispose();
-    Object.values(tensors).forEach((t) => t.dispose());
+    data.dispose();
   }
 }
 
@@ -511,11 +459,6 @@ async function removeCheckpoint(checkpoints: CheckpointStore, log: (line: string
   }
 }
 
-function targetsTensor(tf: Tf, y: Float32Array, classification: boolean, classes: number) {
-  if (!classification) return tf.tensor2d(y, [y.length, 1]);
-  return tf.oneHot(tf.tensor1d(Int32Array.from(y), "int32"), classes).toFloat();
-}
-
 function denseWeights(
   model: ReturnType<Tf["sequential"]>,
   params: TrainParams,
@@ -538,35 +481,6 @@ function denseWeights(
       activation: activations[i] ?? "linear",
     };
   });
-}
-
-function resolveFeatures(config: Config, data: LoadedData): string[] {
-  const target = config.model.target;
-  if (!data.columns.includes(target)) {
-    throw new ModelshipError({
-      code: "target-not-in-data",
-      message: `model.target '${target}' is not a column of the data`,
-      hint: `Columns are: ${data.columns.join(", ")}.`,
-    });
-  }
-  const features =
-    config.model.features.length > 0 ? config.model.features : data.columns.filter((c) => c !== target);
-  const missing = features.filter((f) => !data.columns.includes(f));
-  if (missing.length > 0) {
-    throw new ModelshipError({
-      code: "feature-not-in-data",
-      message: `model.features names ${missing.map((m) => `'${m}'`).join(", ")}, not found in the data`,
-      hint: `Columns are: ${data.columns.join(", ")}.`,
-    });
-  }
-  if (features.includes(target)) {
-    throw new ModelshipError({
-      code: "target-is-feature",
-      message: `model.target '${target}' is also listed in model.features`,
-      hint: "Remove the target from model.features; the model must not see its own answer.",
-    });
-  }
-  return features;
 }
 
 async function trainWithCommand(ctx: Ctx): Promise<Built> {

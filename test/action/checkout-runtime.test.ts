@@ -87,7 +87,13 @@ describe("the Action's native runtime, from its own checkout", () => {
     // Production dependencies with their native parts, and nothing half-installed left behind.
     await access(join(cached, "onnxruntime-node", "package.json"));
     await expect(access(join(cached, "vitest"))).rejects.toThrow();
-    await expect(access(join(cached, "@tensorflow", "tfjs-node"))).rejects.toThrow();
+    // Optional packages are installed without their scripts: resvg's platform binary draws the
+    // PNG plots, tfjs-node arrives without libtensorflow and training falls back to WebAssembly.
+    await access(join(cached, "@resvg", "resvg-js", "package.json"));
+    const runJson = await readFile(join(ws, ".modelship", "runs", "first", "run.json"), "utf8");
+    expect(runJson).toMatch(/"backend": "wasm"/);
+    const plots = await readdir(join(ws, ".modelship", "runs", "first", "plots"));
+    expect(plots.filter((f) => f.endsWith(".png")).length).toBeGreaterThan(0);
     expect(await readdir(join(toolCache, "modelship"))).toEqual([lockHash]);
     expect(await readlink(join(actionPath, "node_modules"))).toBe(cached);
     await access(join(ws, ".modelship", "runs", "first", "model", "model.onnx"));

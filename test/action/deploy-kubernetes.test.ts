@@ -11,7 +11,8 @@ import {
   type FakeRepo,
 } from "../support/fake-github/fake-github.ts";
 import { createWorkspace, IRIS_CONFIG } from "./action-workspace.ts";
-import { runAction } from "./run-action.ts";
+import { classifierModel } from "../fixtures/onnx/make-models.ts";
+import { CLI_ENTRY, runAction } from "./run-action.ts";
 
 const NS = "ml";
 const CONFIG = `${IRIS_CONFIG}deploy:
@@ -23,7 +24,7 @@ const CONFIG = `${IRIS_CONFIG}deploy:
     production: { url: "https://iris.example.com" }
   kubernetes:
     namespace: ${NS}
-    image: "ghcr.io/acme/iris-serve:{version}"
+    image: "ghcr.io/acme/modelship-serve:3f1c2e9a0b1c"
 `;
 
 let fake: FakeGitHub;
@@ -57,9 +58,9 @@ beforeAll(async () => {
     }),
   );
   ws = await createWorkspace({ config: CONFIG });
-  // The registry keeps the model file; the cluster runs it from the serving image.
+  // The registry keeps the model file (register loads it once); the pods fetch it from there.
   await mkdir(join(ws, "runs", "iris-candidate", "model"), { recursive: true });
-  await writeFile(join(ws, "runs", "iris-candidate", "model", "model.onnx"), "onnx bytes");
+  await writeFile(join(ws, "runs", "iris-candidate", "model", "model.onnx"), classifierModel());
 });
 afterAll(async () => {
   expect(fake.invalid).toEqual([]);
@@ -72,7 +73,12 @@ function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
     inputs: { "github-token": "ghs_workflowtoken", ...inputs },
     apiUrl: fake.url,
     timeoutMs: 120_000,
-    env: { GITHUB_SHA: repo.refs["refs/heads/main"]!, KUBECONFIG: kubeconfig, ...env },
+    env: {
+      GITHUB_SHA: repo.refs["refs/heads/main"]!,
+      KUBECONFIG: kubeconfig,
+      MODELSHIP_CLI: CLI_ENTRY,
+      ...env,
+    },
   });
 }
 
@@ -108,15 +114,24 @@ describe("command: deploy with target kubernetes", () => {
     // The server serves what the init container fetched from the registry and checked against
     // the version's pinned digests; no model is baked into the image.
     const server = pod.containers[0]!;
-    expect(server.image).toBe("ghcr.io/acme/iris-serve:1.0.0");
+    expect(server.image).toBe("ghcr.io/acme/modelship-serve:3f1c2e9a0b1c");
     expect(server.args.join(" ")).toMatch(/--model \/models\/iris\/1\.0\.0\b/);
     const fetcher = pod.initContainers?.[0];
     expect(fetcher?.args).toEqual(["fetch-model", "--dir", "/models"]);
+    expect(fetcher?.image).toBe(server.image);
     expect(JSON.stringify(fetcher?.env)).toMatch(/sha256/);
 
     const second = await run({ command: "deploy" });
     expect(second.outputs).toMatchObject({ "reason-code": "promoted", version: v2 });
     expect(service()?.spec.selector).toMatchObject({ "modelship.dev/colour": "green" });
+    // One serving image for every version: only the init container's pinned version differs.
+    const green = (
+      kube.get("Deployment", NS, "iris-green") as {
+        spec: { template: { spec: { containers: Container[]; initContainers?: Container[] } } };
+      }
+    ).spec.template.spec;
+    expect(green.containers[0]!.image).toBe(server.image);
+    expect(green.initContainers?.[0]?.env).toContainEqual({ name: "MODELSHIP_MODEL_VERSION", value: v2 });
 
     const back = await run({ command: "rollback" });
     expect(back.code, back.stdout).toBe(0);
@@ -130,7 +145,8 @@ describe("command: deploy with target kubernetes", () => {
         expect.arrayContaining(["in_progress", "success"]),
       );
     }
-  });
+    // Two registrations each load the model once through the CLI; three rollouts follow.
+  }, 240_000);
 
   it("ends in error with kubeconfig-missing when the job has no cluster credentials", async () => {
     const result = await run({ command: "deploy", version: "1.0.0" }, { KUBECONFIG: join(ws, "nope") });

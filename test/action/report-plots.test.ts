@@ -45,6 +45,9 @@ describe("command: report with plots", () => {
     expect(run.code).toBe(0);
     const calls = fake.calls.slice(before);
     expect(calls.map((c) => c.operationId)).toEqual([
+      // A PNG and an SVG per plot.
+      "git/create-blob",
+      "git/create-blob",
       "git/create-blob",
       "git/create-blob",
       "git/get-ref",
@@ -59,7 +62,7 @@ describe("command: report with plots", () => {
       "issues/list-comments",
       "issues/create-comment",
     ]);
-    const recordTree = calls[7]!.body as { tree: Array<{ path: string; content: string }> };
+    const recordTree = calls[9]!.body as { tree: Array<{ path: string; content: string }> };
     expect(recordTree.tree.map((t) => t.path)).toEqual([
       "runs/20261126-174233-9b8e7d/run.json",
       "runs/20261126-174233-9b8e7d/metrics.json",
@@ -77,17 +80,22 @@ describe("command: report with plots", () => {
     expect(
       [...Buffer.from(blob.content, "base64").subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""),
     ).toBe("PNG");
-    const tree = calls[3]!.body as { tree: Array<{ path: string; mode: string; type: string }> };
+    const tree = calls[5]!.body as { tree: Array<{ path: string; mode: string; type: string }> };
     expect(tree.tree.map((t) => t.path)).toEqual([
       `pr-${pr}/20261126-174233-9b8e7d/learning-curves-loss.png`,
+      `pr-${pr}/20261126-174233-9b8e7d/learning-curves-loss.svg`,
       `pr-${pr}/20261126-174233-9b8e7d/learning-curves-metrics.png`,
+      `pr-${pr}/20261126-174233-9b8e7d/learning-curves-metrics.svg`,
     ]);
-    expect(calls[5]!.body).toMatchObject({ ref: "refs/heads/modelship-assets" });
+    expect(calls[7]!.body).toMatchObject({ ref: "refs/heads/modelship-assets" });
     const commit = fake.repo("Codertocat", "Hello-World").refs["refs/heads/modelship-assets"]!;
     const comment = fake.repo("Codertocat", "Hello-World").comments.find((c) => c.issueNumber === pr)!;
+    const base = `https://github.com/Codertocat/Hello-World/blob/${commit}/pr-${pr}/20261126-174233-9b8e7d`;
     expect(comment.body).toContain(
-      `![Loss per epoch](https://github.com/Codertocat/Hello-World/blob/${commit}/pr-${pr}/20261126-174233-9b8e7d/learning-curves-loss.png?raw=true)`,
+      `[![Loss per epoch](${base}/learning-curves-loss.png?raw=true)](${base}/learning-curves-loss.svg?raw=true)`,
     );
+    // The data section: both runs' data (the fixtures record a fingerprint, no schema).
+    expect(comment.body).toContain("### Data\n\n✅ Same data as the baseline");
     expect(comment.body).not.toContain("```mermaid");
     expect(await readFile(join(ws, ".modelship/reports/iris.md"), "utf8")).toBe(comment.body);
   });

@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ACTION_INPUTS, ACTION_OUTPUTS, parseActionInputs } from "../../action/inputs.ts";
 import { validateCommand } from "../../core/commands/validate-command.ts";
@@ -9,6 +9,10 @@ import { parseConfig } from "../../core/config/parse-config.ts";
 import { createWorkspace } from "./action-workspace.ts";
 import { classifierModel } from "../fixtures/onnx/make-models.ts";
 import { CLI_ENTRY, REPO_ROOT, runAction } from "./run-action.ts";
+import { STUDIES_BRANCH } from "../../adapters/studies/branch-study-store.ts";
+import { trialId as trialIdOf } from "../../core/sweep/record-trial-result.ts";
+import type { Study } from "../../core/sweep/study.ts";
+import { addPull, ensureRepo, startFakeGitHub, type FakeGitHub } from "../support/fake-github/fake-github.ts";
 
 const SWEEP_CONFIG = `model:
   name: iris
@@ -42,7 +46,11 @@ const TEMPLATE = join(REPO_ROOT, "templates", "workflows", "modelship-sweep.yml"
 let workflow: Workflow;
 
 beforeAll(async () => {
-  workflow = parse(await readFile(TEMPLATE, "utf8")) as Workflow;
+  // As `modelship init` renders it for a model named iris.
+  const text = (await readFile(TEMPLATE, "utf8"))
+    .replaceAll("__MODEL_NAME__", "iris")
+    .replaceAll("__ARTIFACT_NAME__", "modelship-run");
+  workflow = parse(text) as Workflow;
 });
 
 const isModelship = (s: Step) => s.uses !== undefined && /(^|\/)modelship@/.test(s.uses);
@@ -108,7 +116,7 @@ const accuracyOf = (p: Record<string, unknown>) =>
 describe("the sweep template uses the Action as the registry declares it", () => {
   it("passes only declared inputs and reads only declared outputs of the Modelship steps", () => {
     const steps = Object.values(workflow.jobs).flatMap((j) => j.steps.filter(isModelship));
-    expect(steps.map((s) => s.with?.["command"])).toEqual(["sweep-plan", "train", "sweep-best"]);
+    expect(steps.map((s) => s.with?.["command"])).toEqual(["sweep-plan", "train", "sweep-tell"]);
     // Every expression they pass can be evaluated (see evaluate()).
     const trial = { id: "t01", params: {} };
     for (const step of steps) expect(() => evaluate(step.with ?? {}, "/tmp", trial)).not.toThrow();
@@ -129,22 +137,27 @@ describe("the sweep template uses the Action as the registry declares it", () =>
     });
   });
 
-  it("the template's dispatch defaults are valid inputs of sweep-plan", () => {
+  it("the template's dispatch defaults are valid inputs of sweep-plan and sweep-tell", () => {
     const given = evaluate(stepWith("sweep-plan"), "/tmp");
-    expect(given).toMatchObject({ trials: "8", sampler: "random", seed: "1" });
-    expect(parseActionInputs((name) => given[name] ?? "")).toMatchObject({
-      command: "sweep-plan",
-      trials: 8,
-      sampler: "random",
-      seed: 1,
+    expect(given).toMatchObject({ study: "iris", trials: "8", sampler: "", pruner: "", seed: "" });
+    const parsed = parseActionInputs((name) => given[name] ?? "");
+    expect(parsed).toMatchObject({ command: "sweep-plan", study: "iris", trials: 8 });
+    // Left empty, a stored study keeps its own settings (and a new one takes tpe, median, seed 1).
+    expect([parsed.sampler, parsed.pruner, parsed.seed]).toEqual([undefined, undefined, undefined]);
+    const tell = evaluate(stepWith("sweep-tell"), "/tmp");
+    expect(parseActionInputs((name) => tell[name] ?? "")).toMatchObject({
+      command: "sweep-tell",
+      study: "iris",
+      "run-dir": "/tmp/trials",
     });
+    expect(parseActionInputs((name) => tell[name] ?? "").pr).toBeUndefined();
   });
 });
 
 describe("command: sweep-plan", () => {
   it("returns the trial matrix the trial job fans out over, each trial's params valid for train", async () => {
     const ws = await createWorkspace({ config: SWEEP_CONFIG });
-    const run = await runAction({ workspace: ws, inputs: evaluate(stepWith("sweep-plan"), tmpdir()) });
+    const run = await runAction({ workspace: ws, inputs: { command: "sweep-plan" } });
     expect(run.code, run.stderr).toBe(0);
     expect(run.outputs).toMatchObject({ decision: "pass", "reason-code": "sweep-planned" });
     const trials = JSON.parse(run.outputs["trials"] ?? "") as {
@@ -173,7 +186,7 @@ describe("command: sweep-plan", () => {
     for (const t of trials) expect(run.summary).toContain(`| \`${t.id}\` | ${t.params["epochs"]} |`);
 
     // The same seed plans the same trials.
-    const again = await runAction({ workspace: ws, inputs: evaluate(stepWith("sweep-plan"), tmpdir()) });
+    const again = await runAction({ workspace: ws, inputs: { command: "sweep-plan" } });
     expect(again.outputs["trials"]).toBe(run.outputs["trials"]);
   });
 
@@ -243,25 +256,55 @@ writeFileSync(join(out, "metrics.json"), JSON.stringify({ accuracy, loss: 1 - ac
 copyFileSync("model.onnx", join(out, "model.onnx"));
 `;
 
-describe("the sweep workflow, job by job", () => {
-  it("plans, trains each trial through the CLI as the matrix job does, and picks the best", async () => {
-    const ws = await createWorkspace({
-      config: `${SWEEP_CONFIG}  command: node train.mjs\n`,
-    });
+describe("the sweep workflow, job by job, on the study branch of a fake GitHub", () => {
+  let fake: FakeGitHub;
+  const temps: string[] = [];
+  beforeAll(async () => {
+    fake = await startFakeGitHub();
+    const repo = ensureRepo(fake.state, "Codertocat", "Hello-World");
+    addPull(fake.state, repo, { number: 7 });
+  });
+  afterAll(async () => {
+    await fake.close();
+    for (const dir of temps) await rm(dir, { recursive: true, force: true });
+  });
+  afterEach(() => expect(fake.invalid).toEqual([]));
+
+  const studyOnBranch = (): Study => {
+    const repo = fake.repo("Codertocat", "Hello-World");
+    const head = repo.refs[`refs/heads/${STUDIES_BRANCH}`]!;
+    const tree = repo.trees[repo.commits[head]!.tree]!;
+    const file = tree.find((e) => e.path === ".modelship/studies/iris/study.json");
+    return JSON.parse(file!.content) as Study;
+  };
+
+  it("plan stores the study, each trial trains its params, tell records them and posts the table", async () => {
+    const ws = await createWorkspace({ config: `${SWEEP_CONFIG}  command: node train.mjs\n` });
     await writeFile(join(ws, "train.mjs"), TRAIN_SCRIPT);
     await writeFile(join(ws, "model.onnx"), classifierModel());
     const runnerTemp = await mkdtemp(join(tmpdir(), "modelship-runner-temp-"));
+    temps.push(ws, runnerTemp);
+    const gh = { apiUrl: fake.url, env: { INPUT_GITHUB_TOKEN: "" } };
+    const token = { "github-token": "ghs_workflowtoken" };
 
+    // First run of the workflow: 3 trials, the study is created with tpe and median.
     const plan = await runAction({
       workspace: ws,
-      inputs: { ...evaluate(stepWith("sweep-plan"), runnerTemp), trials: "3" },
+      inputs: { ...evaluate(stepWith("sweep-plan"), runnerTemp), trials: "3", ...token },
+      ...gh,
     });
-    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.code, plan.stderr + plan.stdout).toBe(0);
+    expect(plan.outputs).toMatchObject({ decision: "pass", "reason-code": "sweep-planned" });
     const trials = JSON.parse(plan.outputs["trials"] ?? "") as PlannedTrial[];
-    expect(trials).toHaveLength(3);
+    expect(trials.map((t) => t.id)).toEqual(["t000", "t001", "t002"]);
+    let study = studyOnBranch();
+    expect(study).toMatchObject({ name: "iris", sampler: "tpe", pruner: "median", seed: 1 });
+    expect(study.trials.map((t) => t.state)).toEqual(["running", "running", "running"]);
+    expect(plan.summary).toContain("3 trial(s) planned in new study iris (tpe)");
 
     const downloaded = join(runnerTemp, "trials");
-    for (const trial of trials) {
+    // The third trial's job fails before uploading: its artifact never comes back.
+    for (const trial of trials.slice(0, 2)) {
       const train = await runAction({
         workspace: ws,
         inputs: evaluate(stepWith("train"), runnerTemp, trial),
@@ -269,30 +312,90 @@ describe("the sweep workflow, job by job", () => {
         timeoutMs: 120_000,
       });
       expect(train.code, train.stderr + train.stdout).toBe(0);
-      // Each matrix job writes a run of its own, which the upload step sends as the trial's artifact.
-      const runDir = `.modelship/runs/sweep-7011-1-${trial.id}`;
-      expect(train.outputs["run-dir"]).toBe(runDir);
-      const record = JSON.parse(await readFile(join(ws, runDir, "run.json"), "utf8")) as {
-        runId: string;
-        params: Record<string, unknown>;
-      };
-      expect(record.runId).toBe(`sweep-7011-1-${trial.id}`);
-      expect(record.params).toMatchObject(trial.params);
+      const runDir = train.outputs["run-dir"]!;
+      expect(runDir).toBe(`.modelship/runs/sweep-7011-1-${trial.id}`);
       await cp(join(ws, runDir), join(downloaded, `modelship-run-sweep-7011-${trial.id}`), {
         recursive: true,
       });
     }
 
-    const best = await runAction({ workspace: ws, inputs: evaluate(stepWith("sweep-best"), runnerTemp) });
-    expect(best.code, best.stderr).toBe(0);
-    const expected = [...trials].sort(
-      (a, b) => accuracyOf(b.params) - accuracyOf(a.params) || a.id.localeCompare(b.id),
-    )[0]!;
-    expect(best.outputs).toMatchObject({ decision: "pass", trial: expected.id });
-    expect(JSON.parse(best.outputs["params"] ?? "")).toEqual(expected.params);
-    expect(JSON.parse(best.outputs["metrics"] ?? "")).toMatchObject({
-      accuracy: accuracyOf(expected.params),
+    const tellWith = { ...evaluate(stepWith("sweep-tell"), runnerTemp), pr: "7", ...token };
+    const tell = await runAction({ workspace: ws, inputs: tellWith, ...gh });
+    expect(tell.code, tell.stderr + tell.stdout).toBe(0);
+    const best = [...trials.slice(0, 2)].sort((a, b) => accuracyOf(b.params) - accuracyOf(a.params))[0]!;
+    expect(tell.outputs).toMatchObject({ decision: "pass", "reason-code": "study-told", trial: best.id });
+    expect(JSON.parse(tell.outputs["params"] ?? "")).toEqual(best.params);
+    study = studyOnBranch();
+    expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete", "failed"]);
+    expect(study.trials[2]?.failure?.code).toBe("trial-not-reported");
+    for (const t of study.trials.slice(0, 2)) expect(t.value).toBe(accuracyOf(t.params));
+    const summary = JSON.parse(tell.outputs["study"] ?? "") as { best: { trial: number } };
+    expect(trialIdOf(summary.best.trial)).toBe(best.id);
+    expect(tell.summary).toContain("recorded 2 trial run(s), 1 trial(s) without a run marked failed");
+    expect(tell.summary).toContain("| # | state | accuracy | epochs | epochs | learningRate | optimizer |");
+
+    const comments = () => fake.repo("Codertocat", "Hello-World").comments.filter((c) => c.issueNumber === 7);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]?.body).toContain("<!-- modelship:study iris -->");
+    expect(comments()[0]?.body).toContain(
+      "Study **iris** (tpe, pruner median): 2 complete, 0 pruned, 1 failed.",
+    );
+
+    // The next run of the workflow continues the same study: numbers go on, the comment is edited.
+    const next = await runAction({
+      workspace: ws,
+      inputs: { ...evaluate(stepWith("sweep-plan"), runnerTemp), trials: "2", ...token },
+      ...gh,
     });
+    expect(next.code, next.stderr).toBe(0);
+    expect((JSON.parse(next.outputs["trials"] ?? "") as PlannedTrial[]).map((t) => t.id)).toEqual([
+      "t003",
+      "t004",
+    ]);
+    await rm(downloaded, { recursive: true, force: true });
+    const again = await runAction({ workspace: ws, inputs: tellWith, ...gh });
+    expect(again.code).toBe(0);
+    expect(studyOnBranch().trials.map((t) => t.state)).toEqual([
+      "complete",
+      "complete",
+      "failed",
+      "failed",
+      "failed",
+    ]);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]?.body).toContain("2 complete, 0 pruned, 3 failed");
+
+    // Other settings for the stored study are refused, and the study is left as it was.
+    const differs = await runAction({
+      workspace: ws,
+      inputs: { ...evaluate(stepWith("sweep-plan"), runnerTemp), sampler: "random", ...token },
+      ...gh,
+    });
+    expect(differs.code).toBe(1);
+    expect(differs.outputs).toMatchObject({ decision: "error", "reason-code": "study-settings-differ" });
+    expect(studyOnBranch().trials).toHaveLength(5);
+  }, 300_000);
+
+  it.each([
+    [{ command: "sweep-tell", "run-dir": "trials" }, "input-invalid", "input 'study'"],
+    [
+      { command: "sweep-tell", study: "nothing-here", "run-dir": "trials" },
+      "study-missing",
+      "no study nothing-here",
+    ],
+    [{ command: "sweep-plan", study: "../up" }, "input-invalid", "input 'study'"],
+    [{ command: "sweep-plan", sampler: "tpe" }, "input-invalid", "needs a stored study"],
+  ])("refuses %j with %s", async (inputs, code, message) => {
+    const ws = await createWorkspace({ config: SWEEP_CONFIG });
+    temps.push(ws);
+    const run = await runAction({
+      workspace: ws,
+      inputs: { ...inputs, "github-token": "ghs_workflowtoken" },
+      apiUrl: fake.url,
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ decision: "error", "reason-code": code });
+    expect(run.errors.map((e) => e.message).join("\n")).toContain(message);
   });
 });
 
@@ -300,8 +403,8 @@ describe("command: sweep-best", () => {
   it("ranks the downloaded trials by metrics.primary and reports the best one", async () => {
     const ws = await createWorkspace({ config: SWEEP_CONFIG });
     const runnerTemp = await mkdtemp(join(tmpdir(), "modelship-runner-temp-"));
-    const withs = evaluate(stepWith("sweep-best"), runnerTemp);
-    const plan = await runAction({ workspace: ws, inputs: evaluate(stepWith("sweep-plan"), runnerTemp) });
+    const withs = { command: "sweep-best", "run-dir": join(runnerTemp, "trials") };
+    const plan = await runAction({ workspace: ws, inputs: { command: "sweep-plan" } });
     const trials = JSON.parse(plan.outputs["trials"] ?? "") as {
       id: string;
       params: Record<string, unknown>;

@@ -15,6 +15,7 @@ import {
 import { BASIC_CONFIG, DEPLOY_WORKFLOW, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
 import type { Payload } from "./bot-harness.ts";
 import { freePort } from "../support/free-port.ts";
+import { classifierModel } from "../fixtures/onnx/make-models.ts";
 
 const SECRET = "e2e-webhook-secret-0123456789abcdef";
 const EVIL_METRIC = "<img src=x onerror=alert(1)>@octo-org/admins --> [x](javascript:alert(1))";
@@ -32,7 +33,8 @@ async function runDir(name: string, extraMetrics: Record<string, number>): Promi
   const dir = join(work, name);
   await cp("test/fixtures/runs/iris-candidate", dir, { recursive: true });
   await mkdir(join(dir, "model"), { recursive: true });
-  await writeFile(join(dir, "model", "model.onnx"), `onnx bytes of ${name}`);
+  // A real model: the App loads it once before it registers a version.
+  await writeFile(join(dir, "model", "model.onnx"), classifierModel());
   const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as Record<string, number>;
   await writeFile(join(dir, "metrics.json"), JSON.stringify({ ...metrics, ...extraMetrics }));
   const record = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { runId: string };

@@ -20,6 +20,7 @@ import {
   type Harness,
   type Payload,
 } from "./bot-harness.ts";
+import { classifierModel } from "../fixtures/onnx/make-models.ts";
 
 // A drift workflow run uploads what `modelship drift --json --markdown` wrote; the App reads it from
 // the run's artifact (GitHub's example `workflow_run` payload, signed; GitHub is the fake checked
@@ -66,7 +67,8 @@ async function runDir(name: string, accuracy: number): Promise<string> {
   const dir = join(work, name);
   await cp("test/fixtures/runs/iris-candidate", dir, { recursive: true });
   await mkdir(join(dir, "model"), { recursive: true });
-  await writeFile(join(dir, "model", "model.onnx"), `onnx bytes of ${name}`);
+  // A real model: the App loads it once before it registers a version.
+  await writeFile(join(dir, "model", "model.onnx"), classifierModel());
   const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as Record<string, number>;
   await writeFile(join(dir, "metrics.json"), JSON.stringify({ ...metrics, accuracy }));
   const record = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { runId: string };

@@ -16,6 +16,7 @@ import {
   type Harness,
   type Payload,
 } from "./bot-harness.ts";
+import { classifierModel } from "../fixtures/onnx/make-models.ts";
 
 // Cron, drift and manual runs of the training template reach the App through `workflow_run`: the
 // run's title is what the template's run-name renders for a cron run (see workflows.test.ts), the
@@ -27,11 +28,12 @@ let h: Harness;
 let mainSha: string;
 let deliveries = 0;
 
-async function runDir(name: string, accuracy: number): Promise<string> {
+async function runDir(name: string, accuracy: number, model = classifierModel()): Promise<string> {
   const dir = join(work, name);
   await cp("test/fixtures/runs/iris-candidate", dir, { recursive: true });
   await mkdir(join(dir, "model"), { recursive: true });
-  await writeFile(join(dir, "model", "model.onnx"), `onnx bytes of ${name}`);
+  // A real model: the App loads it once before it registers a version.
+  await writeFile(join(dir, "model", "model.onnx"), model);
   const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as Record<string, number>;
   await writeFile(join(dir, "metrics.json"), JSON.stringify({ ...metrics, accuracy }));
   const record = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { runId: string };
@@ -47,6 +49,7 @@ async function cronRun(opts: {
   event?: string;
   kind?: string;
   branch?: string;
+  model?: Uint8Array;
 }): Promise<FakeWorkflowRun> {
   const id = (h.fake.state.nextId += 1);
   const correlation = `${opts.kind ?? "sched"}-${mainSha}-${id}`;
@@ -69,7 +72,7 @@ async function cronRun(opts: {
       id: (h.fake.state.nextId += 1),
       runId: id,
       name: `modelship-run-${correlation}`,
-      dir: await runDir(`run-${id}`, opts.accuracy ?? 0.99),
+      dir: await runDir(`run-${id}`, opts.accuracy ?? 0.99, opts.model),
     });
   return run;
 }
@@ -227,6 +230,23 @@ describe("a cron run of the training workflow, through the App", () => {
     await merge(pull.number);
     expect(h.repo.releases).toHaveLength(1);
     expect(h.repo.comments.at(-1)!.body).toContain("`artifact-invalid`");
+  });
+
+  it("is not released when the pinned run's model does not load: the App's load check, as register's", async () => {
+    const whole = classifierModel();
+    const run = await cronRun({
+      conclusion: "success",
+      accuracy: 0.97,
+      model: whole.subarray(0, Math.floor(whole.length / 2)),
+    });
+    await deliver("workflow_run", completed(run));
+    const pull = candidatePulls()[0]!;
+    await merge(pull.number);
+    expect(h.repo.releases.map((r) => r.tagName)).toEqual(["model/iris/v1.0.0"]);
+    expect(h.repo.deployments).toEqual([]);
+    const said = h.repo.comments.at(-1)!.body;
+    expect(said).toContain("Modelship did not release a model: its model/model.onnx cannot be loaded");
+    expect(said).toContain("(`model-load-failed`)");
   });
 
   it("fails: no pull request, ONE issue that names the run, updated by the next failure, closed by the next success", async () => {

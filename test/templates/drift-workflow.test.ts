@@ -2,7 +2,9 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { driftArtifactName, parseDriftRunName } from "../../core/bot/drift-run.ts";
+import { ACTION_PLACEHOLDER } from "../../core/init/init-options.ts";
 import { renderTemplate } from "../../core/init/render-template.ts";
+import { ACTION_INPUTS } from "../../action/inputs.ts";
 import { actionlintFindings, parserErrors } from "./lint-workflow.ts";
 import { scanScriptExpressions } from "./scan-run-expressions.ts";
 
@@ -45,7 +47,8 @@ describe("modelship-drift.yml", () => {
   it("runs daily and by hand, reads only, and pins every action to a commit", () => {
     expect(Object.keys(wf.on)).toEqual(["schedule", "workflow_dispatch"]);
     expect(wf.jobs.drift.permissions).toEqual({ contents: "read" });
-    for (const s of wf.jobs.drift.steps.filter((x) => x.uses))
+    // `modelship init --action` replaces the Action's placeholder with the real reference.
+    for (const s of wf.jobs.drift.steps.filter((x) => x.uses && x.uses !== ACTION_PLACEHOLDER))
       expect(s.uses).toMatch(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+@[0-9a-f]{40}$/);
   });
 
@@ -56,9 +59,18 @@ describe("modelship-drift.yml", () => {
     expect(
       String(upload.with?.["name"]).replace("${{ steps.inputs.outputs.environment }}", "production"),
     ).toBe(driftArtifactName("production"));
-    expect(String(upload.with?.["path"])).toMatch(/drift\.json\n.*drift\.md/);
-    const check = wf.jobs.drift.steps.find((s) => s.run?.includes(" drift "))!;
-    expect(check.run).toContain("--json --markdown");
-    expect(check.run).toContain('if (( code > 1 )); then exit "$code"; fi');
+    const check = wf.jobs.drift.steps.find((s) => s.uses === ACTION_PLACEHOLDER)!;
+    expect(check.with).toMatchObject({
+      command: "drift",
+      environment: "${{ steps.inputs.outputs.environment }}",
+    });
+    // Dataset drift is the App's to report: the step must not fail on it.
+    expect(check.with?.["fail-on-drift"]).toBeUndefined();
+    for (const name of Object.keys(check.with ?? {})) expect(Object.keys(ACTION_INPUTS)).toContain(name);
+    const dir = String(check.with?.["run-dir"]);
+    expect(String(upload.with?.["path"]).trim().split("\n")).toEqual([
+      `${dir}/drift.json`,
+      `${dir}/drift.md`,
+    ]);
   });
 });

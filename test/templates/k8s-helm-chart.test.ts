@@ -21,6 +21,14 @@ type Values = {
   model: { name: string; version: string; artifacts: Array<{ path: string; sha256: string; bytes: number }> };
   registry: { kind: "github" | "git"; location: string; apiUrl: string; tagFormat: string };
   batching: { maxBatchRows: number; maxQueueDelayUs: number; preferredBatchRows: number[] };
+  predictionLog: {
+    enabled: boolean;
+    sampleRate: number;
+    maxLogMB: number;
+    rotateMB: number;
+    maxRecordKB: number;
+    persistentVolumeClaim: string;
+  };
   environment: string;
   image: { repository: string; tag: string; pullPolicy: string };
   strategy: "blue-green" | "canary" | "ab" | "shadow";
@@ -48,6 +56,7 @@ type Values = {
     smokeRequests: number;
     maxErrorRate: number;
     maxLatencyP95Ms: number;
+    maxLatencyP99Ms: number;
     prometheusUrl: string;
   };
   [key: string]: unknown;
@@ -108,8 +117,14 @@ async function template(values: unknown, chart = CHART, extra: string[] = []) {
 function fromBuilders(v: Values): Doc[] {
   const a = v.autoscaling;
   const r = v.argoRollouts;
-  const { deploy, serve } = ConfigSchema.parse({
+  const { enabled, persistentVolumeClaim, ...monitoring } = v.predictionLog;
+  const {
+    deploy,
+    serve,
+    monitoring: logged,
+  } = ConfigSchema.parse({
     serve: { batching: v.batching },
+    monitoring,
     deploy: {
       environment: v.environment,
       strategy: v.strategy,
@@ -121,6 +136,7 @@ function fromBuilders(v: Values): Doc[] {
         smokeRequests: r.smokeRequests,
         maxErrorRate: r.maxErrorRate,
         maxLatencyP95Ms: r.maxLatencyP95Ms,
+        maxLatencyP99Ms: r.maxLatencyP99Ms,
       },
       kubernetes: {
         namespace: "ml",
@@ -141,6 +157,7 @@ function fromBuilders(v: Values): Doc[] {
         trafficRouting: v.trafficRouting,
         istio: v.istio,
         prometheusUrl: r.prometheusUrl,
+        predictionLog: { enabled, ...(persistentVolumeClaim ? { claimName: persistentVolumeClaim } : {}) },
       },
     } satisfies ConfigInput["deploy"],
   });
@@ -152,7 +169,12 @@ function fromBuilders(v: Values): Doc[] {
   const { name, version, artifacts } = v.model;
   const model = { name, version, modelUri: fetchedModelUri(name, version), fetch: { source, artifacts } };
   return buildManifests(
-    { kubernetes: deploy.kubernetes, environment: v.environment, batching: serve.batching },
+    {
+      kubernetes: deploy.kubernetes,
+      environment: v.environment,
+      batching: serve.batching,
+      monitoring: logged,
+    },
     { model, deploy, colour: v.activeColour },
   ).map((o) => JSON.parse(JSON.stringify(o)) as Doc);
 }
@@ -231,6 +253,28 @@ describe("templates/helm/modelship with the real helm binary", () => {
         autoscaling: { ...v.autoscaling, enabled: false },
         minAvailable: 0,
       }),
+    ],
+    [
+      "prediction logs on a PersistentVolumeClaim, half sampled, 50 MiB in 2.5 MiB files",
+      (v: Values) => ({
+        ...v,
+        predictionLog: {
+          enabled: true,
+          sampleRate: 0.5,
+          maxLogMB: 50,
+          rotateMB: 2.5,
+          maxRecordKB: 16,
+          persistentVolumeClaim: "iris-predictions",
+        },
+      }),
+    ],
+    [
+      "an emptyDir sized for 1,000 MiB of logs in 0.5 MiB files",
+      (v: Values) => ({ ...v, predictionLog: { ...v.predictionLog, maxLogMB: 1000, rotateMB: 0.5 } }),
+    ],
+    [
+      "prediction logging off",
+      (v: Values) => ({ ...v, predictionLog: { ...v.predictionLog, enabled: false } }),
     ],
     [
       "requests-per-second autoscaling",

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { renderDriftMetrics } from "../../adapters/monitoring/drift-metrics.ts";
 import { readPredictionLog } from "../../adapters/monitoring/read-prediction-log.ts";
 import { createReferenceProfile } from "../../core/monitoring/create-reference-profile.ts";
@@ -16,10 +17,17 @@ import { freePort } from "../support/free-port.ts";
 const ROOT = join(import.meta.dirname, "..", "..");
 const DASHBOARD = join(ROOT, "templates", "monitoring", "grafana-dashboard.json");
 const ALERTS = join(ROOT, "templates", "monitoring", "alerts.yml");
+const SCRAPE_CONFIG = join(ROOT, "templates", "monitoring", "prometheus.yml");
 const PROMETHEUS = "/usr/bin/prometheus";
 
 type Panel = { title: string; targets: Array<{ expr: string; refId: string }> };
 type PromResult = { metric: Record<string, string>; value: [number, string] };
+type ScrapeJob = {
+  job_name: string;
+  static_configs?: Array<{ targets: string[] }>;
+  file_sd_configs?: Array<{ files: string[] }>;
+};
+type ActiveTarget = { labels: Record<string, string>; health: string; scrapeUrl: string };
 
 const fx = localDeployments("monitoring");
 const children: ChildProcess[] = [];
@@ -30,6 +38,7 @@ let serveUrl: string;
 let routerUrl: string;
 let routerLogDir: string;
 let promUrl: string;
+let deployment: Awaited<ReturnType<typeof fx.start>>;
 
 /** Starts a process and resolves with its first stdout line that parses as JSON with a `url`. */
 function startProcess(args: string[], cwd: string): Promise<{ child: ChildProcess; url: string }> {
@@ -69,6 +78,38 @@ function asGrafanaSends(expr: string): string {
   return expr.replaceAll("$__rate_interval", "1m").replaceAll("$model", ".*");
 }
 
+async function activeTargets(): Promise<ActiveTarget[]> {
+  const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
+    data: { activeTargets: ActiveTarget[] };
+  };
+  return res.data.activeTargets;
+}
+
+/**
+ * The shipped scrape config, pointed at this test's processes: the standalone server, the router's
+ * targets files in its state folder, the drift gauges; scraped every second.
+ */
+async function scrapeConfig(o: { serve: string; drift: string; stateDir: string }): Promise<string> {
+  const config = parse(await readFile(SCRAPE_CONFIG, "utf8")) as { scrape_configs: ScrapeJob[] };
+  const jobs = config.scrape_configs.map((job) => {
+    const out = { ...job };
+    if (job.job_name === "modelship-serve")
+      out.static_configs = [{ ...job.static_configs![0]!, targets: [o.serve] }];
+    if (job.job_name === "modelship-drift") out.static_configs = [{ targets: [o.drift] }];
+    if (job.file_sd_configs) {
+      expect(job.file_sd_configs).toEqual([{ files: ["../.modelship/deploy/*.targets.json"] }]);
+      out.file_sd_configs = [{ files: [join(o.stateDir, "*.targets.json")] }];
+    }
+    return out;
+  });
+  expect(jobs.map((j) => j.job_name)).toEqual(["modelship-serve", "modelship-router", "modelship-drift"]);
+  return stringify({
+    global: { scrape_interval: "1s", evaluation_interval: "1s" },
+    rule_files: [ALERTS],
+    scrape_configs: jobs,
+  });
+}
+
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
   const res = await fetch(url, {
     method: "POST",
@@ -104,7 +145,8 @@ beforeAll(async () => {
   serveUrl = serve.url;
 
   // 2. The local router with a deployed version (its slots log under the environment's state dir).
-  const { d, env, stateDir } = await fx.start();
+  deployment = await fx.start();
+  const { d, env, stateDir } = deployment;
   expect((await d.deploy(fx.models.v1)).outcome).toBe("succeeded");
   routerUrl = d.url;
   routerLogDir = join(stateDir, env, "predictions");
@@ -147,20 +189,12 @@ beforeAll(async () => {
   await new Promise<void>((r) => driftServer.listen(0, "127.0.0.1", r));
   const driftPort = (driftServer.address() as { port: number }).port;
 
-  // 5. A real Prometheus scraping all three every second, with the shipped alert rules loaded.
+  // 5. A real Prometheus with the shipped scrape config and alert rules: the router and its slot
+  // are found through the targets file the router writes.
   const port = await freePort();
-  const hostOf = (url: string) => new URL(url).host;
   await writeFile(
     join(work, "prometheus.yml"),
-    [
-      "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-      `rule_files: [${JSON.stringify(ALERTS)}]`,
-      "scrape_configs:",
-      `  - { job_name: modelship-serve, static_configs: [{ targets: ["${hostOf(serveUrl)}"] }] }`,
-      `  - { job_name: modelship-router, static_configs: [{ targets: ["${hostOf(routerUrl)}"] }] }`,
-      `  - { job_name: modelship-drift, static_configs: [{ targets: ["127.0.0.1:${driftPort}"] }] }`,
-      "",
-    ].join("\n"),
+    await scrapeConfig({ serve: new URL(serveUrl).host, drift: `127.0.0.1:${driftPort}`, stateDir }),
   );
   await mkdir(join(work, "tsdb"));
   const prom = spawn(
@@ -176,13 +210,8 @@ beforeAll(async () => {
   promUrl = `http://127.0.0.1:${port}`;
   await waitFor("Prometheus to be ready", async () => (await fetch(`${promUrl}/-/ready`)).ok);
   await waitFor(
-    "three healthy targets",
-    async () => {
-      const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
-        data: { activeTargets: Array<{ health: string }> };
-      };
-      return res.data.activeTargets.filter((t) => t.health === "up").length === 3;
-    },
+    "four healthy targets: the server, the router, its slot and the drift gauges",
+    async () => (await activeTargets()).filter((t) => t.health === "up").length === 4,
     30_000,
   );
   // More traffic while Prometheus scrapes, so every rate() has two samples that differ.
@@ -225,7 +254,7 @@ describe("templates/monitoring with a real Prometheus scraping modelship serve, 
 
   it("keeps smoke requests apart from client traffic", async () => {
     const byTraffic = await query(
-      'sum by (traffic) (modelship_requests_total{job="modelship-serve",route="infer",code="200"})',
+      `sum by (traffic) (modelship_requests_total{instance="${new URL(serveUrl).host}",route="infer",code="200"})`,
     );
     const counts = Object.fromEntries(byTraffic.map((r) => [r.metric.traffic, Number(r.value[1])]));
     expect(counts.smoke).toBe(5);
@@ -261,4 +290,55 @@ describe("templates/monitoring with a real Prometheus scraping modelship serve, 
     expect(records.some((r) => r.traffic === "smoke")).toBe(true);
     expect(new Set(records.map((r) => r.version))).toEqual(new Set(["1.0.0"]));
   });
+
+  // Runs last: it deploys a new version and stops the router.
+  it("finds the router and its slots through the targets file, and follows slots as they start and stop", async () => {
+    const { d, env, stateDir } = deployment;
+    const slotTargets = async () =>
+      (await activeTargets()).filter(
+        (t) => t.labels.job === "modelship-serve" && t.labels.environment === env,
+      );
+    const first = (await d.status()).active!.colour;
+    const router = (await activeTargets()).filter((t) => t.labels.job === "modelship-router");
+    expect(router.map((t) => [t.labels.environment, t.health, t.scrapeUrl])).toEqual([
+      [env, "up", `${routerUrl}/metrics`],
+    ]);
+    expect((await slotTargets()).map((t) => [t.labels.slot, t.health])).toEqual([[first, "up"]]);
+    expect(Object.keys(router[0]!.labels).filter((l) => l.startsWith("__"))).toEqual([]);
+    const ready = await query(`modelship_model_ready{job="modelship-serve",environment="${env}"}`);
+    expect(ready.map((r) => [r.metric.slot, r.metric.version, r.value[1]])).toEqual([[first, "1.0.0", "1"]]);
+    const rollouts = await query(`modelship_rollouts_total{job="modelship-router",environment="${env}"}`);
+    expect(rollouts.find((r) => r.metric.outcome === "succeeded")?.value[1]).toBe("1");
+
+    // A new version starts in the other slot and the old one stops after the scale-down delay.
+    expect(await d.deploy(fx.models.v2, { waitForScaleDown: true })).toMatchObject({ outcome: "succeeded" });
+    const second = first === "blue" ? "green" : "blue";
+    const targetsFile = join(stateDir, `${env}.targets.json`);
+    const listed = async () =>
+      (JSON.parse(await readFile(targetsFile, "utf8")) as Array<{ labels: Record<string, string> }>).map(
+        (g) => g.labels.slot ?? "router",
+      );
+    // The router rewrites the file right after each step, so it may trail the deploy's answer a moment.
+    await waitFor(
+      "the targets file to list the new slot only",
+      async () => (await listed()).join() === ["router", second].join(),
+    );
+    await waitFor("Prometheus to scrape the new slot only", async () => {
+      const t = await slotTargets();
+      return t.length === 1 && t[0]!.labels.slot === second && t[0]!.health === "up";
+    });
+    await waitFor("the new version's metrics", async () => {
+      const r = await query(
+        `modelship_model_ready{job="modelship-serve",environment="${env}",version="2.0.0"}`,
+      );
+      return r.length === 1 && r[0]!.metric.slot === second;
+    });
+
+    // Once the router stops, its targets file is empty and Prometheus drops the environment.
+    await d.close();
+    expect(await listed()).toEqual([]);
+    await waitFor("Prometheus to drop the stopped router and slot", async () =>
+      (await activeTargets()).every((t) => t.labels.environment !== env),
+    );
+  }, 60_000);
 });

@@ -90,7 +90,9 @@ describe("templates/monitoring alert rules with the real promtool", () => {
     ["ModelshipHighLatencyP99", ") > 0.5", ") > 2"],
     ["ModelshipNoTraffic", "[15m])) > 0)", "[15m])) > 100)"],
     ["ModelshipPredictionLogDropping", "[15m])) > 0", "[15m])) > 1000"],
-    ["ModelshipRolloutFailed", 'phase=~"switching-back|rolling-back"', 'phase=~"failed"'],
+    ["ModelshipRolloutFailed", "[15m])) > 0", "[15m])) > 1"],
+    ["ModelshipRolloutFailed", 'outcome=~"rolled-back|failed"', 'outcome=~"failed"'],
+    ["ModelshipRolloutFailed", "increase(modelship_rollouts_total", "max_over_time(modelship_rollouts_total"],
     ["ModelshipDatasetDrift", "(modelship_dataset_drift) == 1", "(modelship_dataset_drift) == 2"],
   ])("fails its unit tests when %s is changed", async (alert, from, to) => {
     const rules = parse(await readFile(join(DIR, "alerts.yml"), "utf8")) as RulesFile;

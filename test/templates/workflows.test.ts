@@ -344,11 +344,22 @@ describe("modelship-deploy.yml", () => {
     ["local, labels that look like YAML scalars", ["self-hosted", "serve-eu"], false],
   ])("runs on deployment events, one per environment, never cancelled (%s)", (sample, labels, kube) => {
     const wf = find(sample, path);
-    expect(wf.on).toBe("deployment");
-    expect(wf.concurrency.group).toContain("${{ github.event.deployment.environment }}");
+    if (kube) {
+      expect(wf.on).toBe("deployment");
+      expect(wf.concurrency.group).toContain("${{ github.event.deployment.environment }}");
+    } else {
+      expect(Object.keys(wf.on as Record<string, unknown>)).toEqual(["deployment", "workflow_dispatch"]);
+      expect(wf.concurrency.group).toContain(
+        "${{ github.event.deployment.environment || inputs.environment }}",
+      );
+    }
     expect(wf.concurrency["cancel-in-progress"]).toBe(false);
     const deploy = wf.jobs["deploy"]!;
-    expect(deploy.permissions).toEqual({ contents: "write", deployments: "write" });
+    expect(deploy.permissions).toEqual({
+      contents: "write",
+      deployments: "write",
+      ...(kube ? {} : { "pull-requests": "write" }),
+    });
     expect(deploy["runs-on"]).toEqual(labels);
     // A GitHub environment: its protection rules and required reviewers gate every deploy.
     expect(deploy.environment).toBe("${{ github.event.deployment.environment }}");
@@ -357,13 +368,33 @@ describe("modelship-deploy.yml", () => {
       deploy.steps.some((s) => s.env?.["KUBECONFIG_DATA"] === "${{ secrets.MODELSHIP_KUBECONFIG }}"),
     ).toBe(kube);
   });
+
+  it("answers the App's /ab-report dispatch on the serving host, with no environment and read-only contents", () => {
+    const wf = find("local, GPU labels", path);
+    const inputs = (wf.on as { workflow_dispatch: { inputs: Record<string, { required: boolean }> } })
+      .workflow_dispatch.inputs;
+    expect(Object.keys(inputs)).toEqual(["environment", "pr_number"]);
+    expect(wf.jobs["deploy"]!.if).toContain("github.event_name == 'deployment'");
+    const report = wf.jobs["ab-report"]!;
+    expect(report.if).toBe("github.event_name == 'workflow_dispatch'");
+    expect(report["runs-on"]).toEqual(wf.jobs["deploy"]!["runs-on"]);
+    expect(report.environment).toBeUndefined();
+    expect(report.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(report.steps.at(-1)?.with).toMatchObject({
+      command: "ab-report",
+      environment: "${{ inputs.environment }}",
+    });
+  });
 });
 
 describe("modelship-sweep.yml", () => {
-  it("plans trials, trains them as a matrix on the GPU runners, then picks the best", () => {
+  it("plans the study's next trials, trains them as a matrix on the GPU runners, then tells the study", () => {
     const wf = find("local, GPU labels", ".github/workflows/modelship-sweep.yml");
-    expect(Object.keys(wf.jobs)).toEqual(["plan", "trial", "best"]);
-    expect(wf.jobs["plan"]!.steps.at(-1)?.with).toMatchObject({ command: "sweep-plan" });
+    expect(Object.keys(wf.jobs)).toEqual(["plan", "trial", "tell"]);
+    expect(wf.jobs["plan"]!.steps.at(-1)?.with).toMatchObject({
+      command: "sweep-plan",
+      study: "${{ inputs.study }}",
+    });
     const trial = wf.jobs["trial"]!;
     expect(trial["runs-on"]).toEqual(["self-hosted", "gpu"]);
     expect(trial.strategy?.matrix).toEqual({ trial: "${{ fromJSON(needs.plan.outputs.trials) }}" });
@@ -371,8 +402,20 @@ describe("modelship-sweep.yml", () => {
       command: "train",
       params: "${{ toJSON(matrix.trial.params) }}",
     });
-    expect(wf.jobs["best"]!.needs).toBe("trial");
-    expect(wf.jobs["best"]!.if).toBe("${{ !cancelled() && needs.trial.result != 'skipped' }}");
-    expect(wf.jobs["best"]!.steps.at(-1)?.with).toMatchObject({ command: "sweep-best" });
+    const tell = wf.jobs["tell"]!;
+    expect(tell.needs).toEqual(["plan", "trial"]);
+    // Failed trials are told too (as failed); a failed plan planned nothing to tell.
+    expect(tell.if).toBe("${{ !cancelled() && needs.plan.result == 'success' }}");
+    expect(tell.steps.at(-1)?.with).toMatchObject({
+      command: "sweep-tell",
+      study: "${{ inputs.study }}",
+      pr: "${{ inputs.pr }}",
+    });
+    // The study lives on the modelship-studies branch: plan and tell write it; only tell comments.
+    expect(wf.jobs["plan"]!.permissions).toEqual({ contents: "write" });
+    expect(tell.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    expect(trial.permissions).toEqual({ contents: "read" });
+    // One run per study at a time: tell marks trials left running as failed.
+    expect(wf.concurrency.group).toContain("${{ inputs.study }}");
   });
 });

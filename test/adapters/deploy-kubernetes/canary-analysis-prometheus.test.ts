@@ -111,4 +111,12 @@ describe("the canary analysis' Prometheus queries", () => {
     expect(p95).toBeLessThanOrEqual(0.25);
     expect(await query(args(q.latencyP95, "iris", "9.9.9"))).toEqual([]);
   });
+
+  it("reads the p99 latency in seconds, at least the p95", async () => {
+    const [p95] = await query(args(q.latencyP95, "iris", "1.1.0"));
+    const [p99] = await query(args(q.latencyP99, "iris", "1.1.0"));
+    expect(p99).toBeGreaterThanOrEqual(p95!);
+    expect(p99).toBeLessThanOrEqual(0.25);
+    expect(await query(args(q.latencyP99, "iris", "9.9.9"))).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { exportMlflowFiles } from "../../../adapters/runs/export-mlflow-files.ts";
@@ -211,6 +211,46 @@ describe("exportMlflowRest", () => {
     const again = await exportMlflowRest(selected, { uri: fake.url });
     expect(again.map((r) => r.outcome)).toEqual(["exists", "exists"]);
     expect(fake.runs.size).toBe(2);
+  });
+
+  it("uploads a new run's files through the artifact proxy, byte for byte; a run logged before uploads none", async () => {
+    const { run, dir } = byName("r1-baseline");
+    const artifactsDir = (r: MlflowRun) => (r === run ? dir : undefined);
+    const [logged] = await exportMlflowRest([run], { uri: fake.url, artifactsDir });
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join("/"))
+      .sort();
+    expect(files.length).toBeGreaterThan(2);
+    expect(logged!.artifacts).toEqual({ uploaded: files.length });
+    const root = `${logged!.experimentId}/${logged!.runId}/artifacts`;
+    expect([...fake.artifacts.keys()].sort()).toEqual(files.map((f) => `${root}/${f}`));
+    for (const f of files) expect(fake.artifacts.get(`${root}/${f}`)).toEqual(await readFile(join(dir, f)));
+    const puts = fake.calls.filter((c) => c.method === "PUT");
+    expect(
+      puts.every((c) => c.status === 200 && c.path.startsWith(`mlflow-artifacts/artifacts/${root}/`)),
+    ).toBe(true);
+    // The run is finished after its artifacts are in.
+    expect(fake.calls.at(-1)?.path).toBe("runs/update");
+
+    const [again] = await exportMlflowRest([run], { uri: fake.url, artifactsDir });
+    expect(again).toMatchObject({ outcome: "exists", artifacts: { uploaded: 0 } });
+    expect(fake.calls.filter((c) => c.method === "PUT")).toHaveLength(files.length);
+  });
+
+  it("says why when the server keeps artifacts where it does not proxy them", async () => {
+    const s3 = await startFakeMlflow({ artifactUri: (e, r) => `s3://bucket/mlruns/${e}/${r}/artifacts` });
+    try {
+      const { run, dir } = byName("r1-baseline");
+      const [logged] = await exportMlflowRest([run], { uri: s3.url, artifactsDir: () => dir });
+      expect(logged).toMatchObject({ outcome: "logged", artifacts: { uploaded: 0 } });
+      expect(logged!.artifacts.skipped).toContain("s3://bucket/mlruns/");
+      expect(logged!.artifacts.skipped).toContain("--serve-artifacts");
+      expect(s3.calls.filter((c) => c.method === "PUT")).toEqual([]);
+      expect(s3.runs.get(logged!.runId)?.status).toBe("FINISHED");
+    } finally {
+      await s3.close();
+    }
   });
 
   it("sends non-finite metric values the way proto3 JSON spells them", async () => {

@@ -64,7 +64,8 @@ describe("buildDeployment", () => {
       "modelship.dev/environment": "production",
     });
     const c = container(d);
-    expect(c.args).toEqual([
+    // The prediction log's flags follow (test/core/kubernetes/prediction-log-volume.test.ts).
+    expect(c.args.slice(0, 11)).toEqual([
       "serve",
       "--model",
       "/models/model",
@@ -95,17 +96,55 @@ describe("buildDeployment", () => {
     expect(() => new Deployment(json as never).validate()).not.toThrow();
   });
 
+  const fetch = {
+    source: {
+      registry: "github" as const,
+      repository: "acme/iris",
+      apiUrl: "https://api.github.com",
+      tagFormat: "model/{name}/v{version}",
+    },
+    artifacts: [{ path: "model/model.onnx", sha256: "a".repeat(64), bytes: 10 }],
+  };
   it.each([
-    ["ghcr.io/acme/serve:latest", undefined, "ghcr.io/acme/serve:latest"],
-    ["ghcr.io/acme/{model}:{version}", undefined, "ghcr.io/acme/iris:1.2.0"],
-    ["ghcr.io/acme/{model}:{version}", "registry.local/iris@sha256:abc", "registry.local/iris@sha256:abc"],
-  ])("image %s (override %s) → %s", (image, override, want) => {
-    const { ctx } = setup({ kubernetes: { image } });
+    ["the one image, fetched version", null, true, undefined, "ghcr.io/acme/serve:1"],
+    ["the one image, no fetch and no per-version template", null, false, undefined, "ghcr.io/acme/serve:1"],
+    [
+      "the one image even with a per-version template, when the version is fetched",
+      "ghcr.io/acme/{model}:{version}",
+      true,
+      undefined,
+      "ghcr.io/acme/serve:1",
+    ],
+    [
+      "the opt-in per-version image, when nothing fetches the version",
+      "ghcr.io/acme/{model}:{version}",
+      false,
+      undefined,
+      "ghcr.io/acme/iris:1.2.0",
+    ],
+    [
+      "an image the version ran with",
+      "ghcr.io/acme/{model}:{version}",
+      false,
+      "registry.local/iris@sha256:abc",
+      "registry.local/iris@sha256:abc",
+    ],
+  ])("image: %s", (_name, versionImage, fetched, override, want) => {
+    const { ctx } = setup({ kubernetes: { image: "ghcr.io/acme/serve:1", versionImage } });
     const d = buildDeployment(ctx, {
-      model: { ...model, ...(override ? { image: override } : {}) },
+      model: { ...model, ...(fetched ? { fetch } : {}), ...(override ? { image: override } : {}) },
       colour: "blue",
     });
     expect(container(d).image).toBe(want);
+  });
+
+  it.each([
+    [{ image: "ghcr.io/acme/{model}:{version}" }, /deploy\.kubernetes\.versionImage/],
+    [{ versionImage: "ghcr.io/acme/iris:latest" }, /must contain \{version\}/],
+  ])("refuses %j in the config", (kubernetes, message) => {
+    const parsed = ConfigSchema.safeParse({ deploy: { kubernetes } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(message);
   });
 
   it("refuses a quantity Kubernetes cannot read, naming the key", () => {

@@ -151,11 +151,11 @@ describe("Argo Rollouts strategies", () => {
   it("analyses every step with real inferences and the servers' own Prometheus metrics", () => {
     const r = render({
       strategy: "canary",
-      analysis: { smokeRequests: 7, maxErrorRate: 0.02, maxLatencyP95Ms: 400 },
+      analysis: { smokeRequests: 7, maxErrorRate: 0.02, maxLatencyP95Ms: 400, maxLatencyP99Ms: 900 },
       kubernetes: argo({ prometheusUrl: "http://prom.monitoring:9090" }),
     });
     const metrics = r.find("AnalysisTemplate").spec["metrics"] as Array<Record<string, Loose>>;
-    expect(metrics.map((m) => m["name"])).toEqual(["inference", "error-rate", "latency-p95"]);
+    expect(metrics.map((m) => m["name"])).toEqual(["inference", "error-rate", "latency-p95", "latency-p99"]);
     const job = metrics[0]?.["provider"].job.spec.template.spec.containers[0];
     expect(job.args).toEqual([
       "probe",
@@ -171,6 +171,8 @@ describe("Argo Rollouts strategies", () => {
       "0.02",
       "--max-latency-p95-ms",
       "400",
+      "--max-latency-p99-ms",
+      "900",
     ]);
     expect(metrics[1]).toMatchObject({
       successCondition: "len(result) == 0 || result[0] <= 0.02",
@@ -182,6 +184,10 @@ describe("Argo Rollouts strategies", () => {
     expect(metrics[2]).toMatchObject({ successCondition: "len(result) == 0 || result[0] <= 0.4" });
     expect(metrics[2]?.["provider"].prometheus.query).toMatch(
       /^histogram_quantile\(0\.95, .*modelship_request_duration_seconds_bucket/,
+    );
+    expect(metrics[3]).toMatchObject({ successCondition: "len(result) == 0 || result[0] <= 0.9" });
+    expect(metrics[3]?.["provider"].prometheus.query).toMatch(
+      /^histogram_quantile\(0\.99, .*modelship_request_duration_seconds_bucket/,
     );
   });
 

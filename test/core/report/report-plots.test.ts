@@ -42,4 +42,29 @@ describe("report plots", () => {
     expect(md).toContain("### What drives the model");
     expect(md).toContain("| bill\\_length | 0.2000 ± 0.0100 |");
   });
+
+  it.each([
+    [
+      "an https SVG",
+      "https://github.com/o/r/blob/c/pr-1/loss.svg?raw=true",
+      "[![Loss](https://github.com/o/r/blob/c/pr-1/loss.png?raw=true)](https://github.com/o/r/blob/c/pr-1/loss.svg?raw=true)",
+    ],
+    [
+      "a relative SVG",
+      "plots/loss.svg",
+      "[![Loss](https://github.com/o/r/blob/c/pr-1/loss.png?raw=true)](plots/loss.svg)",
+    ],
+    [
+      "an unsafe link, dropped",
+      "javascript:alert(1)",
+      "\n\n![Loss](https://github.com/o/r/blob/c/pr-1/loss.png?raw=true)",
+    ],
+  ])("links each image to its SVG: %s", (_what, href, expected) => {
+    const md = renderComparisonMarkdown(comparison, {
+      modelName: "m",
+      plots: [{ title: "Loss", url: "https://github.com/o/r/blob/c/pr-1/loss.png?raw=true", href }],
+    });
+    expect(md).toContain(expected);
+    expect(md).not.toContain("javascript:");
+  });
 });

@@ -84,6 +84,15 @@ describe("judgeAnalysis", () => {
     ],
   ])("%s", (_name, samples, want) => {
     const v = judgeAnalysis(samples, LIMITS);
+    expect(v.observed.p99Ms).toBe(
+      percentile(
+        samples
+          .filter((s) => s.status === 200)
+          .map((s) => s.latencyMs)
+          .sort((a, b) => a - b),
+        0.99,
+      ),
+    );
     expect(v.pass).toBe(want.pass);
     if (!v.pass) expect(v.reason).toBe(want.reason);
     if (want.p95 !== undefined) expect(v.observed.p95Ms).toBe(want.p95);
@@ -91,6 +100,31 @@ describe("judgeAnalysis", () => {
     expect(v.observed.clientErrors).toBe(want.clientErrors ?? 0);
     expect(v.observed.requests).toBe(samples.length);
     expect(v.thresholds).toEqual(LIMITS);
+  });
+
+  const P99 = { ...LIMITS, maxLatencyP99Ms: 200 };
+  const fast = Array.from({ length: 199 }, () => ok(5));
+  it.each<[string, AnalysisSample[], { pass: boolean; p99: number }]>([
+    [
+      "a slow tail of 3 in 200 above the p99 limit fails though the p95 holds",
+      [...fast.slice(2), ok(300), ok(400), ok(500)],
+      { pass: false, p99: 300 },
+    ],
+    [
+      "two slow answers in 200 are above the p99 (nearest rank 198)",
+      [...fast.slice(1), ok(900), ok(900)],
+      { pass: true, p99: 5 },
+    ],
+    ["a p99 at the limit passes", [...fast.slice(2), ok(200), ok(200), ok(200)], { pass: true, p99: 200 }],
+  ])("p99 limit: %s", (_name, samples, want) => {
+    const v = judgeAnalysis(samples, P99);
+    expect(v.observed.p95Ms).toBe(5);
+    expect(v.observed.p99Ms).toBe(want.p99);
+    expect(v.pass).toBe(want.pass);
+    if (!v.pass) {
+      expect(v.reason).toBe("analysis-latency");
+      expect(v.message).toBe("latency p99 300 ms is above the limit 200 ms");
+    }
   });
 
   it("names the observed values, the limit and the first error in its message", () => {

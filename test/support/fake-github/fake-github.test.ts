@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inflateRawSync } from "node:zlib";
 import { Octokit } from "@octokit/rest";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { pino } from "pino";
 import { addPull, startFakeGitHub, type FakeGitHub } from "./fake-github.ts";
@@ -327,6 +327,58 @@ describe("fake GitHub", () => {
     });
     expect(Buffer.from(got as unknown as ArrayBuffer)).toEqual(bytes);
     expect(gh.callsTo("repos/upload-release-asset")).toHaveLength(1);
+    expect(gh.invalid).toEqual([]);
+  });
+
+  it("keeps blobs and builds trees from blob shas, base trees and deletions, as git does", async () => {
+    const repo = gh.repo("acme", "assets");
+    const r = { owner: "acme", repo: "assets" };
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]);
+    const { data: blob } = await octokit.rest.git.createBlob({
+      ...r,
+      content: png.toString("base64"),
+      encoding: "base64",
+    });
+    // git's own id for these bytes (`git hash-object`): sha1 of "blob 6\0" + bytes.
+    expect(blob.sha).toBe(
+      createHash("sha1")
+        .update(Buffer.concat([Buffer.from("blob 6\0"), png]))
+        .digest("hex"),
+    );
+    const { data: got } = await octokit.rest.git.getBlob({ ...r, file_sha: blob.sha });
+    expect(Buffer.from(got.content, "base64")).toEqual(png);
+    const { data: first } = await octokit.rest.git.createTree({
+      ...r,
+      tree: [
+        { path: "a/plot.png", mode: "100644", type: "blob", sha: blob.sha },
+        { path: "a/notes.txt", mode: "100644", type: "blob", content: "hello" },
+      ],
+    });
+    expect(first.tree.map((e) => [e.path, e.sha])).toEqual([
+      ["a/notes.txt", "b6fc4c620b67d95f953a5c1c1230aaab5db5a1b0"],
+      ["a/plot.png", blob.sha],
+    ]);
+    const { data: second } = await octokit.rest.git.createTree({
+      ...r,
+      base_tree: first.sha,
+      tree: [
+        { path: "a/notes.txt", mode: "100644", type: "blob", sha: null },
+        { path: "b/more.txt", mode: "100644", type: "blob", content: "more" },
+      ],
+    });
+    expect(second.tree.map((e) => e.path)).toEqual(["a/plot.png", "b/more.txt"]);
+    expect(repo.trees[second.sha]?.find((e) => e.path === "b/more.txt")?.content).toBe("more");
+    await expect(
+      octokit.rest.git.createTree({
+        ...r,
+        tree: [{ path: "x", mode: "100644", type: "blob", sha: "0".repeat(40) }],
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.rest.git.createTree({ ...r, base_tree: "1".repeat(40), tree: [] }),
+    ).rejects.toMatchObject({ status: 422 });
+    repo.gitReadOnly = true;
+    await expect(octokit.rest.git.createBlob({ ...r, content: "x" })).rejects.toMatchObject({ status: 403 });
     expect(gh.invalid).toEqual([]);
   });
 });

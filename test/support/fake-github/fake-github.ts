@@ -8,7 +8,7 @@ import { createFakeState, ensureRepo, type FakeRepo, type FakeState } from "./fa
 import { handlers, type HandlerContext, type HandlerResult } from "./handlers.ts";
 
 export type { FakeState, FakeRepo, FakeUser, FakePull, FakeRole } from "./fake-state.ts";
-export { addCommit, addPull, ensureRepo, fakeSha, EMPTY_TREE_SHA } from "./fake-state.ts";
+export { addCommit, addPull, ensureRepo, fakeSha, gitBlobSha, EMPTY_TREE_SHA } from "./fake-state.ts";
 
 /** One request the fake received, in arrival order. */
 export type RecordedCall = {

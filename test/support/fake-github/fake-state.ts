@@ -16,6 +16,14 @@ export type FakeCommit = {
   author: { name: string; email: string; date: string };
 };
 
+/** One file of a tree made through the API; `content` is the blob's bytes read as UTF-8. */
+export type FakeTreeEntry = { path: string; sha: string; content: string };
+
+/** The sha git gives a blob: sha1 of `blob <size>\0` and the bytes. */
+export function gitBlobSha(bytes: Buffer): string {
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
 export type FakeComment = {
   id: number;
   issueNumber: number;
@@ -193,8 +201,15 @@ export type FakeRepo = {
   /** Full ref name (`refs/heads/main`) to commit sha. */
   refs: Record<string, string>;
   commits: Record<string, FakeCommit>;
-  /** Trees created through the API: sha → entries (path and text content). */
-  trees: Record<string, Array<{ path: string; content: string }>>;
+  /** Trees created through the API: sha → entries (path, the blob's sha, and its text). */
+  trees: Record<string, FakeTreeEntry[]>;
+  /** Blobs created through the API (or written by a tree's `content`): git blob sha → bytes. */
+  blobs: Record<string, Buffer>;
+  /**
+   * When set, the token may not write the Git database (a workflow without `contents: write`, an
+   * App installation without Contents write): blob, tree, commit and ref writes answer 403.
+   */
+  gitReadOnly?: boolean;
   releases: FakeRelease[];
   /** Commit statuses by sha (the legacy Statuses API), newest last. */
   statuses: Record<string, Array<{ context: string; state: "error" | "failure" | "pending" | "success" }>>;
@@ -292,6 +307,7 @@ export function ensureRepo(
     refs: { [`refs/heads/${defaultBranch}`]: root.sha },
     commits: { [root.sha]: root },
     trees: {},
+    blobs: {},
     releases: [],
     statuses: {},
     deployments: [],

@@ -3,6 +3,7 @@ import { join, relative, sep } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import {
   fakeSha,
+  gitBlobSha,
   findRepo,
   nextId,
   nextIssueNumber,
@@ -60,6 +61,11 @@ const unprocessable = (message: string, errors: unknown[] = []): HandlerResult =
   status: 422,
   body: { message, errors, documentation_url: "https://docs.github.com/rest", status: "422" },
 });
+
+/** What GitHub answers a token without write access to the repository's contents. */
+function forbiddenWrite(): HandlerResult {
+  return { status: 403, body: { message: "Resource not accessible by integration", status: "403" } };
+}
 
 function iso(state: FakeState): string {
   return state
@@ -677,6 +683,30 @@ export const handlers: Record<string, Handler> = {
     return paginate(ctx, list);
   }),
 
+  "pulls/list-commits": withRepo((ctx, repo) => {
+    const pull = repo.pulls[Number(ctx.params.pull_number)];
+    if (pull === undefined) return notFound();
+    // The head's first-parent chain down to the base, oldest first, at most 250 as GitHub lists.
+    const chain: string[] = [];
+    for (let sha: string | undefined = pull.head.sha; sha !== undefined && sha !== pull.base.sha;) {
+      const c: { parents: string[] } | undefined = repo.commits[sha];
+      if (c === undefined || chain.length >= 250) break;
+      chain.unshift(sha);
+      sha = c.parents[0];
+    }
+    const example = (ctx.example("pulls/list-commits") as unknown as Array<Record<string, unknown>>)[0] ?? {};
+    const list = chain.map((sha) => ({
+      ...example,
+      sha,
+      node_id: `C_${sha.slice(0, 12)}`,
+      url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/commits/${sha}`,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${sha}`,
+      commit: { ...(example.commit as object), message: repo.commits[sha]?.message ?? "" },
+      parents: (repo.commits[sha]?.parents ?? []).map((p) => ({ sha: p, url: "", html_url: "" })),
+    }));
+    return paginate(ctx, list);
+  }),
+
   "pulls/update": withRepo((ctx, repo) => {
     const pull = repo.pulls[Number(ctx.params.pull_number)];
     if (pull === undefined) return notFound();
@@ -1018,6 +1048,7 @@ export const handlers: Record<string, Handler> = {
   }),
 
   "git/create-commit": withRepo((ctx, repo) => {
+    if (repo.gitReadOnly === true) return forbiddenWrite();
     const b = bodyOf(ctx);
     const parents = (b.parents ?? []) as string[];
     const tree = String(b.tree);
@@ -1049,12 +1080,66 @@ export const handlers: Record<string, Handler> = {
     return { status: 201, body: gitCommitJson(ctx, repo, sha) };
   }),
 
-  "git/create-tree": withRepo((ctx, repo) => {
+  "git/create-blob": withRepo((ctx, repo) => {
+    if (repo.gitReadOnly === true) return forbiddenWrite();
     const b = bodyOf(ctx);
-    const entries = ((b.tree ?? []) as Array<{ path?: string; content?: string; sha?: string | null }>).map(
-      (e) => ({ path: String(e.path), content: e.content ?? "" }),
-    );
-    const sha = fakeSha(`tree:${str(b.base_tree) ?? ""}:${JSON.stringify(entries)}`);
+    const encoding = str(b.encoding) ?? "utf-8";
+    if (encoding !== "utf-8" && encoding !== "base64")
+      return unprocessable(`encoding must be utf-8 or base64, got ${encoding}`);
+    const bytes = Buffer.from(String(b.content), encoding === "base64" ? "base64" : "utf8");
+    const sha = gitBlobSha(bytes);
+    repo.blobs[sha] = bytes;
+    return {
+      status: 201,
+      body: { sha, url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/blobs/${sha}` },
+    };
+  }),
+
+  "git/get-blob": withRepo((ctx, repo) => {
+    const sha = ctx.params.file_sha ?? "";
+    const bytes = repo.blobs[sha];
+    if (bytes === undefined) return notFound();
+    return {
+      status: 200,
+      body: {
+        sha,
+        node_id: `B_${sha.slice(0, 12)}`,
+        size: bytes.length,
+        url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/blobs/${sha}`,
+        content: bytes.toString("base64"),
+        encoding: "base64",
+      },
+    };
+  }),
+
+  "git/create-tree": withRepo((ctx, repo) => {
+    if (repo.gitReadOnly === true) return forbiddenWrite();
+    const b = bodyOf(ctx);
+    const base = str(b.base_tree);
+    // A base tree must exist; trees of seeded commits are known only as ids and start empty.
+    const known = (sha: string): boolean =>
+      sha === EMPTY_TREE_SHA ||
+      repo.trees[sha] !== undefined ||
+      Object.values(repo.commits).some((c) => c.tree === sha);
+    if (base !== undefined && !known(base)) return unprocessable("base_tree is not a valid tree");
+    const files = new Map((base === undefined ? [] : (repo.trees[base] ?? [])).map((e) => [e.path, e]));
+    type Entry = { path?: string; content?: string; sha?: string | null };
+    for (const e of (b.tree ?? []) as Entry[]) {
+      const path = String(e.path);
+      if (e.content !== undefined && e.sha !== undefined)
+        return unprocessable("Use either tree.sha or content, not both");
+      if (e.sha === null) {
+        files.delete(path);
+        continue;
+      }
+      const bytes = e.sha === undefined ? Buffer.from(e.content ?? "", "utf8") : repo.blobs[e.sha];
+      if (bytes === undefined) return unprocessable(`tree.sha ${e.sha} is not a valid blob`);
+      const sha = gitBlobSha(bytes);
+      repo.blobs[sha] = bytes;
+      files.set(path, { path, sha, content: bytes.toString("utf8") });
+    }
+    const entries = [...files.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    const sha = fakeSha(`tree:${entries.map((e) => `${e.path}:${e.sha}`).join("\n")}`);
     repo.trees[sha] = entries;
     return {
       status: 201,
@@ -1066,9 +1151,9 @@ export const handlers: Record<string, Handler> = {
           path: e.path,
           mode: "100644",
           type: "blob",
-          sha: fakeSha(`blob:${e.content}`),
-          size: Buffer.byteLength(e.content),
-          url: "",
+          sha: e.sha,
+          size: repo.blobs[e.sha]?.length ?? 0,
+          url: `${ctx.apiBase}/repos/${repo.owner}/${repo.name}/git/blobs/${e.sha}`,
         })),
       },
     };
@@ -1082,6 +1167,7 @@ export const handlers: Record<string, Handler> = {
   }),
 
   "git/create-ref": withRepo((ctx, repo) => {
+    if (repo.gitReadOnly === true) return forbiddenWrite();
     const b = bodyOf(ctx);
     const ref = String(b.ref);
     const sha = String(b.sha);
@@ -1107,6 +1193,7 @@ export const handlers: Record<string, Handler> = {
   }),
 
   "git/update-ref": withRepo((ctx, repo) => {
+    if (repo.gitReadOnly === true) return forbiddenWrite();
     const ref = `refs/${ctx.params.ref ?? ""}`;
     const b = bodyOf(ctx);
     const current = repo.refs[ref];

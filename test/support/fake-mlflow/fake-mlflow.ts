@@ -96,19 +96,42 @@ export type FakeMlflow = {
   url: string;
   experiments: Map<string, { id: string; name: string }>;
   runs: Map<string, FakeMlflowRun>;
+  /** Files uploaded through the artifact proxy, by path under the artifact root. */
+  artifacts: Map<string, Buffer>;
   calls: Array<{ method: string; path: string; body: unknown; status: number; authorization?: string }>;
   close: () => Promise<void>;
 };
 
-/** An MLflow tracking server's REST endpoints on 127.0.0.1, validating request bodies as MLflow would. */
-export async function startFakeMlflow(): Promise<FakeMlflow> {
+/**
+ * An MLflow tracking server's REST endpoints on 127.0.0.1, validating request bodies as MLflow
+ * would, with the artifact proxy `mlflow server --serve-artifacts` adds (runs get an
+ * `mlflow-artifacts:/<experiment>/<run>/artifacts` URI). `artifactUri` stands for a server that
+ * keeps artifacts elsewhere (e.g. `s3://bucket/...`), whose runs get that URI instead.
+ */
+export async function startFakeMlflow(
+  opts: { artifactUri?: (experimentId: string, runId: string) => string } = {},
+): Promise<FakeMlflow> {
   const experiments = new Map<string, { id: string; name: string }>();
   const runs = new Map<string, FakeMlflowRun>();
+  const artifacts = new Map<string, Buffer>();
   const calls: FakeMlflow["calls"] = [];
   let nextRun = 1;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname.startsWith(ARTIFACTS_PREFIX)) {
+        const reply = await putArtifact(req, url.pathname.slice(ARTIFACTS_PREFIX.length));
+        calls.push({
+          method: req.method ?? "",
+          path: url.pathname.slice("/api/2.0/".length),
+          body: null,
+          status: reply.status,
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        });
+        res.writeHead(reply.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(reply.json));
+        return;
+      }
       const path = url.pathname.replace(/^\/api\/2\.0\/mlflow\//, "");
       const body = req.method === "POST" ? await readJson(req) : Object.fromEntries(url.searchParams);
       const reply = handle(req.method ?? "GET", path, body);
@@ -128,6 +151,20 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     status,
     json: { error_code: code, message },
   });
+  // mlflow/server/handlers.py upload_artifact: PUT only, a path with no '..' part, raw bytes.
+  async function putArtifact(
+    req: IncomingMessage,
+    encoded: string,
+  ): Promise<{ status: number; json: unknown }> {
+    if (req.method !== "PUT") return error(404, "ENDPOINT_NOT_FOUND", `${req.method} artifacts`);
+    const path = encoded.split("/").map(decodeURIComponent).join("/");
+    if (path === "" || path.split("/").some((p) => p === ".." || p === "") || path.startsWith("/"))
+      return error(400, "INVALID_PARAMETER_VALUE", `Invalid path: ${path}`);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    artifacts.set(path, Buffer.concat(chunks));
+    return { status: 200, json: {} };
+  }
   function handle(method: string, path: string, body: unknown): { status: number; json: unknown } {
     if (body === undefined) return error(400, "MALFORMED_REQUEST", "body is not JSON");
     if (method === "GET" && path === "experiments/get-by-name") {
@@ -183,6 +220,9 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         if (![...experiments.values()].some((e) => e.id === b.experiment_id))
           return error(404, "RESOURCE_DOES_NOT_EXIST", "No experiment");
         const runId = `fake${String(nextRun++).padStart(28, "0")}`;
+        const artifactUri =
+          opts.artifactUri?.(b.experiment_id, runId) ??
+          `mlflow-artifacts:/${b.experiment_id}/${runId}/artifacts`;
         const tags = Object.fromEntries((b.tags ?? []).map((t) => [t.key, t.value]));
         runs.set(runId, {
           runId,
@@ -196,7 +236,16 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         });
         return {
           status: 200,
-          json: { run: { info: { run_id: runId, experiment_id: b.experiment_id, status: "RUNNING" } } },
+          json: {
+            run: {
+              info: {
+                run_id: runId,
+                experiment_id: b.experiment_id,
+                status: "RUNNING",
+                artifact_uri: artifactUri,
+              },
+            },
+          },
         };
       }
       case "runs/log-batch": {
@@ -228,10 +277,13 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     url: `http://127.0.0.1:${port}`,
     experiments,
     runs,
+    artifacts,
     calls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+const ARTIFACTS_PREFIX = "/api/2.0/mlflow-artifacts/artifacts/";
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];

@@ -45,6 +45,7 @@ modelship.dev/colour: {{ .colour }}
 {{- $v := .root.Values -}}
 {{- $modelUri := printf "/models/%s/%s" $v.model.name $v.model.version -}}
 {{- $image := include "modelship.image" .root -}}
+{{- $log := $v.predictionLog -}}
 metadata:
   labels:
     {{- include "modelship.selector" . | nindent 4 }}
@@ -67,6 +68,9 @@ spec:
   securityContext:
     runAsNonRoot: true
     runAsUser: 1000
+    {{- if and $log.enabled $log.persistentVolumeClaim }}
+    fsGroup: 1000
+    {{- end }}
     seccompProfile:
       type: RuntimeDefault
   terminationGracePeriodSeconds: 30
@@ -85,6 +89,16 @@ spec:
   volumes:
     - name: model
       emptyDir: {}
+    {{- if $log.enabled }}
+    - name: predictions
+      {{- if $log.persistentVolumeClaim }}
+      persistentVolumeClaim:
+        claimName: {{ $log.persistentVolumeClaim }}
+      {{- else }}
+      emptyDir:
+        sizeLimit: {{ printf "%dMi" (addf $log.maxLogMB (mulf 2 $log.rotateMB) | ceil | int) }}
+      {{- end }}
+    {{- end }}
   initContainers:
     - name: fetch-model
       image: {{ $image | quote }}
@@ -154,6 +168,25 @@ spec:
         - --preferred-batch-rows
         - {{ join "," $v.batching.preferredBatchRows | quote }}
         {{- end }}
+        {{- if $log.enabled }}
+        - --prediction-log
+        - /var/lib/modelship/predictions
+        - --log-sample-rate
+        - {{ $log.sampleRate | toString | quote }}
+        - --log-max-mb
+        - {{ $log.maxLogMB | toString | quote }}
+        - --log-rotate-mb
+        - {{ $log.rotateMB | toString | quote }}
+        - --log-max-record-kb
+        - {{ $log.maxRecordKB | toString | quote }}
+        {{- end }}
+      {{- if $log.enabled }}
+      env:
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+      {{- end }}
       ports:
         - name: http
           containerPort: {{ $v.port }}
@@ -187,6 +220,11 @@ spec:
         - name: model
           mountPath: /models
           readOnly: true
+        {{- if $log.enabled }}
+        - name: predictions
+          mountPath: /var/lib/modelship/predictions
+          subPathExpr: $(POD_NAME)
+        {{- end }}
 {{- end -}}
 
 {{/* One HorizontalPodAutoscaler spec body (root, kind, apiVersion, name). */}}

@@ -1,0 +1,158 @@
+import type { Row } from "../../adapters/data-sources/data-source.ts";
+import type { Config } from "../../core/config/schema.ts";
+import { evaluateClassification, evaluateRegression } from "../../core/data/evaluate.ts";
+import { splitTrainValidation } from "../../core/data/split.ts";
+import {
+  applyPreprocessor,
+  encodeTargets,
+  fitPreprocessor,
+  rowsToColumns,
+  type FittedPreprocessor,
+} from "../../core/features/preprocessor.ts";
+import { scaleTargets, unscaleTargets } from "../../core/features/target-transform.ts";
+import type { RunRecord } from "../../core/run/run-record.ts";
+import { evaluateBatch } from "./accumulate-epoch.ts";
+import type { StreamedData, TensorData } from "./fit-model.ts";
+import { loadData, runRecordData } from "./load-data.ts";
+import { resolveFeatures } from "./resolve-features.ts";
+import type { Tf } from "./select-backend.ts";
+import { evaluateStreamed, streamedData } from "./stream-epoch.ts";
+import { openStreamingSet } from "./streaming-set.ts";
+import { targetsTensor } from "./targets-tensor.ts";
+
+type Sequential = ReturnType<Tf["sequential"]>;
+
+/** The validation rows (all of them, or a sample when streaming) with what needs rows, not batches. */
+export type ValidationSample = {
+  rows: readonly Row[];
+  /** Model inputs, row-major [rows, width]. */
+  x: Float32Array;
+  /** Targets as trained on (class indices, or scaled values), and in their own units. */
+  yVal: Float32Array;
+  yValRaw: Float32Array;
+  /** Model outputs: probabilities, or predictions in the target's units. */
+  pred: ArrayLike<number>;
+};
+
+/** The built-in trainer's data, held in memory or streamed from the snapshot. */
+export type TrainingData = {
+  mode: "memory" | "streaming";
+  p: FittedPreprocessor;
+  features: string[];
+  trainRows: number;
+  validationRows: number;
+  fingerprint: string;
+  recordData: RunRecord["data"];
+  /** Training class indices, for class weights. */
+  trainTargets(): ArrayLike<number>;
+  fitData: TensorData | StreamedData;
+  /** Final metrics (on every validation row) and the validation sample. */
+  evaluate(model: Sequential): Promise<{ metrics: Record<string, number>; sample: ValidationSample }>;
+  /** Training rows the drift reference profile is built from (all, or a sample when streaming). */
+  profileRows: readonly Row[];
+  dispose(): void;
+};
+
+type Mark = <T>(name: string, f: () => Promise<T> | T) => Promise<T>;
+
+/** `data.streaming.enabled` picks the streaming path; otherwise every row is loaded into memory. */
+export async function openTrainingData(opts: {
+  tf: Tf;
+  config: Config;
+  repoDir: string;
+  seed: number;
+  mark: Mark;
+}): Promise<TrainingData> {
+  const { tf, config } = opts;
+  if (!config.data.streaming.enabled) return inMemoryData(opts);
+  const set = await openStreamingSet({ config, repoDir: opts.repoDir, env: process.env, mark: opts.mark });
+  return {
+    mode: "streaming",
+    p: set.p,
+    features: set.features,
+    trainRows: set.trainRows,
+    validationRows: set.validationRows,
+    fingerprint: set.snapshot.version,
+    recordData: set.recordData,
+    trainTargets: set.trainTargets,
+    fitData: streamedData(tf, set, { shuffleBuffer: config.data.streaming.shuffleBuffer, seed: opts.seed }),
+    evaluate: (model) => evaluateStreamed(tf, model, set, config),
+    profileRows: set.trainSample,
+    dispose: () => undefined,
+  };
+}
+
+async function inMemoryData(opts: {
+  tf: Tf;
+  config: Config;
+  repoDir: string;
+  mark: Mark;
+}): Promise<TrainingData> {
+  const { tf, config, mark } = opts;
+  const data = await mark("loadMs", () => loadData({ repoDir: opts.repoDir, data: config.data }));
+  const features = resolveFeatures(config, data);
+  const split = splitTrainValidation(data.rows.length, {
+    validationSplit: config.data.validationSplit,
+    seed: config.data.seed,
+  });
+  const trainRows = split.train.map((i) => data.rows[i]!);
+  const valRows = split.validation.map((i) => data.rows[i]!);
+  const prep = await mark("preprocessMs", () => {
+    const p = fitPreprocessor(trainRows, {
+      features,
+      target: config.model.target,
+      task: config.model.task,
+      transforms: config.data.transforms,
+      targetStandardize: config.data.target.standardize,
+    });
+    return {
+      p,
+      xTrain: applyPreprocessor(p, rowsToColumns(trainRows, features), trainRows.length),
+      xVal: applyPreprocessor(p, rowsToColumns(valRows, features), valRows.length),
+      yTrain: scaleTargets(p.targetTransform, encodeTargets(p, trainRows)),
+      yVal: scaleTargets(p.targetTransform, encodeTargets(p, valRows)),
+      yValRaw: encodeTargets(p, valRows),
+    };
+  });
+  const { p } = prep;
+  const classification = config.model.task === "classification";
+  const outputUnits = classification ? p.labels.length : 1;
+  const width = p.outputWidth;
+  const tensors = tf.tidy(() => ({
+    xTrain: tf.tensor2d(prep.xTrain, [trainRows.length, width]),
+    xVal: tf.tensor2d(prep.xVal, [valRows.length, width]),
+    yTrain: targetsTensor(tf, prep.yTrain, classification, outputUnits),
+    yVal: targetsTensor(tf, prep.yVal, classification, outputUnits),
+  }));
+  const evaluate = async (model: Sequential) => {
+    const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
+    // Regression predictions back in the target's own units: metrics and parity are in those units.
+    const valPred = classification
+      ? ((await predVal.data()) as Float32Array)
+      : unscaleTargets(p.targetTransform, await predVal.data());
+    predVal.dispose();
+    const trainLoss = (await evaluateBatch(model, tensors.xTrain, tensors.yTrain, 1024)).loss;
+    const valLoss = (await evaluateBatch(model, tensors.xVal, tensors.yVal, 1024)).loss;
+    const task = classification
+      ? evaluateClassification(valPred, prep.yVal, outputUnits)
+      : evaluateRegression(valPred, prep.yValRaw);
+    return {
+      metrics: { ...task, train_loss: trainLoss, val_loss: valLoss } as Record<string, number>,
+      sample: { rows: valRows, x: prep.xVal, yVal: prep.yVal, yValRaw: prep.yValRaw, pred: valPred },
+    };
+  };
+  return {
+    mode: "memory",
+    p,
+    features,
+    trainRows: trainRows.length,
+    validationRows: valRows.length,
+    fingerprint: data.fingerprint,
+    recordData: runRecordData(data),
+    trainTargets: () => prep.yTrain,
+    fitData: tensors,
+    evaluate,
+    profileRows: trainRows,
+    dispose: () => Object.values(tensors).forEach((t) => t.dispose()),
+  };
+}
