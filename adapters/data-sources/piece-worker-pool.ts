@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { parsePiece, type PieceTask } from "./parse-piece.ts";
 import type { ParsedPiece } from "./parse-text-piece.ts";
+import { workerExecArgv } from "../process/worker-exec-argv.ts";
 
 export type PieceWorkerPool = {
   size: number;
@@ -35,7 +36,7 @@ export function createPieceWorkerPool(size: number): PieceWorkerPool {
   };
   const pick = () => {
     if (workers.length < size) {
-      const slot = { worker: new Worker(WORKER_URL), queued: 0 };
+      const slot = { worker: new Worker(WORKER_URL, { execArgv: workerExecArgv() }), queued: 0 };
       slot.worker.on("message", (msg: { id: number; parsed: ParsedPiece }) => {
         slot.queued--;
         pending.get(msg.id)?.resolve(msg.parsed);

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
+import { workerExecArgv } from "../../adapters/process/worker-exec-argv.ts";
 
 /** What the batch runner and the served model need of an onnxruntime session. */
 export type RunnableSession = {
@@ -41,7 +42,7 @@ export function inferenceWorkerAvailable(): boolean {
  * Tensors are copied each way. If the worker dies, every waiting and later run fails.
  */
 export async function createWorkerSession(file: string): Promise<RunnableSession> {
-  const worker = new Worker(WORKER_URL, { workerData: { file } });
+  const worker = new Worker(WORKER_URL, { workerData: { file }, execArgv: workerExecArgv() });
   const waiting = new Map<
     number,
     { resolve: (r: Record<string, ort.Tensor>) => void; reject: (e: Error) => void }
