@@ -23,17 +23,12 @@ export const KUBERNETES_MODEL_URI = "/models/model";
  * (or ~/.kube/config, or the pod's service account). Import it only when a deploy needs it, so
  * other commands never load the Kubernetes client.
  */
-export async function openKubernetesTarget(o: {
-  env: NodeJS.ProcessEnv;
-  config: Config;
-  environment: string;
-  now: () => Date;
-  log: (line: string) => void;
-  /** Already loaded (tests, or a caller that built one); default: from `env`. */
-  kubeConfig?: KubeConfig;
-  /** Where pods fetch versions from; default: the GitHub Releases of GITHUB_REPOSITORY when set. */
-  modelSource?: ModelSource;
-}): Promise<DeployTarget> {
+export async function openKubernetesTarget(
+  o: TargetInput & {
+    /** Where pods fetch versions from; default: the GitHub Releases of GITHUB_REPOSITORY when set. */
+    modelSource?: ModelSource;
+  },
+): Promise<DeployTarget> {
   const { config } = o;
   const base = await targetOptions(o);
   const name = config.model.name;
@@ -75,6 +70,7 @@ type TargetInput = {
   environment: string;
   now: () => Date;
   log: (line: string) => void;
+  /** Already loaded (tests, or a caller that built one); default: from `env`. */
   kubeConfig?: KubeConfig;
 };
 

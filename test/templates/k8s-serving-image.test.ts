@@ -61,14 +61,24 @@ describe("templates/docker/Dockerfile.serve", () => {
     expect(health).toMatch(/r\.status === 200/);
     expect(JSON.parse(one("ENTRYPOINT")[0]?.args ?? "null")).toEqual(["modelship"]);
     const cmd = JSON.parse(one("CMD").at(-1)?.args ?? "null") as string[];
-    // The Deployment's container args are the same command with the model's name and version added.
+    // The Deployment's container args are the same command with the model's name and version added,
+    // and the prediction log's flags (its volume exists only in the pod).
     const { deploy } = ConfigSchema.parse({});
     const d = buildDeployment(
       { kubernetes: deploy.kubernetes, environment: "production" },
       { model: { name: "iris", version: "1.0.0", modelUri: "/models/model" }, colour: "blue" },
     ).toJSON() as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     const podArgs = d.spec.template.spec.containers[0]?.args ?? [];
-    const added = ["--name", "--model-version"];
+    const added = [
+      "--name",
+      "--model-version",
+      "--prediction-log",
+      "--log-sample-rate",
+      "--log-max-mb",
+      "--log-rotate-mb",
+      "--log-max-record-kb",
+    ];
+    expect(podArgs).toContain("--prediction-log");
     expect(podArgs.filter((a, i) => !added.includes(a) && !added.includes(podArgs[i - 1] ?? ""))).toEqual(
       cmd,
     );

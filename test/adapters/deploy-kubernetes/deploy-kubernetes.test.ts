@@ -29,7 +29,11 @@ function deployConfig(overrides: ConfigInput["deploy"] = {}) {
       health: { readyTimeoutSeconds: 1, intervalMs: 20 },
       analysis: { smokeRequests: 3, maxErrorRate: 0, maxLatencyP95Ms: 1000, postSwitchSeconds: 0.1 },
       scaleDownDelaySeconds: SCALE_DOWN_DELAY_S,
-      kubernetes: { namespace: NS, image: "ghcr.io/acme/iris-serve:{version}" },
+      kubernetes: {
+        namespace: NS,
+        image: "ghcr.io/acme/modelship-serve:0.1.0",
+        versionImage: "ghcr.io/acme/iris-serve:{version}",
+      },
       ...overrides,
     },
   }).deploy;
@@ -149,6 +153,17 @@ describe("deployKubernetes", () => {
         "0.0.0.0",
         "--port",
         "8080",
+        // Pods log predictions by default (deploy.kubernetes.predictionLog), into their volume.
+        "--prediction-log",
+        "/var/lib/modelship/predictions",
+        "--log-sample-rate",
+        "1",
+        "--log-max-mb",
+        "100",
+        "--log-rotate-mb",
+        "10",
+        "--log-max-record-kb",
+        "64",
       ],
     });
     const state = await readKubernetesState({
