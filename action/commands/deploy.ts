@@ -69,7 +69,7 @@ async function runRollout(ctx: CommandContext, kind: Kind): Promise<ActionOutcom
     reporter ??= await createRunDeployment(ctx, {
       model: name,
       version: plan.version,
-      strategy: "blue-green",
+      strategy: config.deploy.strategy,
       previousVersion: await target.liveVersion(),
       environment,
       pr: ctx.inputs.pr ?? ctx.action.pullRequest ?? null,

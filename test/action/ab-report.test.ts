@@ -105,6 +105,8 @@ describe("the A/B report reaches the job summary and the pull request", () => {
     expect(held.summary).toContain(`### A/B report · production · ab of v${v2} (holding)`);
     expect(held.summary).toMatch(/\| candidate \| v[\d.]+ \| 50% \|/);
     expect(held.summary).toContain("**Verdict:** no labelled requests for both variants yet");
+    // The GitHub deployment the Action created names the configured strategy.
+    expect(repo.deployments.at(-1)?.payload).toMatchObject({ strategy: "ab", version: v2 });
     expect(reportComments()).toHaveLength(1);
     const comment = reportComments()[0]!;
     expect(comment.body).toContain("**Verdict:** no labelled requests for both variants yet");
