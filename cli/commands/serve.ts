@@ -14,12 +14,14 @@ type ServeFlags = {
   maxBatchRows?: string;
   maxQueueDelayUs?: string;
   preferredBatchRows?: string;
+  inferenceThread?: string;
   predictionLog?: string;
 };
 
 /**
  * Adds `modelship serve --model FILE.onnx [--name NAME] [--model-version V] [--port N] [--host H]
- * [--max-batch-rows R] [--max-queue-delay-us U] [--preferred-batch-rows R1,R2] [--prediction-log DIR]
+ * [--max-batch-rows R] [--max-queue-delay-us U] [--preferred-batch-rows R1,R2]
+ * [--inference-thread main|worker] [--prediction-log DIR]
  * [--config FILE]`. Batching comes from the config's `serve.batching`; each flag overrides its key.
  * With `--prediction-log`, the config's `monitoring` sets sampling and the log's size limits.
  */
@@ -44,6 +46,10 @@ export function register(program: Command): void {
     .option("--max-batch-rows <r>", "most rows concurrent requests are stacked into; 1 turns stacking off")
     .option("--max-queue-delay-us <u>", "microseconds a request waits for others to stack with")
     .option("--preferred-batch-rows <list>", "row counts dispatched without waiting, e.g. 8,16")
+    .option(
+      "--inference-thread <where>",
+      "run onnxruntime on the event loop (main) or in a worker thread (worker)",
+    )
     .option(
       "--prediction-log <dir>",
       "log each inference as a JSON line in this folder (sampling and size limits from monitoring.*)",
@@ -75,7 +81,13 @@ export function register(program: Command): void {
         ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
         host: flags.host,
         port,
-        ...pick(parsed, ["maxBatchRows", "maxQueueDelayUs", "preferredBatchRows", "predictionLog"]),
+        ...pick(parsed, [
+          "maxBatchRows",
+          "maxQueueDelayUs",
+          "preferredBatchRows",
+          "inferenceThread",
+          "predictionLog",
+        ]),
       });
     });
 }
@@ -85,6 +97,7 @@ function batchingFlags(flags: ServeFlags): string[] {
     ...(flags.maxBatchRows === undefined ? [] : ["--max-batch-rows", flags.maxBatchRows]),
     ...(flags.maxQueueDelayUs === undefined ? [] : ["--max-queue-delay-us", flags.maxQueueDelayUs]),
     ...(flags.preferredBatchRows === undefined ? [] : ["--preferred-batch-rows", flags.preferredBatchRows]),
+    ...(flags.inferenceThread === undefined ? [] : ["--inference-thread", flags.inferenceThread]),
   ];
 }
 

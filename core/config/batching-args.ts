@@ -11,5 +11,7 @@ export function batchingArgs(b: ServeBatching): string[] {
     "--max-queue-delay-us",
     String(b.maxQueueDelayUs),
     ...(b.preferredBatchRows.length > 0 ? ["--preferred-batch-rows", b.preferredBatchRows.join(",")] : []),
+    // The server's default is the event loop: the flag appears only when it changes something.
+    ...(b.inferenceThread === "worker" ? ["--inference-thread", "worker"] : []),
   ];
 }

@@ -192,6 +192,12 @@ export const ServeBatchingSchema = z
       .describe(
         "Row counts dispatched without waiting out maxQueueDelayUs once queued; empty means a full maxBatchRows.",
       ),
+    inferenceThread: z
+      .enum(["main", "worker"])
+      .default("main")
+      .describe(
+        "Where onnxruntime's runs happen: on the server's event loop (main) or in a worker thread (worker). Which is faster depends on the model; measure with `npm run bench:batch` before switching.",
+      ),
   })
   .strict()
   .refine((b) => b.preferredBatchRows.every((r) => r <= b.maxBatchRows), {

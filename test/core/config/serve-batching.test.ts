@@ -9,17 +9,22 @@ describe("serve.batching", () => {
     [
       "nothing set: stacking up to 64 rows, no window",
       "",
-      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [] },
+      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [], inferenceThread: "main" },
     ],
     [
       "a window with preferred row counts",
       "serve:\n  batching: { maxBatchRows: 32, maxQueueDelayUs: 500, preferredBatchRows: [8, 16] }\n",
-      { maxBatchRows: 32, maxQueueDelayUs: 500, preferredBatchRows: [8, 16] },
+      { maxBatchRows: 32, maxQueueDelayUs: 500, preferredBatchRows: [8, 16], inferenceThread: "main" },
     ],
     [
       "stacking off",
       "serve:\n  batching: { maxBatchRows: 1 }\n",
-      { maxBatchRows: 1, maxQueueDelayUs: 0, preferredBatchRows: [] },
+      { maxBatchRows: 1, maxQueueDelayUs: 0, preferredBatchRows: [], inferenceThread: "main" },
+    ],
+    [
+      "inference in a worker thread",
+      "serve:\n  batching: { inferenceThread: worker }\n",
+      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [], inferenceThread: "worker" },
     ],
   ])("%s", (_label, text, batching) => {
     const r = parseConfig(text, FILE);
@@ -49,6 +54,11 @@ describe("serve.batching", () => {
       /serve\.batching\.preferredBatchRows: every preferredBatchRows entry must be at most maxBatchRows/,
     ],
     [
+      "an unknown inference thread",
+      "serve:\n  batching: { inferenceThread: gpu }\n",
+      /serve\.batching\.inferenceThread: /,
+    ],
+    [
       "an unknown key",
       "serve:\n  batching: { maxDelayMs: 5 }\n",
       /serve\.batching: unknown key 'maxDelayMs'/,
@@ -63,12 +73,21 @@ describe("serve.batching", () => {
 
   it.each([
     [
-      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [] },
+      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [], inferenceThread: "main" as const },
       ["--max-batch-rows", "64", "--max-queue-delay-us", "0"],
     ],
     [
-      { maxBatchRows: 32, maxQueueDelayUs: 2000, preferredBatchRows: [8, 16] },
+      {
+        maxBatchRows: 32,
+        maxQueueDelayUs: 2000,
+        preferredBatchRows: [8, 16],
+        inferenceThread: "main" as const,
+      },
       ["--max-batch-rows", "32", "--max-queue-delay-us", "2000", "--preferred-batch-rows", "8,16"],
+    ],
+    [
+      { maxBatchRows: 64, maxQueueDelayUs: 0, preferredBatchRows: [], inferenceThread: "worker" as const },
+      ["--max-batch-rows", "64", "--max-queue-delay-us", "0", "--inference-thread", "worker"],
     ],
   ])("%j becomes the server flags %j", (batching, args) => {
     expect(batchingArgs(batching)).toEqual(args);

@@ -288,6 +288,22 @@ describe("batching of modelship serve", () => {
     );
   });
 
+  it("runs inference in a worker thread from the flag or serve.batching, with the same answers", async () => {
+    const main = await serveAndSend(["--max-batch-rows", "1"]);
+    const flagged = await serveAndSend(["--inference-thread", "worker"]);
+    expect(flagged.answers).toEqual(main.answers);
+    expect(running.at(-1)!.stderr()).toContain("inference: in a worker thread per model");
+    const config = join(fx.dir, "worker.yml");
+    await writeFile(config, "serve:\n  batching:\n    inferenceThread: worker\n");
+    const configured = await serveAndSend(["--config", config]);
+    expect(configured.answers).toEqual(main.answers);
+    expect(running.at(-1)!.stderr()).toContain("inference: in a worker thread per model");
+    const bad = startMain(["serve", "--model", fx.files.classifier, "--inference-thread", "gpu"], BIN);
+    running.push(bad);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/--inference-thread must be 'main' or 'worker', got 'gpu'/);
+  });
+
   it("exits 2 naming the key when the config's batching is invalid", async () => {
     const config = join(fx.dir, "bad-batching.yml");
     await writeFile(config, "serve:\n  batching:\n    maxBatchRows: 0\n");
