@@ -1,7 +1,7 @@
 import type { Config } from "../../core/config/schema.ts";
 import type { RowOrigin } from "../../core/data/expectations/expectation-table.ts";
 import { describeSource } from "../../core/data/data-snapshot.ts";
-import { pullData } from "../data-sources/pull-data.ts";
+import { pullData, type PulledData } from "../data-sources/pull-data.ts";
 
 /** The rows expectations and the profiler read, each with the row it is in its source. */
 export type ValidationRows = {
@@ -20,11 +20,14 @@ export type ReadValidationRows = (opts: {
 }) => Promise<ValidationRows>;
 
 /** Reads every configured source (files, HTTP, SQL) without writing a snapshot: validation only reads. */
-export const readValidationRows: ReadValidationRows = async ({ repoDir, data, env }) => {
-  const pulled = await pullData({ repoDir, data, snapshotsDir: null, ...(env ? { env } : {}) });
+export const readValidationRows: ReadValidationRows = async ({ repoDir, data, env }) =>
+  validationRowsOf(await pullData({ repoDir, data, snapshotsDir: null, ...(env ? { env } : {}) }));
+
+/** The rows of data already pulled (training validates what it is about to train on: one read). */
+export function validationRowsOf(pulled: PulledData): ValidationRows {
   return {
     rows: pulled.rows,
     origin: (i) => pulled.origin(i),
     sources: pulled.snapshot.parts.map((p) => describeSource(p.source)),
   };
-};
+}

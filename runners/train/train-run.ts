@@ -20,13 +20,14 @@ import { codeRevision } from "./code-revision.ts";
 import { exportOnnx, onnxOutputName, type DenseWeights } from "./export-onnx.ts";
 import { fitModel, type FitControl, type FitState } from "./fit-model.ts";
 import { classWeightControl, recordedClassWeights } from "./class-weight-control.ts";
-import { loadData, runRecordData } from "./load-data.ts";
+import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
 import { resolveFeatures } from "./resolve-features.ts";
 import { openTrainingData } from "./training-data.ts";
 import {
   checkDataBeforeTraining,
   writeValidationReport,
 } from "../../adapters/data-validation/validate-data.ts";
+import { validationRowsOf } from "../../adapters/data-validation/read-validation-rows.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { runCommand } from "./run-command.ts";
 import { selectBackend, type Tf } from "./select-backend.ts";
@@ -94,10 +95,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   await refuseTakenRunId(opts.runsDir, runId);
   const params = mergeParams(opts.config.train.params, opts.params ?? {});
   // data.expectations run before any training: a failed suite leaves no run directory behind.
+  // Held in memory anyway, the rows are read once: validated, then trained on.
+  const loaded = await loadForValidation(opts);
   const validation = await checkDataBeforeTraining({
     config: opts.config,
     repoDir: opts.repoDir,
     env: process.env,
+    ...(loaded === undefined ? {} : { readRows: async () => validationRowsOf(loaded) }),
     ...(opts.configFile
       ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
       : {}),
@@ -105,7 +109,15 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const staging = await createStagingDir(opts.runsDir, runId);
   try {
     if (validation) await writeValidationReport(staging, validation);
-    const ctx = { ...opts, runId, params, staging, now, started };
+    const ctx = {
+      ...opts,
+      runId,
+      params,
+      staging,
+      now,
+      started,
+      ...(loaded === undefined ? {} : { loaded }),
+    };
     const built = opts.config.train.command ? await trainWithCommand(ctx) : await trainBuiltin(ctx);
     const record = built.record;
     const plots =
@@ -215,7 +227,17 @@ type Ctx = TrainRunOptions & {
   staging: string;
   now: () => Date;
   started: Date;
+  /** The rows read for validation, when training holds its rows in memory. */
+  loaded?: LoadedData;
 };
+
+/** The data, read once up front when a suite must see it and training would load it whole anyway. */
+async function loadForValidation(opts: TrainRunOptions): Promise<LoadedData | undefined> {
+  const { data } = opts.config;
+  const sources = data.source.length + data.sources.length;
+  if (data.expectations.length === 0 || sources === 0 || data.streaming.enabled) return undefined;
+  return loadData({ repoDir: opts.repoDir, data });
+}
 type Built = {
   record: RunRecord;
   model: Uint8Array;
@@ -241,7 +263,14 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
   };
 
   const { tf, backend, device, skipped } = await mark("backendMs", () => selectBackend());
-  const data = await openTrainingData({ tf, config, repoDir: ctx.repoDir, seed: params.seed, mark });
+  const data = await openTrainingData({
+    tf,
+    config,
+    repoDir: ctx.repoDir,
+    seed: params.seed,
+    mark,
+    ...(ctx.loaded === undefined ? {} : { loaded: ctx.loaded }),
+  });
   const { p, features } = data;
   const classification = config.model.task === "classification";
   const outputUnits = classification ? p.labels.length : 1;
@@ -487,9 +516,10 @@ async function trainWithCommand(ctx: Ctx): Promise<Built> {
   const { config } = ctx;
   const command = config.train.command!;
   const data =
-    config.data.source.length + config.data.sources.length > 0
+    ctx.loaded ??
+    (config.data.source.length + config.data.sources.length > 0
       ? await loadData({ repoDir: ctx.repoDir, data: config.data })
-      : undefined;
+      : undefined);
   const t0 = performance.now();
   const result = await runCommand({
     command,

@@ -13,7 +13,7 @@ import { scaleTargets, unscaleTargets } from "../../core/features/target-transfo
 import type { RunRecord } from "../../core/run/run-record.ts";
 import { evaluateBatch } from "./accumulate-epoch.ts";
 import type { StreamedData, TensorData } from "./fit-model.ts";
-import { loadData, runRecordData } from "./load-data.ts";
+import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
 import { resolveFeatures } from "./resolve-features.ts";
 import type { Tf } from "./select-backend.ts";
 import { evaluateStreamed, streamedData } from "./stream-epoch.ts";
@@ -62,6 +62,8 @@ export async function openTrainingData(opts: {
   repoDir: string;
   seed: number;
   mark: Mark;
+  /** The rows already read (to validate them before training), so they are not read twice. */
+  loaded?: LoadedData;
 }): Promise<TrainingData> {
   const { tf, config } = opts;
   if (!config.data.streaming.enabled) return inMemoryData(opts);
@@ -87,9 +89,13 @@ async function inMemoryData(opts: {
   config: Config;
   repoDir: string;
   mark: Mark;
+  loaded?: LoadedData;
 }): Promise<TrainingData> {
   const { tf, config, mark } = opts;
-  const data = await mark("loadMs", () => loadData({ repoDir: opts.repoDir, data: config.data }));
+  const data = await mark(
+    "loadMs",
+    async () => opts.loaded ?? (await loadData({ repoDir: opts.repoDir, data: config.data })),
+  );
   const features = resolveFeatures(config, data);
   const split = splitTrainValidation(data.rows.length, {
     validationSplit: config.data.validationSplit,

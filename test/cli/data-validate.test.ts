@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -162,5 +164,46 @@ train:
     );
     expect(saved.success).toBe(true);
     expect(saved.results[3]).toMatchObject({ success: false, severity: "warning", where: { line: 10 } });
+  });
+
+  it("reads an HTTP source once: the rows it validates are the rows it trains on", async () => {
+    let requests = 0;
+    const rows = PENGUINS;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dir = await repo(`model: { name: penguins, target: species }
+data:
+  sources:
+    - { kind: http, url: "http://127.0.0.1:${port}/penguins", records: $.items }
+  expectations:
+    - { expectation: expect_column_values_to_be_in_set, column: island, value_set: [biscoe, dream, torgersen] }
+  transforms:
+    - { op: impute, column: bill_length_mm, strategy: median }
+    - { op: impute, column: bill_depth_mm, strategy: median }
+    - { op: impute, column: flipper_length_mm, strategy: median }
+    - { op: impute, column: body_mass_g, strategy: median }
+    - { op: onehot, column: island }
+    - { op: impute, column: sex, strategy: constant, value: unknown }
+    - { op: onehot, column: sex }
+train:
+  params: { epochs: 1, layers: [{ units: 4 }] }
+`);
+      const r = await runCli(["train", "--runs-dir", "runs", "--run-id", "h1", "--no-progress"], {
+        cwd: dir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(requests).toBe(1);
+      const saved = ValidationReportSchema.parse(
+        JSON.parse(await readFile(join(dir, "runs/h1/validation.json"), "utf8")),
+      );
+      expect(saved.results[0]).toMatchObject({ success: true, unexpectedCount: 0 });
+    } finally {
+      server.close();
+    }
   });
 });
