@@ -29,6 +29,18 @@ data:
     - { expectation: expect_table_row_count_to_be_between, min_value: 300, severity: warning }
 `;
 
+/** The transforms and training settings both training tests use, after `data:`. */
+const TRAINING = `  transforms:
+    - { op: impute, column: bill_length_mm, strategy: median }
+    - { op: impute, column: flipper_length_mm, strategy: median }
+    - { op: impute, column: body_mass_g, strategy: median }
+    - { op: onehot, column: island }
+    - { op: impute, column: sex, strategy: constant, value: unknown }
+    - { op: onehot, column: sex }
+train:
+  params: { epochs: 1, layers: [{ units: 4 }] }
+`;
+
 const dirs: string[] = [];
 const repo = async (config: string, files: Record<string, string> = FILES) => {
   const dir = await makeConfigRepo({ config, files, prefix: "ms-data-" });
@@ -145,16 +157,7 @@ describe("modelship train with data.expectations", () => {
   });
 
   it("trains when only warnings fail and keeps the results as validation.json in the run", async () => {
-    const config = `${SUITE.replace("value_set: [biscoe, dream]", "value_set: [biscoe, dream, torgersen]")}  transforms:
-    - { op: impute, column: bill_length_mm, strategy: median }
-    - { op: impute, column: flipper_length_mm, strategy: median }
-    - { op: impute, column: body_mass_g, strategy: median }
-    - { op: onehot, column: island }
-    - { op: impute, column: sex, strategy: constant, value: unknown }
-    - { op: onehot, column: sex }
-train:
-  params: { epochs: 1, layers: [{ units: 4 }] }
-`;
+    const config = `${SUITE.replace("value_set: [biscoe, dream]", "value_set: [biscoe, dream, torgersen]")}${TRAINING}`;
     const dir = await repo(config);
     const r = await runCli(["train", "--runs-dir", "runs", "--run-id", "r1", "--no-progress"], { cwd: dir });
     expect(r.stderr).not.toMatch(/^error/m);
@@ -168,7 +171,8 @@ train:
 
   it("reads an HTTP source once: the rows it validates are the rows it trains on", async () => {
     let requests = 0;
-    const rows = PENGUINS;
+    // The same columns as the CSV files, so the same transforms apply.
+    const rows = PENGUINS.map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c] ?? null])));
     const server = createServer((_req, res) => {
       requests++;
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
@@ -182,17 +186,7 @@ data:
     - { kind: http, url: "http://127.0.0.1:${port}/penguins", records: $.items }
   expectations:
     - { expectation: expect_column_values_to_be_in_set, column: island, value_set: [biscoe, dream, torgersen] }
-  transforms:
-    - { op: impute, column: bill_length_mm, strategy: median }
-    - { op: impute, column: bill_depth_mm, strategy: median }
-    - { op: impute, column: flipper_length_mm, strategy: median }
-    - { op: impute, column: body_mass_g, strategy: median }
-    - { op: onehot, column: island }
-    - { op: impute, column: sex, strategy: constant, value: unknown }
-    - { op: onehot, column: sex }
-train:
-  params: { epochs: 1, layers: [{ units: 4 }] }
-`);
+${TRAINING}`);
       const r = await runCli(["train", "--runs-dir", "runs", "--run-id", "h1", "--no-progress"], {
         cwd: dir,
       });
