@@ -94,7 +94,17 @@ export const ACTION_INPUTS = {
   },
   pruner: {
     description:
-      "sweep-plan with `study`: a new study's pruner, median, hyperband or none (default median). It is recorded; matrix trials are not stopped while they train.",
+      "sweep-plan with `study`: a new study's pruner, median, hyperband or none (default median). Matrix trials apply it at each epoch against the curves of the trials finished before the plan (output `pruning`).",
+    required: false,
+  },
+  pruning: {
+    description:
+      "train: the `pruning` output of sweep-plan; the trial stops early when the study's pruner says so, judged against the finished trials' curves (built-in trainer only). Needs `trial-number`.",
+    required: false,
+  },
+  "trial-number": {
+    description:
+      "train with `pruning`: the trial's number in its study (`number` of the sweep-plan matrix entry).",
     required: false,
   },
   seed: {
@@ -150,6 +160,10 @@ export const ACTION_OUTPUTS = {
       "Path of the Markdown report written by report and register; data-validate: the validation.json it wrote; drift: the drift.json it wrote (drift.md beside it).",
   },
   metrics: { description: "The candidate's metrics as a JSON object (sweep-best: the best trial's)." },
+  "plots-dir": {
+    description:
+      "report, in a pull request with a baseline: the folder of the candidate's plots drawn next to the baseline's (plots/ and comparison.json); upload it as <artifactName>-plots for the App. Empty otherwise, or when they could not be drawn.",
+  },
   "deployment-url": { description: "URL of the environment after deploy or rollback." },
   "run-dir": {
     description:
@@ -157,7 +171,11 @@ export const ACTION_OUTPUTS = {
   },
   trials: {
     description:
-      "sweep-plan: the trials as a JSON array of {id, params}, for `strategy.matrix` through fromJSON.",
+      "sweep-plan: the trials as a JSON array of {id, params} (with `study`, {id, number, params}), for `strategy.matrix` through fromJSON.",
+  },
+  pruning: {
+    description:
+      "sweep-plan with `study`: the study's pruner and the per-epoch curves of its finished trials (at most 100,000 characters, oldest trials left out first), for the `pruning` input of each trial's train; empty when the study's pruner is none.",
   },
   trial: {
     description:
@@ -249,6 +267,8 @@ export const ActionInputsSchema = z.object({
   ),
   sampler: optionalText.pipe(z.enum(SAMPLERS).optional()),
   pruner: optionalText.pipe(z.enum(PRUNERS).optional()),
+  pruning: optionalText,
+  "trial-number": optionalText.pipe(wholeNumber("a whole number").optional()),
   seed: optionalText.pipe(wholeNumber("a whole number").optional()),
   "grid-points": wholeNumber("a whole number of points"),
   current: optionalText,

@@ -6,14 +6,19 @@
  * rate 1, every inference logged), one without. autocannon loads each in turn at a fixed 1,000
  * requests/s, for several alternating rounds so a busy machine slows both alike, and the bench
  * prints p50/p95/p99 of each, the ratio of the median p99s (target: logging adds at most 5%), and
- * how many records the log holds afterwards (so the logged run really logged).
+ * how many records the log holds afterwards (so the logged run really logged). Then, in this
+ * process, the log alone: CPU per record offered and written (the server's real request and answer
+ * texts, in batches of 100 as its 100 ms timer writes them at 1,000 req/s), a number that stays
+ * steady on a busy machine where p99 does not, set against the server's CPU per request.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { rawInferBody, writePenguinsModel } from "../test/runners/serve/penguins-model.ts";
+import { createPredictionLog } from "../runners/serve/prediction-log.ts";
 import { fmt, load, median, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
@@ -66,6 +71,10 @@ try {
       records += (await readFile(join(logDir, f), "utf8")).split("\n").filter((l) => l !== "").length;
     }
     const answered = results.on.reduce((n, r) => n + r.requests, 0);
+    const response = await (
+      await fetch(url(off.url), { method: "POST", headers: { "content-type": "application/json" }, body })
+    ).text();
+    const alone = await logAlone(join(dir, "alone"), body, response);
     const p99 = { off: median(results.off.map((r) => r.p99)), on: median(results.on.map((r) => r.p99)) };
     const cpu = {
       off: median(results.off.map((r) => r.cpuUsPerReq)),
@@ -80,6 +89,7 @@ try {
         `p99 ratio (with / without): ${fmt(p99.on / p99.off, 3)}  (target ≤ 1.05)`,
         `CPU per request:            ${fmt(cpu.off, 0)} µs without, ${fmt(cpu.on, 0)} µs with (ratio ${fmt(cpu.on / cpu.off, 3)})`,
         `records logged:             ${records} (requests answered while logging, warm-up excluded: ${answered})`,
+        `the log alone, in-process:  ${alone.map((a) => fmt(a, 1)).join(", ")} µs CPU per record (rounds); median ${fmt(median(alone), 1)} µs = ${fmt((100 * median(alone)) / cpu.off, 1)}% of the server's CPU per request`,
         "",
       ].join("\n"),
     );
@@ -89,4 +99,42 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** CPU µs per record of a prediction log fed the server's own texts, in batches of 100, over 3 rounds. */
+async function logAlone(logDir: string, request: string, response: string): Promise<number[]> {
+  const log = createPredictionLog({ dir: logDir });
+  const out: number[] = [];
+  try {
+    for (let round = 0; round < 4; round++) {
+      const n = 20_000;
+      const started = process.cpuUsage();
+      for (let i = 0; i < n; i += 100) {
+        for (let j = 0; j < 100; j++) {
+          if (!log.sample()) continue;
+          log.offer({
+            at: Date.now(),
+            id: randomUUID(),
+            model: "penguins",
+            version: "1",
+            variant: "stable",
+            traffic: "client",
+            latencyMs: 1.234,
+            status: 200,
+            bodyBytes: request.length,
+            rows: 5,
+            request,
+            response,
+          });
+        }
+        await log.flush();
+      }
+      const used = process.cpuUsage(started);
+      // The first round warms the JIT up.
+      if (round > 0) out.push((used.user + used.system) / n);
+    }
+  } finally {
+    await log.close();
+  }
+  return out;
 }

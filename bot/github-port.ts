@@ -100,6 +100,12 @@ export type BotGitHub = {
   /** The commenter's repository permission; any API failure is `none`. */
   permission(login: string): Promise<RepositoryPermission>;
   react(commentId: number, content: "eyes" | "rocket" | "-1"): Promise<void>;
+  /**
+   * Puts the App's 🚀 on a comment before acting on it, as the record that it was acted on:
+   * returns how to take it back (when the action fails), or null when the App's 🚀 was already
+   * there (the same comment delivered again).
+   */
+  claimComment(commentId: number): Promise<(() => Promise<void>) | null>;
   comment(issueNumber: number, body: string): Promise<void>;
   /** Creates or edits the one comment that carries `marker` (all comment pages searched). */
   upsertComment(issueNumber: number, marker: string, body: string): Promise<void>;

@@ -62,6 +62,18 @@ export function createOctokitBotGitHub(context: Context, opts: { now?: () => Dat
     async react(commentId, content) {
       await octokit.rest.reactions.createForIssueComment({ ...r, comment_id: commentId, content });
     },
+    async claimComment(commentId) {
+      const reaction = { ...r, comment_id: commentId };
+      const { status, data } = await octokit.rest.reactions.createForIssueComment({
+        ...reaction,
+        content: "rocket",
+      });
+      // GitHub answers 200 with the existing reaction when this user had already left it.
+      if (status !== 201) return null;
+      return async () => {
+        await octokit.rest.reactions.deleteForIssueComment({ ...reaction, reaction_id: data.id });
+      };
+    },
     async comment(issueNumber, body) {
       await octokit.rest.issues.createComment({ ...r, issue_number: issueNumber, body });
     },

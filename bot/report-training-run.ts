@@ -115,9 +115,11 @@ export async function compareTrainingRun(input: {
       ? {}
       : await publishReportPlots({
           env,
+          artifactName: config.github.artifactName,
+          runId: input.run.id,
           pr: input.imagesForPr,
-          candidate: { run: candidate, label: labels.candidate },
-          ...(baselineRun ? { baseline: { run: baselineRun, label: labels.baseline } } : {}),
+          candidate,
+          ...(baselineRun ? { baseline: baselineRun } : {}),
         });
   if (images.warning) env.log.warn({ run: input.run.id }, `report images: ${images.warning}`);
   // A damaged explanation.json costs only its section of the report.
@@ -128,6 +130,7 @@ export async function compareTrainingRun(input: {
     ...(candidate.validation ? { validation: candidate.validation } : {}),
     ...(images.plots ? { plots: images.plots } : {}),
     ...(images.warning ? { imagesWarning: images.warning } : {}),
+    ...(images.note ? { imagesNote: images.note } : {}),
   };
   return {
     ok: true,
@@ -145,6 +148,8 @@ export async function compareTrainingRun(input: {
 export type ReportExtras = Pick<RenderMarkdownOptions, "data" | "validation" | "plots" | "explanation"> & {
   /** Why the plots are Mermaid charts and not images, when publishing them failed. */
   imagesWarning?: string;
+  /** Why the images show the candidate alone although there is a baseline. */
+  imagesNote?: string;
 };
 
 /** The comparison as Markdown with its extras; a note says why images fell back to Mermaid. */
@@ -153,10 +158,12 @@ function renderReport(
   opts: { modelName: string; runUrl: string; maxLength?: number },
   extras: ReportExtras,
 ): string {
-  const { imagesWarning, ...sections } = extras;
+  const { imagesWarning, imagesNote, ...sections } = extras;
   const note = imagesWarning
     ? `\n> [!NOTE]\n> The plots are shown as Mermaid charts: ${escapeMarkdown(imagesWarning, { maxLength: 300 })}\n`
-    : "";
+    : imagesNote
+      ? `\n> [!NOTE]\n> The plots show the candidate alone: ${escapeMarkdown(imagesNote, { maxLength: 300 })}\n`
+      : "";
   const markdown = renderComparisonMarkdown(comparison, {
     ...opts,
     ...sections,

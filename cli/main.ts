@@ -45,6 +45,7 @@ const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["sweep"], () => import("./commands/sweep.ts")],
   [["runs"], () => import("./commands/runs.ts")],
   [["explain"], () => import("./commands/explain.ts")],
+  [["plots"], () => import("./commands/plots.ts")],
   [["data"], () => import("./commands/data.ts")],
   [["ui"], () => import("./commands/ui.ts")],
   [["drift"], () => import("./commands/drift.ts")],

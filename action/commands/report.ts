@@ -7,7 +7,7 @@ import { compareCandidate, type CandidateComparison } from "../../adapters/compa
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
 import { openActionRegistry, upsertReportComment } from "../github-services.ts";
 import { metricsJson } from "../metrics-json.ts";
-import { keepRunRecord, publishReportPlots } from "../report-plots.ts";
+import { drawComparisonPlots, keepRunRecord, publishReportPlots, type DrawnPlots } from "../report-plots.ts";
 import { readExplanation } from "../../adapters/runs/read-explanation.ts";
 import { workspaceRelative, type ActionOutcome, type Annotation } from "../outcome.ts";
 
@@ -17,14 +17,20 @@ export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome>
   const compared = await compareWithBaseline(ctx, config);
   const { comparison } = compared;
   const pr = ctx.inputs.pr ?? ctx.action.pullRequest;
+  // Only a pull request's report shows images (here, and the App's from the uploaded plots-dir).
+  const drawn = pr !== undefined ? await drawWithBaseline(ctx, compared) : undefined;
+  const drawnWarning = drawn && "warning" in drawn ? drawn.warning : undefined;
+  if (drawnWarning) ctx.log(`modelship: warning: ${drawnWarning}`);
   const images: Awaited<ReturnType<typeof publishReportPlots>> =
     pr !== undefined
       ? await publishReportPlots(ctx, {
           runDir: compared.candidate.dir,
           runId: compared.candidate.record.runId,
           pr,
+          ...(drawn && "dir" in drawn ? { drawn } : {}),
         })
       : {};
+  if (drawnWarning) images.warning = [drawnWarning, images.warning].filter(Boolean).join("; ");
   // A damaged explanation.json costs only its section of the report.
   const explanation = await readExplanation(compared.candidate.dir).catch(() => null);
   const markdown = renderComparisonMarkdown(comparison, {
@@ -64,10 +70,24 @@ export async function reportCommand(ctx: CommandContext): Promise<ActionOutcome>
     outputs: {
       "report-path": reportPath,
       metrics: metricsJson(compared.candidate.metrics),
+      ...(drawn && "dir" in drawn ? { "plots-dir": drawn.dir } : {}),
     },
     summary: markdown + commentLine,
     annotations: gateAnnotations(compared),
   };
+}
+
+/** With a baseline, its charts drawn next to the candidate's (or why not); undefined without one. */
+async function drawWithBaseline(
+  ctx: CommandContext,
+  c: CandidateComparison,
+): Promise<DrawnPlots | undefined> {
+  if (!c.baseline) return undefined;
+  return drawComparisonPlots(ctx, {
+    candidateDir: c.candidate.dir,
+    baselineDir: c.baseline.dir,
+    labels: { candidate: c.comparison.candidate.label, baseline: c.comparison.baseline?.label ?? "baseline" },
+  });
 }
 
 /** Compares the `run-dir` input with the `baseline` input (a run directory or a registry reference). */

@@ -10,6 +10,7 @@ import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { escapeCode, escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { openStudy } from "../../core/sweep/open-study.ts";
+import { curvesForMatrix, MAX_CURVES_CHARS, type PruningCurves } from "../../core/sweep/matrix-pruning.ts";
 import { MAX_TRIALS } from "../../core/sweep/plan-sweep.ts";
 import { planStudyTrials } from "../../core/sweep/plan-study-trials.ts";
 import { trialId } from "../../core/sweep/record-trial-result.ts";
@@ -44,8 +45,9 @@ export async function sweepPlanStudyCommand(ctx: CommandContext, name: string): 
     });
   }
   const planned = await planOnBranch(ctx, config, name, count);
-  const trials = planned.trials.map((t) => ({ id: trialId(t.number), params: t.params }));
+  const trials = planned.trials.map((t) => ({ id: trialId(t.number), number: t.number, params: t.params }));
   if (trials.length === 0) return gridExhausted(name);
+  const curves = planned.curves;
   const names = Object.keys(config.train.search).sort();
   const head = `| Trial | ${names.map((n) => escapeMarkdown(n)).join(" | ")} |\n|---|${names.map(() => "---:|").join("")}`;
   const rows = trials.map(
@@ -57,8 +59,8 @@ export async function sweepPlanStudyCommand(ctx: CommandContext, name: string): 
     decision: "pass",
     reasonCode: "sweep-planned",
     message: `${config.model.name}: ${what}, stored at ${STUDIES_BRANCH}:${studyBranchPath(name)}`,
-    outputs: { trials: JSON.stringify(trials) },
-    summary: `## Modelship · sweep-plan\n\n**${escapeMarkdown(config.model.name)}**: ${escapeMarkdown(what)}.\n\n${[head, ...rows].join("\n")}\n`,
+    outputs: { trials: JSON.stringify(trials), pruning: curves ? JSON.stringify(curves) : "" },
+    summary: `## Modelship · sweep-plan\n\n**${escapeMarkdown(config.model.name)}**: ${escapeMarkdown(what)}.\n\n${[head, ...rows].join("\n")}\n\n${pruningLine(curves)}\n`,
     annotations: [],
   };
 }
@@ -84,6 +86,7 @@ async function planOnBranch(ctx: CommandContext, config: Config, name: string, c
       }
       const result = {
         trials: plan.planned,
+        curves: curvesForMatrix(opened.study),
         created: opened.created,
         exhausted: plan.exhausted,
         sampler: opened.study.sampler,
@@ -91,6 +94,15 @@ async function planOnBranch(ctx: CommandContext, config: Config, name: string, c
       return { study: opened.study, result };
     },
   );
+}
+
+/** What the planned trials prune with, as the summary says it. */
+function pruningLine(curves: PruningCurves | null): string {
+  if (!curves) return "Pruning: none (the study's pruner is `none`); every trial trains all its epochs.";
+  const left = curves.omitted
+    ? ` (${curves.omitted} older trial(s) left out to keep the \`pruning\` output under ${MAX_CURVES_CHARS.toLocaleString("en-US")} characters)`
+    : "";
+  return `Pruning: each trial applies the study's ${curves.pruner} pruner at every epoch against the curves of ${curves.trials.length} finished trial(s)${left}; trials of this run do not see each other's.`;
 }
 
 function gridExhausted(name: string): ActionOutcome {

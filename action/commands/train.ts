@@ -1,8 +1,9 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { validateCommand as validateCommandArguments } from "../../core/commands/validate-command.ts";
 import { ModelshipError } from "../../core/errors.ts";
+import { PruningCurvesSchema, type TrialPruning } from "../../core/sweep/matrix-pruning.ts";
 import { escapeMarkdown } from "../../core/report/escape-markdown.ts";
 import { formatNumber } from "../../core/report/format-number.ts";
 import { loadActionConfig, type CommandContext } from "../command-context.ts";
@@ -21,6 +22,7 @@ const TrainJsonSchema = z.object({
     backend: z.string(),
     metrics: z.record(z.string(), z.number()),
     durationMs: z.number(),
+    training: z.object({ prunedAtEpoch: z.number().optional() }).optional(),
   }),
 });
 
@@ -36,6 +38,12 @@ export async function trainCommand(ctx: CommandContext): Promise<ActionOutcome> 
   await mkdir(checkpointDir, { recursive: true });
   const checkpointsAtStart = await countFiles(checkpointDir);
   const runId = runIdFor(ctx);
+  const pruning = trialPruning(ctx);
+  const pruneFile = join(ctx.action.tempDir, `modelship-pruning-${runId}.json`);
+  if (pruning) {
+    await mkdir(ctx.action.tempDir, { recursive: true });
+    await writeFile(pruneFile, JSON.stringify(pruning.curves));
+  }
   const cli = await resolveModelshipCli({
     env: ctx.env,
     workspace: ctx.action.workspace,
@@ -52,6 +60,7 @@ export async function trainCommand(ctx: CommandContext): Promise<ActionOutcome> 
     "--run-id",
     runId,
     "--json",
+    ...(pruning ? ["--prune-with", pruneFile, "--trial-number", String(pruning.trial)] : []),
     ...Object.entries(params).flatMap(([k, v]) => ["--set", `${k}=${JSON.stringify(v)}`]),
   ];
   // The trainer's epoch lines and a train.command's output stream live into the job log.
@@ -106,6 +115,7 @@ export async function trainCommand(ctx: CommandContext): Promise<ActionOutcome> 
       "",
       `**✅ Trained** run \`${escapeMarkdown(record.runId)}\` (${record.trainer} trainer, ${escapeMarkdown(record.backend)}) in ${(record.durationMs / 1000).toFixed(1)} s → \`${escapeMarkdown(shownDir)}\``,
       "",
+      ...prunedNote(record.training?.prunedAtEpoch, pruning),
       "| Metric | Value |",
       "|---|---:|",
       ...rows,
@@ -115,6 +125,47 @@ export async function trainCommand(ctx: CommandContext): Promise<ActionOutcome> 
     ].join("\n"),
     annotations: [],
   };
+}
+
+/** The summary's line about a trial its study's pruner stopped (none when it trained to the end). */
+function prunedNote(epoch: number | undefined, pruning: TrialPruning | undefined): string[] {
+  if (epoch === undefined || pruning === undefined) return [];
+  const { pruner, trials } = pruning.curves;
+  return [
+    `**✂️ Pruned** at epoch ${epoch} by the study's ${pruner} pruner, against ${trials.length} finished trial(s); sweep-tell records it as pruned.`,
+    "",
+  ];
+}
+
+/** The `pruning` input (sweep-plan's curves) with the `trial-number` it prunes; undefined without it. */
+function trialPruning(ctx: CommandContext): TrialPruning | undefined {
+  const text = ctx.inputs.pruning;
+  if (text === undefined) return undefined;
+  const fail = (message: string, hint: string) =>
+    new ModelshipError({ code: "input-invalid", message: `input 'pruning': ${message}`, hint });
+  const HINT = "Pass sweep-plan's `pruning` output unchanged: `pruning: ${{ needs.plan.outputs.pruning }}`.";
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not valid JSON (${(err as Error).message})`, HINT);
+  }
+  const parsed = PruningCurvesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw fail(
+      `not sweep-plan's curves: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? ""}`,
+      HINT,
+    );
+  }
+  const trial = ctx.inputs["trial-number"];
+  if (trial === undefined) {
+    throw fail(
+      "needs `trial-number`, the number of the trial it prunes",
+      "Set `trial-number: ${{ matrix.trial.number }}`.",
+    );
+  }
+  return { curves: parsed.data, trial };
 }
 
 /** Parameters from the `params` input, each declared under train.search and within its bounds. */

@@ -33,7 +33,14 @@ export function encodePiece(
   values: ReadonlyArray<unknown[] | Float64Array>,
   rows: number,
 ): ColumnarPiece {
-  const columns = names.map((name, c) => encodeColumn(name, values[c]!));
+  return pieceOf(
+    names.map((name, c) => encodeColumn(name, values[c]!)),
+    rows,
+  );
+}
+
+/** Columns already encoded (each `rows` long) as a piece: their schema and canonical lines. */
+export function pieceOf(columns: PieceColumn[], rows: number): ColumnarPiece {
   return { rows, columns, schema: columns.map(columnSchema), lines: canonicalLines(columns, rows) };
 }
 
@@ -151,36 +158,62 @@ type CellBytes = {
 
 function cellBytes(c: PieceColumn, prefix: string): CellBytes {
   if (c.kind === "number") return numberCells(c.values, prefix);
-  const encoder = new TextEncoder();
   if (c.kind === "string") {
-    const entries = c.dict.map((s) => encoder.encode(prefix + JSON.stringify(s)));
-    return codedCells(c.codes, entries, encoder.encode(`${prefix}null`));
+    return codedCells(
+      c.codes,
+      textTable([...c.dict.map((s) => prefix + JSON.stringify(s)), `${prefix}null`]),
+    );
   }
-  // Rare (mixed columns): each cell encoded on its own.
-  const texts = c.values.map((v) => encoder.encode(prefix + valueJson(v)));
+  // Mixed columns: each cell is an entry of its own.
   return codedCells(
-    Int32Array.from(texts, (_, i) => i),
-    texts,
-    new Uint8Array(0),
+    Int32Array.from(c.values, (_, i) => i),
+    textTable(c.values.map((v) => prefix + valueJson(v))),
   );
 }
 
-function codedCells(codes: Int32Array, entries: readonly Uint8Array[], nullBytes: Uint8Array): CellBytes {
-  const lengths = Int32Array.from(entries, (e) => e.length);
+/** Texts as UTF-8, one after another: text `i` is `bytes[offsets[i], offsets[i + 1])`. */
+type TextTable = { bytes: Uint8Array; offsets: Int32Array };
+
+/** Encoded in one call where every text is ASCII (then a character is a byte), else text by text. */
+function textTable(texts: readonly string[]): TextTable {
+  const encoder = new TextEncoder();
+  const offsets = new Int32Array(texts.length + 1);
+  const joined = texts.join("");
+  const bytes = encoder.encode(joined);
+  if (bytes.length === joined.length) {
+    for (let i = 0; i < texts.length; i++) offsets[i + 1] = offsets[i]! + texts[i]!.length;
+    return { bytes, offsets };
+  }
+  const parts = texts.map((t) => encoder.encode(t));
+  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
+  const all = new Uint8Array(offsets[texts.length]!);
+  for (let i = 0; i < parts.length; i++) all.set(parts[i]!, offsets[i]!);
+  return { bytes: all, offsets };
+}
+
+/** Cells by code into a table of texts; a negative code is the table's last text (null). */
+function codedCells(codes: Int32Array, table: TextTable): CellBytes {
+  const { bytes, offsets } = table;
+  const nullCode = offsets.length - 2;
   return {
     measure(start, out) {
       for (let r = 0; r < out.length; r++) {
         const code = codes[start + r]!;
-        out[r] = out[r]! + (code < 0 ? nullBytes.length : lengths[code]!);
+        const k = code < 0 ? nullCode : code;
+        out[r] = out[r]! + offsets[k + 1]! - offsets[k]!;
       }
     },
     write(start, out, at) {
       for (let r = 0; r < at.length; r++) {
         const code = codes[start + r]!;
-        const bytes = code < 0 ? nullBytes : entries[code]!;
-        let p = at[r]!;
-        for (let i = 0; i < bytes.length; i++) out[p++] = bytes[i]!;
-        at[r] = p;
+        const k = code < 0 ? nullCode : code;
+        const from = offsets[k]!;
+        const to = offsets[k + 1]!;
+        const p = at[r]!;
+        // A short cell is copied byte by byte (cheaper than a call), a long one in one call.
+        if (to - from > 24) out.set(bytes.subarray(from, to), p);
+        else for (let i = from; i < to; i++) out[p + i - from] = bytes[i]!;
+        at[r] = p + to - from;
       }
     },
   };
@@ -249,14 +282,27 @@ function valueJson(v: unknown): string {
  * carries the piece's canonical lines and schema; the others carry `null` (already counted).
  */
 export function* pieceBatches(piece: ColumnarPiece, batchRows: number): Generator<RowBatch> {
+  const template = rowTemplate(piece.columns);
   for (let start = 0; start < piece.rows; start += batchRows) {
     const end = Math.min(piece.rows, start + batchRows);
     const batch: RowBatch = [];
-    for (let r = start; r < end; r++) batch.push({});
+    for (let r = start; r < end; r++) batch.push({ ...template });
     for (const c of piece.columns) fillColumn(batch, c, start);
     batch[PIECE_META] = start === 0 ? { lines: piece.lines, columns: piece.schema, rows: piece.rows } : null;
     yield batch;
   }
+}
+
+/**
+ * A row with every column (null), in column order: rows copied from it have all their fields in
+ * place before they are filled, rather than growing (and, past a few, moving) field by field.
+ */
+function rowTemplate(columns: readonly PieceColumn[]): Row {
+  const template: Row = {};
+  // A column named "__proto__" cannot be a plain field of a template: such rows grow field by field.
+  if (columns.some((c) => c.name === "__proto__")) return template;
+  for (const c of columns) template[c.name] = null;
+  return template;
 }
 
 function fillColumn(rows: Row[], c: PieceColumn, offset: number): void {

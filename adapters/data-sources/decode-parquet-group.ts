@@ -1,6 +1,20 @@
-import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer } from "hyparquet";
+import {
+  parquetMetadata,
+  parquetRead,
+  parquetSchema,
+  type AsyncBuffer,
+  type FileMetaData,
+  type RowGroup,
+  type SchemaTree,
+} from "hyparquet";
+import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 import { compressors } from "hyparquet-compressors";
-import { encodePiece } from "./columnar-piece.ts";
+import { encodePiece, pieceOf, type ColumnarPiece } from "./columnar-piece.ts";
+import {
+  decodeFlatParquetColumn,
+  isFlatParquetColumn,
+  type ColumnDecoder,
+} from "./decode-flat-parquet-column.ts";
 import { normalizeValue } from "./normalize-value.ts";
 import type { ParsedPiece } from "./parse-text-piece.ts";
 
@@ -22,7 +36,11 @@ export type ParquetGroupTask = {
 export async function decodeParquetGroup(task: ParquetGroupTask): Promise<ParsedPiece> {
   try {
     const metadata = parquetMetadata(task.footer);
-    const names = parquetSchema(metadata).children.map((c) => c.element.name);
+    const schema = parquetSchema(metadata);
+    const names = schema.children.map((c) => c.element.name);
+    if (schema.children.every((c) => isFlatParquetColumn([schema, c]))) {
+      return { ok: true, piece: decodeFlatGroup(task, metadata, schema) };
+    }
     const chunks = new Map<string, Chunk[]>();
     await parquetRead({
       file: groupBuffer(task),
@@ -44,6 +62,44 @@ export async function decodeParquetGroup(task: ParquetGroupTask): Promise<Parsed
     const message = err instanceof Error ? err.message.slice(0, 200) : "unreadable";
     return { ok: false, kind: "parquet", code: "invalid", line: undefined, message };
   }
+}
+
+/**
+ * A row group of flat columns only (the usual table), column chunk by column chunk: values stay
+ * codes into each chunk's dictionary until the canonical lines and the rows are written.
+ */
+function decodeFlatGroup(task: ParquetGroupTask, metadata: FileMetaData, schema: SchemaTree): ColumnarPiece {
+  const rows = task.rowEnd - task.rowStart;
+  const group = groupAt(metadata, task.rowStart, rows);
+  const columns = schema.children.map((child) => {
+    const name = child.element.name;
+    const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.join(".") === name)?.meta_data;
+    if (!chunk) throw new Error(`column ${name} has no chunk in the row group`);
+    const start = Number(chunk.dictionary_page_offset || chunk.data_page_offset) - task.offset;
+    const end = start + Number(chunk.total_compressed_size);
+    if (start < 0 || end > task.bytes.length) throw new Error(`column ${name} lies outside its row group`);
+    const decoder: ColumnDecoder = {
+      pathInSchema: chunk.path_in_schema,
+      element: child.element,
+      schemaPath: [schema, child],
+      type: chunk.type,
+      codec: chunk.codec,
+      parsers: DEFAULT_PARSERS,
+      compressors,
+    };
+    return decodeFlatParquetColumn({ name, bytes: task.bytes.subarray(start, end), decoder, rows });
+  });
+  return pieceOf(columns, rows);
+}
+
+/** The row group that holds rows `[rowStart, rowStart + rows)`, exactly. */
+function groupAt(metadata: FileMetaData, rowStart: number, rows: number): RowGroup {
+  let at = 0;
+  for (const g of metadata.row_groups) {
+    if (at === rowStart && Number(g.num_rows) === rows) return g;
+    at += Number(g.num_rows);
+  }
+  throw new Error(`no row group holds rows ${rowStart} to ${rowStart + rows}`);
 }
 
 type Chunk = { start: number; data: ArrayLike<unknown> };

@@ -1,3 +1,6 @@
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
 /**
  * Columnar readers hand back BigInt, Date and nested values: rows carry plain JSON values so that
  * the same data hashes to the same version whatever format it came in.
@@ -5,9 +8,7 @@
 export function normalizeValue(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === "bigint") {
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(v)
-      : v.toString();
+    return v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
   }
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();

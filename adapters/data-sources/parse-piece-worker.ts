@@ -1,4 +1,4 @@
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { pieceTransfers } from "./columnar-piece.ts";
 import { parsePiece, type PieceTask } from "./parse-piece.ts";
 
@@ -14,3 +14,8 @@ parentPort?.on("message", (msg: { id: number; task: PieceTask }) => {
     parentPort?.postMessage({ id: msg.id, parsed }, transfer);
   });
 });
+
+// Loaded while the main thread reads the first row group, not after it arrives (a failure to
+// load shows with that row group).
+if ((workerData as { kind?: string } | null)?.kind === "parquet")
+  import("./decode-parquet-group.ts").catch(() => undefined);

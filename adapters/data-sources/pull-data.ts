@@ -44,13 +44,18 @@ export type PullDataOptions = {
   snapshotsDir?: string | null;
   /** HTTP client for http sources (tests hand in their own); default: global fetch. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * false: rows are still hashed, checked and written to the snapshot, but not kept (`rows` comes
+   * back empty, and a reused snapshot is not read); for callers that stream the snapshot. Default true.
+   */
+  keepRows?: boolean;
 };
 
 /** Where a row came from: the source (path, URL or server) and its 1-based row there. */
 export type RowOrigin = { source: string; row: number };
 
 export type PulledData = {
-  /** Every row of every source, concatenated in the order the sources are configured. */
+  /** Every row of every source, concatenated in the order the sources are configured (none when `keepRows` is false). */
   rows: Row[];
   /** Every column seen, in first-seen order. */
   columns: string[];
@@ -92,7 +97,11 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
       sources.map((s) => s.description),
     );
     // A snapshot removed or replaced meanwhile just means reading the sources.
-    const rows = found ? await readSnapshotRows(found.dir, found.snapshot).catch(() => undefined) : undefined;
+    const rows = !found
+      ? undefined
+      : opts.keepRows === false
+        ? []
+        : await readSnapshotRows(found.dir, found.snapshot).catch(() => undefined);
     if (found && rows) {
       await Promise.all(sources.map((s) => s.close()));
       return pulled(rows, found.snapshot, found.dir, true);
@@ -104,17 +113,18 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
     const parts: SnapshotPart[] = [];
     const schemas: Array<{ columns: ColumnSchema[]; rows: number }> = [];
     let expected: string[] | undefined;
+    let total = 0;
     for (const source of sources) {
-      const first = rows.length;
-      const columns = await readSource(source, rows, writer);
+      const { columns, count } = await readSource(source, opts.keepRows === false ? undefined : rows, writer);
       // Descriptions of streamed sources (pages, ETags, hashes as read) are complete only now.
-      parts.push({ source: source.description, firstRow: first, rows: rows.length - first });
-      schemas.push({ columns, rows: rows.length - first });
+      parts.push({ source: source.description, firstRow: total, rows: count });
+      schemas.push({ columns, rows: count });
+      total += count;
       const names = columns.map((c) => c.name);
       if (expected === undefined) expected = names;
       else checkSameColumns(parts, expected, names);
     }
-    const done = await writer.finish({ rows: rows.length, columns: combineColumns(schemas), parts });
+    const done = await writer.finish({ rows: total, columns: combineColumns(schemas), parts });
     if (store) await rememberHttpPages(store, opened, parts, done.snapshot.version);
     return pulled(rows, done.snapshot, done.dir, done.reused);
   } catch (err) {
@@ -125,16 +135,23 @@ export async function pullData(opts: PullDataOptions): Promise<PulledData> {
 }
 
 /**
- * Appends a source's rows to `rows` and to the snapshot; returns the source's schema. Batches a
- * worker already serialised (with their piece's lines and schema) are not looked at row by row.
+ * Appends a source's rows to `rows` (unless undefined) and to the snapshot; returns the source's
+ * schema and row count. Batches a worker already serialised (with their piece's lines and schema)
+ * are not looked at row by row.
  */
-async function readSource(source: DataSource, rows: Row[], writer: SnapshotWriter): Promise<ColumnSchema[]> {
+async function readSource(
+  source: DataSource,
+  rows: Row[] | undefined,
+  writer: SnapshotWriter,
+): Promise<{ columns: ColumnSchema[]; count: number }> {
   const own = createSchemaTracker();
   const parts: Array<{ columns: ColumnSchema[]; rows: number }> = [];
   let tracked = 0;
+  let count = 0;
   for await (const batch of source.read({ batchRows: BATCH_ROWS })) {
     const meta = (batch as RowBatch)[PIECE_META];
-    for (const row of batch) rows.push(row);
+    count += batch.length;
+    if (rows) for (const row of batch) rows.push(row);
     if (meta === undefined) {
       for (const row of batch) {
         own.add(row);
@@ -147,9 +164,10 @@ async function readSource(source: DataSource, rows: Row[], writer: SnapshotWrite
     }
     await writer.flush();
   }
-  return combineColumns(
+  const columns = combineColumns(
     tracked > 0 || parts.length === 0 ? [{ columns: own.columns(), rows: tracked }, ...parts] : parts,
   );
+  return { columns, count };
 }
 
 async function rememberHttpPages(

@@ -34,7 +34,7 @@ export async function* readParquetParallel(opts: {
     yield* readParquetRows({ handle, bytes: opts.bytes, path, batchRows: opts.batchRows });
     return;
   }
-  const pool = createPieceWorkerPool(groups.length > 1 ? opts.workers : 0);
+  const pool = createPieceWorkerPool(groups.length > 1 ? opts.workers : 0, "parquet");
   try {
     yield* decodeGroups(opts, footer, groups, pool);
   } finally {

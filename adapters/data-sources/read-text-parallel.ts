@@ -8,8 +8,9 @@ import { asCsvError, checkHeader } from "./read-csv-rows.ts";
 
 /**
  * CSV or JSON-lines parsed by a worker pool: the text is cut at record boundaries (a newline
- * outside quotes) into pieces of about one read buffer; at most `pool.size + 1` pieces are in
- * flight, so memory stays a few buffers whatever the file size. Rows come out in file order.
+ * outside quotes) into pieces of at most one read buffer (about a million characters where the
+ * buffer is larger); at most `pool.size + 1` pieces are in flight, so memory stays a few buffers
+ * whatever the file size. Rows come out in file order.
  */
 export async function* readTextParallel(opts: {
   kind: "csv" | "jsonl";
@@ -48,14 +49,12 @@ export async function* readTextParallel(opts: {
       line = 2;
     }
     const cut = kind === "csv" ? lastRecordEnd(text) : text.lastIndexOf("\n");
-    if (cut < 0) {
-      carry = text;
-    } else {
-      send(text.slice(0, cut + 1));
-      carry = text.slice(cut + 1);
-    }
+    carry = cut < 0 ? text : text.slice(cut + 1);
     if (carry.length > opts.maxRecordChars) throw tooLong(kind, path, line);
-    while (inflight.length > pool.size) yield* toBatches(await inflight.shift()!, path, opts.batchRows);
+    for (const piece of cutPieces(kind, cut < 0 ? "" : text.slice(0, cut + 1))) {
+      send(piece);
+      while (inflight.length > pool.size) yield* toBatches(await inflight.shift()!, path, opts.batchRows);
+    }
   }
   if (kind === "csv" && header === undefined && carry.trim() !== "") {
     header = parseHeader(carry, path, opts.maxRecordChars);
@@ -63,6 +62,22 @@ export async function* readTextParallel(opts: {
   }
   if (carry.trim() !== "") send(carry);
   while (inflight.length > 0) yield* toBatches(await inflight.shift()!, path, opts.batchRows);
+}
+
+/** Characters per piece: small enough that the workers start early and finish together. */
+const PIECE_CHARS = 1 << 20;
+
+/** Whole records (the text starts and ends at record boundaries) in runs of about PIECE_CHARS. */
+function* cutPieces(kind: "csv" | "jsonl", text: string): Generator<string> {
+  let pos = 0;
+  while (text.length - pos > 2 * PIECE_CHARS) {
+    const window = text.slice(pos, pos + PIECE_CHARS);
+    const end = kind === "csv" ? lastRecordEnd(window) : window.lastIndexOf("\n");
+    if (end < 0) break;
+    yield text.slice(pos, pos + end + 1);
+    pos += end + 1;
+  }
+  if (pos < text.length) yield text.slice(pos);
 }
 
 function* toBatches(parsed: ParsedPiece, path: string, batchRows: number): Generator<RowBatch> {

@@ -38,7 +38,8 @@ export async function validateData(
   return { report, data };
 }
 
-async function configLocations(
+/** Where each entry of `data.expectations` is in the config file (undefined when it cannot be read). */
+export async function configLocations(
   file: string,
   label: string,
 ): Promise<(SourceLocation | undefined)[] | undefined> {

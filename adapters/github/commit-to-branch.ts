@@ -41,7 +41,8 @@ export type BranchGitPort = {
 
 /**
  * Adds `files` on top of `branch` in one commit (creating the branch, without history, when it
- * does not exist) and returns the commit's sha. The branch only ever grows: it is never merged.
+ * does not exist) and returns the commit's sha; when the files are there already, the head's. The
+ * branch only ever grows: it is never merged.
  */
 export async function commitToBranch(
   octokit: BranchGitPort,
@@ -62,6 +63,8 @@ export async function commitToBranch(
       ...("sha" in f ? { sha: f.sha } : { content: f.content }),
     })),
   });
+  // Nothing new (the same images or record again): the head already holds it, and links to it stay put.
+  if (head && tree.sha === baseTree) return head;
   const { data: commit } = await octokit.rest.git.createCommit({
     ...r,
     message: opts.message,

@@ -2,7 +2,12 @@ import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { PredictionRecordSchema, type PredictionRecord } from "../../core/monitoring/prediction-record.ts";
+import {
+  PredictionRecordSchema,
+  RawPredictionRecordSchema,
+  type PredictionRecord,
+} from "../../core/monitoring/prediction-record.ts";
+import { predictionRows } from "./prediction-rows.ts";
 
 /** What drift reads from an environment's prediction log: client rows and the model's answers to them. */
 export type PredictionLogRows = {
@@ -50,7 +55,7 @@ export async function readPredictionLog(opts: {
     const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.trim() === "") continue;
-      const record = parseRecord(line);
+      const record = parsePredictionLine(line);
       if (!record) {
         out.skippedLines++;
         continue;
@@ -74,14 +79,29 @@ export async function readPredictionLog(opts: {
   return out;
 }
 
-function parseRecord(line: string): PredictionRecord | undefined {
+/**
+ * A log line as a PredictionRecord: lines in the raw format (`"v":2`, the V2 request and answer as
+ * sent) are turned into rows here; lines of the first format (rows already) are read as they are.
+ */
+export function parsePredictionLine(line: string): PredictionRecord | undefined {
+  let json: unknown;
   try {
-    const parsed = PredictionRecordSchema.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(line);
   } catch {
     return undefined;
   }
+  if (typeof json === "object" && json !== null && "v" in json) {
+    const raw = RawPredictionRecordSchema.safeParse(json);
+    if (!raw.success) return undefined;
+    const { v: _v, request: _rq, requestBinary: _rb, response: _rs, responseBinary: _sb, ...base } = raw.data;
+    const rows = predictionRows(raw.data);
+    return rows === undefined ? base : { ...base, inputs: rows.inputs as Row[], outputs: rows.outputs };
+  }
+  const parsed = PredictionRecordSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }
+
+type Row = NonNullable<PredictionRecord["inputs"]>[number];
 
 /**
  * One row's answer: the `label` output a classifier returns (or the class of the largest of its

@@ -34,18 +34,25 @@ export async function readRunPlots(dir: string): Promise<WrittenPlot[]> {
   return parsed?.success ? parsed.data : [];
 }
 
-/** What a run directory on disk offers to plot: history, validation predictions, explanation. */
-export async function readPlotInput(dir: string, label?: string): Promise<PlotInput> {
+/**
+ * What a run directory on disk offers to plot (history, validation predictions, explanation),
+ * labelled `label` or its run id, and the run id.
+ */
+export async function readPlotInput(
+  dir: string,
+  label?: string,
+): Promise<{ runId: string; input: PlotInput }> {
   const run = await readRunDir(dir);
   const text = await readFile(join(dir, VALIDATION_PREDICTIONS_FILE), "utf8").catch(() => null);
   const parsed = text === null ? undefined : ValidationPredictionsSchema.safeParse(parseOrNull(text));
   const explanation = await readExplanation(dir);
-  return {
+  const input: PlotInput = {
     label: label ?? run.record.runId,
     ...(run.history ? { history: run.history } : {}),
     ...(parsed?.success ? { predictions: parsed.data } : {}),
     ...(explanation ? { explanation } : {}),
   };
+  return { runId: run.record.runId, input };
 }
 
 function parseOrNull(text: string): unknown {

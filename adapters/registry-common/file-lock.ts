@@ -3,22 +3,39 @@ import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ModelshipError } from "../../core/errors.ts";
 
-/** A lock older than this whose holder cannot be checked (another host) is taken as stale. */
-const STALE_MS = 10 * 60_000;
-const WAIT_MS = 5 * 60_000;
-
 type Holder = { pid: number; host: string; at: string };
 
+export type FileLockOptions = {
+  /** How long to wait while a live process holds the lock; 0 gives up at once. Default 5 minutes. */
+  waitMs?: number;
+  /**
+   * A lock whose holder cannot be checked (another host, or not written yet) is taken as stale
+   * once its file is this old; Infinity never. Default 10 minutes.
+   */
+  staleMs?: number;
+  /** The error thrown when the lock stays held, given who holds it. */
+  held?: (holder: string, path: string) => ModelshipError;
+  /** The time written into the lock file. */
+  now?: () => Date;
+};
+
+const DEFAULTS = { waitMs: 5 * 60_000, staleMs: 10 * 60_000 };
+
 /**
- * Runs `fn` holding an exclusive lock file at `path` (created with O_EXCL, holding pid and host).
- * A lock whose holder process is gone (same host) or that is older than STALE_MS is removed.
- * Waits up to WAIT_MS, then throws cache-lock-timeout.
+ * Takes an exclusive lock file at `path` (created with O_EXCL, holding pid, host and time) and
+ * returns its release. A lock whose holder process is gone (same host) is taken over, as is one
+ * that cannot be checked and is older than `staleMs`. While a live process holds it, waits up to
+ * `waitMs`, then throws `held`'s error (default cache-lock-timeout).
  */
-export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
+export async function acquireFileLock(
+  path: string,
+  options: FileLockOptions = {},
+): Promise<() => Promise<void>> {
+  const { waitMs, staleMs } = { ...DEFAULTS, ...options };
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
-    if (await tryCreate(path)) break;
-    if (await isStale(path)) {
+    if (await tryCreate(path, options.now ?? (() => new Date()))) return () => rm(path, { force: true });
+    if (await isStale(path, staleMs)) {
       // Renamed away first so that two processes finding it stale do not both delete a new lock.
       const aside = `${path}.stale-${randomBytes(4).toString("hex")}`;
       await rename(path, aside).then(
@@ -27,27 +44,38 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
       );
       continue;
     }
-    if (Date.now() > deadline) {
-      throw new ModelshipError({
-        code: "cache-lock-timeout",
-        message: `${path} is still held after ${WAIT_MS / 1000} s (${await describe(path)})`,
-        where: { file: path },
-        hint: "Another modelship process is fetching this version; if none runs, delete the lock file.",
-      });
-    }
+    if (Date.now() >= deadline) throw (options.held ?? timedOut)(await describe(path), path);
     await sleep(20 + Math.random() * 30 * Math.min(attempt + 1, 5));
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { force: true });
   }
 }
 
-async function tryCreate(path: string): Promise<boolean> {
+/** Runs `fn` holding the lock file at `path` (see acquireFileLock). */
+export async function withFileLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
+  const release = await acquireFileLock(path, options);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+function timedOut(holder: string, path: string): ModelshipError {
+  return new ModelshipError({
+    code: "cache-lock-timeout",
+    message: `${path} is still held after ${DEFAULTS.waitMs / 1000} s (${holder})`,
+    where: { file: path },
+    hint: "Another modelship process is fetching this version; if none runs, delete the lock file.",
+  });
+}
+
+async function tryCreate(path: string, now: () => Date): Promise<boolean> {
   try {
     const handle = await open(path, "wx");
-    const holder: Holder = { pid: process.pid, host: hostname(), at: new Date().toISOString() };
+    const holder: Holder = { pid: process.pid, host: hostname(), at: now().toISOString() };
     await handle.writeFile(JSON.stringify(holder));
     await handle.close();
     return true;
@@ -57,14 +85,14 @@ async function tryCreate(path: string): Promise<boolean> {
   }
 }
 
-async function isStale(path: string): Promise<boolean> {
+async function isStale(path: string, staleMs: number): Promise<boolean> {
   const st = await stat(path).catch(() => undefined);
   if (st === undefined) return false; // released meanwhile: try again
-  if (Date.now() - st.mtimeMs > STALE_MS) return true;
   const holder = await readHolder(path);
-  // A lock still being written has no holder yet; it is fresh (checked by mtime above).
-  if (holder === undefined || holder.host !== hostname()) return false;
-  return !isAlive(holder.pid);
+  // A holder on this host is checked directly, however long it has held the lock.
+  if (holder !== undefined && holder.host === hostname()) return !isAlive(holder.pid);
+  // Another host's, or one still being written (no holder yet): judged by its age.
+  return Date.now() - st.mtimeMs > staleMs;
 }
 
 async function readHolder(path: string): Promise<Holder | undefined> {
@@ -87,7 +115,7 @@ function isAlive(pid: number): boolean {
 
 async function describe(path: string): Promise<string> {
   const h = await readHolder(path);
-  return h ? `held by pid ${h.pid} on ${h.host} since ${h.at}` : "holder unknown";
+  return h ? `pid ${h.pid} on ${h.host} since ${h.at}` : "holder unknown";
 }
 
 function sleep(ms: number): Promise<void> {

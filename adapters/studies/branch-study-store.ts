@@ -59,9 +59,9 @@ const ATTEMPTS = 4;
 
 /**
  * Reads the study from the branch, lets `update` change it (or create it from null), and commits
- * it on top of the head it read. When another job moved the branch meanwhile, GitHub refuses the
- * update (not a fast forward) and the whole read-update-commit starts again with the new study,
- * so `update` must work from what it is given.
+ * it on top of the head it read; an update that changes nothing makes no commit. When another job
+ * moved the branch meanwhile, GitHub refuses the update (not a fast forward) and the whole
+ * read-update-commit starts again with the new study, so `update` must work from what it is given.
  */
 export async function updateStudyOnBranch<T>(
   octokit: StudyBranchPort,
@@ -70,7 +70,10 @@ export async function updateStudyOnBranch<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const { study: stored, head } = await readStudyOnBranch(octokit, w);
+    // Taken before `update`, which may change the stored study in place.
+    const before = stored ? studyText(stored) : null;
     const { study, result } = update(stored);
+    if (studyText(study) === before) return result;
     try {
       await commitStudy(octokit, { ...w, study, head });
       return result;

@@ -1,9 +1,9 @@
-import { mkdir, open, readFile, rm } from "node:fs/promises";
-import { hostname } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelshipError } from "../../core/errors.ts";
 import { StudySchema, type Study } from "../../core/sweep/study.ts";
 import { writeFileAtomic } from "../deploy-local/deploy-state-file.ts";
+import { acquireFileLock } from "../registry-common/file-lock.ts";
 
 export const DEFAULT_STUDIES_DIR = ".modelship/studies";
 const STUDY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -80,60 +80,24 @@ export async function writeStudy(path: string, study: Study): Promise<void> {
   await writeFileAtomic(path, studyText(study));
 }
 
-type Holder = { pid: number; host: string; at: string };
-
 /**
- * Takes the study's lock, refusing while a live process holds it. A lock left by a process that
- * is gone (same host) is taken over: that is how a crashed study resumes.
+ * Takes the study's lock, refusing at once while a live process holds it, on this host or
+ * another. A lock left by a process that is gone (same host) is taken over: that is how a crashed
+ * study resumes.
  */
-export async function lockStudy(path: string, now: () => Date): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(path, "wx");
-      const holder: Holder = { pid: process.pid, host: hostname(), at: now().toISOString() };
-      await handle.writeFile(JSON.stringify(holder));
-      await handle.close();
-      return () => rm(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const holder = await readHolder(path);
-    if (holder && (holder.host !== hostname() || isAlive(holder.pid))) {
-      throw new ModelshipError({
+export function lockStudy(path: string, now: () => Date): Promise<() => Promise<void>> {
+  return acquireFileLock(path, {
+    waitMs: 0,
+    staleMs: Infinity,
+    now,
+    held: (holder) =>
+      new ModelshipError({
         code: "study-locked",
-        message: `the study is being run by pid ${holder.pid} on ${holder.host} since ${holder.at}`,
+        message: `the study is being run by ${holder}`,
         where: { file: path },
         hint: "Wait for it to finish, or stop it; if that process is gone for good, delete the lock file.",
-      });
-    }
-    await rm(path, { force: true });
-  }
-  throw new ModelshipError({
-    code: "study-locked",
-    message: "could not take the study's lock",
-    where: { file: path },
-    hint: "Another process keeps taking it; run one study process at a time.",
+      }),
   });
-}
-
-async function readHolder(path: string): Promise<Holder | undefined> {
-  try {
-    const h = JSON.parse(await readFile(path, "utf8")) as Partial<Holder>;
-    return typeof h.pid === "number" && typeof h.host === "string" && typeof h.at === "string"
-      ? (h as Holder)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

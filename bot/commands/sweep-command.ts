@@ -11,7 +11,9 @@ export function pullStudyName(model: string, pr: number): string {
  * `/sweep N`: dispatches the sweep workflow on the pull request's branch to run N more trials of
  * the pull request's study; the workflow's `tell` job posts the study table on the pull request.
  * Pull requests from forks are refused: the matrix runs on self-hosted runners, and a dispatched
- * workflow runs a branch of this repository, never a fork's.
+ * workflow runs a branch of this repository, never a fork's. The App's 🚀 on the comment, put
+ * there before dispatching, records that it was dispatched: the same comment delivered again
+ * dispatches nothing.
  */
 export async function runSweep(
   env: BotEnv,
@@ -32,6 +34,12 @@ export async function runSweep(
   }
   const study = pullStudyName(config.model.name, pr);
   const workflow = config.github.sweepWorkflow;
+  // One dispatch per comment, even when GitHub delivers it again under a new delivery id.
+  const unclaim = await gh.claimComment(input.commentId);
+  if (!unclaim) {
+    env.log.info({ comment: input.commentId, study }, "/sweep comment already dispatched; not again");
+    return { ok: true };
+  }
   try {
     await gh.dispatchWorkflow(workflow, pull.headRef, {
       study,
@@ -41,6 +49,7 @@ export async function runSweep(
       ...(command.pruner ? { pruner: command.pruner } : {}),
     });
   } catch (err) {
+    await unclaim();
     return refused({
       reason: "dispatch-failed",
       message: `the sweep workflow \`${workflow}\` could not be dispatched: ${(err as Error).message.slice(0, 300)}`,

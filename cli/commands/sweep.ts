@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
 import { readTrialRuns } from "../../adapters/run-dir/read-trial-runs.ts";
@@ -7,6 +8,7 @@ import { pickBestTrial } from "../../core/sweep/pick-best-trial.ts";
 import { MAX_TRIALS, planSweep, type SweepSampler } from "../../core/sweep/plan-sweep.ts";
 import { readStudyRuns } from "../../adapters/studies/read-study-runs.ts";
 import { DEFAULT_STUDIES_DIR, studyPaths, updateStudy } from "../../adapters/studies/study-store.ts";
+import { curvesForMatrix } from "../../core/sweep/matrix-pruning.ts";
 import { openStudy } from "../../core/sweep/open-study.ts";
 import { planStudyTrials } from "../../core/sweep/plan-study-trials.ts";
 import { trialId } from "../../core/sweep/record-trial-result.ts";
@@ -26,6 +28,7 @@ type PlanFlags = {
   studiesDir: string;
   pruner?: string;
   metric?: string;
+  pruningOut?: string;
 };
 type TellFlags = { config: string; study?: string; studiesDir: string; runsDir: string; json?: boolean };
 type BestFlags = { config: string; runsDir: string; metric?: string; json?: boolean };
@@ -84,8 +87,15 @@ export function register(program: Command): void {
       "ask this stored study's sampler for the next trials, given those that finished",
     )
     .option("--studies-dir <dir>", "where studies are stored", DEFAULT_STUDIES_DIR)
-    .option("--pruner <name>", "with --study, a new study's pruner (recorded; the matrix does not prune)")
+    .option(
+      "--pruner <name>",
+      "with --study, a new study's pruner: median, hyperband or none (default median)",
+    )
     .option("--metric <name>", "with --study, a new study's metric (default: metrics.primary)")
+    .option(
+      "--pruning-out <file>",
+      "with --study, write the finished trials' curves here for the trials' `modelship train --prune-with FILE --trial-number N`",
+    )
     .action(async (flags: PlanFlags) => {
       if (flags.study !== undefined) return planFromStudy(flags);
       const sampler = flags.sampler ?? "random";
@@ -319,13 +329,22 @@ async function planFromStudy(flags: PlanFlags): Promise<void> {
           hint: "Declare bounded parameters under train.search, e.g. learningRate: { min: 0.0001, max: 0.1, log: true }.",
         });
       }
-      return { study: opened.study, result: plan.planned };
+      return { study: opened.study, result: { trials: plan.planned, curves: curvesForMatrix(opened.study) } };
     },
   );
+  if (flags.pruningOut !== undefined) {
+    await writeFile(flags.pruningOut, `${JSON.stringify(planned.curves)}\n`);
+    const c = planned.curves;
+    info(
+      c
+        ? `pruning curves of ${c.trials.length} finished trial(s) written to ${flags.pruningOut}${c.omitted ? ` (${c.omitted} older left out)` : ""}`
+        : `the study does not prune (pruner none): ${flags.pruningOut} holds null`,
+    );
+  }
   process.stdout.write(
-    `${JSON.stringify(planned.map((t) => ({ id: trialId(t.number), params: t.params })))}\n`,
+    `${JSON.stringify(planned.trials.map((t) => ({ id: trialId(t.number), number: t.number, params: t.params })))}\n`,
   );
   info(
-    `${planned.length} trial(s) planned in study ${name} (${paths.study}); record their runs with \`modelship sweep tell --study ${name} --runs-dir DIR\``,
+    `${planned.trials.length} trial(s) planned in study ${name} (${paths.study}); record their runs with \`modelship sweep tell --study ${name} --runs-dir DIR\``,
   );
 }

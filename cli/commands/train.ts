@@ -1,7 +1,10 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type * as TrainRunModule from "../../runners/train/train-run.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../adapters/config/load-config.ts";
+import { readPruningCurves } from "../../adapters/studies/read-pruning-curves.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
+import { ModelshipError } from "../../core/errors.ts";
+import { createMatrixPruner, type TrialPruning } from "../../core/sweep/matrix-pruning.ts";
 import { isQuiet, notice } from "../shared/output.ts";
 
 export const DEFAULT_RUNS_DIR = ".modelship/runs";
@@ -14,6 +17,8 @@ type TrainCliOptions = {
   json?: boolean;
   progress?: boolean;
   checkpointDir?: string;
+  pruneWith?: string;
+  trialNumber?: number;
 };
 
 /** `modelship train`: train once (built-in trainer or train.command) and write a run directory. */
@@ -36,11 +41,19 @@ export function register(program: Command): void {
       "--checkpoint-dir <dir>",
       "write a checkpoint after every epoch and resume from it (default: $MODELSHIP_CHECKPOINT_DIR, else none)",
     )
+    .option(
+      "--prune-with <file>",
+      "a study's trial on a workflow matrix: stop early when the study's pruner says so, judged against the finished trials' curves in FILE (sweep-plan's `pruning`); needs --trial-number",
+    )
+    .option("--trial-number <n>", "with --prune-with: the trial's number in its study", trialNumber)
     .option("--json", "print the run record as JSON on stdout")
     .option("--no-progress", "no per-epoch progress on stderr")
     .action(async (opts: TrainCliOptions) => {
       const config = await loadConfig(opts.config, { required: true });
       const checkpointDir = opts.checkpointDir ?? (process.env.MODELSHIP_CHECKPOINT_DIR || undefined);
+      const pruning = opts.pruneWith ? await trialPruning(opts.pruneWith, opts.trialNumber) : undefined;
+      if (pruning && config.train.command)
+        notice("--prune-with: a train.command program is not stopped early; it trains all its epochs");
       const trained = await (
         await loadTrainer()
       ).trainRun({
@@ -53,6 +66,7 @@ export function register(program: Command): void {
         progress: opts.progress === false || isQuiet() ? "silent" : "auto",
         log: notice,
         ...(checkpointDir ? { checkpointDir } : {}),
+        ...(pruning ? { shouldStop: matrixStop(pruning) } : {}),
       });
       const { runDir, record } = trained;
       if (opts.json) {
@@ -74,6 +88,40 @@ export function register(program: Command): void {
         `run ${record.runId} (${record.trainer}, ${record.backend}${record.device ? ` on ${record.device}` : ""}) written to ${runDir}\n${metrics}${parity}${resumed}\n`,
       );
     });
+}
+
+/** The curves in `file` with the trial they judge (undefined when the study does not prune). */
+async function trialPruning(file: string, trial: number | undefined): Promise<TrialPruning | undefined> {
+  if (trial === undefined) {
+    throw new ModelshipError({
+      code: "train-option-invalid",
+      message: "--prune-with needs --trial-number, the number of the trial it prunes",
+      hint: "Pass the `number` of the trial's matrix entry, e.g. --trial-number 12.",
+    });
+  }
+  const curves = await readPruningCurves(file);
+  if (!curves)
+    notice(`--prune-with: ${file} holds null (the study's pruner is none); the trial is not pruned`);
+  return curves ? { curves, trial } : undefined;
+}
+
+function trialNumber(value: string): number {
+  if (!/^[0-9]{1,9}$/.test(value)) throw new InvalidArgumentError("expected a trial number (0, 1, ...)");
+  return Number(value);
+}
+
+/** Asks the study's pruner after each epoch, and says why when it stops the trial. */
+function matrixStop(pruning: TrialPruning): (log: { epoch: number }) => boolean {
+  const decide = createMatrixPruner(pruning);
+  const peers = pruning.curves.trials.length;
+  notice(
+    `pruning with the ${pruning.curves.pruner} pruner of study ${pruning.curves.study} against ${peers} finished trial(s)`,
+  );
+  return ({ epoch, ...logs }) => {
+    const decision = decide(epoch, logs);
+    if (decision.prune) notice(`pruned at epoch ${epoch}: ${decision.detail} [${decision.reason}]`);
+    return decision.prune;
+  };
 }
 
 function collect(value: string, previous: string[]): string[] {

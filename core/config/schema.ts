@@ -620,6 +620,12 @@ export const ConfigSchema = z
         shadow: ShadowSchema.prefault({}),
         environment: z.string().default("production"),
         port: z.number().int().min(0).max(65535).default(8080),
+        handoff: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Local target: in the steady state (one version live, nothing moving) pass client connections to the live slot's process instead of proxying each request. false keeps the router on every request.",
+          ),
         health: z
           .object({
             readyTimeoutSeconds: z.number().positive().default(60),

@@ -52,6 +52,11 @@ type ColumnAccumulator = {
   add(v: unknown, at: () => string): void;
   finish(offset: number): FittedColumn;
 };
+/** A column's accumulator for its present values; `missing` counts the values imputed. */
+type PresentAccumulator = {
+  add(v: unknown, at: () => string): void;
+  finish(offset: number, missing: number): FittedColumn;
+};
 
 /**
  * Fits the transforms in one pass over the training rows, holding per column only: Welford
@@ -115,25 +120,39 @@ function columnAccumulator(
   const scalers = transforms.filter((t) => t.op === "standardize" || t.op === "minmax");
   if (transforms.some((t) => t.op === "onehot")) {
     if (scalers.length > 0) throw scaledOnehot(name, scalers[0]!.op);
-    return categoricalAccumulator(name, impute);
+    return skippingMissing(name, impute, categoricalAccumulator(name, impute));
   }
-  return numericAccumulator(name, impute, scalers, exactMedianLimit);
+  return skippingMissing(name, impute, numericAccumulator(name, impute, scalers, exactMedianLimit));
 }
 
-function categoricalAccumulator(name: string, impute: Impute | undefined): ColumnAccumulator {
-  const counts = new Map<string, number>();
+/**
+ * Missing values, for either kind of column: an error without an impute step, otherwise counted
+ * (the fill goes in their place); present values go on to the column's own accumulator.
+ */
+function skippingMissing(
+  name: string,
+  impute: Impute | undefined,
+  present: PresentAccumulator,
+): ColumnAccumulator {
   let missing = 0;
   return {
     add(v, at) {
-      if (isMissing(v)) {
-        if (!impute) throw missingValue(name, at());
-        missing++;
-        return;
-      }
+      if (!isMissing(v)) return present.add(v, at);
+      if (!impute) throw missingValue(name, at());
+      missing++;
+    },
+    finish: (offset) => present.finish(offset, missing),
+  };
+}
+
+function categoricalAccumulator(name: string, impute: Impute | undefined): PresentAccumulator {
+  const counts = new Map<string, number>();
+  return {
+    add(v) {
       const c = categoryOf(v);
       counts.set(c, (counts.get(c) ?? 0) + 1);
     },
-    finish(offset) {
+    finish(offset, missing) {
       if (counts.size === 0) throw columnAllMissing(name);
       const steps: FittedStep[] = [];
       const categories = new Set(counts.keys());
@@ -154,28 +173,22 @@ function numericAccumulator(
   impute: Impute | undefined,
   scalers: Transform[],
   exactMedianLimit: number | undefined,
-): ColumnAccumulator {
+): PresentAccumulator {
   const present = emptyMoments();
   const counts = impute?.strategy === "most_frequent" ? new Map<string, number>() : undefined;
   const median: StreamingMedian | undefined =
     impute?.strategy === "median"
       ? createStreamingMedian(exactMedianLimit !== undefined ? { exactLimit: exactMedianLimit } : {})
       : undefined;
-  let missing = 0;
   return {
     add(v, at) {
-      if (isMissing(v)) {
-        if (!impute) throw missingValue(name, at());
-        missing++;
-        return;
-      }
       const n = toNumber(v);
       if (n === undefined) throw nonNumericFeature(name, v, at());
       addMoment(present, n);
       if (counts) counts.set(String(n), (counts.get(String(n)) ?? 0) + 1);
       median?.add(n);
     },
-    finish(offset) {
+    finish(offset, missing) {
       if (present.count === 0) throw columnAllMissing(name);
       const steps: FittedStep[] = [];
       let filled = present;

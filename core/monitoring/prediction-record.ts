@@ -36,3 +36,32 @@ export const PredictionRecordSchema = z.object({
     .optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
+
+/** The `v` of the records servers write now; records without `v` are PredictionRecords (the first format). */
+export const RAW_PREDICTION_RECORD_VERSION = 2;
+
+/**
+ * One line of a prediction log as servers write it now: the V2 request body and answer exactly as
+ * they crossed the wire (the JSON part; binary tensor data as base64 beside it), so the server only
+ * concatenates text. Readers turn them into feature rows (`adapters/monitoring/prediction-rows.ts`).
+ */
+export const RawPredictionRecordSchema = PredictionRecordSchema.omit({ inputs: true, outputs: true }).extend({
+  v: z.literal(RAW_PREDICTION_RECORD_VERSION),
+  request: z
+    .unknown()
+    .optional()
+    .describe("the V2 infer request body (its JSON header when binary data followed)"),
+  requestBinary: z
+    .string()
+    .optional()
+    .describe("base64 of the binary tensor data after the request's JSON header"),
+  response: z
+    .unknown()
+    .optional()
+    .describe("the V2 answer (its JSON header when outputs went back as binary data)"),
+  responseBinary: z
+    .string()
+    .optional()
+    .describe("base64 of the binary tensor data after the answer's JSON header"),
+});
+export type RawPredictionRecord = z.infer<typeof RawPredictionRecordSchema>;

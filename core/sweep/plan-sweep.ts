@@ -55,7 +55,7 @@ export function planSweep(
     };
   }
   const dims = names.map((name) => [name, search[name]!] as const);
-  return options.sampler === "grid" ? gridTrials(dims, options) : randomTrials(dims, options);
+  return options.sampler === "grid" ? gridTrials(search, options) : randomTrials(dims, options);
 }
 
 function trialId(i: number, total: number): string {
@@ -132,25 +132,42 @@ function spread(lo: number, hi: number, points: number, log: boolean): number[] 
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
+/** A grid's axes: each dimension's points, in the order of the names given. */
+export type GridAxes = readonly (readonly [string, SweepValue[]])[];
+
+/** The axes of the grid over `search`, dimensions sorted by name. */
+export function gridAxes(search: Readonly<Record<string, SearchDimension>>, points: number): GridAxes {
+  return Object.keys(search)
+    .sort()
+    .map((name) => [name, gridPoints(search[name]!, points)] as const);
+}
+
+/** How many points the grid has. */
+export function gridSize(axes: GridAxes): number {
+  return axes.reduce((n, [, pts]) => n * pts.length, 1);
+}
+
+/** The grid's point at `index` (the last axis varies fastest), keyed in axis order. */
+export function gridPointAt(axes: GridAxes, index: number): Record<string, SweepValue> {
+  const params: Record<string, SweepValue> = {};
+  let rest = index;
+  for (let d = axes.length - 1; d >= 0; d--) {
+    const [name, pts] = axes[d]!;
+    params[name] = pts[rest % pts.length]!;
+    rest = Math.floor(rest / pts.length);
+  }
+  return Object.fromEntries(axes.map(([name]) => [name, params[name]!]));
+}
+
 function gridTrials(
-  dims: readonly (readonly [string, SearchDimension])[],
+  search: Readonly<Record<string, SearchDimension>>,
   options: PlanSweepOptions,
 ): PlanSweepResult {
-  const axes = dims.map(([name, dim]) => [name, gridPoints(dim, options.gridPoints ?? 3)] as const);
-  const size = axes.reduce((n, [, pts]) => n * pts.length, 1);
+  const axes = gridAxes(search, options.gridPoints ?? 3);
+  const size = gridSize(axes);
   const count = Math.min(options.trials, size);
   // Evenly strided indices into the grid (all of it when it fits).
   const picks = Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
-  const trials = picks.map((index, i) => {
-    const params: Record<string, SweepValue> = {};
-    let rest = index;
-    for (let d = axes.length - 1; d >= 0; d--) {
-      const [name, pts] = axes[d]!;
-      params[name] = pts[rest % pts.length]!;
-      rest = Math.floor(rest / pts.length);
-    }
-    const ordered = Object.fromEntries(axes.map(([name]) => [name, params[name]!]));
-    return { id: trialId(i, count), params: ordered };
-  });
+  const trials = picks.map((index, i) => ({ id: trialId(i, count), params: gridPointAt(axes, index) }));
   return { ok: true, trials, spaceSize: size };
 }

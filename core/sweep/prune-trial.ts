@@ -1,6 +1,9 @@
 import type { Direction } from "../compare/compare-runs.ts";
 import type { PrunerName, Study, StudyTrial } from "./study.ts";
 
+/** What the pruners read of a trial: its number, state and per-epoch values. */
+export type PrunableTrial = Pick<StudyTrial, "number" | "state" | "intermediate">;
+
 /** Optuna's `MedianPruner()` defaults. */
 export const MEDIAN_DEFAULTS = { nStartupTrials: 5, nWarmupSteps: 0, intervalSteps: 1 } as const;
 /** Optuna's `HyperbandPruner()` defaults. */
@@ -18,8 +21,8 @@ export type PruneDecision =
  * the trial's own history and the other trials' histories are read: the decision is a value.
  */
 export function pruneTrial(
-  study: Pick<Study, "name" | "pruner" | "objective" | "trials" | "maxEpochs">,
-  trial: StudyTrial,
+  study: Pick<Study, "name" | "pruner" | "objective" | "maxEpochs"> & { trials: readonly PrunableTrial[] },
+  trial: PrunableTrial,
   options: { median?: Partial<MedianOptions>; hyperband?: Partial<HyperbandOptions> } = {},
 ): PruneDecision {
   const direction = study.objective.intermediate.direction;
@@ -44,8 +47,8 @@ export function pruneTrial(
  * trials' values at the same epoch. Needs nStartupTrials complete trials first.
  */
 export function pruneMedian(
-  trials: readonly StudyTrial[],
-  trial: StudyTrial,
+  trials: readonly PrunableTrial[],
+  trial: PrunableTrial,
   direction: Direction,
   options: MedianOptions,
 ): PruneDecision {
@@ -81,8 +84,8 @@ export function pruneMedian(
  * reached that rung (itself included), and at least the best one.
  */
 export function pruneSuccessiveHalving(
-  trials: readonly StudyTrial[],
-  trial: StudyTrial,
+  trials: readonly PrunableTrial[],
+  trial: PrunableTrial,
   direction: Direction,
   options: HyperbandOptions & { minEarlyStoppingRate: number },
 ): PruneDecision {
@@ -160,4 +163,15 @@ export function percentile(values: readonly number[], q: number): number {
 
 function fmt(x: number): string {
   return Number(x.toPrecision(4)).toString();
+}
+
+/**
+ * Sets `epoch`'s value (1-based) in a trial's per-epoch values, in place: later values are
+ * dropped (a trial that resumed from an earlier checkpoint reports them again), missing earlier
+ * ones are null, and so is a value that is not a finite number.
+ */
+export function setEpochValue(intermediate: (number | null)[], epoch: number, value: unknown): void {
+  while (intermediate.length < epoch - 1) intermediate.push(null);
+  intermediate.length = epoch - 1;
+  intermediate.push(typeof value === "number" && Number.isFinite(value) ? value : null);
 }

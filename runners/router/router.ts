@@ -1,15 +1,18 @@
 import { Agent, createServer, request as httpRequest } from "node:http";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, Socket as NetSocket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { ROUTING_HEADERS } from "../../core/monitoring/prediction-record.ts";
 import type { TrafficKind, Variant } from "../../core/monitoring/prediction-record.ts";
 import { compareAnswers, predictionOf } from "../../core/rollout/compare-answers.ts";
 import { percentile } from "../../core/rollout/judge-analysis.ts";
-import type { AnalysisSample, Colour, Phase, SlotTraffic } from "../../core/rollout/rollout-types.ts";
+import type { Colour, Phase } from "../../core/rollout/rollout-types.ts";
 import { routesToCandidate } from "../../core/rollout/sticky-bucket.ts";
 import type { ShadowStats, VariantStats } from "../../core/rollout/traffic-status.ts";
 import { answerClientError, ERROR_CODE_HEADER } from "../serve/serve-error.ts";
+import { handOff, tell, type SlotChannel } from "./connection-handoff.ts";
 import { FeedbackBodySchema, FeedbackStore } from "./feedback-store.ts";
+import { FEEDBACK_PATH, isMessage, type ToRouter } from "./handoff-messages.ts";
 import {
   endToEndHeaders,
   FORWARD_DROPS,
@@ -17,110 +20,28 @@ import {
   routingHeaders,
   SHADOW_DROPS,
 } from "./forward-headers.ts";
-import { createRouterMetrics, type RolloutOutcomeLabel } from "./router-metrics.ts";
-
-/** Where a slot listens and which model version it serves. */
-export type SlotUpstream = { url: string; version: string };
-
-export type SlotStats = SlotTraffic & {
-  /** Requests whose connection to this slot broke before an answer, answered by the other colour instead. */
-  failedOver: number;
-};
-
-/** A sample of one proxied request, kept so a post-switch check can judge real traffic. */
-export type RoutedSample = AnalysisSample & { at: number };
-
-export type RouterOptions = {
-  host?: string;
-  port: number;
-  /** Largest request body forwarded, in bytes; larger bodies get 413. Default 8 MiB, as the server. */
-  maxBodyBytes?: number;
-  /** Time allowed for a slot to answer before the router answers 504. Default 60 s. */
-  upstreamTimeoutMs?: number;
-  /** How many recent samples each slot keeps. */
-  sampleLimit?: number;
-  /** Time a client has to send the request headers; the connection is closed after it. Default 10 s. */
-  headersTimeoutMs?: number;
-  /** Time a client has to send the whole request, body included (408 and close after it). Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Longest pause allowed between two pieces of a request body (408 and close after it). Default 5 s. */
-  bodyIdleTimeoutMs?: number;
-  /** Most client connections open at once; more are closed as they arrive. Default 512. */
-  maxConnections?: number;
-  /** After a 413, how much more of the body is read and thrown away before the connection closes. Default 1 MiB. */
-  drainBytes?: number;
-  /** Requests carrying this value in the `x-modelship-smoke` header are the deployment's own smoke requests. */
-  smokeToken?: string;
-  /** Request header whose value keeps one user on one variant of a split. Default `x-modelship-key`. */
-  stickyHeader?: string;
-  /** Source of randomness for requests without a key (tests hand in a seeded one). Default Math.random. */
-  random?: () => number;
-  /** Most shadow copies in flight at once; more are skipped, never queued. Default 128. */
-  shadowLimit?: number;
-  /** Regression: a shadow answer agrees when it differs by at most this share of max(1, |stable|). Default 0.1. */
-  agreementTolerance?: number;
-};
-
-/** Where traffic goes besides the live colour: a split of client requests, or shadow copies. */
-export type TrafficSplit = { colour: Colour; weight: number; mode: "split" | "shadow" };
+import { capture, CAPTURE_BYTES, parseJson, readLimited } from "./read-body.ts";
+import { createRouterMetrics } from "./router-metrics.ts";
+import { ROUTER_DEFAULTS, STICKY_HEADER } from "./router-types.ts";
+import type {
+  Router,
+  RoutedSample,
+  RouterOptions,
+  SlotStats,
+  SlotUpstream,
+  TrafficSplit,
+} from "./router-types.ts";
 
 export type { ShadowStats, VariantStats };
+export type { Router, RoutedSample, RouterOptions, SlotStats, SlotUpstream, TrafficSplit };
+export { ROUTER_DEFAULTS, STICKY_HEADER };
 
 import { SMOKE_HEADER, SMOKE_SLOT_HEADER } from "./forward-headers.ts";
 
 export { SMOKE_HEADER, SMOKE_SLOT_HEADER };
-/** The default request header that keeps a user on one variant. */
-export const STICKY_HEADER = "x-modelship-key";
-
-/** The bounds a router applies when its options leave them out. */
-export const ROUTER_DEFAULTS = {
-  maxBodyBytes: 8 * 1024 * 1024,
-  upstreamTimeoutMs: 60_000,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  bodyIdleTimeoutMs: 5_000,
-  maxConnections: 512,
-  drainBytes: 1024 * 1024,
-  shadowLimit: 128,
-  agreementTolerance: 0.1,
-};
-
-/** Answer bytes kept to read a prediction or compare a shadow (larger answers are not read). */
-const CAPTURE_BYTES = 64 * 1024;
-const FEEDBACK_PATH = /^\/v2\/models\/[^/?]+(\/versions\/[^/?]+)?\/feedback(\?|$)/;
 
 /** Body bytes kept for a resend when a pooled connection turns out to be closed (larger bodies are not resent). */
 const RESEND_WINDOW_BYTES = 256 * 1024;
-
-export type Router = {
-  url: string;
-  port: number;
-  /** Registers (or with null, forgets) the upstream of a colour. Never changes which colour is live. */
-  setSlot(colour: Colour, upstream: SlotUpstream | null): void;
-  /** Sends every new request to `colour` and ends any split; requests already forwarded finish where they are. */
-  switchTo(colour: Colour | null): void;
-  /** Splits client traffic with (or copies it to) another registered colour; the live colour stays the stable one. */
-  setTraffic(split: TrafficSplit): void;
-  /** The split or shadow in place, or null. */
-  split(): TrafficSplit | null;
-  /** The variant a colour's answers are labelled with now. */
-  variantOf(colour: Colour): Variant;
-  /** Traffic, latency, errors, feedback and shadow comparison of one colour since its split started. */
-  variantStats(colour: Colour): VariantStats | null;
-  /** Shown on `/metrics` as `modelship_rollout_phase`. */
-  setPhase(phase: Phase | null): void;
-  /** Counts an ended rollout on `/metrics` as `modelship_rollouts_total{outcome}`. */
-  countRollout(outcome: RolloutOutcomeLabel): void;
-  active(): { colour: Colour; version: string; url: string } | null;
-  stats(colour: Colour): SlotStats | null;
-  /** Samples of requests a colour answered at or after `sinceMs` (epoch ms). */
-  samples(colour: Colour, sinceMs: number): RoutedSample[];
-  /** Resolves true once a colour has nothing in flight, false after `timeoutMs`. */
-  waitIdle(colour: Colour, timeoutMs: number): Promise<boolean>;
-  /** Client connections open now (at most `maxConnections`). */
-  connections(): number;
-  close(): Promise<void>;
-};
 
 /** Records how a request to one slot ended: its status (null: no answer), error and reason code. */
 type Finish = (status: number | null, error?: string, code?: string) => void;
@@ -145,6 +66,10 @@ type Upstream = {
   /** Counters since the current split started (or since the slot was registered). */
   window: { since: number; requests: number; errors: number; clientErrors: number };
   shadow: ShadowStats;
+  /** The slot process's IPC channel; `handoffReady` once it said it adopts sockets. */
+  channel: SlotChannel | null;
+  handoffReady: boolean;
+  onMessage: ((m: unknown, handle: unknown) => void) | null;
 };
 
 /** Inference requests have no side effect in a slot, so one whose connection broke may be sent again. */
@@ -196,9 +121,99 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     open++;
     socket.once("close", () => open--);
   });
-  server.maxConnections = o.maxConnections;
+  // The public port accepts without reading, so a connection can still be handed to a slot.
+  // No Nagle delay on client sockets, as node:http's own listener sets (handed ones keep it).
+  const listener = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => accept(socket));
+  listener.maxConnections = o.maxConnections;
+  // The HTTP server never listens itself: this starts its header and request timeout checks.
+  server.emit("listening");
+  let phase: Phase | null = null;
+  // The slot that may hold handed connections: told to release them when traffic moves.
+  let handedTo: Upstream | null = null;
+
+  function accept(socket: Socket): void {
+    const to = handoffTarget();
+    const proxy = () => {
+      server.emit("connection", socket);
+      socket.resume();
+    };
+    if (to === null || to.channel === null) return proxy();
+    handedTo = to;
+    handOff(
+      to.channel,
+      socket,
+      { type: "modelship:conn", colour: to.colour, version: to.version, variant: "stable" },
+      proxy,
+    );
+  }
+
+  /** The live slot in the steady state (nothing moving, nothing split or copied), when it adopts connections. */
+  function handoffTarget(): Upstream | null {
+    if (!opts.handoff || phase !== null || split !== null || live === null) return null;
+    return live.handoffReady && live.channel?.connected === true ? live : null;
+  }
+
+  /** After any change of state: a slot that held handed connections and is no longer the target releases them. */
+  function refreshHandoff(): void {
+    const next = handoffTarget();
+    if (handedTo !== null && handedTo !== next && handedTo.channel)
+      tell(handedTo.channel, { type: "modelship:release" });
+    if (handedTo !== next) handedTo = null;
+  }
+
+  function onSlotMessage(up: Upstream, m: unknown, handle: unknown): void {
+    if (!isMessage<ToRouter>(m)) return;
+    if (m.type === "modelship:back" && handle instanceof NetSocket) {
+      // A connection the slot gave back: it is served here from now on.
+      server.emit("connection", handle);
+      handle.resume();
+    } else if (m.type === "modelship:ready") {
+      up.handoffReady = true;
+    } else if (m.type === "modelship:served") {
+      countServed(up, m.done);
+    } else if (m.type === "modelship:ask" && up.channel) {
+      const channel = up.channel;
+      void answerOwn(m.method, m.url, m.body).then((a) =>
+        tell(channel, { type: "modelship:answer", id: m.id, ...a }),
+      );
+    }
+  }
+
+  /** Counts requests a slot answered on handed connections as if the router had proxied them. */
+  function countServed(up: Upstream, done: number[]): void {
+    const at = Date.now();
+    const variant = variantOf(up);
+    for (let i = 0; i + 1 < done.length; i += 2) {
+      const status = done[i] === 0 ? null : (done[i] ?? null);
+      const latencyMs = done[i + 1] ?? 0;
+      up.requests++;
+      if (status === null || status >= 500) up.errors++;
+      requestCounter(up, variant, status).inc();
+      durationOf[variant].observe(latencyMs / 1000);
+      countWindow(up.window, status);
+      up.samples.push({ status, latencyMs, at, origin: "traffic" });
+    }
+    if (up.samples.length >= sampleLimit + trimStep) up.samples.splice(0, up.samples.length - sampleLimit);
+  }
+
+  /** The router's own endpoints, answered for a request that came on a handed connection. */
+  async function answerOwn(
+    method: string,
+    url: string,
+    body: string,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    if (method === "POST" && FEEDBACK_PATH.test(url)) return feedbackAnswer(body);
+    try {
+      const text = await metrics.registry.metrics();
+      return { status: 200, headers: { "content-type": metrics.registry.contentType }, body: text };
+    } catch (err) {
+      return errorAnswer(500, "metrics-failed", String(err));
+    }
+  }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
+    // While the live slot takes connections, proxied clients reconnect after this answer and are handed to it.
+    if (handoffTarget() !== null && !isSmoke(req)) res.shouldKeepAlive = false;
     const url = req.url ?? "/";
     if (req.method === "GET" && (url === "/metrics" || url.startsWith("/metrics?"))) return serveMetrics(res);
     if (req.method === "POST" && FEEDBACK_PATH.test(url)) return void receiveFeedback(req, res);
@@ -590,22 +605,34 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   }
 
   async function receiveFeedback(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse((await readLimited(req, CAPTURE_BYTES)).toString("utf8"));
+      text = (await readLimited(req, CAPTURE_BYTES)).toString("utf8");
     } catch (err) {
       return sendError(res, 400, "feedback-invalid", `feedback body: ${(err as Error).message}`);
+    }
+    const a = feedbackAnswer(text);
+    res.writeHead(a.status, a.headers);
+    res.end(a.body);
+  }
+
+  /** Scores one feedback body against the remembered answers. */
+  function feedbackAnswer(text: string): { status: number; headers: Record<string, string>; body: string } {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      return errorAnswer(400, "feedback-invalid", `feedback body: ${(err as Error).message}`);
     }
     const parsed = FeedbackBodySchema.safeParse(json);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const where = i && i.path.length > 0 ? `${i.path.join(".")}: ` : "";
-      return sendError(res, 400, "feedback-invalid", `feedback body: ${where}${i?.message ?? "invalid"}`);
+      return errorAnswer(400, "feedback-invalid", `feedback body: ${where}${i?.message ?? "invalid"}`);
     }
     const scored = feedback.score(parsed.data);
     if (scored === null) {
-      return sendError(
-        res,
+      return errorAnswer(
         404,
         "feedback-unknown-id",
         `no answered inference request with id '${parsed.data.id}' (send the V2 request's own "id"; ids are kept for the last 100,000 answers, and scored once)`,
@@ -618,11 +645,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         return { ...x, variant: up ? variantOf(up) : null };
       }),
     });
-    res.writeHead(200, {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(body)),
-    });
-    res.end(body);
+    return {
+      status: 200,
+      headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+      body,
+    };
   }
 
   function upstreamOfKey(key: string): Upstream | null {
@@ -643,6 +670,12 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     );
   }
 
+  /** After every switch, split or slot change: the weights shown, and where connections go. */
+  function changed(): void {
+    showWeights();
+    refreshHandoff();
+  }
+
   /** `modelship_traffic_weight` follows every switch and split. */
   function showWeights(): void {
     metrics.weight.reset();
@@ -653,6 +686,12 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     if (s) metrics.weight.labels("candidate", s.to.version).set(s.mode === "split" ? s.weight : 0);
   }
 
+  /** A slot replaced or forgotten: its messages are no longer heard. */
+  function detach(up: Upstream | null | undefined): void {
+    if (up?.channel && up.onMessage) up.channel.off("message", up.onMessage);
+    if (handedTo === up) handedTo = null;
+  }
+
   function resetWindow(up: Upstream): void {
     up.window = { since: Date.now(), requests: 0, errors: 0, clientErrors: 0 };
     up.shadow = emptyShadow();
@@ -660,12 +699,14 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () => {
+    listener.once("error", reject);
+    listener.listen(opts.port, opts.host ?? "127.0.0.1", () => {
+      listener.off("error", reject);
       server.off("error", reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.address() as AddressInfo).port;
   const host = opts.host ?? "127.0.0.1";
 
   return {
@@ -679,7 +720,8 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         if (old && (split?.to === old || live === null)) split = null;
         slots[colour] = null;
         old?.agent.destroy();
-        showWeights();
+        detach(old);
+        changed();
         return;
       }
       const u = new URL(upstream.url);
@@ -702,19 +744,28 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         counters: { stable: new Map(), candidate: new Map() },
         window: { since: Date.now(), requests: 0, errors: 0, clientErrors: 0 },
         shadow: emptyShadow(),
+        channel: upstream.channel ?? null,
+        handoffReady: false,
+        onMessage: null,
       };
+      if (next.channel) {
+        const listener = (m: unknown, handle: unknown) => onSlotMessage(next, m, handle);
+        next.onMessage = listener;
+        next.channel.on("message", listener);
+      }
       slots[colour] = next;
       if (old && live === old) live = next;
       if (old && split?.to === old) split = { ...split, to: next };
       old?.agent.destroy();
-      showWeights();
+      detach(old);
+      changed();
     },
     switchTo(colour) {
       if (colour === null) {
         live = null;
         fallback = null;
         split = null;
-        showWeights();
+        changed();
         return;
       }
       const next = slots[colour];
@@ -723,7 +774,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       if (live !== next) fallback = live;
       live = next;
       split = null;
-      showWeights();
+      changed();
     },
     setTraffic(s) {
       const to = slots[s.colour];
@@ -739,7 +790,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
       }
       split = { colour: s.colour, weight: s.weight, mode: s.mode, to };
       metrics.switches.inc();
-      showWeights();
+      changed();
     },
     split: () => (split ? { colour: split.colour, weight: split.weight, mode: split.mode } : null),
     variantOf(colour) {
@@ -768,7 +819,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
         shadow: s.shadow.copies > 0 || s.shadow.skipped > 0 ? { ...s.shadow } : null,
       };
     },
-    setPhase: (phase) => metrics.setPhase(phase),
+    setPhase(next) {
+      phase = next;
+      metrics.setPhase(next);
+      refreshHandoff();
+    },
     countRollout: (outcome) => metrics.rollouts.labels(outcome).inc(),
     active() {
       return live ? { colour: live.colour, version: live.version, url: live.url } : null;
@@ -804,13 +859,28 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     async close() {
       live = null;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        listener.close(() => resolve());
+        server.close();
         server.closeAllConnections();
       });
       for (const c of ["blue", "green"] as const) slots[c]?.agent.destroy();
       shadowAgent.destroy();
     },
   };
+}
+
+function errorAnswer(
+  status: number,
+  code: string,
+  error: string,
+): { status: number; headers: Record<string, string>; body: string } {
+  const body = JSON.stringify({ error, code });
+  const headers = {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    [ERROR_CODE_HEADER]: code,
+  };
+  return { status, headers, body };
 }
 
 /** A stable answer and its shadow's: undefined until it arrives, null when it was no 200 answer. */
@@ -838,40 +908,6 @@ function countWindow(w: Upstream["window"], status: number | null): void {
 /** The key feedback is tallied under: one slot process serving one version. */
 function slotKey(up: { colour: Colour; version: string }): string {
   return `${up.colour}@${up.version}`;
-}
-
-/** Keeps the first CAPTURE_BYTES of a response while it is piped on; `over` once it is larger. */
-function capture(res: IncomingMessage): { chunks: Buffer[]; over: boolean } {
-  const kept = { chunks: [] as Buffer[], over: false };
-  let size = 0;
-  res.on("data", (chunk: Buffer) => {
-    if (kept.over) return;
-    size += chunk.length;
-    if (size > CAPTURE_BYTES) {
-      kept.over = true;
-      kept.chunks = [];
-    } else kept.chunks.push(chunk);
-  });
-  return kept;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function isConnectionFailure(err: Error): boolean {

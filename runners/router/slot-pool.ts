@@ -65,7 +65,11 @@ export class SlotPool {
     try {
       const slot = await task;
       this.slots[colour] = slot;
-      this.o.router.setSlot(colour, { url: slot.url, version: target.version });
+      this.o.router.setSlot(colour, {
+        url: slot.url,
+        version: target.version,
+        ...(slot.channel ? { channel: slot.channel } : {}),
+      });
       void slot.exited.then(({ code, signal: sig }) => {
         if (this.stopping.has(slot)) return;
         if (this.slots[colour] === slot) this.slots[colour] = null;

@@ -3,6 +3,8 @@ import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Colour, RolloutTarget } from "../../core/rollout/rollout-types.ts";
+import type { SlotChannel } from "./connection-handoff.ts";
+import { HANDOFF_ENV } from "./handoff-messages.ts";
 
 /** The inference server every slot runs. */
 // The sources run as .ts; the published package runs the compiled .js next to this file's own copy.
@@ -14,6 +16,8 @@ export type SlotProcess = {
   target: RolloutTarget;
   url: string;
   pid: number | null;
+  /** The process's IPC channel: the router hands it connections in the steady state. */
+  channel: SlotChannel | null;
   /** Resolves when the process has exited, for whatever reason. */
   exited: Promise<{ code: number | null; signal: string | null }>;
   /** Last lines the process wrote to stderr, for error messages. */
@@ -50,7 +54,13 @@ export async function spawnSlot(opts: SpawnSlotOptions): Promise<SlotProcess> {
     "0",
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // The IPC channel carries handed connections, their counts and release orders (connection-handoff.ts).
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    env: { ...process.env, [HANDOFF_ENV]: "1" },
+  });
+  // A closed channel (the slot died) must not take the router down.
+  child.on("error", () => undefined);
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : null;
   let tail = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -114,6 +124,7 @@ export async function spawnSlot(opts: SpawnSlotOptions): Promise<SlotProcess> {
     target: opts.target,
     url,
     pid: child.pid ?? null,
+    channel: child,
     exited,
     stderrTail: () => lastLines(tail),
     stop: (graceMs = 10_000) => kill(child, exited, graceMs),

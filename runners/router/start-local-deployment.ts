@@ -455,6 +455,7 @@ async function listen(opts: LocalDeploymentOptions, smokeToken: string, stateDir
     smokeToken,
     stickyHeader: opts.config.ab.stickyHeader,
     agreementTolerance: opts.config.analysis.agreementTolerance,
+    handoff: opts.config.handoff,
     ...(opts.host ? { host: opts.host } : {}),
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;

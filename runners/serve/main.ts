@@ -15,6 +15,8 @@ import { defaultModelName, resolveModelFile } from "./resolve-model-file.ts";
 import { DEFAULT_INFERENCE_THREAD, DEFAULT_MAX_BATCH_ROWS, type InferenceThread } from "./served-model.ts";
 import { PREDICTION_LOG_DEFAULTS, type PredictionLogSettings } from "./prediction-log.ts";
 import { startInferenceServer, type InferenceServer, type ServeLimits } from "./server.ts";
+import { acceptHandoff, type RouterChannel } from "./accept-handoff.ts";
+import { HANDOFF_ENV } from "../router/handoff-messages.ts";
 
 export type ServeProcessOptions = {
   /** .onnx files, model directories or run directories. */
@@ -74,6 +76,11 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     },
   });
   log(`ready: ${models.map((m) => `${server.url}/v2/models/${m.name}/infer`).join(", ")}`);
+  // Spawned by the router with an IPC channel: it hands this process client connections.
+  const handoff =
+    process.env[HANDOFF_ENV] === "1" && process.channel
+      ? acceptHandoff({ target: server.httpServer, channel: process as RouterChannel })
+      : null;
   log(describeBatching(opts));
   if ((opts.inferenceThread ?? DEFAULT_INFERENCE_THREAD) === "worker")
     log("inference: in a worker thread per model");
@@ -84,16 +91,19 @@ export async function serveUntilSignal(opts: ServeProcessOptions): Promise<Infer
     if (stopping) return;
     stopping = true;
     log(`${signal}: finishing in-flight requests`);
-    server.close().then(
-      () => {
-        log("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
+    // Handed connections finish their requests too (the server's own close does not wait for them).
+    Promise.resolve(handoff?.drain(10_000))
+      .then(() => server.close())
+      .then(
+        () => {
+          log("stopped");
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));

@@ -60,17 +60,11 @@ export type PredictionLog = {
   close(): Promise<void>;
 };
 
-/** Records formatted per event-loop turn, so a burst never holds the loop long. */
-const FORMAT_SLICE = 32;
-
-/** A formatted record waiting for the disk. */
-type Line = { text: string; summarised: boolean };
-
 /**
- * A prediction log off the request path: `offer` only queues references to the parsed request and
- * the answer; right after the answer is sent (setImmediate, a slice at a time) they are formatted
- * into JSON lines, so the references die young, and a timer appends the lines to rotating files in
- * one write per batch. A full disk, a folder that cannot be written or a stalled disk drop records
+ * A prediction log off the request path: the server offers a prediction after its answer is sent,
+ * and `offer` only concatenates the texts the server already holds (the request body it parsed,
+ * the answer it sent) into a JSON line; a timer appends the queued lines to rotating files in one
+ * write per batch. A full disk, a folder that cannot be written or a stalled disk drop records
  * (counted, warned about once) and never fail or slow down a request.
  */
 export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
@@ -90,35 +84,19 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     ...(o.files === undefined ? {} : { files: o.files }),
     ...(observer === undefined ? {} : { onDeleted: (n: number) => observer.filesDeleted(n) }),
   });
-  /** Offered, not yet formatted. */
-  let pending: PendingPrediction[] = [];
-  /** Formatted, not yet written. */
-  let lines: Line[] = [];
-  let formatting = false;
+  /**
+   * Lines offered, not yet written (the batch being written is no longer here), as UTF-8 bytes:
+   * held outside the JS heap, so the request and answer texts die young with their request.
+   */
+  let pending: Buffer[] = [];
+  /** How many of `pending` are summaries. */
+  let pendingSummaries = 0;
   let running: Promise<void> | undefined;
+  /** A flush waiting for the running one to end. */
+  let next: Promise<void> | undefined;
   let closed = false;
   const timer = setInterval(() => void flush(), o.flushIntervalMs ?? d.flushIntervalMs);
   timer.unref();
-
-  /** Formats up to FORMAT_SLICE offered records into lines. */
-  function formatSlice(): void {
-    const n = Math.min(pending.length, FORMAT_SLICE);
-    for (let i = 0; i < n; i++) {
-      const { line, summarised } = formatPredictionRecord(pending[i]!, maxRecordBytes);
-      lines.push({ text: `${line}\n`, summarised });
-    }
-    pending = n === pending.length ? [] : pending.slice(n);
-  }
-
-  function scheduleFormat(): void {
-    if (formatting) return;
-    formatting = true;
-    setImmediate(() => {
-      formatting = false;
-      formatSlice();
-      if (pending.length > 0) scheduleFormat();
-    });
-  }
 
   function warnOnce(key: string, message: string): void {
     if (warned.has(key)) return;
@@ -126,9 +104,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     o.warn?.(message);
   }
 
-  async function writeBatch(batch: Line[]): Promise<void> {
-    const texts = batch.map((l) => l.text);
-    const summarised = batch.reduce((n, l) => n + (l.summarised ? 1 : 0), 0);
+  async function writeBatch(texts: readonly Uint8Array[], summarised: number): Promise<void> {
     try {
       await writer.write(texts);
       observer?.written(texts.length);
@@ -147,23 +123,34 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     observer?.diskBytes(writer.diskBytes());
   }
 
-  async function drain(): Promise<void> {
-    // Records offered while a batch is written are picked up before the promise settles.
-    for (;;) {
-      while (pending.length > 0) formatSlice();
-      if (lines.length === 0) return;
-      const batch = lines;
-      lines = [];
-      await writeBatch(batch);
-    }
+  /** Writes the lines queued now, in one batch; lines offered meanwhile wait for the next flush. */
+  async function writePending(): Promise<void> {
+    if (pending.length === 0) return;
+    const batch = pending;
+    const summarised = pendingSummaries;
+    pending = [];
+    pendingSummaries = 0;
+    await writeBatch(batch, summarised);
   }
 
-  /** One write at a time: a flush asked for during one shares it. */
+  /**
+   * One write at a time, and one batch per flush: looping until the queue is empty would turn a
+   * slow write into a stream of writes of a line or two each (a file opened per line). A flush
+   * asked for during a write runs once that write ends (shared by every caller meanwhile), so it
+   * still writes everything offered before it was asked for.
+   */
   function flush(): Promise<void> {
-    running ??= drain().finally(() => {
-      running = undefined;
+    if (running === undefined) {
+      running = writePending().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    next ??= running.then(() => {
+      next = undefined;
+      return flush();
     });
-    return running;
+    return next;
   }
 
   return {
@@ -175,7 +162,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     },
     offer(p) {
       if (closed) return;
-      if (pending.length + lines.length >= maxPending) {
+      if (pending.length >= maxPending) {
         observer?.dropped("queue_full", 1);
         warnOnce(
           "queue",
@@ -183,8 +170,9 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
         );
         return;
       }
-      pending.push(p);
-      scheduleFormat();
+      const { line, summarised } = formatPredictionRecord(p, maxRecordBytes);
+      pending.push(Buffer.from(`${line}\n`, "utf8"));
+      if (summarised) pendingSummaries++;
     },
     flush,
     async close() {

@@ -6,7 +6,7 @@ export type LogFiles = {
   mkdir(dir: string): Promise<void>;
   /** Files directly in `dir`, with their sizes in bytes. */
   list(dir: string): Promise<Array<{ name: string; size: number }>>;
-  append(file: string, text: string): Promise<void>;
+  append(file: string, bytes: Uint8Array): Promise<void>;
   remove(file: string): Promise<void>;
 };
 
@@ -28,7 +28,7 @@ export const nodeLogFiles: LogFiles = {
     }
     return out;
   },
-  append: (file, text) => appendFile(file, text, "utf8"),
+  append: (file, bytes) => appendFile(file, bytes),
   remove: (file) => rm(file, { force: true }),
 };
 
@@ -49,10 +49,10 @@ export type RotatingLogWriterOptions = {
 
 export type RotatingLogWriter = {
   /**
-   * Appends whole lines (each ending in "\n"). On a file system error it throws a LogWriteError
-   * saying how many of the lines had been written before it.
+   * Appends whole lines (each the UTF-8 bytes of a line ending in "\n"). On a file system error it
+   * throws a LogWriteError saying how many of the lines had been written before it.
    */
-  write(lines: readonly string[]): Promise<void>;
+  write(lines: readonly Uint8Array[]): Promise<void>;
   /** Bytes the log files in the folder held after the last write. */
   diskBytes(): number;
 };
@@ -102,33 +102,42 @@ export function createRotatingLogWriter(o: RotatingLogWriterOptions): RotatingLo
     currentBytes = 0;
   }
 
-  async function append(text: string, bytes: number): Promise<void> {
-    await files.append(current!, text);
+  async function append(parts: readonly Uint8Array[], bytes: number): Promise<void> {
+    await files.append(current!, parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
     currentBytes += bytes;
   }
 
   return {
     async write(lines) {
-      let chunk = "";
+      let chunk: Uint8Array[] = [];
       let chunkBytes = 0;
       let chunkLines = 0;
       let written = 0;
       const flush = async () => {
-        if (chunk === "") return;
+        if (chunk.length === 0) return;
         await append(chunk, chunkBytes);
         written += chunkLines;
-        chunk = "";
+        chunk = [];
         chunkBytes = 0;
         chunkLines = 0;
       };
       try {
+        // The usual case: the whole batch fits in the current file, one byte count and one append.
+        if (lines.length > 0) {
+          const bytes = lines.reduce((n, l) => n + l.byteLength, 0);
+          if (current === undefined) await startFile();
+          if (currentBytes + bytes <= o.rotateBytes) {
+            await append(lines, bytes);
+            return;
+          }
+        }
         for (const line of lines) {
-          const bytes = Buffer.byteLength(line, "utf8");
+          const bytes = line.byteLength;
           if (current === undefined || currentBytes + chunkBytes + bytes > o.rotateBytes) {
             await flush();
             if (current === undefined || currentBytes > 0) await startFile();
           }
-          chunk += line;
+          chunk.push(line);
           chunkBytes += bytes;
           chunkLines++;
         }

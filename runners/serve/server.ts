@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { isIP } from "node:net";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import pkg from "../../package.json" with { type: "json" };
@@ -10,6 +10,7 @@ import { resolveModelFile } from "./resolve-model-file.ts";
 import { answerClientError, ERROR_CODE_HEADER, ServeError } from "./serve-error.ts";
 import { createServeMetrics, predictionLogObserver, type MetricRoute } from "./serve-metrics.ts";
 import { createPredictionLog, type PredictionLog, type PredictionLogOptions } from "./prediction-log.ts";
+import type { PendingPrediction } from "./format-prediction-record.ts";
 import { readRoutingHeaders, type Routing } from "./read-routing-headers.ts";
 import type { TrafficKind } from "../../core/monitoring/prediction-record.ts";
 import {
@@ -67,6 +68,8 @@ export type InferenceServer = {
   close(): Promise<void>;
   /** True while every model is loaded and the server is not closing. */
   ready(): boolean;
+  /** The HTTP server answering requests (connections handed over by the router are given to it). */
+  httpServer: HttpServer;
 };
 
 export const DEFAULT_LIMITS: Required<ServeLimits> = {
@@ -98,8 +101,11 @@ function urlFor(host: string, port: number): string {
   return `http://${isIP(reachable) === 6 ? `[${reachable}]` : reachable}:${port}`;
 }
 
-/** The raw request, stamped with performance.now() when its headers arrived. */
-type StampedMessage = IncomingMessage & { startedAt?: number };
+/**
+ * The raw request, stamped with performance.now() when its headers arrived, and holding the text of
+ * its body (the JSON header when binary data followed) for the prediction log.
+ */
+type StampedMessage = IncomingMessage & { startedAt?: number; bodyText?: string | undefined };
 /** prom-client's labelled children, looked up once per label set rather than on every request. */
 type CounterChild = { inc(value?: number): void };
 type HistogramChild = { observe(value: number): void };
@@ -226,25 +232,37 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     if (route === "infer" && slot !== undefined) logPrediction(request, slot, { routing, seconds, status });
   }
 
-  /** Queues a sampled inference for the prediction log: references only, built and written later. */
+  /**
+   * Queues a sampled inference for the prediction log: the request body's text the parser kept and
+   * the answer's text, as they are (written later by the log's timer).
+   */
   function logPrediction(
     request: FastifyRequest,
     slot: Slot,
-    o: { routing: Routing; seconds: number; status: number; answered?: InferRequest; answer?: InferAnswer },
+    o: { routing: Routing; seconds: number; status: number; answered?: Answered },
   ): void {
     if (!predictionLog?.sample()) return;
-    predictionLog.offer({
+    const a = o.answered;
+    const pending: PendingPrediction = {
       at: Date.now(),
-      id: o.answered?.id ?? randomUUID(),
+      id: a?.request.id ?? randomUUID(),
       model: slot.source.name,
       version: slot.source.version,
-      ...o.routing,
+      variant: o.routing.variant,
+      traffic: o.routing.traffic,
       latencyMs: o.seconds * 1000,
       status: o.status,
       bodyBytes: bodyBytesOf(request),
-      ...(o.answered === undefined ? {} : { inputs: o.answered.inputs }),
-      ...(o.answer === undefined ? {} : { outputs: o.answer.values }),
-    });
+    };
+    const text = (request.raw as StampedMessage).bodyText;
+    if (a !== undefined && text !== undefined) {
+      pending.rows = rowsOf(a.request);
+      pending.request = text;
+      pending.response = a.head;
+      if (request.body instanceof BinaryBody) pending.requestBinary = request.body.binary;
+      if (a.answer.binary.length > 0) pending.responseBinary = a.answer.binary;
+    }
+    predictionLog.offer(pending);
   }
 
   const app = Fastify({
@@ -267,6 +285,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   // fastify's own stamps the raw request, cheaper than running an onRequest hook for every request.
   app.server.prependListener("request", (req: StampedMessage) => {
     req.startedAt = performance.now();
+    req.bodyText = undefined;
   });
 
   // Every body is JSON, whatever Content-Type the client sent (curl -d sends a form type).
@@ -280,8 +299,9 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     }
   };
   // The named type hits fastify's parser cache; the catch-all alone re-parses the header every time.
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     try {
+      (request.raw as StampedMessage).bodyText = body as string;
       done(null, parseJson(body as string));
     } catch (err) {
       done(err as Error, undefined);
@@ -293,7 +313,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     try {
       const bytes = body as Buffer;
       const header = request.headers["inference-header-content-length"];
-      if (header === undefined) return done(null, parseJson(bytes.toString("utf8")));
+      const raw = request.raw as StampedMessage;
+      if (header === undefined) {
+        raw.bodyText = bytes.toString("utf8");
+        return done(null, parseJson(raw.bodyText));
+      }
       const length = Number(header);
       if (!Number.isSafeInteger(length) || length < 0 || length > bytes.byteLength) {
         throw new ServeError(
@@ -302,7 +326,8 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
           `Inference-Header-Content-Length ${JSON.stringify(header)} must be an integer from 0 to the body's ${bytes.byteLength} bytes`,
         );
       }
-      done(null, new BinaryBody(parseJson(bytes.toString("utf8", 0, length)), bytes.subarray(length)));
+      raw.bodyText = bytes.toString("utf8", 0, length);
+      done(null, new BinaryBody(parseJson(raw.bodyText), bytes.subarray(length)));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -408,13 +433,18 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     slot.runLatency.observe(answer.runSeconds);
     slot.inferOk[routing.traffic].inc();
     slot.inferLatency[routing.traffic].observe(seconds);
-    logPrediction(request, slot, { routing, seconds, status: 200, answered: inferRequest, answer });
     // A keep-alive connection would hold a graceful shutdown open until the client drops it.
     if (closing) reply.header("connection", "close");
-    if (answer.binary.length === 0) return reply.type(JSON_TYPE).send(body);
-    const head = Buffer.from(body, "utf8");
-    reply.header("inference-header-content-length", head.byteLength);
-    return reply.type("application/octet-stream").send(Buffer.concat([head, ...answer.binary]));
+    if (answer.binary.length === 0) reply.type(JSON_TYPE).send(body);
+    else {
+      const head = Buffer.from(body, "utf8");
+      reply.header("inference-header-content-length", head.byteLength);
+      reply.type("application/octet-stream").send(Buffer.concat([head, ...answer.binary]));
+    }
+    // After the answer went out: the log's work never delays it.
+    const answered = { request: inferRequest, answer, head: body };
+    logPrediction(request, slot, { routing, seconds, status: 200, answered });
+    return reply;
   };
 
   // Occlusion attributions per request (docs/explain.md); not counted in the inference metrics.
@@ -480,6 +510,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     url,
     port,
     ready: isReady,
+    httpServer: app.server,
     async close() {
       if (closing) return;
       closing = true;
@@ -494,6 +525,15 @@ const TRAFFIC_KINDS = ["client", "shadow", "smoke"] as const;
 
 function byTraffic<T>(make: (traffic: TrafficKind) => T): Record<TrafficKind, T> {
   return Object.fromEntries(TRAFFIC_KINDS.map((t) => [t, make(t)])) as Record<TrafficKind, T>;
+}
+
+/** An answered inference: the request, the model's answer and the answer's JSON text. */
+type Answered = { request: InferRequest; answer: InferAnswer; head: string };
+
+/** Rows of a request: the first input's first dimension (1 for a scalar). */
+function rowsOf(request: InferRequest): number {
+  const shape = request.inputs[0]?.shape;
+  return shape === undefined ? 0 : (shape[0] ?? 1);
 }
 
 /** The request body's size from its Content-Length (0 when it came chunked). */

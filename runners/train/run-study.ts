@@ -4,7 +4,7 @@ import type { Config } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
 import { parseParamOverrides } from "../../core/data/parse-param-overrides.ts";
 import { RUN_FILES } from "../../core/run/run-record.ts";
-import { pruneTrial } from "../../core/sweep/prune-trial.ts";
+import { pruneTrial, setEpochValue } from "../../core/sweep/prune-trial.ts";
 import { openStudy, type StudySettings } from "../../core/sweep/open-study.ts";
 import { recordTrialResult } from "../../core/sweep/record-trial-result.ts";
 import { planStudyTrials } from "../../core/sweep/plan-study-trials.ts";
@@ -140,10 +140,7 @@ export async function runStudy(opts: RunStudyOptions): Promise<RunStudyResult> {
 }
 
 function recordEpoch(study: Study, trial: StudyTrial, epoch: number, logs: Record<string, number>): void {
-  const v = logs[study.objective.intermediate.metric];
-  while (trial.intermediate.length < epoch - 1) trial.intermediate.push(null);
-  trial.intermediate.length = epoch - 1;
-  trial.intermediate.push(typeof v === "number" && Number.isFinite(v) ? v : null);
+  setEpochValue(trial.intermediate, epoch, logs[study.objective.intermediate.metric]);
   trial.epochs = epoch;
 }
 

@@ -1,7 +1,7 @@
 import type { Row } from "../../adapters/data-sources/data-source.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { evaluateClassification, evaluateRegression } from "../../core/data/evaluate.ts";
-import { shuffleBuffered } from "../../core/data/shuffle-buffer.ts";
+import { shuffleRowsBuffered } from "../../core/data/shuffle-buffer.ts";
 import { mulberry32 } from "../../core/data/split.ts";
 import { scaleTargets, unscaleTargets } from "../../core/features/target-transform.ts";
 import {
@@ -12,9 +12,10 @@ import {
   trainGroup,
   type Sums,
 } from "./accumulate-epoch.ts";
+import { readEncoded, unpack, type EncodedSide } from "./encoded-split.ts";
 import type { StreamedData } from "./fit-model.ts";
 import type { Tf } from "./select-backend.ts";
-import { batchTensors, growable, rebatch, splitRows } from "./stream-rows.ts";
+import { batchTensors, encodedTensors, growable } from "./stream-rows.ts";
 import type { StreamingSet } from "./streaming-set.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
@@ -24,20 +25,22 @@ type Tensor = ReturnType<Tf["tensor"]>;
 const EVAL_BATCH = 1024;
 
 /**
- * Training data as `fitModel` streams it: each epoch reads the training rows of the snapshot
- * through a shuffle buffer seeded by (params.seed, epoch), trains in micro-batches of
- * `batchSize` (one optimizer step per `accumulateSteps` of them), then streams the validation
- * rows to measure val_loss and the metric.
+ * Training data as `fitModel` streams it: each epoch reads the encoded training rows through a
+ * shuffle buffer seeded by (params.seed, epoch), trains in micro-batches of `batchSize` (one
+ * optimizer step per `accumulateSteps` of them), then reads the encoded validation rows to
+ * measure val_loss and the metric.
  */
 export function streamedData(
   tf: Tf,
   set: StreamingSet,
   opts: { shuffleBuffer: number; seed: number },
 ): StreamedData {
+  const { train } = set.encoded;
   return {
     trainRows: set.trainRows,
     async epoch(model, epoch, acc) {
-      const batches = shuffleBuffered(splitRows(set.dir, set.split, "train"), {
+      const batches = shuffleRowsBuffered(readEncoded(train), {
+        stride: train.stride,
         size: opts.shuffleBuffer,
         batchSize: acc.batchSize,
         rand: mulberry32(opts.seed * 100003 + epoch),
@@ -53,32 +56,46 @@ export function streamedData(
           group = [];
         }
       };
-      for await (const rows of batches) {
-        const { x, y } = batchTensors(tf, set.p, set.features, rows);
-        group.push({ x, y });
+      for await (const packed of batches) {
+        const { x, yRaw } = unpack(packed, train.stride);
+        const t = encodedTensors(tf, set.p, x, yRaw);
+        group.push({ x: t.x, y: t.y });
         if (group.length === acc.accumulateSteps) step();
       }
       if (group.length > 0) step();
-      return epochLogs(acc.task, sums, await streamedLoss(tf, model, set, "validation", acc.batchSize));
+      const val = await streamedPass(
+        tf,
+        model,
+        set,
+        set.encoded.validation,
+        Math.max(acc.batchSize, EVAL_BATCH),
+      );
+      return epochLogs(acc.task, sums, val);
     },
   };
 }
 
-/** Row-weighted compiled loss and metric over one side of the split, batch by batch. */
-async function streamedLoss(
+/**
+ * Row-weighted compiled loss and metric over one encoded side, batch by batch; `onBatch` also
+ * sees each batch's inputs and raw targets (the final evaluation predicts on them).
+ */
+async function streamedPass(
   tf: Tf,
   model: Sequential,
   set: StreamingSet,
-  side: "train" | "validation",
-  batchSize: number,
+  side: EncodedSide,
+  size: number,
+  onBatch?: (x: Tensor, yRaw: Float32Array) => Promise<void>,
 ): Promise<Sums> {
-  const size = Math.max(batchSize, EVAL_BATCH);
   const sums: Sums = { loss: 0, metric: 0, rows: 0 };
-  for await (const rows of rebatch(splitRows(set.dir, set.split, side), size)) {
-    const { x, y } = batchTensors(tf, set.p, set.features, rows);
+  for await (const packed of readEncoded(side, size)) {
+    const { x: xs, yRaw } = unpack(packed, side.stride);
+    const { x, y } = encodedTensors(tf, set.p, xs, yRaw);
     try {
       const r = await evaluateBatch(model, x, y, size);
-      addSums(sums, { loss: r.loss * rows.length, metric: r.metric * rows.length, rows: rows.length });
+      const n = yRaw.length;
+      addSums(sums, { loss: r.loss * n, metric: r.metric * n, rows: n });
+      await onBatch?.(x, yRaw);
     } finally {
       x.dispose();
       y.dispose();
@@ -101,7 +118,8 @@ export type StreamedEvaluation = {
 
 /**
  * The final metrics on every validation row (predictions are collected as typed arrays, a few
- * bytes a row), train_loss and val_loss streamed, and the same values for the validation sample.
+ * bytes a row; val_loss from the same pass), train_loss streamed, and the same values for the
+ * validation sample.
  */
 export async function evaluateStreamed(
   tf: Tf,
@@ -119,26 +137,23 @@ export async function evaluateStreamed(
   };
   const preds = classification ? growable((n) => new Float32Array(n)) : growable((n) => new Float64Array(n));
   const truth = growable((n) => new Float32Array(n));
-  for await (const rows of rebatch(splitRows(set.dir, set.split, "validation"), EVAL_BATCH)) {
-    const { x, y, yRaw } = batchTensors(tf, p, set.features, rows);
-    try {
-      preds.push(await predict(x));
-      truth.push(yRaw);
-    } finally {
-      x.dispose();
-      y.dispose();
-    }
-  }
+  const val = await streamedPass(tf, model, set, set.encoded.validation, EVAL_BATCH, async (x, yRaw) => {
+    preds.push(await predict(x));
+    truth.push(yRaw);
+  });
   const task = classification
     ? evaluateClassification(preds.values(), truth.values(), p.labels.length)
     : evaluateRegression(preds.values(), truth.values());
-  const train = await streamedLoss(tf, model, set, "train", EVAL_BATCH);
-  const val = await streamedLoss(tf, model, set, "validation", EVAL_BATCH);
+  const train = await streamedPass(tf, model, set, set.encoded.train, EVAL_BATCH);
   const rows = set.validationSample;
   const s = batchTensors(tf, p, set.features, rows);
   try {
     return {
-      metrics: { ...task, train_loss: train.loss / train.rows, val_loss: val.loss / val.rows },
+      metrics: {
+        ...task,
+        train_loss: train.loss / train.rows,
+        val_loss: val.loss / val.rows,
+      },
       sample: {
         rows,
         x: (await s.x.data()) as Float32Array,

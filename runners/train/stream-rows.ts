@@ -1,5 +1,4 @@
 import type { Row } from "../../adapters/data-sources/data-source.ts";
-import { isValidationRow } from "../../core/data/split.ts";
 import {
   applyPreprocessor,
   encodeTargets,
@@ -8,40 +7,9 @@ import {
 } from "../../core/features/preprocessor.ts";
 import { scaleTargets } from "../../core/features/target-transform.ts";
 import type { Tf } from "./select-backend.ts";
-import { readSnapshotBatches } from "./stream-snapshot.ts";
 import { targetsTensor } from "./targets-tensor.ts";
 
 type Tensor = ReturnType<Tf["tensor"]>;
-
-export type SplitRule = { validationSplit: number; seed: number };
-
-/** The rows of one side of the streaming split, in snapshot order, one snapshot batch at a time. */
-export async function* splitRows(
-  dir: string,
-  split: SplitRule,
-  side: "train" | "validation",
-): AsyncGenerator<Row[]> {
-  const want = side === "validation";
-  for await (const { first, rows } of readSnapshotBatches(dir)) {
-    const kept = rows.filter((_, j) => isValidationRow(first + j, split) === want);
-    if (kept.length > 0) yield kept;
-  }
-}
-
-/** Regroups a stream of row arrays into arrays of exactly `size` rows (the last one shorter). */
-export async function* rebatch(items: AsyncIterable<Row[]>, size: number): AsyncGenerator<Row[]> {
-  let batch: Row[] = [];
-  for await (const rows of items) {
-    for (const row of rows) {
-      batch.push(row);
-      if (batch.length === size) {
-        yield batch;
-        batch = [];
-      }
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
 
 /** Model inputs and training targets of a batch of rows, as the in-memory path builds them. */
 export function batchTensors(
@@ -50,9 +18,18 @@ export function batchTensors(
   features: readonly string[],
   rows: readonly Row[],
 ): { x: Tensor; y: Tensor; yRaw: Float32Array } {
-  const n = rows.length;
-  const x = applyPreprocessor(p, rowsToColumns(rows, features), n);
-  const yRaw = encodeTargets(p, rows);
+  const x = applyPreprocessor(p, rowsToColumns(rows, features), rows.length);
+  return encodedTensors(tf, p, x, encodeTargets(p, rows));
+}
+
+/** The same from inputs already encoded (row-major) and raw targets. */
+export function encodedTensors(
+  tf: Tf,
+  p: FittedPreprocessor,
+  x: Float32Array,
+  yRaw: Float32Array,
+): { x: Tensor; y: Tensor; yRaw: Float32Array } {
+  const n = yRaw.length;
   const classification = p.task === "classification";
   const y = scaleTargets(p.targetTransform, yRaw);
   const tensors = tf.tidy(() => ({

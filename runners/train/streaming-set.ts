@@ -1,18 +1,25 @@
 import type { Row } from "../../adapters/data-sources/data-source.ts";
-import type { DataSourcesInput } from "../../adapters/data-sources/pull-data.ts";
+import { pullData, type PulledData } from "../../adapters/data-sources/pull-data.ts";
+import { expectationsFailedError } from "../../adapters/data-validation/validate-data.ts";
 import type { Config } from "../../core/config/schema.ts";
-import { describeSource, locateRow, type DataSnapshot } from "../../core/data/data-snapshot.ts";
+import type { DataSnapshot } from "../../core/data/data-snapshot.ts";
+import { createSuiteAccumulator } from "../../core/data/expectations/run-expectation-suite.ts";
+import type { ValidationReport } from "../../core/data/expectations/validation-report.ts";
 import { createReservoir } from "../../core/data/reservoir-sample.ts";
 import { isValidationRow, mulberry32 } from "../../core/data/split.ts";
-import { ModelshipError } from "../../core/errors.ts";
-import { createPreprocessorFitter } from "../../core/features/fit-preprocessor-stream.ts";
+import { ModelshipError, type SourceLocation } from "../../core/errors.ts";
+import {
+  createPreprocessorFitter,
+  type PreprocessorFitter,
+} from "../../core/features/fit-preprocessor-stream.ts";
 import { categoryOf, type FittedPreprocessor } from "../../core/features/preprocessor.ts";
+import type { RunRecord } from "../../core/run/run-record.ts";
+import { encodeSplit, type EncodedSplit, type SplitRule } from "./encoded-split.ts";
 import { snapshotRecordData } from "./load-data.ts";
 import { resolveFeatures } from "./resolve-features.ts";
-import { readSnapshotBatches, streamSnapshot } from "./stream-snapshot.ts";
-import type { RunRecord } from "../../core/run/run-record.ts";
+import { readSnapshotBatches } from "./stream-snapshot.ts";
 
-/** What one streaming pass over the snapshot learned: the fitted transforms, counts and samples. */
+/** What the pass over the snapshot learned: the fitted transforms, counts, samples, the encoded split. */
 export type StreamingSet = {
   dir: string;
   snapshot: DataSnapshot;
@@ -27,78 +34,143 @@ export type StreamingSet = {
   validationSample: Row[];
   trainSample: Row[];
   recordData: RunRecord["data"];
-  split: { validationSplit: number; seed: number };
+  split: SplitRule;
+  /** Both sides as model inputs on disk, what epochs read. */
+  encoded: EncodedSplit;
+  /** `data.expectations` on every row (undefined without a suite); a failed suite throws instead. */
+  validation: ValidationReport | undefined;
 };
 
 /**
- * Materialises the snapshot (or reuses it), then in one pass over it decides each row's side of
- * the split, fits the transforms on the training rows and keeps seeded samples of both sides.
- * `mark` times the two steps (loadMs, preprocessMs) as the in-memory path names them.
+ * Reads the sources once into the snapshot without keeping the rows (or reuses it), then in one
+ * pass over the snapshot runs `data.expectations` on every row, decides each row's side of the
+ * split, fits the transforms on the training rows and keeps seeded samples of both sides; then
+ * writes the encoded split. A failed suite throws before anything is fitted or written.
+ * `mark` times the steps (loadMs, preprocessMs) as the in-memory path names them.
  */
 export async function openStreamingSet(opts: {
   config: Config;
   repoDir: string;
   env: Readonly<Record<string, string | undefined>>;
   mark: <T>(name: string, f: () => Promise<T>) => Promise<T>;
+  /** Where each expectation is in the config file, for the report. */
+  locations?: readonly (SourceLocation | undefined)[];
 }): Promise<StreamingSet> {
   const { config } = opts;
-  const data: DataSourcesInput = config.data;
-  const snap = await opts.mark("loadMs", () =>
-    streamSnapshot({ repoDir: opts.repoDir, data, env: opts.env }),
+  const pulled = await opts.mark("loadMs", () =>
+    pullData({ repoDir: opts.repoDir, data: config.data, env: opts.env, keepRows: false }),
   );
-  const features = resolveFeatures(config, { columns: snap.snapshot.columns.map((c) => c.name) });
+  const dir = pulled.snapshotDir!;
+  const features = resolveFeatures(config, { columns: pulled.columns });
   const split = { validationSplit: config.data.validationSplit, seed: config.data.seed };
   return opts.mark("preprocessMs", async () => {
-    const fitter = createPreprocessorFitter({
-      features,
-      target: config.model.target,
-      task: config.model.task,
-      transforms: config.data.transforms,
-      targetStandardize: config.data.target.standardize,
-    });
-    const size = config.data.streaming.sampleRows;
-    const valSample = createReservoir<Row>(size, mulberry32(config.data.seed ^ 0x5eed));
-    const trainSample = createReservoir<Row>(size, mulberry32(config.data.seed ^ 0xa11));
-    const classCounts = new Map<string, number>();
-    let validationRows = 0;
-    for await (const { first, rows } of readSnapshotBatches(snap.dir)) {
-      rows.forEach((row, j) => {
-        const index = first + j;
-        if (isValidationRow(index, split)) {
-          validationRows++;
-          valSample.add(row);
-          return;
-        }
-        fitter.add(row, () => whereInSnapshot(snap.snapshot, index));
-        trainSample.add(row);
-        if (config.model.task === "classification") {
-          const c = categoryOf(row[config.model.target]);
-          classCounts.set(c, (classCounts.get(c) ?? 0) + 1);
-        }
-      });
-    }
-    const trainRows = fitter.rows();
-    refuseEmptySide(trainRows, validationRows, split.validationSplit);
-    const p = fitter.finish();
+    const fitted = await fitPass(config, pulled, features, opts.locations);
+    const encoded = await encodeSplit({ snapshotDir: dir, split, p: fitted.p, features });
     return {
-      ...snap,
+      dir,
+      snapshot: pulled.snapshot,
+      reused: pulled.reused,
       features,
-      p,
-      trainRows,
-      validationRows,
-      trainTargets: () => expandClassCounts(p.labels, classCounts),
-      validationSample: valSample.items(),
-      trainSample: trainSample.items(),
-      recordData: snapshotRecordData(snap.snapshot),
+      ...fitted,
+      recordData: snapshotRecordData(pulled.snapshot),
       split,
+      encoded,
     };
   });
 }
 
+type Fitted = Pick<
+  StreamingSet,
+  "p" | "trainRows" | "validationRows" | "trainTargets" | "validationSample" | "trainSample" | "validation"
+>;
+
+/** The one pass: the suite sees every row, the fitter the training rows, the reservoirs both sides. */
+async function fitPass(
+  config: Config,
+  pulled: PulledData,
+  features: string[],
+  locations: readonly (SourceLocation | undefined)[] | undefined,
+): Promise<Fitted> {
+  const split = { validationSplit: config.data.validationSplit, seed: config.data.seed };
+  const suite =
+    config.data.expectations.length > 0 ? createSuiteAccumulator(config.data.expectations) : undefined;
+  const fitter = createPreprocessorFitter({
+    features,
+    target: config.model.target,
+    task: config.model.task,
+    transforms: config.data.transforms,
+    targetStandardize: config.data.target.standardize,
+  });
+  const size = config.data.streaming.sampleRows;
+  const valSample = createReservoir<Row>(size, mulberry32(config.data.seed ^ 0x5eed));
+  const trainSample = createReservoir<Row>(size, mulberry32(config.data.seed ^ 0xa11));
+  const classCounts = new Map<string, number>();
+  const fit = guardedFit(fitter, suite !== undefined);
+  let validationRows = 0;
+  for await (const { first, rows } of readSnapshotBatches(pulled.snapshotDir!)) {
+    rows.forEach((row, j) => {
+      const index = first + j;
+      suite?.add(row);
+      if (isValidationRow(index, split)) {
+        validationRows++;
+        valSample.add(row);
+        return;
+      }
+      fit.add(row, () => whereInSnapshot(pulled, index));
+      trainSample.add(row);
+      if (config.model.task === "classification") {
+        const c = categoryOf(row[config.model.target]);
+        classCounts.set(c, (classCounts.get(c) ?? 0) + 1);
+      }
+    });
+  }
+  const validation = suite?.finish((i) => pulled.origin(i), locations ? { locations } : {});
+  if (validation && !validation.success) throw expectationsFailedError(validation);
+  fit.rethrow();
+  const trainRows = fitter.rows();
+  refuseEmptySide(trainRows, validationRows, split.validationSplit);
+  const p = fitter.finish();
+  return {
+    p,
+    trainRows,
+    validationRows,
+    trainTargets: () => expandClassCounts(p.labels, classCounts),
+    validationSample: valSample.items(),
+    trainSample: trainSample.items(),
+    validation,
+  };
+}
+
+/**
+ * The fitter, whose first error waits for the suite when there is one: data the suite rejects
+ * is reported as the suite's failure, not as the first bad value the fit ran into.
+ */
+function guardedFit(fitter: PreprocessorFitter, deferErrors: boolean) {
+  let error: { err: unknown } | undefined;
+  return {
+    add(row: Row, at: () => string) {
+      if (error) return;
+      try {
+        fitter.add(row, at);
+      } catch (err) {
+        if (!deferErrors) throw err;
+        error = { err };
+      }
+    },
+    rethrow() {
+      if (error) throw error.err;
+    },
+  };
+}
+
 /** "row 12 of data/penguins.csv": the source row, as errors of the in-memory path point at rows. */
-function whereInSnapshot(snapshot: DataSnapshot, index: number): string {
-  const at = locateRow(snapshot.parts, index);
-  return at ? `row ${at.row} of ${describeSource(at.source)}` : `row ${index + 1} of the data snapshot`;
+function whereInSnapshot(pulled: PulledData, index: number): string {
+  try {
+    const at = pulled.origin(index);
+    return `row ${at.row} of ${at.source}`;
+  } catch {
+    return `row ${index + 1} of the data snapshot`;
+  }
 }
 
 function refuseEmptySide(trainRows: number, validationRows: number, validationSplit: number): void {

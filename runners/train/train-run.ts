@@ -23,8 +23,10 @@ import { classWeightControl, recordedClassWeights } from "./class-weight-control
 import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
 import { resolveFeatures } from "./resolve-features.ts";
 import { openTrainingData } from "./training-data.ts";
+import { openStreamingSet, type StreamingSet } from "./streaming-set.ts";
 import {
   checkDataBeforeTraining,
+  configLocations,
   writeValidationReport,
 } from "../../adapters/data-validation/validate-data.ts";
 import { validationRowsOf } from "../../adapters/data-validation/read-validation-rows.ts";
@@ -95,18 +97,25 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   await refuseTakenRunId(opts.runsDir, runId);
   const params = mergeParams(opts.config.train.params, opts.params ?? {});
   // data.expectations run before any training: a failed suite leaves no run directory behind.
-  // Held in memory anyway, the rows are read once: validated, then trained on.
-  const loaded = await loadForValidation(opts);
-  const validation = await checkDataBeforeTraining({
-    config: opts.config,
-    repoDir: opts.repoDir,
-    env: process.env,
-    ...(loaded === undefined ? {} : { readRows: async () => validationRowsOf(loaded) }),
-    ...(opts.configFile
-      ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
-      : {}),
+  // Held in memory anyway, the rows are read once: validated, then trained on. Streamed, the
+  // sources are read once into the snapshot, whose one pass runs the suite and fits the transforms.
+  const early = await openStreamedForTraining(opts);
+  const loaded = early ? undefined : await loadForValidation(opts);
+  const validation = early
+    ? early.set.validation
+    : await checkDataBeforeTraining({
+        config: opts.config,
+        repoDir: opts.repoDir,
+        env: process.env,
+        ...(loaded === undefined ? {} : { readRows: async () => validationRowsOf(loaded) }),
+        ...(opts.configFile
+          ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
+          : {}),
+      });
+  const staging = await createStagingDir(opts.runsDir, runId).catch((err: unknown) => {
+    early?.set.encoded.remove();
+    throw err;
   });
-  const staging = await createStagingDir(opts.runsDir, runId);
   try {
     if (validation) await writeValidationReport(staging, validation);
     const ctx = {
@@ -117,6 +126,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       now,
       started,
       ...(loaded === undefined ? {} : { loaded }),
+      ...(early === undefined ? {} : { streamed: early.set, earlyTimings: early.timings }),
     };
     const built = opts.config.train.command ? await trainWithCommand(ctx) : await trainBuiltin(ctx);
     const record = built.record;
@@ -165,6 +175,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   } catch (err) {
     await removeStagingDir(staging);
     throw err;
+  } finally {
+    // Training disposes of it; this covers a run that failed before training started.
+    early?.set.encoded.remove();
   }
 }
 
@@ -229,7 +242,42 @@ type Ctx = TrainRunOptions & {
   started: Date;
   /** The rows read for validation, when training holds its rows in memory. */
   loaded?: LoadedData;
+  /** The streaming set opened before the staging directory, and how long that took. */
+  streamed?: StreamingSet;
+  earlyTimings?: Record<string, number>;
 };
+
+/**
+ * Streaming with the built-in trainer: pulls the sources into the snapshot and makes the one
+ * pass over it (suite, split, fit, encoding) before anything is written; a failed suite throws.
+ */
+async function openStreamedForTraining(
+  opts: TrainRunOptions,
+): Promise<{ set: StreamingSet; timings: Record<string, number> } | undefined> {
+  const { config } = opts;
+  if (!config.data.streaming.enabled || config.train.command) return undefined;
+  const timings: Record<string, number> = {};
+  const mark = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+  const locations =
+    opts.configFile && config.data.expectations.length > 0
+      ? await configLocations(opts.configFile, opts.configLabel ?? opts.configFile)
+      : undefined;
+  const set = await openStreamingSet({
+    config,
+    repoDir: opts.repoDir,
+    env: process.env,
+    mark,
+    ...(locations ? { locations } : {}),
+  });
+  return { set, timings };
+}
 
 /** The data, read once up front when a suite must see it and training would load it whole anyway. */
 async function loadForValidation(opts: TrainRunOptions): Promise<LoadedData | undefined> {
@@ -252,7 +300,7 @@ type Built = {
 
 async function trainBuiltin(ctx: Ctx): Promise<Built> {
   const { config, params } = ctx;
-  const timings: Record<string, number> = {};
+  const timings: Record<string, number> = { ...ctx.earlyTimings };
   const mark = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -270,6 +318,7 @@ async function trainBuiltin(ctx: Ctx): Promise<Built> {
     seed: params.seed,
     mark,
     ...(ctx.loaded === undefined ? {} : { loaded: ctx.loaded }),
+    ...(ctx.streamed === undefined ? {} : { streamed: ctx.streamed }),
   });
   const { p, features } = data;
   const classification = config.model.task === "classification";

@@ -17,7 +17,7 @@ import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
 import { resolveFeatures } from "./resolve-features.ts";
 import type { Tf } from "./select-backend.ts";
 import { evaluateStreamed, streamedData } from "./stream-epoch.ts";
-import { openStreamingSet } from "./streaming-set.ts";
+import { openStreamingSet, type StreamingSet } from "./streaming-set.ts";
 import { targetsTensor } from "./targets-tensor.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
@@ -64,10 +64,14 @@ export async function openTrainingData(opts: {
   mark: Mark;
   /** The rows already read (to validate them before training), so they are not read twice. */
   loaded?: LoadedData;
+  /** Streaming: the set already opened (its pass ran the suite before training), so it is read once. */
+  streamed?: StreamingSet;
 }): Promise<TrainingData> {
   const { tf, config } = opts;
   if (!config.data.streaming.enabled) return inMemoryData(opts);
-  const set = await openStreamingSet({ config, repoDir: opts.repoDir, env: process.env, mark: opts.mark });
+  const set =
+    opts.streamed ??
+    (await openStreamingSet({ config, repoDir: opts.repoDir, env: process.env, mark: opts.mark }));
   return {
     mode: "streaming",
     p: set.p,
@@ -80,7 +84,7 @@ export async function openTrainingData(opts: {
     fitData: streamedData(tf, set, { shuffleBuffer: config.data.streaming.shuffleBuffer, seed: opts.seed }),
     evaluate: (model) => evaluateStreamed(tf, model, set, config),
     profileRows: set.trainSample,
-    dispose: () => undefined,
+    dispose: () => set.encoded.remove(),
   };
 }
 

@@ -12,6 +12,9 @@ import { CLI_ENTRY, REPO_ROOT, runAction } from "./run-action.ts";
 import { STUDIES_BRANCH } from "../../adapters/studies/branch-study-store.ts";
 import { trialId as trialIdOf } from "../../core/sweep/record-trial-result.ts";
 import type { Study } from "../../core/sweep/study.ts";
+import type { PruningCurves } from "../../core/sweep/matrix-pruning.ts";
+import { hyperbandBracket } from "../../core/sweep/prune-trial.ts";
+import { suggestTrial } from "../../core/sweep/suggest-trial.ts";
 import { addPull, ensureRepo, startFakeGitHub, type FakeGitHub } from "../support/fake-github/fake-github.ts";
 
 const SWEEP_CONFIG = `model:
@@ -42,6 +45,66 @@ type Workflow = {
   >;
 };
 
+const PENGUINS = join(REPO_ROOT, "examples", "penguins", "data", "penguins.json");
+
+/** Penguins with a tiny network and 4 epochs, searching two learning rates: a good one and a hopeless one. */
+const PENGUINS_CONFIG = `model:
+  name: penguins
+  task: classification
+  target: species
+  features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]
+data:
+  source: [data/penguins.json]
+  validationSplit: 0.25
+  seed: 7
+  transforms:
+    - { op: impute, column: bill_length_mm, strategy: median }
+    - { op: impute, column: bill_depth_mm, strategy: median }
+    - { op: impute, column: flipper_length_mm, strategy: median }
+    - { op: impute, column: body_mass_g, strategy: median }
+    - { op: standardize, column: bill_length_mm }
+    - { op: standardize, column: bill_depth_mm }
+    - { op: standardize, column: flipper_length_mm }
+    - { op: standardize, column: body_mass_g }
+train:
+  params:
+    layers: [{ units: 4, activation: relu }]
+    optimizer: adam
+    epochs: 4
+    batchSize: 64
+  search:
+    learningRate: { values: [0.05, 0.000001] }
+metrics:
+  primary: val_loss
+`;
+
+const GRID_STUDY: Study = {
+  schemaVersion: 1,
+  name: "",
+  sampler: "grid",
+  pruner: "hyperband",
+  seed: 1,
+  gridPoints: 3,
+  objective: {
+    metric: "val_loss",
+    direction: "minimize",
+    intermediate: { metric: "val_loss", direction: "minimize" },
+  },
+  maxEpochs: 4,
+  space: { learningRate: { values: [0.05, 0.000001] } },
+  trials: [],
+};
+
+const CURVES: PruningCurves = {
+  schemaVersion: 1,
+  study: "iris",
+  pruner: "median",
+  objective: GRID_STUDY.objective,
+  maxEpochs: 4,
+  trials: [],
+  omitted: 0,
+};
+
 const TEMPLATE = join(REPO_ROOT, "templates", "workflows", "modelship-sweep.yml");
 let workflow: Workflow;
 
@@ -64,7 +127,8 @@ function stepWith(command: string): Record<string, string> {
   return step.with;
 }
 
-type PlannedTrial = { id: string; params: Record<string, unknown> };
+type PlannedTrial = { id: string; number?: number; params: Record<string, unknown> };
+type PlanOutputs = Record<string, string>;
 
 /**
  * Fills the expressions the template's Modelship steps use as the runner would: `inputs.X` (the
@@ -75,6 +139,7 @@ function evaluate(
   withs: Record<string, string>,
   runnerTemp: string,
   trial?: PlannedTrial,
+  plan?: PlanOutputs,
 ): Record<string, string> {
   const inputs = workflow.on.workflow_dispatch.inputs;
   const value = (expr: string): string => {
@@ -85,6 +150,9 @@ function evaluate(
     if (expr === "github.run_attempt") return "1";
     if (trial && expr === "matrix.trial.id") return trial.id;
     if (trial && expr === "toJSON(matrix.trial.params)") return JSON.stringify(trial.params, null, 2);
+    if (trial && expr === "matrix.trial.number") return String(trial.number ?? "");
+    const output = /^needs\.plan\.outputs\.([a-z-]+)$/.exec(expr);
+    if (plan && output) return plan[output[1]!] ?? "";
     throw new Error(`the test cannot evaluate \${{ ${expr} }}`);
   };
   return Object.fromEntries(
@@ -118,8 +186,8 @@ describe("the sweep template uses the Action as the registry declares it", () =>
     const steps = Object.values(workflow.jobs).flatMap((j) => j.steps.filter(isModelship));
     expect(steps.map((s) => s.with?.["command"])).toEqual(["sweep-plan", "train", "sweep-tell"]);
     // Every expression they pass can be evaluated (see evaluate()).
-    const trial = { id: "t01", params: {} };
-    for (const step of steps) expect(() => evaluate(step.with ?? {}, "/tmp", trial)).not.toThrow();
+    const trial = { id: "t01", number: 1, params: {} };
+    for (const step of steps) expect(() => evaluate(step.with ?? {}, "/tmp", trial, {})).not.toThrow();
     for (const step of steps) {
       for (const key of Object.keys(step.with ?? {})) expect(Object.keys(ACTION_INPUTS), key).toContain(key);
     }
@@ -131,7 +199,10 @@ describe("the sweep template uses the Action as the registry declares it", () =>
       expect(ids, `steps.${id} is a Modelship step`).toContain(id);
       expect(Object.keys(ACTION_OUTPUTS), output).toContain(output);
     }
-    expect(workflow.jobs["plan"]?.outputs?.["trials"]).toBe("${{ steps.plan.outputs.trials }}");
+    expect(workflow.jobs["plan"]?.outputs).toEqual({
+      trials: "${{ steps.plan.outputs.trials }}",
+      pruning: "${{ steps.plan.outputs.pruning }}",
+    });
     expect(workflow.jobs["trial"]?.strategy?.matrix).toEqual({
       trial: "${{ fromJSON(needs.plan.outputs.trials) }}",
     });
@@ -270,11 +341,11 @@ describe("the sweep workflow, job by job, on the study branch of a fake GitHub",
   });
   afterEach(() => expect(fake.invalid).toEqual([]));
 
-  const studyOnBranch = (): Study => {
+  const studyOnBranch = (name = "iris"): Study => {
     const repo = fake.repo("Codertocat", "Hello-World");
     const head = repo.refs[`refs/heads/${STUDIES_BRANCH}`]!;
     const tree = repo.trees[repo.commits[head]!.tree]!;
-    const file = tree.find((e) => e.path === ".modelship/studies/iris/study.json");
+    const file = tree.find((e) => e.path === `.modelship/studies/${name}/study.json`);
     return JSON.parse(file!.content) as Study;
   };
 
@@ -307,7 +378,7 @@ describe("the sweep workflow, job by job, on the study branch of a fake GitHub",
     for (const trial of trials.slice(0, 2)) {
       const train = await runAction({
         workspace: ws,
-        inputs: evaluate(stepWith("train"), runnerTemp, trial),
+        inputs: evaluate(stepWith("train"), runnerTemp, trial, plan.outputs),
         env: { MODELSHIP_CLI: CLI_ENTRY },
         timeoutMs: 120_000,
       });
@@ -376,6 +447,99 @@ describe("the sweep workflow, job by job, on the study branch of a fake GitHub",
     expect(studyOnBranch().trials).toHaveLength(5);
   }, 300_000);
 
+  it("a trial that the curves of earlier trials do not promote stops early and is told as pruned", async () => {
+    const ws = await createWorkspace({ config: PENGUINS_CONFIG });
+    await mkdir(join(ws, "data"));
+    await cp(PENGUINS, join(ws, "data", "penguins.json"));
+    const runnerTemp = await mkdtemp(join(tmpdir(), "modelship-runner-temp-"));
+    temps.push(ws, runnerTemp);
+    const gh = { apiUrl: fake.url, env: { INPUT_GITHUB_TOKEN: "" } };
+    const token = { "github-token": "ghs_workflowtoken" };
+    // A study whose first two trials share Hyperband's bracket 0 (4 epochs: rungs at 1 and 3), and
+    // a seed whose grid gives the good rate first: the second trial must stop at epoch 1.
+    const hb = { minResource: 1, reductionFactor: 3 };
+    const name = Array.from({ length: 50 }, (_, i) => `hb${i}`).find((n) =>
+      [0, 1].every((t) => hyperbandBracket(n, t, 4, hb) === 0),
+    )!;
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8].find((s) => {
+      const study = { ...GRID_STUDY, name, seed: s };
+      const first = suggestTrial(study, { number: 0 });
+      return first.ok && first.params["learningRate"] === 0.05;
+    })!;
+    const planInputs = {
+      ...evaluate(stepWith("sweep-plan"), runnerTemp),
+      study: name,
+      trials: "1",
+      ...token,
+    };
+    const downloaded = join(runnerTemp, "trials");
+    const tellWith = { ...evaluate(stepWith("sweep-tell"), runnerTemp), study: name, pr: "7", ...token };
+
+    /** One run of the workflow with one trial: plan, train (as the matrix job would), tell. */
+    const workflowRun = async (settings: Record<string, string>) => {
+      const plan = await runAction({ workspace: ws, inputs: { ...planInputs, ...settings }, ...gh });
+      expect(plan.code, plan.stderr + plan.stdout).toBe(0);
+      const [trial] = JSON.parse(plan.outputs["trials"] ?? "") as PlannedTrial[];
+      const train = await runAction({
+        workspace: ws,
+        inputs: evaluate(stepWith("train"), runnerTemp, trial, plan.outputs),
+        env: { MODELSHIP_CLI: CLI_ENTRY },
+        timeoutMs: 180_000,
+      });
+      expect(train.code, train.stderr + train.stdout).toBe(0);
+      const runDir = train.outputs["run-dir"]!;
+      await rm(downloaded, { recursive: true, force: true });
+      await cp(join(ws, runDir), join(downloaded, `modelship-run-sweep-${trial!.id}`), { recursive: true });
+      const tell = await runAction({ workspace: ws, inputs: tellWith, ...gh });
+      expect(tell.code, tell.stderr + tell.stdout).toBe(0);
+      const record = JSON.parse(await readFile(join(ws, runDir, "run.json"), "utf8")) as {
+        training: { epochs: number; prunedAtEpoch?: number };
+      };
+      return { plan, trial: trial!, train, record };
+    };
+
+    const first = await workflowRun({ sampler: "grid", pruner: "hyperband", seed: String(seed) });
+    expect(first.trial).toEqual({ id: "t000", number: 0, params: { learningRate: 0.05 } });
+    const noCurves = JSON.parse(first.plan.outputs["pruning"] ?? "") as PruningCurves;
+    expect(noCurves).toMatchObject({
+      study: name,
+      pruner: "hyperband",
+      maxEpochs: 4,
+      trials: [],
+      omitted: 0,
+    });
+    expect(first.plan.summary).toContain(
+      "hyperband pruner at every epoch against the curves of 0 finished trial(s)",
+    );
+    expect(first.record.training.epochs).toBe(4);
+    expect(first.record.training.prunedAtEpoch).toBeUndefined();
+
+    // The next run's plan hands the trial the first trial's curve; it is worse at the rung.
+    const second = await workflowRun({});
+    expect(second.trial).toEqual({ id: "t001", number: 1, params: { learningRate: 0.000001 } });
+    const curves = JSON.parse(second.plan.outputs["pruning"] ?? "") as PruningCurves;
+    expect(curves.trials.map((t) => [t.number, t.state, t.intermediate.length])).toEqual([
+      [0, "complete", 4],
+    ]);
+    expect(second.record.training).toMatchObject({ epochs: 1, prunedAtEpoch: 1 });
+    expect(second.train.summary).toContain("**✂️ Pruned** at epoch 1 by the study's hyperband pruner");
+
+    const study = studyOnBranch(name);
+    expect(study.trials.map((t) => [t.state, t.epochs])).toEqual([
+      ["complete", 4],
+      ["pruned", 1],
+    ]);
+
+    // Both grid points have a trial: the next plan says so and leaves the branch as it was.
+    const repo = fake.repo("Codertocat", "Hello-World");
+    const head = repo.refs[`refs/heads/${STUDIES_BRANCH}`];
+    const done = await runAction({ workspace: ws, inputs: planInputs, ...gh });
+    expect(done.code).toBe(1);
+    expect(done.outputs).toMatchObject({ decision: "fail", "reason-code": "sweep-grid-exhausted" });
+    expect(done.summary).toContain("the grid is used up, no trial planned");
+    expect(repo.refs[`refs/heads/${STUDIES_BRANCH}`]).toBe(head);
+  }, 400_000);
+
   it.each([
     [{ command: "sweep-tell", "run-dir": "trials" }, "input-invalid", "input 'study'"],
     [
@@ -385,6 +549,21 @@ describe("the sweep workflow, job by job, on the study branch of a fake GitHub",
     ],
     [{ command: "sweep-plan", study: "../up" }, "input-invalid", "input 'study'"],
     [{ command: "sweep-plan", sampler: "tpe" }, "input-invalid", "needs a stored study"],
+    [
+      { command: "train", pruning: "{", "trial-number": "1" },
+      "input-invalid",
+      "input 'pruning': not valid JSON",
+    ],
+    [
+      { command: "train", pruning: '{"schemaVersion":1}', "trial-number": "1" },
+      "input-invalid",
+      "input 'pruning': not sweep-plan's curves",
+    ],
+    [
+      { command: "train", pruning: JSON.stringify({ ...CURVES, trials: [] }) },
+      "input-invalid",
+      "needs `trial-number`",
+    ],
   ])("refuses %j with %s", async (inputs, code, message) => {
     const ws = await createWorkspace({ config: SWEEP_CONFIG });
     temps.push(ws);

@@ -31,7 +31,7 @@ afterEach(async () => {
 describe("run records on the check run", () => {
   it("the App stores the record on the PR's check run and `runs pull --source checks` finds it", async () => {
     h = await startHarness();
-    await trainOnPr(h, work);
+    await trainOnPr(h, { work });
     const check = h.repo.checkRuns[0]!;
     expect(check.status).toBe("completed");
     const record = parseCheckRunRecord(check.output.text);

@@ -11,6 +11,7 @@ import {
   type Harness,
 } from "./bot-harness.ts";
 import type { Payload } from "./bot-harness.ts";
+import { trainOnPr } from "./train-on-pr.ts";
 
 let h: Harness;
 afterEach(async () => {
@@ -134,40 +135,11 @@ describe("check runs and workflow runs", () => {
     h = await startHarness({
       config: "model:\n  name: iris\nmetrics:\n  gates:\n    accuracy:\n      min: 0.99\n",
     });
-    const payload = commentPayload(h, { body: "/train" });
-    await h.receive("issue_comment", payload);
-    const check = h.repo.checkRuns[0]!;
-    h.repo.workflowRuns.push({
-      id: 4242,
-      workflowFile: "modelship-train.yml",
-      name: "Modelship train",
-      displayTitle: `modelship train ${check.externalId}`,
-      event: "workflow_dispatch",
-      status: "completed",
-      conclusion: "success",
-      headSha: check.headSha,
-      headBranch: "changes",
-      runAttempt: 1,
-      createdAt: "2026-01-01T00:00:00Z",
+    // Delivered twice (a redelivery): reported once.
+    await trainOnPr(h, {
+      runDir: "test/fixtures/runs/iris-candidate",
+      deliveries: ["run-done", "run-done-again"],
     });
-    h.repo.artifacts.push({
-      id: 4243,
-      runId: 4242,
-      name: `modelship-run-${check.externalId}`,
-      dir: "test/fixtures/runs/iris-candidate",
-    });
-    const run = examplePayload("workflow_run", "completed");
-    Object.assign(run.workflow_run, {
-      id: 4242,
-      display_title: `modelship train ${check.externalId}`,
-      path: ".github/workflows/modelship-train.yml",
-      head_sha: check.headSha,
-      status: "completed",
-      conclusion: "success",
-      html_url: "https://github.com/Codertocat/Hello-World/actions/runs/4242",
-    });
-    await h.receive("workflow_run", run, "run-done");
-    await h.receive("workflow_run", run, "run-done-again");
     expect(h.repo.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(h.repo.checkRuns[0]!.output.title).toBe("1 gate failed");
     expect(h.repo.checkRuns[0]!.annotations).toEqual([

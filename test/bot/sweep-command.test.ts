@@ -79,6 +79,34 @@ describe("/sweep on a pull-request comment", () => {
     expect(reply).toContain(`(\`${reason}\`)`);
   });
 
+  it("the same comment delivered again under a new delivery id dispatches nothing more", async () => {
+    const payload = commentPayload(h, { body: "/sweep 6" });
+    await h.receive("issue_comment", payload);
+    await h.receive("issue_comment", payload);
+    expect(h.repo.dispatches).toHaveLength(1);
+    expect(botComments(h, 1)).toHaveLength(1);
+    expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "rocket"]);
+    // A new comment is a new request.
+    const again = commentPayload(h, { body: "/sweep 6" });
+    await h.receive("issue_comment", again);
+    expect(h.repo.dispatches).toHaveLength(2);
+  });
+
+  it("a comment whose dispatch failed is not marked as dispatched: its redelivery dispatches", async () => {
+    const branch = "refs/heads/changes";
+    const head = h.repo.refs[branch]!;
+    delete h.repo.refs[branch];
+    const payload = commentPayload(h, { body: "/sweep 3" });
+    await h.receive("issue_comment", payload);
+    expect(h.repo.dispatches).toEqual([]);
+    expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1"]);
+    expect(botComments(h, 1)[0]).toContain("(`dispatch-failed`)");
+    h.repo.refs[branch] = head;
+    await h.receive("issue_comment", payload);
+    expect(h.repo.dispatches).toHaveLength(1);
+    expect(reactionsOn(h, payload.comment.id)).toEqual(["eyes", "-1", "rocket"]);
+  });
+
   it("a pull request from a fork is refused", async () => {
     addPull(h.fake.state, h.repo, { number: 2, fork: true });
     const payload = commentPayload(h, { body: "/sweep 8", pr: 2 });

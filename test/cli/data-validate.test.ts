@@ -200,4 +200,56 @@ ${TRAINING}`);
       server.close();
     }
   });
+
+  it("streaming: reads an HTTP source once, validating in the pass that fits the transforms", async () => {
+    let requests = 0;
+    const rows = PENGUINS.map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c] ?? null])));
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dir = await repo(`model: { name: penguins, target: species }
+data:
+  sources:
+    - { kind: http, url: "http://127.0.0.1:${port}/penguins", records: $.items }
+  streaming: { enabled: true, shuffleBuffer: 64 }
+  expectations:
+    - { expectation: expect_column_values_to_be_in_set, column: island, value_set: [biscoe, dream, torgersen] }
+    - { expectation: expect_column_values_to_be_unique, column: body_mass_g, severity: warning }
+${TRAINING}`);
+      const r = await runCli(["train", "--runs-dir", "runs", "--run-id", "s1", "--no-progress"], {
+        cwd: dir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(requests).toBe(1);
+      const saved = ValidationReportSchema.parse(
+        JSON.parse(await readFile(join(dir, "runs/s1/validation.json"), "utf8")),
+      );
+      expect(saved.results[0]).toMatchObject({ success: true, unexpectedCount: 0 });
+      // Source rows of the repeated masses: the row in the API's response, 1-based.
+      const repeated = saved.results[1]!;
+      expect(repeated).toMatchObject({ success: false, severity: "warning", where: { line: 8 } });
+      const first = rows.findIndex(
+        (p) => rows.filter((q) => q.body_mass_g === p.body_mass_g && p.body_mass_g !== null).length > 1,
+      );
+      expect(repeated.unexpectedSample[0]).toMatchObject({ row: first + 1, value: rows[first]!.body_mass_g });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("streaming: a failed suite stops training before anything is written", async () => {
+    const dir = await repo(
+      `${SUITE.replace("data:\n", "data:\n  streaming: { enabled: true }\n")}${TRAINING}`,
+    );
+    const r = await runCli(["train", "--runs-dir", "runs", "--no-progress"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: \.github\/modelship\.yml:7:7: expect_column_values_to_be_in_set on 'island' failed \(observed 0\.\d+, \d+ unexpected values \([\d.]+%\)\); nothing was trained$/m,
+    );
+    expect(await readdir(dir)).not.toContain("runs");
+  });
 });

@@ -1,8 +1,9 @@
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import type { PruningCurves } from "../../core/sweep/matrix-pruning.ts";
 import { runCli } from "./run-cli.ts";
 
 const RUNS = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
@@ -15,8 +16,14 @@ metrics:
   primary: accuracy
 `;
 
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 async function repo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "ms-sweep-"));
+  dirs.push(dir);
   await mkdir(join(dir, ".github"));
   await writeFile(join(dir, ".github/modelship.yml"), CONFIG);
   return dir;
@@ -49,6 +56,62 @@ describe("modelship sweep", () => {
     };
     expect(out).toMatchObject({ ok: true, metric: "accuracy", direction: "maximize", best: { id: "t02" } });
     expect(out.best.params).toEqual({ learningRate: 0.005, optimizer: "adam" });
+  });
+
+  it("plan --study --pruning-out writes the curves the trials prune with (null without a pruner)", async () => {
+    const dir = await repo();
+    const plan = (study: string, pruner: string) =>
+      runCli(
+        [
+          "sweep",
+          "plan",
+          "--study",
+          study,
+          "--pruner",
+          pruner,
+          "--trials",
+          "2",
+          "--pruning-out",
+          `${study}.json`,
+        ],
+        { cwd: dir },
+      );
+    const r = await plan("m", "median");
+    expect(r.code, r.stderr).toBe(0);
+    const trials = JSON.parse(r.stdout) as { id: string; number: number }[];
+    expect(trials.map((t) => [t.id, t.number])).toEqual([
+      ["t000", 0],
+      ["t001", 1],
+    ]);
+    const curves = JSON.parse(await readFile(join(dir, "m.json"), "utf8")) as PruningCurves;
+    expect(curves).toMatchObject({ study: "m", pruner: "median", trials: [], omitted: 0 });
+    expect(r.stderr).toContain("pruning curves of 0 finished trial(s) written to m.json");
+    const none = await plan("n", "none");
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, "n.json"), "utf8"))).toBeNull();
+  });
+
+  it.each([
+    [
+      "a missing curves file",
+      ["--prune-with", "nothing.json", "--trial-number", "1"],
+      "[pruning-file-invalid]",
+    ],
+    ["curves that are not JSON", ["--prune-with", "bad.json", "--trial-number", "1"], "is not JSON"],
+    ["curves of another shape", ["--prune-with", "other.json", "--trial-number", "1"], "schemaVersion"],
+    ["curves without --trial-number", ["--prune-with", "other.json"], "[train-option-invalid]"],
+    [
+      "a trial number that is not one",
+      ["--prune-with", "other.json", "--trial-number", "x"],
+      "expected a trial number",
+    ],
+  ])("train refuses %s before training", async (_what, args, message) => {
+    const dir = await repo();
+    await writeFile(join(dir, "bad.json"), "{");
+    await writeFile(join(dir, "other.json"), '{"schemaVersion":2}');
+    const r = await runCli(["train", ...args], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 
   it("plan refuses a config without a search space", async () => {

@@ -177,17 +177,22 @@ describe("modelship-train.yml", () => {
     expect(report.needs).toBe("train");
     // Every run reports (a cron run too); only a run for a pull request fails on a failed gate.
     expect(report.if).toBe("needs.train.outputs.correlation_id != ''");
-    expect(report.steps.at(-1)).toMatchObject({
+    const step = report.steps.find((s) => s.with?.["command"] === "report");
+    expect(step).toMatchObject({
+      id: "report",
       "continue-on-error": "${{ needs.train.outputs.pr_number == '' }}",
     });
     expect(report.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     expect(report.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["ref"]).toBe(
       "${{ github.event.repository.default_branch }}",
     );
-    expect(report.steps.at(-1)?.with).toMatchObject({
-      command: "report",
-      pr: "${{ needs.train.outputs.pr_number }}",
+    expect(step?.with).toMatchObject({ pr: "${{ needs.train.outputs.pr_number }}" });
+    // The comparison plots the report drew go up as <artifactName>-plots, where the App finds them.
+    expect(report.steps.at(-1)).toMatchObject({
+      if: "${{ !cancelled() && steps.report.outputs.plots-dir != '' }}",
+      with: { name: "modelship-run-plots", path: "${{ steps.report.outputs.plots-dir }}" },
     });
+    expect(report.steps.at(-1)?.uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/);
   });
 });
 

@@ -1,37 +1,38 @@
 import { isMissing, toNumber } from "../../features/preprocessor.ts";
-import { columnMap, missingColumn, type Finding } from "./expectation-result.ts";
+import {
+  columnMap,
+  located,
+  mapFinding,
+  UNEXPECTED_SAMPLE_LIMIT,
+  type ExpectationAccumulator,
+  type IndexedValue,
+} from "./expectation-result.ts";
 import { TYPE_NAMES, type Expectation, type TypeKind } from "./expectation-schema.ts";
-import type { ExpectationTable } from "./expectation-table.ts";
 import { valueKey, valueText } from "./value-key.ts";
 import { withinBounds } from "./within-bounds.ts";
 
 type Of<N extends Expectation["expectation"]> = Extract<Expectation, { expectation: N }>;
 
 function map(
-  table: ExpectationTable,
   e: { column: string; mostly: number },
-  passes: (v: unknown, i: number) => boolean,
+  passes: (v: unknown) => boolean,
   countNulls = false,
-): Finding {
-  const values = table.column(e.column);
-  if (!values) return missingColumn();
-  return columnMap({ table, values, mostly: e.mostly, isNull: isMissing, passes, countNulls });
+): ExpectationAccumulator {
+  return columnMap({ column: e.column, mostly: e.mostly, isNull: isMissing, passes, countNulls });
 }
 
 /** Values are present: null, absent, blank text and NaN are unexpected, and mostly counts every row. */
 export function expectColumnValuesToNotBeNull(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_not_be_null">,
-): Finding {
-  return map(table, e, (v) => !isMissing(v), true);
+): ExpectationAccumulator {
+  return map(e, (v) => !isMissing(v), true);
 }
 
 /** Non-null values are numbers (or numeric text) within the bounds. */
 export function expectColumnValuesToBeBetween(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_be_between">,
-): Finding {
-  return map(table, e, (v) => {
+): ExpectationAccumulator {
+  return map(e, (v) => {
     const n = toNumber(v);
     return n !== undefined && withinBounds(n, e);
   });
@@ -39,35 +40,58 @@ export function expectColumnValuesToBeBetween(
 
 /** Non-null values are members of value_set (same type and value). */
 export function expectColumnValuesToBeInSet(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_be_in_set">,
-): Finding {
+): ExpectationAccumulator {
   const allowed = new Set(e.value_set.map(valueKey));
-  return map(table, e, (v) => allowed.has(valueKey(v)));
+  return map(e, (v) => allowed.has(valueKey(v)));
 }
 
 /** Non-null values, as text, contain a match of regex (a search, as GE does, not a full match). */
 export function expectColumnValuesToMatchRegex(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_match_regex">,
-): Finding {
+): ExpectationAccumulator {
   const re = new RegExp(e.regex);
-  return map(table, e, (v) => re.test(valueText(v)));
+  return map(e, (v) => re.test(valueText(v)));
 }
 
-/** Non-null values occur once; every occurrence of a repeated value is unexpected. */
+/**
+ * Non-null values occur once; every occurrence of a repeated value is unexpected. Held: each
+ * distinct value's count and first row, and the first rows of later occurrences (the sample lists
+ * the first unexpected rows, which are among those).
+ */
 export function expectColumnValuesToBeUnique(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_be_unique">,
-): Finding {
-  const values = table.column(e.column) ?? [];
-  const counts = new Map<string, number>();
-  for (const v of values) {
-    if (isMissing(v)) continue;
-    const k = valueKey(v);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return map(table, e, (v) => counts.get(valueKey(v)) === 1);
+): ExpectationAccumulator {
+  const seen = new Map<string, { count: number; first: IndexedValue }>();
+  const later: IndexedValue[] = [];
+  let checked = 0;
+  return {
+    column: e.column,
+    add(v, index) {
+      if (isMissing(v)) return;
+      checked += 1;
+      const k = valueKey(v);
+      const s = seen.get(k);
+      if (s === undefined) seen.set(k, { count: 1, first: { index, value: v } });
+      else {
+        s.count += 1;
+        if (later.length < UNEXPECTED_SAMPLE_LIMIT) later.push({ index, value: v });
+      }
+    },
+    finish(facts) {
+      let unexpected = 0;
+      const firsts: IndexedValue[] = [];
+      for (const s of seen.values()) {
+        if (s.count < 2) continue;
+        unexpected += s.count;
+        firsts.push(s.first);
+      }
+      const sample = [...firsts, ...later]
+        .sort((a, b) => a.index - b.index)
+        .slice(0, UNEXPECTED_SAMPLE_LIMIT);
+      return mapFinding(checked, unexpected, e.mostly, located(facts, sample));
+    },
+  };
 }
 
 const IS_KIND: Record<TypeKind, (v: unknown) => boolean> = {
@@ -80,9 +104,8 @@ const IS_KIND: Record<TypeKind, (v: unknown) => boolean> = {
 
 /** Non-null values have the type type_ (int, float, str or bool, under GE's Python and SQL names). */
 export function expectColumnValuesToBeOfType(
-  table: ExpectationTable,
   e: Of<"expect_column_values_to_be_of_type">,
-): Finding {
+): ExpectationAccumulator {
   const is = IS_KIND[TYPE_NAMES[e.type_]];
-  return map(table, e, (v) => is(v));
+  return map(e, (v) => is(v));
 }

@@ -49,6 +49,33 @@ describe.each(CLIENTS)("study storage on the %s client", (_name, client) => {
     expect(repo.commits[head!]?.parents).toHaveLength(1);
   });
 
+  it("keeps two studies side by side on the branch, and commits nothing when a study is unchanged", async () => {
+    const octokit = client(fake);
+    const where = freshRepo();
+    const add = (name: string, number: number) => (stored: Study | null) => {
+      const study = stored ?? makeStudy({ name });
+      study.trials.push(trial(number, "running", []));
+      return { study, result: undefined };
+    };
+    await updateStudyOnBranch(octokit, { ...where, name: "a", message: "a" }, add("a", 0));
+    await updateStudyOnBranch(octokit, { ...where, name: "b", message: "b" }, add("b", 0));
+    await updateStudyOnBranch(octokit, { ...where, name: "a", message: "a" }, add("a", 1));
+    const a = await readStudyOnBranch(octokit, { ...where, name: "a" });
+    const b = await readStudyOnBranch(octokit, { ...where, name: "b" });
+    expect(a.study?.trials.map((t) => t.number)).toEqual([0, 1]);
+    expect(b.study?.trials.map((t) => t.number)).toEqual([0]);
+    const repo = fake.repo(where.owner, where.repo);
+    const commits = Object.keys(repo.commits).length;
+    const unchanged = await updateStudyOnBranch(
+      octokit,
+      { ...where, name: "b", message: "nothing" },
+      (stored) => ({ study: stored!, result: "same" }),
+    );
+    expect(unchanged).toBe("same");
+    expect(Object.keys(repo.commits)).toHaveLength(commits);
+    expect(repo.refs[`refs/heads/${STUDIES_BRANCH}`]).toBe(b.head);
+  });
+
   it("starts again from the new study when another job moved the branch in between", async () => {
     const base = client(fake);
     const r = { ...freshRepo(), name: "lr" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createReservoir } from "../../../core/data/reservoir-sample.ts";
-import { shuffleBuffered } from "../../../core/data/shuffle-buffer.ts";
+import { shuffleBuffered, shuffleRowsBuffered } from "../../../core/data/shuffle-buffer.ts";
 import { isValidationRow, mulberry32 } from "../../../core/data/split.ts";
 
 async function* chunks(n: number, size: number): AsyncGenerator<number[]> {
@@ -56,6 +56,60 @@ describe("shuffleBuffered (tf.data shuffle + batch)", () => {
   it("refuses a buffer or batch size below 1", async () => {
     await expect(drain(3, { size: 0, batchSize: 1, seed: 1 })).rejects.toThrow(/shuffle buffer size/);
     await expect(drain(3, { size: 2, batchSize: 0, seed: 1 })).rejects.toThrow(/batch size/);
+  });
+});
+
+describe("shuffleRowsBuffered (the same shuffle over packed rows)", () => {
+  /** Row i is [i, i + 1000, i / 2] (stride 3), in Float32Array chunks of `chunk` rows. */
+  async function* packed(n: number, chunk: number): AsyncGenerator<Float32Array> {
+    for (let i = 0; i < n; i += chunk) {
+      const rows = Math.min(chunk, n - i);
+      const out = new Float32Array(rows * 3);
+      for (let j = 0; j < rows; j++) out.set([i + j, i + j + 1000, (i + j) / 2], j * 3);
+      yield out;
+    }
+  }
+
+  it.each([
+    { n: 100, size: 1, batchSize: 10 },
+    { n: 100, size: 16, batchSize: 32 },
+    { n: 100, size: 1000, batchSize: 33 },
+    { n: 5, size: 3, batchSize: 2 },
+    { n: 0, size: 4, batchSize: 2 },
+    { n: 2000, size: 50, batchSize: 16 },
+  ])(
+    "emits rows in shuffleBuffered's order and batches (n $n, buffer $size, batch $batchSize)",
+    async (c) => {
+      const want = await drain(c.n, { size: c.size, batchSize: c.batchSize, seed: 5 });
+      const got: number[][] = [];
+      const rand = mulberry32(5);
+      for await (const b of shuffleRowsBuffered(packed(c.n, 13), {
+        stride: 3,
+        size: c.size,
+        batchSize: c.batchSize,
+        rand,
+      })) {
+        const ids: number[] = [];
+        for (let r = 0; r < b.length; r += 3) {
+          expect([b[r + 1], b[r + 2]]).toEqual([b[r]! + 1000, b[r]! / 2]);
+          ids.push(b[r]!);
+        }
+        got.push(ids);
+      }
+      expect(got).toEqual(want);
+    },
+  );
+
+  it("refuses a stride below 1", async () => {
+    const run = async () => {
+      for await (const _ of shuffleRowsBuffered(packed(3, 2), {
+        stride: 0,
+        size: 2,
+        batchSize: 1,
+        rand: Math.random,
+      }));
+    };
+    await expect(run()).rejects.toThrow(/row stride/);
   });
 });
 

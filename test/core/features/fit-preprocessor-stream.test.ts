@@ -148,12 +148,19 @@ describe("fitting transforms in one streaming pass", () => {
     },
   );
 
-  it.each([
+  it.each<{ name: string; row: Row; code: string; where: RegExp; transforms?: Transform[] }>([
     {
       name: "a missing value without impute",
       row: { a: null, y: "x" },
       code: "missing-value",
       where: /row 3/,
+    },
+    {
+      name: "a missing category without impute",
+      row: { a: "", y: "x" },
+      code: "missing-value",
+      where: /row 3/,
+      transforms: [{ op: "onehot", column: "a" }],
     },
     {
       name: "text in a numeric column",
@@ -162,13 +169,13 @@ describe("fitting transforms in one streaming pass", () => {
       where: /row 3/,
     },
     { name: "a missing target", row: { a: 1, y: null }, code: "missing-target", where: /row 3/ },
-  ])("stops at $name, naming the row as the in-memory fit does", ({ row, code, where }) => {
+  ])("stops at $name, naming the row as the in-memory fit does", ({ row, code, where, transforms }) => {
     const rows: Row[] = [{ a: 1, y: "x" }, { a: 2, y: "z" }, row];
     const opts: FitPreprocessorOptions = {
       features: ["a"],
       target: "y",
       task: "classification",
-      transforms: [],
+      transforms: transforms ?? [],
     };
     let err: unknown;
     try {

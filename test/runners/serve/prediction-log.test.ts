@@ -2,10 +2,10 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PredictionRecordSchema } from "../../../core/monitoring/prediction-record.ts";
+import { RawPredictionRecordSchema } from "../../../core/monitoring/prediction-record.ts";
+import { parsePredictionLine } from "../../../adapters/monitoring/read-prediction-log.ts";
 import {
   formatPredictionRecord,
-  inputRows,
   type PendingPrediction,
 } from "../../../runners/serve/format-prediction-record.ts";
 import {
@@ -17,7 +17,6 @@ import { parseServeArgs } from "../../../runners/serve/main.ts";
 import { ConfigSchema } from "../../../core/config/schema.ts";
 import { predictionLogArgs } from "../../../core/config/prediction-log-args.ts";
 import { nodeLogFiles } from "../../../runners/serve/rotating-log-writer.ts";
-import type { RequestInput } from "../../../runners/serve/parse-infer-request.ts";
 import { startInferenceServer, type InferenceServer } from "../../../runners/serve/server.ts";
 import { get, post, sample } from "./serve-helpers.ts";
 import { rawInferBody, writePenguinsModel, type PenguinsModel } from "./penguins-model.ts";
@@ -32,7 +31,25 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+const REQUEST = {
+  id: "req-1",
+  inputs: [
+    { name: "bill_length_mm", datatype: "FP32", shape: [2], data: [39.1, null] },
+    { name: "island", datatype: "BYTES", shape: [2], data: ["torgersen", "biscoe"] },
+  ],
+};
+const RESPONSE = {
+  model_name: "penguins",
+  model_version: "1.2.0",
+  id: "req-1",
+  outputs: [
+    { name: "probabilities", datatype: "FP32", shape: [2, 2], data: [0.25, 0.75, 0.5, 0.5] },
+    { name: "label", datatype: "BYTES", shape: [2], data: ["a", "b"] },
+  ],
+};
+
 function pending(over: Partial<PendingPrediction> = {}): PendingPrediction {
+  const request = JSON.stringify(REQUEST);
   return {
     at: Date.UTC(2026, 0, 2, 3, 4, 5),
     id: "req-1",
@@ -42,20 +59,10 @@ function pending(over: Partial<PendingPrediction> = {}): PendingPrediction {
     traffic: "client",
     latencyMs: 1.23456,
     status: 200,
-    bodyBytes: 200,
-    inputs: [
-      { name: "bill_length_mm", datatype: "FP32", shape: [2], data: [39.1, null] },
-      { name: "island", datatype: "BYTES", shape: [2], data: ["torgersen", "biscoe"] },
-    ],
-    outputs: [
-      {
-        name: "probabilities",
-        datatype: "FP32",
-        dims: [2, 2],
-        data: new Float32Array([0.25, 0.75, 0.5, 0.5]),
-      },
-      { name: "label", datatype: "BYTES", dims: [2], data: ["a", "b"] },
-    ],
+    bodyBytes: request.length,
+    rows: 2,
+    request,
+    response: JSON.stringify(RESPONSE),
     ...over,
   };
 }
@@ -87,12 +94,27 @@ async function readLines(dir: string): Promise<unknown[]> {
     .map((l) => JSON.parse(l) as unknown);
 }
 
+/** Little-endian bytes of float32 values, as the binary tensor extension sends them. */
+const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
+
+/** The folder's records as drift reads them (the raw format turned into rows). */
+async function readRecords(dir: string) {
+  return (await readLines(dir)).map((l) => {
+    const record = parsePredictionLine(JSON.stringify(l));
+    if (record === undefined) throw new Error(`not a prediction record: ${JSON.stringify(l)}`);
+    return record;
+  });
+}
+
 describe("formatPredictionRecord", () => {
-  it("writes one row object per request row, with raw features by name and outputs per row", () => {
+  it("writes the request and the answer as sent, and readers get one row object per request row", () => {
     const { line, summarised } = formatPredictionRecord(pending(), 64 * 1024);
     expect(summarised).toBe(false);
-    const record = PredictionRecordSchema.parse(JSON.parse(line));
-    expect(record).toEqual({
+    expect(line).toBe(
+      `{"v":2,"ts":"2026-01-02T03:04:05.000Z","id":"req-1","model":"penguins","version":"1.2.0","variant":"stable","traffic":"client","latencyMs":1.235,"status":200,"request":${JSON.stringify(REQUEST)},"response":${JSON.stringify(RESPONSE)}}`,
+    );
+    expect(RawPredictionRecordSchema.parse(JSON.parse(line)).request).toEqual(REQUEST);
+    expect(parsePredictionLine(line)).toEqual({
       ts: "2026-01-02T03:04:05.000Z",
       id: "req-1",
       model: "penguins",
@@ -114,55 +136,115 @@ describe("formatPredictionRecord", () => {
 
   it.each([
     ["a body over the limit", pending({ bodyBytes: 5000 }), 4096],
-    ["a record that would come out over the limit", pending({ bodyBytes: 10 }), 120],
+    ["a record that would come out over the limit", pending(), 300],
   ])("keeps only a summary for %s", (_what, p, limit) => {
     const { line, summarised } = formatPredictionRecord(p, limit);
     expect(summarised).toBe(true);
-    const record = PredictionRecordSchema.parse(JSON.parse(line));
-    expect(record.summary).toEqual({ rows: 2, bytes: p.bodyBytes });
-    expect(record.inputs).toBeUndefined();
-    expect(record.outputs).toBeUndefined();
+    const record = parsePredictionLine(line);
+    expect(record?.summary).toEqual({ rows: 2, bytes: p.bodyBytes });
+    expect(record?.inputs).toBeUndefined();
+    expect(record?.outputs).toBeUndefined();
   });
 
   it.each([
     [
-      "an encoded tensor, value j of a row as input[j]",
-      [{ name: "input", datatype: "FP32", shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5.5, 6]) }],
+      "an encoded tensor, value j of a row as input[j], nested data flattened",
+      {
+        inputs: [
+          {
+            name: "input",
+            datatype: "FP32",
+            shape: [2, 3],
+            data: [
+              [1, 2, 3],
+              [4, 5.5, 6],
+            ],
+          },
+        ],
+      },
+      undefined,
       [
         { "input[0]": 1, "input[1]": 2, "input[2]": 3 },
         { "input[0]": 4, "input[1]": 5.5, "input[2]": 6 },
       ],
     ],
     [
-      "INT64 as exact digits, BOOL as booleans, NaN as null",
+      "INT64 beyond 2^53 as the nearest number, BOOL as booleans",
+      {
+        inputs: [
+          { name: "n", datatype: "INT64", shape: [2], data: [7, 9007199254740993] },
+          { name: "b", datatype: "BOOL", shape: [2], data: [true, 0] },
+        ],
+      },
+      undefined,
       [
-        { name: "n", datatype: "INT64", shape: [2], data: new BigInt64Array([7n, 9007199254740993n]) },
-        { name: "b", datatype: "BOOL", shape: [2], data: new Uint8Array([1, 0]) },
-        { name: "x", datatype: "FP64", shape: [2], data: [Number.NaN, -0.5] },
-      ],
-      [
-        { n: 7, b: true, x: null },
-        { n: 9007199254740992, b: false, x: -0.5 },
+        { n: 7, b: true },
+        { n: 9007199254740992, b: false },
       ],
     ],
     [
       "an input whose rows do not line up with the first one's left out",
-      [
-        { name: "a", datatype: "FP32", shape: [2], data: [1, 2] },
-        { name: "odd", datatype: "FP32", shape: [3], data: [1, 2, 3] },
-      ],
+      {
+        inputs: [
+          { name: "a", datatype: "FP32", shape: [2], data: [1, 2] },
+          { name: "odd", datatype: "FP32", shape: [3], data: [1, 2, 3] },
+        ],
+      },
+      undefined,
       [{ a: 1 }, { a: 2 }],
     ],
-  ] as const)("writes the request's rows for %s", (_what, inputs, rows) => {
-    const json = JSON.stringify(inputRows(inputs as unknown as RequestInput[]));
-    expect(JSON.parse(json)).toEqual(rows);
+    [
+      "binary tensor data (FP32 with a NaN as null, BOOL, BYTES) after the JSON header",
+      {
+        inputs: [
+          { name: "x", datatype: "FP32", shape: [2], parameters: { binary_data_size: 8 } },
+          { name: "b", datatype: "BOOL", shape: [2], parameters: { binary_data_size: 2 } },
+          { name: "s", datatype: "BYTES", shape: [2], parameters: { binary_data_size: 11 } },
+        ],
+      },
+      Buffer.concat([
+        f32(0.5, Number.NaN),
+        Buffer.from([1, 0]),
+        Buffer.from([2, 0, 0, 0, 0x68, 0x69, 1, 0, 0, 0, 0x21]),
+      ]),
+      [
+        { x: 0.5, b: true, s: "hi" },
+        { x: null, b: false, s: "!" },
+      ],
+    ],
+  ] as const)("reads the request's rows for %s", (_what, request, binary, rows) => {
+    const text = JSON.stringify(request);
+    const p = pending({
+      request: text,
+      bodyBytes: text.length + (binary?.byteLength ?? 0),
+      ...(binary === undefined ? {} : { requestBinary: binary }),
+      response: "{}",
+    });
+    expect(parsePredictionLine(formatPredictionRecord(p, 4096).line)?.inputs).toEqual(rows);
   });
 
-  it("logs failed requests without inputs", () => {
-    const { inputs: _inputs, outputs: _outputs, ...answered } = pending({ status: 400 });
-    const failed = JSON.parse(formatPredictionRecord(answered, 4096).line);
-    expect(failed).not.toHaveProperty("inputs");
-    expect(failed.status).toBe(400);
+  it("reads outputs sent back as binary data, and puts a pretty-printed request on one line", () => {
+    const response = JSON.stringify({
+      outputs: [{ name: "prediction", datatype: "FP32", shape: [2, 1], parameters: { binary_data_size: 8 } }],
+    });
+    const request = JSON.stringify(REQUEST, null, 2).replace(/\n/g, "\r\n");
+    const { line } = formatPredictionRecord(
+      pending({ request, response, responseBinary: [f32(1.5), f32(-2)] }),
+      4096,
+    );
+    expect(line).not.toMatch(/[\r\n]/);
+    const record = parsePredictionLine(line);
+    expect(record?.inputs).toHaveLength(2);
+    expect(record?.outputs).toEqual([{ prediction: 1.5 }, { prediction: -2 }]);
+  });
+
+  it("logs failed requests without the request", () => {
+    const { request: _r, response: _s, ...failed } = pending({ status: 400 });
+    const line = formatPredictionRecord(failed, 4096).line;
+    expect(JSON.parse(line)).not.toHaveProperty("request");
+    const record = parsePredictionLine(line);
+    expect(record?.status).toBe(400);
+    expect(record?.inputs).toBeUndefined();
   });
 });
 
@@ -261,6 +343,48 @@ describe("createPredictionLog", () => {
     expect(((await readLines(dir)) as Array<{ id: string }>).map((r) => r.id)).toEqual(["after"]);
   });
 
+  it("writes one batch per flush: lines offered during a slow write wait for the next flush", async () => {
+    const dir = await tempDir();
+    const appends: Array<{ lines: number; done: () => void }> = [];
+    const log = createPredictionLog({
+      dir,
+      flushIntervalMs: 3_600_000,
+      files: {
+        ...nodeLogFiles,
+        append: (file, bytes) =>
+          new Promise<void>((resolve) => {
+            const lines = Buffer.from(bytes).toString("utf8").split("\n").length - 1;
+            appends.push({ lines, done: () => void nodeLogFiles.append(file, bytes).then(resolve) });
+          }),
+      },
+    });
+    const ticks = () => new Promise((r) => setTimeout(r, 20));
+    const appended = async (n: number) => {
+      while (appends.length < n) await new Promise((r) => setTimeout(r, 5));
+    };
+    log.offer(pending({ id: "a" }));
+    const first = log.flush();
+    await appended(1);
+    log.offer(pending({ id: "b" }));
+    log.offer(pending({ id: "c" }));
+    const second = log.flush();
+    expect(log.flush()).toBe(second);
+    appends[0]!.done();
+    await first;
+    await appended(2);
+    log.offer(pending({ id: "d" }));
+    appends[1]!.done();
+    await second;
+    await ticks();
+    expect(appends.map((a) => a.lines)).toEqual([1, 2]);
+    const closed = log.close();
+    await appended(3);
+    appends[2]!.done();
+    await closed;
+    expect(appends.map((a) => a.lines)).toEqual([1, 2, 1]);
+    expect(((await readLines(dir)) as Array<{ id: string }>).map((r) => r.id)).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("drops records beyond the queue bound instead of growing memory", async () => {
     const dir = await tempDir();
     const { observer, counts } = countingObserver();
@@ -310,7 +434,7 @@ describe("a server with a prediction log", () => {
     await server.close();
     server = undefined;
 
-    const records = (await readLines(dir)).map((l) => PredictionRecordSchema.parse(l));
+    const records = await readRecords(dir);
     expect(records.map((r) => [r.id === "direct-1", r.variant, r.traffic, r.status])).toEqual([
       [true, "stable", "client", 200],
       [false, "candidate", "shadow", 200],
@@ -358,11 +482,66 @@ describe("a server with a prediction log", () => {
     }
     await server.close();
     server = undefined;
-    const records = (await readLines(dir)).map((l) => PredictionRecordSchema.parse(l));
+    const records = await readRecords(dir);
     expect(records[0]).toMatchObject({ status: 200, summary: { rows: 200, bytes: big.length } });
     expect(records[0]).not.toHaveProperty("inputs");
     expect(records[1]?.inputs).toHaveLength(2);
     expect(sample(metrics, "modelship_prediction_log_summarised_total")).toBe(1);
+  });
+
+  it("logs a binary tensor request and a binary answer, read back as the same rows as JSON ones", async () => {
+    const dir = join(root, "log-binary");
+    server = await startInferenceServer({
+      models: [{ name: "penguins", version: "3.0.0", modelPath: model.dir }],
+      port: 0,
+      predictionLog: { dir },
+    });
+    const rows = model.rows.slice(0, 3);
+    const json = rawInferBody(rows, model.preprocessor) as { inputs: Array<Record<string, unknown>> };
+    const tensors: Buffer[] = [];
+    for (const input of json.inputs) {
+      const data = input.data as Array<string | number | null>;
+      const bytes =
+        input.datatype === "FP32"
+          ? Buffer.from(Float32Array.from(data, (v) => (v === null ? Number.NaN : Number(v))).buffer)
+          : Buffer.concat(
+              data.map((v) => {
+                const text = Buffer.from(String(v), "utf8");
+                const length = Buffer.alloc(4);
+                length.writeUInt32LE(text.length);
+                return Buffer.concat([length, text]);
+              }),
+            );
+      tensors.push(bytes);
+      delete input.data;
+      input.parameters = { binary_data_size: bytes.byteLength };
+    }
+    const head = Buffer.from(JSON.stringify({ ...json, parameters: { binary_data_output: true } }), "utf8");
+    const res = await fetch(`${server.url}/v2/models/penguins/infer`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": String(head.byteLength),
+      },
+      body: Buffer.concat([head, ...tensors]),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("inference-header-content-length")).not.toBeNull();
+    const jsonAnswer = await post(
+      `${server.url}/v2/models/penguins/infer`,
+      rawInferBody(rows, model.preprocessor),
+    );
+    expect(jsonAnswer.status).toBe(200);
+    await server.close();
+    server = undefined;
+
+    const [binary, plain] = await readRecords(dir);
+    const float = (v: unknown) => (typeof v === "number" ? Math.fround(v) : v);
+    const asFloat32 = (r: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, float(v)]));
+    expect(binary?.inputs).toEqual(plain?.inputs?.map(asFloat32));
+    expect(binary?.outputs?.map((o) => o.label)).toEqual(plain?.outputs?.map((o) => o.label));
+    expect(binary?.outputs?.[0]?.probabilities).toHaveLength(3);
   });
 
   it("answers every request when the log folder cannot be created, counting the failed writes", async () => {

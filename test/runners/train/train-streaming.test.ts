@@ -64,9 +64,9 @@ describe("streaming training (data.streaming.enabled)", () => {
   }, 300_000);
 
   // Rows carry a 3 KB text column the model does not use: 100,000 of them are ~300 MB, more than
-  // the 192 MB heap the child gets. Streaming holds the shuffle buffer and one batch; the
+  // the 128 MB heap the child gets. Streaming holds the shuffle buffer and one batch; the
   // in-memory path must hold every row, and runs out of memory on the same file.
-  const HEAP_MB = 192;
+  const HEAP_MB = 128;
   const ROWS = 100_000;
 
   async function writeBigRepo(dir: string): Promise<void> {

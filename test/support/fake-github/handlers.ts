@@ -936,6 +936,15 @@ export const handlers: Record<string, Handler> = {
     };
   }),
 
+  "reactions/delete-for-issue-comment": withRepo((ctx, repo) => {
+    const i = repo.reactions.findIndex(
+      (r) => r.id === Number(ctx.params.reaction_id) && r.commentId === Number(ctx.params.comment_id),
+    );
+    if (i < 0) return notFound();
+    repo.reactions.splice(i, 1);
+    return { status: 204 };
+  }),
+
   "checks/create": withRepo((ctx, repo) => {
     const b = bodyOf(ctx);
     const run: FakeCheckRun = {
