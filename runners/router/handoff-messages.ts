@@ -31,7 +31,8 @@ export const FEEDBACK_PATH = /^\/v2\/models\/[^/?]+(\/versions\/[^/?]+)?\/feedba
 /** Requests the router answers itself, wherever the connection they came on is served. */
 export function routerOwned(method: string | undefined, url: string): boolean {
   if (method === "GET" && (url === "/metrics" || url.startsWith("/metrics?"))) return true;
-  return method === "POST" && FEEDBACK_PATH.test(url);
+  // The substring test first: every inference request is a POST, and few are feedback.
+  return method === "POST" && url.includes("/feedback") && FEEDBACK_PATH.test(url);
 }
 
 export function isMessage<T extends { type: string }>(m: unknown): m is T {

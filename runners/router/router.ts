@@ -62,7 +62,7 @@ type Upstream = {
   samples: RoutedSample[];
   idleWaiters: Array<() => void>;
   /** `modelship_router_requests_total` children by variant, then status (0: no answer). */
-  counters: Record<Variant, Map<number, { inc(): void }>>;
+  counters: Record<Variant, Map<number, { inc(n?: number): void }>>;
   /** Counters since the current split started (or since the slot was registered). */
   window: { since: number; requests: number; errors: number; clientErrors: number };
   shadow: ShadowStats;
@@ -183,16 +183,30 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   function countServed(up: Upstream, done: number[]): void {
     const at = Date.now();
     const variant = variantOf(up);
-    for (let i = 0; i + 1 < done.length; i += 2) {
-      const status = done[i] === 0 ? null : (done[i] ?? null);
-      const latencyMs = done[i + 1] ?? 0;
-      up.requests++;
+    const duration = durationOf[variant];
+    const n = done.length >> 1;
+    // Only the newest `sampleLimit` of a batch can survive the trim below: older ones are not kept.
+    const firstSample = Math.max(0, n - sampleLimit);
+    // Counters move once per run of equal codes (a batch is mostly one code), not once per request.
+    let runCode = -1;
+    let run = 0;
+    for (let i = 0; i < n; i++) {
+      const code = done[2 * i] ?? 0;
+      const status = code === 0 ? null : code;
+      const latencyMs = done[2 * i + 1] ?? 0;
+      if (code !== runCode) {
+        if (run > 0) requestCounter(up, variant, runCode === 0 ? null : runCode).inc(run);
+        runCode = code;
+        run = 0;
+      }
+      run++;
       if (status === null || status >= 500) up.errors++;
-      requestCounter(up, variant, status).inc();
-      durationOf[variant].observe(latencyMs / 1000);
+      duration.observe(latencyMs / 1000);
       countWindow(up.window, status);
-      up.samples.push({ status, latencyMs, at, origin: "traffic" });
+      if (i >= firstSample) up.samples.push({ status, latencyMs, at, origin: "traffic" });
     }
+    if (run > 0) requestCounter(up, variant, runCode === 0 ? null : runCode).inc(run);
+    up.requests += n;
     if (up.samples.length >= sampleLimit + trimStep) up.samples.splice(0, up.samples.length - sampleLimit);
   }
 
@@ -298,7 +312,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   }
 
   /** The `modelship_router_requests_total` child of one slot, variant and status, made on first use. */
-  function requestCounter(up: Upstream, variant: Variant, status: number | null): { inc(): void } {
+  function requestCounter(up: Upstream, variant: Variant, status: number | null): { inc(n?: number): void } {
     const code = status ?? 0;
     let child = up.counters[variant].get(code);
     if (!child) {

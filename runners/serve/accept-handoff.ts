@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import { Socket } from "node:net";
 import type { Serializable } from "node:child_process";
 import { ROUTING_HEADERS } from "../../core/monitoring/prediction-record.ts";
@@ -70,6 +70,10 @@ export type Handoff = {
 
 type Labels = Extract<ToSlot, { type: "modelship:conn" }>;
 
+/** When a request on a handed connection started (`performance.now()`), kept on its response. */
+const STARTED = Symbol("modelship.started");
+type Timed = ServerResponse & { [STARTED]?: number };
+
 /**
  * Adopts client connections the router passes over the IPC channel, and serves them as the
  * router would: its `x-modelship-*` answer headers, its limits, its counts (reported back), its
@@ -90,6 +94,8 @@ export function acceptHandoff(o: AcceptHandoffOptions): Handoff {
   // This server never listens: the event starts Node's header and request timeout checks.
   server.emit("listening");
   let labels: Labels | null = null;
+  /** The `x-modelship-*` headers of answers, built once per change of labels. */
+  let answerHeaders: Record<string, string> = {};
   let releasing = false;
   let open = 0;
   const inflight = new Set<ServerResponse>();
@@ -109,6 +115,17 @@ export function acceptHandoff(o: AcceptHandoffOptions): Handoff {
 
   function adopt(socket: Socket, m: Labels): void {
     if (open >= l.maxConnections) return void socket.destroy();
+    if (
+      labels === null ||
+      labels.colour !== m.colour ||
+      labels.version !== m.version ||
+      labels.variant !== m.variant
+    )
+      answerHeaders = {
+        "x-modelship-slot": m.colour,
+        [ROUTING_HEADERS.version]: m.version,
+        [ROUTING_HEADERS.variant]: m.variant,
+      };
     labels = m;
     releasing = false;
     open++;
@@ -117,24 +134,45 @@ export function acceptHandoff(o: AcceptHandoffOptions): Handoff {
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    for (const h of CLIENT_DROPS) delete req.headers[h];
-    if (labels) {
-      res.setHeader("x-modelship-slot", labels.colour);
-      res.setHeader(ROUTING_HEADERS.version, labels.version);
-      res.setHeader(ROUTING_HEADERS.variant, labels.variant);
-    }
-    if (releasing) res.setHeader("connection", "close");
+    const headers = req.headers;
+    // `delete` of an absent key still costs a runtime call per name: look first.
+    for (const h of CLIENT_DROPS) if (headers[h] !== undefined) delete headers[h];
+    if (labels !== null || releasing) res.writeHead = writeHeadLabelled;
     watchBody(req, res);
     if (routerOwned(req.method, req.url ?? "/")) return void ask(req, res);
-    const started = performance.now();
+    (res as Timed)[STARTED] = performance.now();
     inflight.add(res);
-    res.once("close", () => {
-      inflight.delete(res);
-      // A client that left before its answer counts 499, as the router counts it.
-      done.push(res.writableFinished ? res.statusCode : 499, performance.now() - started);
-      if (releasing) setImmediate(giveBackIdle);
-    });
+    res.on("close", onClose);
     o.target.emit("request", req, res);
+  }
+
+  /**
+   * The router's answer headers, added where the answer's head is written: set earlier with
+   * `setHeader`, Node would merge every header of the handler's `writeHead` through `setHeader`.
+   * The handler's own headers win over these, as they would over `setHeader`.
+   */
+  function writeHeadLabelled(this: ServerResponse, status: number, ...rest: unknown[]): ServerResponse {
+    const write = ServerResponse.prototype.writeHead as (s: number, ...r: unknown[]) => ServerResponse;
+    const reason = typeof rest[0] === "string" ? rest[0] : undefined;
+    const head = reason === undefined ? rest[0] : rest[1];
+    if (head !== undefined && (typeof head !== "object" || head === null || Array.isArray(head))) {
+      // Raw header arrays: the labels go in as `setHeader` would put them.
+      for (const [k, v] of Object.entries(answerHeaders)) if (!this.hasHeader(k)) this.setHeader(k, v);
+      if (releasing) this.setHeader("connection", "close");
+      return write.call(this, status, ...rest);
+    }
+    const merged: Record<string, unknown> = { ...answerHeaders, ...(head as object | undefined) };
+    if (releasing && !Object.keys(merged).some((k) => k.toLowerCase() === "connection"))
+      merged["connection"] = "close";
+    return reason === undefined ? write.call(this, status, merged) : write.call(this, status, reason, merged);
+  }
+
+  function onClose(this: ServerResponse): void {
+    inflight.delete(this);
+    const ms = performance.now() - ((this as Timed)[STARTED] ?? 0);
+    // A client that left before its answer counts 499, as the router counts it.
+    done.push(this.writableFinished ? this.statusCode : 499, Math.round(ms * 1000) / 1000);
+    if (releasing) setImmediate(giveBackIdle);
   }
 
   /** A body that pauses longer than the router allows is answered 408 and the connection closed. */

@@ -49,6 +49,25 @@ function base64(parts: readonly Uint8Array[]): string {
 /** Base64 length of `n` bytes. */
 const base64Length = (n: number) => Math.ceil(n / 3) * 4;
 
+/** The second of the last time formatted, and its ISO text up to the milliseconds ("…T12:34:56."). */
+let isoSecond = NaN;
+let isoPrefix = "";
+
+/**
+ * `new Date(ms).toISOString()`, with the text up to the second kept from the last call: the log
+ * formats many records a second, and only their milliseconds differ.
+ */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    // Throws a RangeError for a time out of range, as toISOString does.
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    isoSecond = second;
+  }
+  const milli = Math.floor(ms) - second * 1000;
+  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}
+
 /**
  * One JSON line (a RawPredictionRecord) for a prediction, built by concatenating the texts the
  * server already has. Bodies over `maxRecordBytes`, and records that would come out larger than
@@ -58,12 +77,25 @@ export function formatPredictionRecord(
   p: PendingPrediction,
   maxRecordBytes: number,
 ): { line: string; summarised: boolean } {
+  const { parts, summarised } = predictionRecordParts(p, maxRecordBytes);
+  return { line: parts.join(""), summarised };
+}
+
+/**
+ * The texts that, one after the other, make the record's JSON line (without its line break): the
+ * request and the answer stay the strings the server holds, so the log can encode them straight
+ * into its buffer without first joining them into one more string.
+ */
+export function predictionRecordParts(
+  p: PendingPrediction,
+  maxRecordBytes: number,
+): { parts: string[]; summarised: boolean } {
   const head =
-    `{"v":${RAW_PREDICTION_RECORD_VERSION},"ts":"${new Date(p.at).toISOString()}","id":${JSON.stringify(p.id)}` +
+    `{"v":${RAW_PREDICTION_RECORD_VERSION},"ts":"${isoTime(p.at)}","id":${JSON.stringify(p.id)}` +
     `,"model":${JSON.stringify(p.model)},"version":${JSON.stringify(p.version)}` +
     `,"variant":"${p.variant}","traffic":"${p.traffic}"` +
     `,"latencyMs":${Math.round(p.latencyMs * 1000) / 1000},"status":${p.status}`;
-  if (p.request === undefined) return { line: `${head}}`, summarised: false };
+  if (p.request === undefined) return { parts: [head, "}"], summarised: false };
   const responseBinaryBytes = (p.responseBinary ?? []).reduce((n, b) => n + b.byteLength, 0);
   const size =
     head.length +
@@ -73,15 +105,16 @@ export function formatPredictionRecord(
     base64Length(responseBinaryBytes);
   if (p.bodyBytes > maxRecordBytes || size > maxRecordBytes) {
     return {
-      line: `${head},"summary":{"rows":${p.rows ?? 0},"bytes":${p.bodyBytes}}}`,
+      parts: [head, `,"summary":{"rows":${p.rows ?? 0},"bytes":${p.bodyBytes}}}`],
       summarised: true,
     };
   }
-  let line = `${head},"request":${oneLine(p.request)}`;
+  const parts = [`${head},"request":`, oneLine(p.request)];
   if (p.requestBinary !== undefined && p.requestBinary.byteLength > 0)
-    line += `,"requestBinary":"${base64([p.requestBinary])}"`;
+    parts.push(`,"requestBinary":"${base64([p.requestBinary])}"`);
   // The server's own answers are JSON.stringify-made text: already on one line.
-  if (p.response !== undefined) line += `,"response":${p.response}`;
-  if (responseBinaryBytes > 0) line += `,"responseBinary":"${base64(p.responseBinary!)}"`;
-  return { line: `${line}}`, summarised: false };
+  if (p.response !== undefined) parts.push(`,"response":`, p.response);
+  if (responseBinaryBytes > 0) parts.push(`,"responseBinary":"${base64(p.responseBinary!)}"`);
+  parts.push("}");
+  return { parts, summarised: false };
 }

@@ -1,5 +1,13 @@
-import { formatPredictionRecord, type PendingPrediction } from "./format-prediction-record.ts";
-import { createRotatingLogWriter, LogWriteError, type LogFiles } from "./rotating-log-writer.ts";
+import { predictionRecordParts, type PendingPrediction } from "./format-prediction-record.ts";
+import {
+  createRotatingLogWriter,
+  LogWriteError,
+  type LineBatch,
+  type LogFiles,
+} from "./rotating-log-writer.ts";
+
+/** Size of the buffers queued lines are encoded into (a larger record gets a buffer of its own). */
+const CHUNK_BYTES = 256 * 1024;
 
 /** Where and how much a server logs; every field but `dir` has a default (see PREDICTION_LOG_DEFAULTS). */
 export type PredictionLogSettings = {
@@ -85,11 +93,18 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     ...(observer === undefined ? {} : { onDeleted: (n: number) => observer.filesDeleted(n) }),
   });
   /**
-   * Lines offered, not yet written (the batch being written is no longer here), as UTF-8 bytes:
-   * held outside the JS heap, so the request and answer texts die young with their request.
+   * Lines offered, not yet written (the batch being written is no longer here), encoded as UTF-8
+   * straight into large buffers outside the JS heap: the request and answer texts die young with
+   * their request, and no object is kept per line. Full buffers wait in `sealed`.
    */
-  let pending: Buffer[] = [];
-  /** How many of `pending` are summaries. */
+  let sealed: LineBatch[] = [];
+  let chunk: Buffer | undefined;
+  let used = 0;
+  let ends: number[] = [];
+  /** A written buffer of CHUNK_BYTES, used again for the next lines. */
+  let spare: Buffer | undefined;
+  let pendingRecords = 0;
+  /** How many of the pending records are summaries. */
   let pendingSummaries = 0;
   let running: Promise<void> | undefined;
   /** A flush waiting for the running one to end. */
@@ -104,15 +119,43 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     o.warn?.(message);
   }
 
-  async function writeBatch(texts: readonly Uint8Array[], summarised: number): Promise<void> {
+  /** Ends the current buffer's lines as a batch and starts a buffer with room for `bytes`. */
+  function seal(bytes: number): void {
+    if (chunk !== undefined && ends.length > 0) sealed.push({ bytes: chunk.subarray(0, used), ends });
+    if (bytes <= CHUNK_BYTES && spare !== undefined) {
+      chunk = spare;
+      spare = undefined;
+    } else chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes));
+    used = 0;
+    ends = [];
+  }
+
+  /** Encodes one line into the current buffer, after the lines before it. */
+  function enqueue(parts: readonly string[]): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for that always holds the line.
+    let most = 1;
+    for (const part of parts) most += 3 * part.length;
+    if (chunk === undefined || chunk.byteLength - used < most) seal(most);
+    const into = chunk!;
+    for (const part of parts) used += into.write(part, used);
+    into[used++] = 0x0a;
+    ends.push(used);
+    pendingRecords++;
+  }
+
+  async function writeBatch(
+    batches: readonly LineBatch[],
+    records: number,
+    summarised: number,
+  ): Promise<void> {
     try {
-      await writer.write(texts);
-      observer?.written(texts.length);
+      await writer.write(batches);
+      observer?.written(records);
     } catch (err) {
       const written = err instanceof LogWriteError ? err.written : 0;
       const code = err instanceof LogWriteError ? err.code : "unknown";
       observer?.written(written);
-      observer?.dropped("write_error", texts.length - written);
+      observer?.dropped("write_error", records - written);
       observer?.writeError(code);
       warnOnce(
         `write:${code}`,
@@ -125,12 +168,18 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
 
   /** Writes the lines queued now, in one batch; lines offered meanwhile wait for the next flush. */
   async function writePending(): Promise<void> {
-    if (pending.length === 0) return;
-    const batch = pending;
+    if (pendingRecords === 0) return;
+    if (ends.length > 0) sealed.push({ bytes: chunk!.subarray(0, used), ends });
+    const batches = sealed;
+    const records = pendingRecords;
     const summarised = pendingSummaries;
-    pending = [];
+    const last = chunk;
+    sealed = [];
+    chunk = undefined;
+    pendingRecords = 0;
     pendingSummaries = 0;
-    await writeBatch(batch, summarised);
+    await writeBatch(batches, records, summarised);
+    if (last?.byteLength === CHUNK_BYTES) spare = last;
   }
 
   /**
@@ -162,7 +211,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
     },
     offer(p) {
       if (closed) return;
-      if (pending.length >= maxPending) {
+      if (pendingRecords >= maxPending) {
         observer?.dropped("queue_full", 1);
         warnOnce(
           "queue",
@@ -170,8 +219,8 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
         );
         return;
       }
-      const { line, summarised } = formatPredictionRecord(p, maxRecordBytes);
-      pending.push(Buffer.from(`${line}\n`, "utf8"));
+      const { parts, summarised } = predictionRecordParts(p, maxRecordBytes);
+      enqueue(parts);
       if (summarised) pendingSummaries++;
     },
     flush,
@@ -179,6 +228,7 @@ export function createPredictionLog(o: PredictionLogOptions): PredictionLog {
       closed = true;
       clearInterval(timer);
       await flush();
+      await writer.close();
     },
   };
 }

@@ -1,5 +1,7 @@
+import { close, fstat, open, write } from "node:fs";
 import { appendFile, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 /** The file operations the writer needs; tests hand in ones that fail the way a full disk does. */
 export type LogFiles = {
@@ -8,6 +10,8 @@ export type LogFiles = {
   list(dir: string): Promise<Array<{ name: string; size: number }>>;
   append(file: string, bytes: Uint8Array): Promise<void>;
   remove(file: string): Promise<void>;
+  /** Lets go of what appends keep open (the writer's last call). */
+  close?(): Promise<void>;
 };
 
 /** `LogFiles` on the local file system. */
@@ -32,6 +36,38 @@ export const nodeLogFiles: LogFiles = {
   remove: (file) => rm(file, { force: true }),
 };
 
+const openFd = promisify(open);
+const closeFd = promisify(close);
+const fstatFd = promisify(fstat);
+const writeFd = promisify(write);
+
+/**
+ * `LogFiles` on the local file system that keeps the file it appends to open from one append to
+ * the next: a write per batch rather than an open, a write and a close. Before each append it
+ * checks that the open file still has a name (was not deleted, with its folder or by a server
+ * sharing the folder); if not, it opens the name again, so the append fails (ENOENT) or makes a
+ * new file, as a plain append by name would.
+ */
+export function createNodeLogFiles(): LogFiles {
+  let held: { file: string; fd: number } | undefined;
+  async function release(): Promise<void> {
+    const h = held;
+    held = undefined;
+    if (h !== undefined) await closeFd(h.fd).catch(() => undefined);
+  }
+  return {
+    ...nodeLogFiles,
+    async append(file, bytes) {
+      if (held !== undefined && (held.file !== file || (await fstatFd(held.fd)).nlink === 0)) await release();
+      held ??= { file, fd: await openFd(file, "a") };
+      for (let at = 0; at < bytes.byteLength;) {
+        at += (await writeFd(held.fd, bytes, at, bytes.byteLength - at)).bytesWritten;
+      }
+    },
+    close: release,
+  };
+}
+
 export type RotatingLogWriterOptions = {
   dir: string;
   /** A file is closed and a new one started before it would grow past this many bytes. */
@@ -47,14 +83,19 @@ export type RotatingLogWriterOptions = {
   onDeleted?: (count: number) => void;
 };
 
+/** Whole lines, one after the other, in one buffer: `ends[i]` is the offset just past line i's "\n". */
+export type LineBatch = { bytes: Uint8Array; ends: readonly number[] };
+
 export type RotatingLogWriter = {
   /**
-   * Appends whole lines (each the UTF-8 bytes of a line ending in "\n"). On a file system error it
-   * throws a LogWriteError saying how many of the lines had been written before it.
+   * Appends whole lines (the UTF-8 bytes of lines ending in "\n"). On a file system error it throws
+   * a LogWriteError saying how many of the lines had been written before it.
    */
-  write(lines: readonly Uint8Array[]): Promise<void>;
+  write(batches: readonly LineBatch[]): Promise<void>;
   /** Bytes the log files in the folder held after the last write. */
   diskBytes(): number;
+  /** Closes the open file; call once no write runs. */
+  close(): Promise<void>;
 };
 
 /** A failed append, with the number of lines of the same `write` that reached the disk before it. */
@@ -77,7 +118,7 @@ const LOG_FILE = /^predictions-.*\.jsonl$/;
  * full new file fit in `maxBytes`. Only files with that name pattern are ever deleted.
  */
 export function createRotatingLogWriter(o: RotatingLogWriterOptions): RotatingLogWriter {
-  const files = o.files ?? nodeLogFiles;
+  const files = o.files ?? createNodeLogFiles();
   let current: string | undefined;
   let currentBytes = 0;
   let closedBytes = 0;
@@ -108,7 +149,7 @@ export function createRotatingLogWriter(o: RotatingLogWriterOptions): RotatingLo
   }
 
   return {
-    async write(lines) {
+    async write(batches) {
       let chunk: Uint8Array[] = [];
       let chunkBytes = 0;
       let chunkLines = 0;
@@ -123,15 +164,17 @@ export function createRotatingLogWriter(o: RotatingLogWriterOptions): RotatingLo
       };
       try {
         // The usual case: the whole batch fits in the current file, one byte count and one append.
-        if (lines.length > 0) {
-          const bytes = lines.reduce((n, l) => n + l.byteLength, 0);
-          if (current === undefined) await startFile();
-          if (currentBytes + bytes <= o.rotateBytes) {
-            await append(lines, bytes);
-            return;
-          }
+        const bytes = batches.reduce((n, b) => n + b.bytes.byteLength, 0);
+        if (bytes === 0) return;
+        if (current === undefined) await startFile();
+        if (currentBytes + bytes <= o.rotateBytes) {
+          await append(
+            batches.map((b) => b.bytes),
+            bytes,
+          );
+          return;
         }
-        for (const line of lines) {
+        for (const line of linesOf(batches)) {
           const bytes = line.byteLength;
           if (current === undefined || currentBytes + chunkBytes + bytes > o.rotateBytes) {
             await flush();
@@ -149,7 +192,20 @@ export function createRotatingLogWriter(o: RotatingLogWriterOptions): RotatingLo
       }
     },
     diskBytes: () => closedBytes + currentBytes,
+    close: async () => {
+      await files.close?.();
+    },
   };
+}
+
+function* linesOf(batches: readonly LineBatch[]): Generator<Uint8Array> {
+  for (const { bytes, ends } of batches) {
+    let start = 0;
+    for (const end of ends) {
+      yield bytes.subarray(start, end);
+      start = end;
+    }
+  }
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

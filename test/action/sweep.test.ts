@@ -16,6 +16,7 @@ import type { PruningCurves } from "../../core/sweep/matrix-pruning.ts";
 import { hyperbandBracket } from "../../core/sweep/prune-trial.ts";
 import { suggestTrial } from "../../core/sweep/suggest-trial.ts";
 import { addPull, ensureRepo, startFakeGitHub, type FakeGitHub } from "../support/fake-github/fake-github.ts";
+import { penguinsSweepConfig } from "../support/penguins-sweep-config.ts";
 
 const SWEEP_CONFIG = `model:
   name: iris
@@ -47,36 +48,8 @@ type Workflow = {
 
 const PENGUINS = join(REPO_ROOT, "examples", "penguins", "data", "penguins.json");
 
-/** Penguins with a tiny network and 4 epochs, searching two learning rates: a good one and a hopeless one. */
-const PENGUINS_CONFIG = `model:
-  name: penguins
-  task: classification
-  target: species
-  features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]
-data:
-  source: [data/penguins.json]
-  validationSplit: 0.25
-  seed: 7
-  transforms:
-    - { op: impute, column: bill_length_mm, strategy: median }
-    - { op: impute, column: bill_depth_mm, strategy: median }
-    - { op: impute, column: flipper_length_mm, strategy: median }
-    - { op: impute, column: body_mass_g, strategy: median }
-    - { op: standardize, column: bill_length_mm }
-    - { op: standardize, column: bill_depth_mm }
-    - { op: standardize, column: flipper_length_mm }
-    - { op: standardize, column: body_mass_g }
-train:
-  params:
-    layers: [{ units: 4, activation: relu }]
-    optimizer: adam
-    epochs: 4
-    batchSize: 64
-  search:
-    learningRate: { values: [0.05, 0.000001] }
-metrics:
-  primary: val_loss
-`;
+/** Searching two learning rates: a good one and a hopeless one. */
+const PENGUINS_CONFIG = penguinsSweepConfig("    learningRate: { values: [0.05, 0.000001] }", "val_loss");
 
 const GRID_STUDY: Study = {
   schemaVersion: 1,

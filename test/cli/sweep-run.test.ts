@@ -7,42 +7,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { StudySchema, type Study } from "../../core/sweep/study.ts";
 import { hyperbandBracket } from "../../core/sweep/prune-trial.ts";
 import { suggestTrial } from "../../core/sweep/suggest-trial.ts";
+import { penguinsSweepConfig } from "../support/penguins-sweep-config.ts";
 import { BIN, runCli } from "./run-cli.ts";
 
 const PENGUINS = fileURLToPath(new URL("../../examples/penguins/data/penguins.json", import.meta.url));
-
-/** Penguins with a tiny network and 4 epochs: each trial trains in about a second. */
-function config(search: string): string {
-  return `model:
-  name: penguins
-  task: classification
-  target: species
-  features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]
-data:
-  source: [data/penguins.json]
-  validationSplit: 0.25
-  seed: 7
-  transforms:
-    - { op: impute, column: bill_length_mm, strategy: median }
-    - { op: impute, column: bill_depth_mm, strategy: median }
-    - { op: impute, column: flipper_length_mm, strategy: median }
-    - { op: impute, column: body_mass_g, strategy: median }
-    - { op: standardize, column: bill_length_mm }
-    - { op: standardize, column: bill_depth_mm }
-    - { op: standardize, column: flipper_length_mm }
-    - { op: standardize, column: body_mass_g }
-train:
-  params:
-    layers: [{ units: 4, activation: relu }]
-    optimizer: adam
-    epochs: 4
-    batchSize: 64
-  search:
-${search}
-metrics:
-  primary: accuracy
-`;
-}
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -55,7 +23,7 @@ async function repo(search: string): Promise<string> {
   await mkdir(join(dir, ".github"));
   await mkdir(join(dir, "data"));
   await cp(PENGUINS, join(dir, "data/penguins.json"));
-  await writeFile(join(dir, ".github/modelship.yml"), config(search));
+  await writeFile(join(dir, ".github/modelship.yml"), penguinsSweepConfig(search));
   return dir;
 }
 

@@ -6,6 +6,7 @@ import { RawPredictionRecordSchema } from "../../../core/monitoring/prediction-r
 import { parsePredictionLine } from "../../../adapters/monitoring/read-prediction-log.ts";
 import {
   formatPredictionRecord,
+  isoTime,
   type PendingPrediction,
 } from "../../../runners/serve/format-prediction-record.ts";
 import {
@@ -248,7 +249,46 @@ describe("formatPredictionRecord", () => {
   });
 });
 
+describe("isoTime", () => {
+  it.each([
+    Date.UTC(2026, 0, 2, 3, 4, 5, 0),
+    Date.UTC(2026, 0, 2, 3, 4, 5, 7),
+    Date.UTC(2026, 0, 2, 3, 4, 5, 42),
+    Date.UTC(2026, 0, 2, 3, 4, 5, 999),
+    Date.UTC(2026, 0, 2, 3, 4, 6, 1),
+    Date.UTC(1969, 11, 31, 23, 59, 59, 250),
+    Date.UTC(2026, 0, 2, 3, 4, 5, 7) + 0.6,
+    Date.UTC(12026, 0, 2, 3, 4, 5, 7),
+  ])("writes %d as toISOString does", (ms) => {
+    expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it("throws for a time out of range, as toISOString does", () => {
+    expect(() => isoTime(NaN)).toThrow(RangeError);
+  });
+});
+
 describe("createPredictionLog", () => {
+  it("keeps every line whole across its buffers: multi-byte text, records larger than a buffer, rotation", async () => {
+    const dir = await tempDir();
+    const { observer, counts } = countingObserver();
+    const log = createPredictionLog({ dir, observer, maxRecordBytes: 1 << 20, rotateBytes: 400_000 });
+    const wide = JSON.stringify({ ...REQUEST, id: "ünï-😀", pad: "€".repeat(120_000) });
+    const ids: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const id = `${i}-ä😀`;
+      ids.push(id);
+      log.offer(pending(i % 100 === 7 ? { id, request: wide, bodyBytes: 400_000 } : { id }));
+      if (i % 250 === 249) await log.flush();
+    }
+    await log.close();
+    const lines = (await readLines(dir)) as Array<{ id: string; request: { pad?: string } }>;
+    expect(lines.map((l) => l.id)).toEqual(ids);
+    expect(lines[7]?.request.pad).toBe("€".repeat(120_000));
+    expect((await readdir(dir)).length).toBeGreaterThan(1);
+    expect(counts.written).toBe(600);
+  });
+
   it("samples at the configured rate (a seeded draw) and counts what it leaves out", async () => {
     const dir = await tempDir();
     const { observer, counts } = countingObserver();
