@@ -170,16 +170,7 @@ describe("modelship train with data.expectations", () => {
   });
 
   it("reads an HTTP source once: the rows it validates are the rows it trains on", async () => {
-    let requests = 0;
-    // The same columns as the CSV files, so the same transforms apply.
-    const rows = PENGUINS.map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c] ?? null])));
-    const server = createServer((_req, res) => {
-      requests++;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await withPenguinsApi(async (port, rows, requests) => {
       const dir = await repo(`model: { name: penguins, target: species }
 data:
   sources:
@@ -191,26 +182,16 @@ ${TRAINING}`);
         cwd: dir,
       });
       expect(r.code, r.stderr).toBe(0);
-      expect(requests).toBe(1);
+      expect(requests()).toBe(1);
       const saved = ValidationReportSchema.parse(
         JSON.parse(await readFile(join(dir, "runs/h1/validation.json"), "utf8")),
       );
       expect(saved.results[0]).toMatchObject({ success: true, unexpectedCount: 0 });
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it("streaming: reads an HTTP source once, validating in the pass that fits the transforms", async () => {
-    let requests = 0;
-    const rows = PENGUINS.map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c] ?? null])));
-    const server = createServer((_req, res) => {
-      requests++;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await withPenguinsApi(async (port, rows, requests) => {
       const dir = await repo(`model: { name: penguins, target: species }
 data:
   sources:
@@ -224,7 +205,7 @@ ${TRAINING}`);
         cwd: dir,
       });
       expect(r.code, r.stderr).toBe(0);
-      expect(requests).toBe(1);
+      expect(requests()).toBe(1);
       const saved = ValidationReportSchema.parse(
         JSON.parse(await readFile(join(dir, "runs/s1/validation.json"), "utf8")),
       );
@@ -236,9 +217,7 @@ ${TRAINING}`);
         (p) => rows.filter((q) => q.body_mass_g === p.body_mass_g && p.body_mass_g !== null).length > 1,
       );
       expect(repeated.unexpectedSample[0]).toMatchObject({ row: first + 1, value: rows[first]!.body_mass_g });
-    } finally {
-      server.close();
-    }
+    });
   });
 
   it("streaming: a failed suite stops training before anything is written", async () => {
@@ -253,3 +232,21 @@ ${TRAINING}`);
     expect(await readdir(dir)).not.toContain("runs");
   });
 });
+
+/** A loopback JSON API answering the penguins rows (the CSV files' columns, so the same transforms apply) under `$.items`. */
+async function withPenguinsApi(
+  body: (port: number, rows: Record<string, unknown>[], requests: () => number) => Promise<void>,
+): Promise<void> {
+  let requests = 0;
+  const rows = PENGUINS.map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c] ?? null])));
+  const server = createServer((_req, res) => {
+    requests++;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: rows }));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  try {
+    await body((server.address() as AddressInfo).port, rows, () => requests);
+  } finally {
+    server.close();
+  }
+}

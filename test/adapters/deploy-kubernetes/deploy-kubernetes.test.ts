@@ -16,6 +16,7 @@ import { startFakeKubeApi } from "./fake-kube-api.ts";
 import type { FakeKubeApi, FakeKubeCall, RbacRule } from "./fake-kube-api.ts";
 import { startFakeV2Pod } from "./fake-v2-pod.ts";
 import type { FakeV2Pod } from "./fake-v2-pod.ts";
+import { POD_PREDICTION_LOG_ARGS } from "./pod-log-args.ts";
 
 const NS = "ml";
 const SCALE_DOWN_DELAY_S = 0.25;
@@ -154,16 +155,7 @@ describe("deployKubernetes", () => {
         "--port",
         "8080",
         // Pods log predictions by default (deploy.kubernetes.predictionLog), into their volume.
-        "--prediction-log",
-        "/var/lib/modelship/predictions",
-        "--log-sample-rate",
-        "1",
-        "--log-max-mb",
-        "100",
-        "--log-rotate-mb",
-        "10",
-        "--log-max-record-kb",
-        "64",
+        ...POD_PREDICTION_LOG_ARGS,
       ],
     });
     const state = await readKubernetesState({

@@ -8,6 +8,7 @@ import type { Artifact, ModelVersion } from "../../../core/registry/registry-por
 import { pinnedArtifactProblems } from "../../../runners/fetch/pinned-artifact-problems.ts";
 import { startFakeKubeApi, type FakeKubeApi } from "./fake-kube-api.ts";
 import { startFakeV2Pod, type FakeV2Pod } from "./fake-v2-pod.ts";
+import { POD_PREDICTION_LOG_ARGS } from "./pod-log-args.ts";
 
 const NS = "ml";
 const SOURCE: ModelSource = {
@@ -154,16 +155,7 @@ describe("the init container that fetches and verifies the version", () => {
                   "--max-queue-delay-us",
                   "0",
                   // deploy.kubernetes.predictionLog is on by default, with monitoring's defaults.
-                  "--prediction-log",
-                  "/var/lib/modelship/predictions",
-                  "--log-sample-rate",
-                  "1",
-                  "--log-max-mb",
-                  "100",
-                  "--log-rotate-mb",
-                  "10",
-                  "--log-max-record-kb",
-                  "64",
+                  ...POD_PREDICTION_LOG_ARGS,
                 ],
               },
             ],
