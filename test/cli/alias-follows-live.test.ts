@@ -107,8 +107,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of routers) c.kill("SIGKILL");
-  await rm(repo, { recursive: true, force: true });
+  // SIGTERM: the router stops its slots, which write their last prediction-log lines before they exit.
+  await Promise.all(
+    routers.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      const timer = setTimeout(() => c.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  await rm(repo, { recursive: true, force: true, maxRetries: 3 });
 });
 
 it("the production alias names the version the router serves through deploy, failure, rollback and restart", async () => {
