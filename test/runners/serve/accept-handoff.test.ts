@@ -81,3 +81,47 @@ describe("acceptHandoff answer headers and counts", () => {
     expect(served.done[1]).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("acceptHandoff release", () => {
+  it.each<[string, (res: ServerResponse) => void]>([
+    ["headers as an object", (res) => res.writeHead(200, { "x-own": "1" }).end("done")],
+    ["raw header pairs", (res) => res.writeHead(200, ["x-own", "1"]).end("done")],
+    ["no writeHead call", (res) => res.end("done")],
+  ])(
+    "answers a request in flight at release, written with %s, with Connection: close; drain waits for it",
+    async (_what, answer) => {
+      let pending: ServerResponse | null = null;
+      const target = createHttpServer((_req, res) => void (pending = res));
+      const channel = new Channel();
+      const handoff = acceptHandoff({ target, channel });
+      const server: Server = createServer({ pauseOnConnect: true });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const client = connect((server.address() as { port: number }).port, "127.0.0.1");
+      try {
+        const [socket] = (await once(server, "connection")) as [Socket];
+        channel.emit("message", LABELS, socket);
+        socket.resume();
+        let raw = "";
+        client.on("data", (c: Buffer) => (raw += c.toString("utf8")));
+        const closed = once(client, "close");
+        client.write("POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\n\r\n{}");
+        while (pending === null) await new Promise((r) => setTimeout(r, 5));
+        let drained = false;
+        const draining = handoff.drain(5_000).then(() => (drained = true));
+        await new Promise((r) => setTimeout(r, 50));
+        expect(drained).toBe(false);
+        answer(pending);
+        await draining;
+        await closed;
+        const head = raw.toLowerCase();
+        expect(head).toContain("connection: close\r\n");
+        expect(head).toContain("x-modelship-slot: blue\r\n");
+        expect(raw).toContain("done");
+        expect(handoff.connections()).toBe(0);
+      } finally {
+        client.destroy();
+        server.close();
+      }
+    },
+  );
+});
