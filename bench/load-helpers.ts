@@ -14,6 +14,10 @@ export type Load = {
   non2xx: number;
   /** CPU time of the measured processes per answered request, in microseconds; steadier than req/s on a busy machine. */
   cpuUsPerReq: number;
+  /** CPU seconds the measured processes used during the run. */
+  cpuSeconds: number;
+  /** Every response time in ms, sorted: runs can be pooled before taking percentiles. */
+  latencies: Float64Array;
 };
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
@@ -105,6 +109,8 @@ export async function load(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, result.requests.total),
+    cpuSeconds: pids.length === 0 ? NaN : cpu,
+    latencies: sorted,
   };
 }
 

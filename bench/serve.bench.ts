@@ -1,10 +1,11 @@
 /**
- * Serving benchmark: `npx node bench/serve.bench.ts [MODEL_PATH] [--duration S] [--fixture]`.
+ * Serving benchmark: `npx node bench/serve.bench.ts [MODEL_PATH] [--duration S] [--rounds N] [--fixture]`.
  *
  * In one run, on one model (the penguins example model, trained first, unless a model file or
  * trained model directory is given; `--fixture` uses the small fixture classifier), against servers in child processes while autocannon loads them from this process:
  *   (a) `modelship serve` at 50 connections with a V2 JSON infer body: req/s, p50/p95/p99;
  *   (b) a bare node:http server answering the same bytes (the HTTP ceiling on this machine);
+ *   (a) and (b) alternate for several rounds and the ratio is the median of the rounds' ratios;
  *   (c) a tight session.run loop without HTTP (runs/s);
  *   (d) `modelship serve` at a fixed 1,000 requests/s: p50/p95/p99;
  *   (e) the bare server at 1,000 requests/s, the latency floor of this machine and load generator.
@@ -19,7 +20,7 @@ import ort from "onnxruntime-node";
 import { resolveModelFile } from "../runners/serve/resolve-model-file.ts";
 import { writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
 import { loadConfig } from "../adapters/config/load-config.ts";
-import { fmt, load, loadTable, startChild, stopChild } from "./load-helpers.ts";
+import { fmt, inRounds, load, loadTable, median, startChild, stopChild } from "./load-helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
 
@@ -114,7 +115,11 @@ async function trainExample(runsDir: string): Promise<string> {
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { duration: { type: "string", default: "8" }, fixture: { type: "boolean", default: false } },
+    options: {
+      duration: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+      fixture: { type: "boolean", default: false },
+    },
   });
   const duration = Number(values.duration);
   const tmp = await mkdtemp(join(tmpdir(), "modelship-bench-"));
@@ -154,8 +159,11 @@ async function main(): Promise<void> {
     await load(inferUrl, body, { connections: 50, duration: 2 });
     await load(bare.url, body, { connections: 50, duration: 2 });
 
-    const a = await load(inferUrl, body, { connections: 50, duration, pids: [serve.child.pid] });
-    const b = await load(bare.url, body, { connections: 50, duration, pids: [bare.child.pid] });
+    // Serve and bare alternate, round after round, so drift on a busy machine hits both alike.
+    const rounds = await inRounds(Number(values.rounds), async () => ({
+      a: await load(inferUrl, body, { connections: 50, duration, pids: [serve.child.pid] }),
+      b: await load(bare.url, body, { connections: 50, duration, pids: [bare.child.pid] }),
+    }));
     const e = await load(bare.url, body, {
       connections: 10,
       duration,
@@ -184,13 +192,15 @@ async function main(): Promise<void> {
     const lines = [
       "",
       ...header,
-      row("(a) modelship serve, 50 conns", a),
-      row("(b) bare node:http, 50 conns", b),
+      ...rounds.flatMap((r, i) => [
+        row(`(a) modelship serve, 50 conns #${i + 1}`, r.a),
+        row(`(b) bare node:http, 50 conns #${i + 1}`, r.b),
+      ]),
       row("(d) modelship serve, 1,000 req/s", d),
       row("(e) bare node:http, 1,000 req/s", e),
       cells(["(c) session.run loop (runs/s)", fmt(c, 0), "", "", "", "", "", ""]),
       "",
-      `serve / bare-HTTP req/s: ${fmt(a.reqPerSec / b.reqPerSec)} (target >= 0.60); bare / serve CPU per request: ${fmt(b.cpuUsPerReq / a.cpuUsPerReq)}`,
+      `serve / bare-HTTP req/s (median of ${rounds.length} rounds): ${fmt(median(rounds.map((r) => r.a.reqPerSec / r.b.reqPerSec)))} (target >= 0.60; rounds ${rounds.map((r) => fmt(r.a.reqPerSec / r.b.reqPerSec)).join(", ")}); bare / serve CPU per request: ${fmt(median(rounds.map((r) => r.b.cpuUsPerReq / r.a.cpuUsPerReq)))}`,
       `p99 at 1,000 req/s:      ${fmt(d.p99)} ms (target < 5 ms), achieved ${fmt(d.reqPerSec, 0)} req/s; bare HTTP: ${fmt(e.p99)} ms`,
       `duration ${duration} s per scenario, node ${process.version}, model ${modelFile}`,
       "",

@@ -447,7 +447,7 @@ export const DataStreamingSchema = z
       .boolean()
       .default(false)
       .describe(
-        "Built-in trainer: stream batches from the data snapshot through a seeded shuffle buffer, so data larger than memory trains. The split is decided per row by a seeded hash (a different split from the in-memory one).",
+        "Built-in trainer: stream batches from the data snapshot through a seeded shuffle buffer, so data larger than memory trains. The split is decided per row by a seeded hash (a different split from the in-memory one). With train.command: the expectations and the drift profile read the snapshot without holding its rows.",
       ),
     shuffleBuffer: z
       .number()
@@ -465,7 +465,7 @@ export const DataStreamingSchema = z
       .max(1_000_000)
       .default(2_000)
       .describe(
-        "Rows kept in memory for what needs rows rather than batches: the ONNX parity check, permutation importance and validation predictions (validation rows), and the drift reference profile (training rows).",
+        "Rows kept in memory for what needs rows rather than batches: the ONNX parity check, permutation importance and validation predictions (validation rows), and the drift reference profile (training rows; with train.command, rows of the whole snapshot).",
       ),
   })
   .strict();

@@ -11,41 +11,6 @@ export type AccumulateOptions = {
   classWeights?: readonly number[];
 };
 
-/**
- * One epoch in micro-batches of `batchSize` rows, applying the optimizer once per
- * `accumulateSteps` micro-batches with the gradient of the whole group's mean loss: each
- * micro-batch's gradient weighs its share of the group's rows, so a group trains exactly like
- * one batch of batchSize × accumulateSteps rows while holding the activations of one micro-batch.
- * Rows are taken in the order given (the caller shuffles). Returns the epoch's training and
- * validation logs, named as `model.fit` names them.
- */
-export async function accumulateEpoch(
-  tf: Tf,
-  model: Sequential,
-  data: { x: Tensor; y: Tensor; xVal: Tensor; yVal: Tensor },
-  opts: AccumulateOptions,
-): Promise<Record<string, number>> {
-  const n = data.x.shape[0] ?? 0;
-  const group = opts.batchSize * opts.accumulateSteps;
-  const variables = trainableVariables(model);
-  const sums = { loss: 0, metric: 0, rows: 0 };
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const groupRows = Math.min(group, n - g0);
-    const micro: Array<{ x: Tensor; y: Tensor }> = [];
-    try {
-      for (let b0 = g0; b0 < g0 + groupRows; b0 += opts.batchSize) {
-        const rows = Math.min(opts.batchSize, g0 + groupRows - b0);
-        micro.push({ x: data.x.slice([b0, 0], [rows, -1]), y: data.y.slice([b0, 0], [rows, -1]) });
-      }
-      addSums(sums, trainGroup(tf, model, variables, micro, opts));
-    } finally {
-      micro.forEach((b) => (b.x.dispose(), b.y.dispose()));
-    }
-  }
-  const val = await evaluateBatch(model, data.xVal, data.yVal, Math.max(opts.batchSize, 1024));
-  return epochLogs(opts.task, sums, { loss: val.loss, metric: val.metric, rows: 1 });
-}
-
 export type Sums = { loss: number; metric: number; rows: number };
 
 export function addSums(into: Sums, add: Sums): void {

@@ -1,6 +1,5 @@
 import { rmSync } from "node:fs";
-import { mkdtemp, open, type FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Row } from "../../adapters/data-sources/data-source.ts";
 import { isValidationRow } from "../../core/data/split.ts";
@@ -10,6 +9,7 @@ import {
   rowsToColumns,
   type FittedPreprocessor,
 } from "../../core/features/preprocessor.ts";
+import { makeEncodedSplitDir } from "./encoded-split-dir.ts";
 import { readSnapshotBatches } from "./stream-snapshot.ts";
 
 export type SplitRule = { validationSplit: number; seed: number };
@@ -26,8 +26,9 @@ export const ENCODED_BATCH_ROWS = 4096;
 /**
  * Reads the snapshot once more, after the transforms are fitted, and writes each row's model
  * inputs and raw target (class index, or the value) as float32s to one file per side of the
- * split, in snapshot order, in a temporary directory. Epochs then read these files: no JSON
- * to parse and no row objects, 4 × (inputs + 1) bytes a row.
+ * split, in snapshot order, in a temporary directory (`makeEncodedSplitDir`: one a killed run
+ * left is removed by the next). Epochs then read these files: no JSON to parse and no row
+ * objects, 4 × (inputs + 1) bytes a row.
  */
 export async function encodeSplit(opts: {
   snapshotDir: string;
@@ -35,7 +36,7 @@ export async function encodeSplit(opts: {
   p: FittedPreprocessor;
   features: readonly string[];
 }): Promise<EncodedSplit> {
-  const dir = await mkdtemp(join(tmpdir(), "modelship-encoded-"));
+  const dir = await makeEncodedSplitDir();
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const stride = opts.p.outputWidth + 1;
   const sides = {

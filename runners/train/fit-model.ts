@@ -1,8 +1,8 @@
 import type { TrainParams } from "../../core/config/schema.ts";
 import { ModelshipError } from "../../core/errors.ts";
-import { shuffledIndices } from "../../core/data/split.ts";
 import { higherIsBetter, learningRateAt } from "../../core/training/learning-rate-at.ts";
-import { accumulateEpoch, type AccumulateOptions } from "./accumulate-epoch.ts";
+import type { AccumulateOptions } from "./accumulate-epoch.ts";
+import { memoryEpochs, memoryOfTensors, type MemoryData } from "./memory-epoch.ts";
 import type { Tf } from "./select-backend.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
@@ -31,6 +31,7 @@ export type FitControl = {
   shouldStop?: (log: EpochLog) => boolean | Promise<boolean>;
   /** Classification: loss weight of each class index. */
   classWeights?: readonly number[];
+  /** The loss and metric trained on; default: read from the compiled model (see `buildModel`). */
   task?: "classification" | "regression";
 };
 
@@ -76,18 +77,19 @@ export type FitCheckpointing = {
   save?: (state: FitState) => Promise<void>;
 };
 
-/** Training data held as tensors: every row in memory. */
+/** Training data held as tensors: every row in memory (read into arrays once, then as MemoryData). */
 export type TensorData = { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor };
 
-/** Training data read as a stream of batches: one epoch is one pass, then a validation pass. */
+/**
+ * Training data trained one epoch at a time, batch by batch (streamed from the encoded split,
+ * or cut from rows in memory): one epoch is one pass, then a validation pass.
+ */
 export type StreamedData = {
   /** Training rows per epoch. */
   trainRows: number;
-  /** Trains one epoch (seeded by `epoch`) and returns the logs `accumulateEpoch` returns. */
+  /** Trains one epoch (seeded by `epoch`) and returns its logs, as `epochLogs` names them. */
   epoch(model: Sequential, epoch: number, opts: AccumulateOptions): Promise<Record<string, number>>;
 };
-
-const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy" };
 
 /**
  * Trains with a seeded reshuffle each epoch, validation after each epoch, and early stopping on
@@ -97,13 +99,17 @@ const RENAME: Record<string, string> = { acc: "accuracy", val_acc: "val_accuracy
 export async function fitModel(
   tf: Tf,
   model: Sequential,
-  data: TensorData | StreamedData,
+  data: TensorData | MemoryData | StreamedData,
   params: TrainParams,
   onEpoch: (log: EpochLog) => void = () => undefined,
   checkpointing: FitCheckpointing = {},
   control: FitControl = {},
 ): Promise<FitResult> {
-  const n = "epoch" in data ? data.trainRows : (data.xTrain.shape[0] ?? 0);
+  const batched =
+    "epoch" in data
+      ? data
+      : memoryEpochs(tf, "xTrain" in data ? await memoryOfTensors(data) : data, params.seed);
+  const n = batched.trainRows;
   const es = params.earlyStopping;
   const monitor = es?.monitor ?? "val_loss";
   const better = higherIsBetter(monitor);
@@ -139,13 +145,10 @@ export async function fitModel(
       const accumulate: AccumulateOptions = {
         batchSize: params.batchSize,
         accumulateSteps: params.accumulateSteps ?? 1,
-        task: control.task ?? "classification",
+        task: control.task ?? taskOf(model),
         ...(control.classWeights ? { classWeights: control.classWeights } : {}),
       };
-      const logs =
-        "epoch" in data
-          ? await data.epoch(model, epoch, accumulate)
-          : await tensorEpoch(tf, model, data, params, epoch, accumulate);
+      const logs = await batched.epoch(model, epoch, accumulate);
       fitMs += performance.now() - t0;
       const log: EpochLog = { epoch: epoch + 1, ...logs, ...(params.lrSchedule ? { lr } : {}) };
       epochs.push(log);
@@ -201,54 +204,9 @@ export async function fitModel(
   };
 }
 
-/** One epoch over tensors in a seeded order: `model.fit`, or accumulated micro-batches. */
-async function tensorEpoch(
-  tf: Tf,
-  model: Sequential,
-  data: TensorData,
-  params: TrainParams,
-  epoch: number,
-  accumulate: AccumulateOptions,
-): Promise<Record<string, number>> {
-  const n = data.xTrain.shape[0] ?? 0;
-  const order = tf.tensor1d(shuffledIndices(n, params.seed * 100003 + epoch), "int32");
-  const x = tf.gather(data.xTrain, order);
-  const y = tf.gather(data.yTrain, order);
-  order.dispose();
-  try {
-    return accumulate.accumulateSteps > 1
-      ? await accumulateEpoch(tf, model, { x, y, xVal: data.xVal, yVal: data.yVal }, accumulate)
-      : await fitEpoch(model, x, y, data, params, epoch, accumulate.classWeights);
-  } finally {
-    x.dispose();
-    y.dispose();
-  }
-}
-
-/** One epoch through `model.fit`, logs renamed and ordered: training metrics, then validation. */
-async function fitEpoch(
-  model: Sequential,
-  x: Tensor,
-  y: Tensor,
-  data: { xVal: Tensor; yVal: Tensor },
-  params: TrainParams,
-  epoch: number,
-  classWeights: readonly number[] | undefined,
-): Promise<Record<string, number>> {
-  const h = await model.fit(x, y, {
-    epochs: epoch + 1,
-    initialEpoch: epoch,
-    batchSize: params.batchSize,
-    shuffle: false,
-    validationData: [data.xVal, data.yVal],
-    verbose: 0,
-    ...(classWeights ? { classWeight: Object.fromEntries(classWeights.map((w, i) => [i, w])) } : {}),
-  });
-  const entries = Object.entries(h.history).map(([k, v]) => [RENAME[k] ?? k, Number(v.at(-1))] as const);
-  return Object.fromEntries([
-    ...entries.filter(([k]) => !k.startsWith("val_")),
-    ...entries.filter(([k]) => k.startsWith("val_")),
-  ]);
+/** `buildModel` compiles regression with mean squared error, classification with cross-entropy. */
+function taskOf(model: Sequential): "classification" | "regression" {
+  return model.loss === "meanSquaredError" ? "regression" : "classification";
 }
 
 /** SGD keeps its rate in a tensor behind `setLearningRate`; the others read a field per step. */

@@ -32,6 +32,7 @@ import {
 import { validationRowsOf } from "../../adapters/data-validation/read-validation-rows.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { runCommand } from "./run-command.ts";
+import { scanCommandData, type CommandData } from "./command-data.ts";
 import { selectBackend, type Tf } from "./select-backend.ts";
 import {
   createStagingDir,
@@ -98,20 +99,24 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const params = mergeParams(opts.config.train.params, opts.params ?? {});
   // data.expectations run before any training: a failed suite leaves no run directory behind.
   // Held in memory anyway, the rows are read once: validated, then trained on. Streamed, the
-  // sources are read once into the snapshot, whose one pass runs the suite and fits the transforms.
+  // sources are read once into the snapshot, whose one pass runs the suite and fits the transforms
+  // (or, for train.command, runs the suite and samples the drift profile).
   const early = await openStreamedForTraining(opts);
+  const commandData = await scanStreamedForCommand(opts);
   const loaded = early ? undefined : await loadForValidation(opts);
   const validation = early
     ? early.set.validation
-    : await checkDataBeforeTraining({
-        config: opts.config,
-        repoDir: opts.repoDir,
-        env: process.env,
-        ...(loaded === undefined ? {} : { readRows: async () => validationRowsOf(loaded) }),
-        ...(opts.configFile
-          ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
-          : {}),
-      });
+    : commandData
+      ? commandData.validation
+      : await checkDataBeforeTraining({
+          config: opts.config,
+          repoDir: opts.repoDir,
+          env: process.env,
+          ...(loaded === undefined ? {} : { readRows: async () => validationRowsOf(loaded) }),
+          ...(opts.configFile
+            ? { configFile: opts.configFile, configLabel: opts.configLabel ?? opts.configFile }
+            : {}),
+        });
   const staging = await createStagingDir(opts.runsDir, runId).catch((err: unknown) => {
     early?.set.encoded.remove();
     throw err;
@@ -126,6 +131,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       now,
       started,
       ...(loaded === undefined ? {} : { loaded }),
+      ...(commandData === undefined ? {} : { commandData }),
       ...(early === undefined ? {} : { streamed: early.set, earlyTimings: early.timings }),
     };
     const built = opts.config.train.command ? await trainWithCommand(ctx) : await trainBuiltin(ctx);
@@ -242,6 +248,8 @@ type Ctx = TrainRunOptions & {
   started: Date;
   /** The rows read for validation, when training holds its rows in memory. */
   loaded?: LoadedData;
+  /** `train.command` streamed: what the one pass over the snapshot recorded. */
+  commandData?: CommandData;
   /** The streaming set opened before the staging directory, and how long that took. */
   streamed?: StreamingSet;
   earlyTimings?: Record<string, number>;
@@ -277,6 +285,26 @@ async function openStreamedForTraining(
     ...(locations ? { locations } : {}),
   });
   return { set, timings };
+}
+
+/**
+ * Streaming with `train.command`: the sources are read once into the snapshot, whose one pass
+ * runs the suite and samples the drift profile; the program is given no data, as in memory.
+ */
+async function scanStreamedForCommand(opts: TrainRunOptions): Promise<CommandData | undefined> {
+  const { config } = opts;
+  const sources = config.data.source.length + config.data.sources.length;
+  if (!config.data.streaming.enabled || !config.train.command || sources === 0) return undefined;
+  const locations =
+    opts.configFile && config.data.expectations.length > 0
+      ? await configLocations(opts.configFile, opts.configLabel ?? opts.configFile)
+      : undefined;
+  return scanCommandData({
+    config,
+    repoDir: opts.repoDir,
+    env: process.env,
+    ...(locations ? { locations } : {}),
+  });
 }
 
 /** The data, read once up front when a suite must see it and training would load it whole anyway. */
@@ -564,11 +592,7 @@ function denseWeights(
 async function trainWithCommand(ctx: Ctx): Promise<Built> {
   const { config } = ctx;
   const command = config.train.command!;
-  const data =
-    ctx.loaded ??
-    (config.data.source.length + config.data.sources.length > 0
-      ? await loadData({ repoDir: ctx.repoDir, data: config.data })
-      : undefined);
+  const data = await commandRunData(ctx);
   const t0 = performance.now();
   const result = await runCommand({
     command,
@@ -596,24 +620,40 @@ async function trainWithCommand(ctx: Ctx): Promise<Built> {
     durationMs: Math.max(0, finished.getTime() - ctx.started.getTime()),
     timings: { commandMs },
     code: await codeRevision(ctx.repoDir),
-    data: data ? runRecordData(data) : { fingerprint: "", files: [] },
+    data: data.recordData,
     params: { ...ctx.params },
     metrics: result.metrics,
     ...(result.signature ? { signature: result.signature } : {}),
     status: "succeeded",
   };
-  // A program's data need not name model.target: then there is no profile, and no drift reference.
-  const features =
-    data && data.columns.includes(config.model.target) ? resolveFeatures(config, data) : undefined;
-  const referenceProfile =
-    data && features
-      ? createReferenceProfile({ model: config.model.name, rows: data.rows, features })
-      : undefined;
   return {
     record,
     model: result.model,
     ...(result.history ? { history: result.history } : {}),
-    ...(referenceProfile ? { referenceProfile } : {}),
+    ...(data.referenceProfile ? { referenceProfile: data.referenceProfile } : {}),
+  };
+}
+
+/**
+ * What a `train.command` run records of its data: streamed, what the one pass found; otherwise
+ * the rows read for validation or read now, profiled whole. No sources, nothing.
+ */
+async function commandRunData(ctx: Ctx): Promise<Omit<CommandData, "validation">> {
+  if (ctx.commandData) return ctx.commandData;
+  const { config } = ctx;
+  const data =
+    ctx.loaded ??
+    (config.data.source.length + config.data.sources.length > 0
+      ? await loadData({ repoDir: ctx.repoDir, data: config.data })
+      : undefined);
+  if (!data) return { recordData: { fingerprint: "", files: [] }, referenceProfile: undefined };
+  // A program's data need not name model.target: then there is no profile, and no drift reference.
+  const features = data.columns.includes(config.model.target) ? resolveFeatures(config, data) : undefined;
+  return {
+    recordData: runRecordData(data),
+    referenceProfile: features
+      ? createReferenceProfile({ model: config.model.name, rows: data.rows, features })
+      : undefined,
   };
 }
 

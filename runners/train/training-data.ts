@@ -11,14 +11,14 @@ import {
 } from "../../core/features/preprocessor.ts";
 import { scaleTargets, unscaleTargets } from "../../core/features/target-transform.ts";
 import type { RunRecord } from "../../core/run/run-record.ts";
-import { evaluateBatch } from "./accumulate-epoch.ts";
-import type { StreamedData, TensorData } from "./fit-model.ts";
+import type { StreamedData } from "./fit-model.ts";
 import { loadData, runRecordData, type LoadedData } from "./load-data.ts";
+import { EVAL_BATCH, memoryPass, type MemoryData, type MemorySide } from "./memory-epoch.ts";
 import { resolveFeatures } from "./resolve-features.ts";
 import type { Tf } from "./select-backend.ts";
 import { evaluateStreamed, streamedData } from "./stream-epoch.ts";
 import { openStreamingSet, type StreamingSet } from "./streaming-set.ts";
-import { targetsTensor } from "./targets-tensor.ts";
+import { targetRows } from "./targets-tensor.ts";
 
 type Sequential = ReturnType<Tf["sequential"]>;
 
@@ -45,7 +45,7 @@ export type TrainingData = {
   recordData: RunRecord["data"];
   /** Training class indices, for class weights. */
   trainTargets(): ArrayLike<number>;
-  fitData: TensorData | StreamedData;
+  fitData: MemoryData | StreamedData;
   /** Final metrics (on every validation row) and the validation sample. */
   evaluate(model: Sequential): Promise<{ metrics: Record<string, number>; sample: ValidationSample }>;
   /** Training rows the drift reference profile is built from (all, or a sample when streaming). */
@@ -127,27 +127,34 @@ async function inMemoryData(opts: {
   const { p } = prep;
   const classification = config.model.task === "classification";
   const outputUnits = classification ? p.labels.length : 1;
-  const width = p.outputWidth;
-  const tensors = tf.tidy(() => ({
-    xTrain: tf.tensor2d(prep.xTrain, [trainRows.length, width]),
-    xVal: tf.tensor2d(prep.xVal, [valRows.length, width]),
-    yTrain: targetsTensor(tf, prep.yTrain, classification, outputUnits),
-    yVal: targetsTensor(tf, prep.yVal, classification, outputUnits),
-  }));
+  const side = (x: Float32Array, y: Float32Array): MemorySide => ({
+    rows: y.length,
+    x,
+    xWidth: p.outputWidth,
+    ...targetRows(y, classification, outputUnits),
+  });
+  const memory: MemoryData = {
+    train: side(prep.xTrain, prep.yTrain),
+    validation: side(prep.xVal, prep.yVal),
+  };
   const evaluate = async (model: Sequential) => {
-    const predVal = model.predict(tensors.xVal) as ReturnType<Tf["tensor"]>;
+    const predVal = new Float32Array(valRows.length * outputUnits);
+    const val = await memoryPass(tf, model, memory.validation, EVAL_BATCH, async (x, first) => {
+      const out = model.predict(x) as ReturnType<Tf["tensor"]>;
+      predVal.set(await out.data(), first * outputUnits);
+      out.dispose();
+    });
     // Regression predictions back in the target's own units: metrics and parity are in those units.
-    const valPred = classification
-      ? ((await predVal.data()) as Float32Array)
-      : unscaleTargets(p.targetTransform, await predVal.data());
-    predVal.dispose();
-    const trainLoss = (await evaluateBatch(model, tensors.xTrain, tensors.yTrain, 1024)).loss;
-    const valLoss = (await evaluateBatch(model, tensors.xVal, tensors.yVal, 1024)).loss;
+    const valPred = classification ? predVal : unscaleTargets(p.targetTransform, predVal);
+    const train = await memoryPass(tf, model, memory.train, EVAL_BATCH);
     const task = classification
       ? evaluateClassification(valPred, prep.yVal, outputUnits)
       : evaluateRegression(valPred, prep.yValRaw);
     return {
-      metrics: { ...task, train_loss: trainLoss, val_loss: valLoss } as Record<string, number>,
+      metrics: { ...task, train_loss: train.loss / train.rows, val_loss: val.loss / val.rows } as Record<
+        string,
+        number
+      >,
       sample: { rows: valRows, x: prep.xVal, yVal: prep.yVal, yValRaw: prep.yValRaw, pred: valPred },
     };
   };
@@ -160,9 +167,10 @@ async function inMemoryData(opts: {
     fingerprint: data.fingerprint,
     recordData: runRecordData(data),
     trainTargets: () => prep.yTrain,
-    fitData: tensors,
+    fitData: memory,
     evaluate,
     profileRows: trainRows,
-    dispose: () => Object.values(tensors).forEach((t) => t.dispose()),
+    // Only the batch being trained is ever a tensor.
+    dispose: () => undefined,
   };
 }

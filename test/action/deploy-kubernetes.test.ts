@@ -1,9 +1,13 @@
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeKubeApi, type FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
-import { startFakeV2Pod, type FakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
+import type { FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
+import {
+  fakeKubeconfigFile,
+  startFakeKubeCluster,
+  type FakeKubeCluster,
+} from "../adapters/deploy-kubernetes/fake-kube-cluster.ts";
 import {
   ensureRepo,
   startFakeGitHub,
@@ -29,34 +33,20 @@ const CONFIG = `${IRIS_CONFIG}deploy:
 
 let fake: FakeGitHub;
 let repo: FakeRepo;
+let cluster: FakeKubeCluster;
 let kube: FakeKubeApi;
-let pods: FakeV2Pod[] = [];
+let dir = "";
 let ws = "";
 let kubeconfig = "";
 
 beforeAll(async () => {
   fake = await startFakeGitHub();
   repo = ensureRepo(fake.state, "Codertocat", "Hello-World");
-  kube = await startFakeKubeApi();
-  const blue = await startFakeV2Pod({ name: "iris", version: "blue" });
-  const green = await startFakeV2Pod({ name: "iris", version: "green" });
-  pods = [blue, green];
-  kube.backend("iris-blue", blue.url);
-  kube.backend("iris-green", green.url);
-  const dir = await mkdtemp(join(tmpdir(), "modelship-kube-"));
+  cluster = await startFakeKubeCluster({ blue: "blue", green: "green" });
+  kube = cluster.api;
+  dir = await mkdtemp(join(tmpdir(), "modelship-kube-"));
   kubeconfig = join(dir, "kubeconfig");
-  // JSON is YAML: a kubeconfig as the workflow writes it from a secret.
-  await writeFile(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "fake", cluster: { server: kube.url, "insecure-skip-tls-verify": true } }],
-      users: [{ name: "ci", user: { token: "test-token" } }],
-      contexts: [{ name: "fake", context: { cluster: "fake", user: "ci", namespace: NS } }],
-      "current-context": "fake",
-    }),
-  );
+  await writeFile(kubeconfig, fakeKubeconfigFile(kube.url, NS));
   ws = await createWorkspace({ config: CONFIG });
   // The registry keeps the model file (register loads it once); the pods fetch it from there.
   await mkdir(join(ws, "runs", "iris-candidate", "model"), { recursive: true });
@@ -64,7 +54,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   expect(fake.invalid).toEqual([]);
-  await Promise.all([fake.close(), kube.close(), ...pods.map((p) => p.close())]);
+  await Promise.all([fake.close(), cluster.close()]);
+  await Promise.all([dir, ws].map((d) => rm(d, { recursive: true, force: true })));
 });
 
 function run(inputs: Record<string, string>, env: Record<string, string> = {}) {

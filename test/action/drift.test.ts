@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,13 +6,12 @@ import { REFERENCE_PROFILE_PATH } from "../../core/monitoring/reference-profile.
 import { DriftJsonSchema } from "../../core/report/render-drift-json.ts";
 import { createWorkspace } from "./action-workspace.ts";
 import { runAction } from "./run-action.ts";
+import { penguinRows } from "../support/penguins-table.ts";
 
 // The penguins example data as the training reference; current data is the same rows, or a copy
 // with three of the six features shifted (half of them: dataset drift by the default 50% share).
 type Penguin = Record<string, number | string | null>;
-const PENGUINS = JSON.parse(
-  readFileSync(new URL("../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
-) as Penguin[];
+const PENGUINS = penguinRows() as Penguin[];
 const FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "island", "sex"];
 const add = (v: Penguin[string] | undefined, d: number) => (typeof v === "number" ? v + d : (v ?? null));
 const SHIFTED = PENGUINS.map((r) => ({

@@ -20,10 +20,7 @@ beforeEach(async () => {
   h = await startHarness();
   h.repo.files.main![".github/workflows/modelship-deploy.yml"] = DEPLOY_TEMPLATE;
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("/ab-report [env]", () => {
   it.each([

@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
+import { sign } from "@octokit/webhooks-methods";
 import { Probot } from "probot";
+import { expect } from "vitest";
 import { createModelshipApp, type ModelshipAppOptions } from "../../bot/app.ts";
 import { unthrottledOctokit } from "../../bot/start.ts";
 import {
@@ -9,6 +11,7 @@ import {
   type FakeGitHub,
   type FakeRepo,
 } from "../support/fake-github/fake-github.ts";
+import type { FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -21,6 +24,7 @@ export type Payload = Record<string, any>;
 type Example = { name: string; actions: string[]; examples: Payload[] };
 const EXAMPLES = require("@octokit/webhooks-examples/api.github.com/index.json") as Example[];
 
+const SECRET = "test-secret";
 export const OWNER = "Codertocat";
 export const REPO = "Hello-World";
 
@@ -73,9 +77,13 @@ export type Harness = {
   repo: FakeRepo;
   probot: Probot;
   receive(name: string, payload: Payload, id?: string): Promise<void>;
+  /** Delivers a webhook the way GitHub does: the raw body, signed with the App's secret. */
+  deliverSigned(name: string, payload: Payload, id?: string): Promise<void>;
   /** A new App process against the same fake GitHub (what a restart or another replica sees). */
   restart(app?: ModelshipAppOptions): Promise<void>;
   close(): Promise<void>;
+  /** After a test: asserts the App sent no request GitHub's OpenAPI description rejects, then closes. */
+  checkAndClose(): Promise<void>;
 };
 
 /** Repository Codertocat/Hello-World with a config on main, a writer, a reader, and open PR #1. */
@@ -97,7 +105,7 @@ export async function startHarness(
     const probot = new Probot({
       appId: 1,
       privateKey: generateAppKey(),
-      secret: "test-secret",
+      secret: SECRET,
       baseUrl: fake.url,
       logLevel: "fatal",
       Octokit: unthrottledOctokit(),
@@ -111,10 +119,23 @@ export async function startHarness(
     probot: await load(opts.app),
     receive: (name, payload, id = randomUUID()) =>
       h.probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]),
+    deliverSigned: async (name, payload, id = randomUUID()) => {
+      const body = JSON.stringify(payload);
+      await h.probot.webhooks.verifyAndReceive({
+        id,
+        name: name as "workflow_run",
+        payload: body,
+        signature: await sign(SECRET, body),
+      });
+    },
     restart: async (app) => {
       h.probot = await load(app);
     },
     close: () => fake.close(),
+    checkAndClose: async () => {
+      expect(fake.invalid).toEqual([]);
+      await fake.close();
+    },
   };
   return h;
 }
@@ -140,6 +161,25 @@ export function commentPayload(h: Harness, opts: { body: string; login?: string;
   payload.comment.body = opts.body;
   payload.comment.created_at = new Date().toISOString();
   payload.comment.user.login = login;
+  return payload;
+}
+
+/** A `workflow_run.completed` payload for `run`, a run the fake GitHub holds, in the harness's repository. */
+export function workflowRunCompleted(run: FakeWorkflowRun): Payload {
+  const payload = examplePayload("workflow_run", "completed");
+  payload.repository = examplePayload("issue_comment", "created").repository;
+  payload.repository.default_branch = "main";
+  Object.assign(payload.workflow_run, {
+    id: run.id,
+    display_title: run.displayTitle,
+    path: `.github/workflows/${run.workflowFile}`,
+    event: run.event,
+    head_sha: run.headSha,
+    head_branch: run.headBranch,
+    status: run.status,
+    conclusion: run.conclusion,
+    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
+  });
   return payload;
 }
 

@@ -22,8 +22,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   if (h) {
-    expect(h.fake.invalid).toEqual([]);
-    await h.close();
+    await h.checkAndClose();
     h = undefined;
   }
 });

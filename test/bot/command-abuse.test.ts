@@ -8,8 +8,7 @@ import { botComments, commentPayload, reactionsOn, startHarness, type Harness } 
 let h: Harness;
 let dir: string | undefined;
 afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
+  await h.checkAndClose();
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });

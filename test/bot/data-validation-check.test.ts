@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../core/config/parse-config.ts";
-import { tableFromRows } from "../../core/data/expectations/expectation-table.ts";
 import { locateExpectations } from "../../core/data/expectations/locate-expectations.ts";
 import { runExpectationSuite } from "../../core/data/expectations/run-expectation-suite.ts";
 import { reportMarker } from "../../core/report/render-markdown.ts";
 import { botComments, commentPayload, examplePayload, startHarness, type Harness } from "./bot-harness.ts";
+import { penguinsTable } from "../support/penguins-table.ts";
 
 const CONFIG = `model:
   name: iris
@@ -21,24 +20,15 @@ data:
 
 /** What the workflow's validate job uploads: the suite run on the real penguins data. */
 function validationJson(): string {
-  const rows = JSON.parse(
-    readFileSync(new URL("../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
-  ) as Record<string, unknown>[];
   const parsed = parseConfig(CONFIG, ".github/modelship.yml");
   if (!parsed.ok) throw new Error("config");
-  const table = tableFromRows(
-    rows,
-    rows.map((_, i) => ({ source: "data/penguins.json", row: i + 1 })),
-  );
+  const table = penguinsTable();
   const locations = locateExpectations(CONFIG, ".github/modelship.yml");
   return JSON.stringify(runExpectationSuite(table, parsed.config.data.expectations, { locations }));
 }
 
 let h: Harness;
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 async function failedRun(withValidation: boolean): Promise<void> {
   await h.receive("issue_comment", commentPayload(h, { body: "/train" }));

@@ -1,8 +1,7 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getOctokit } from "@actions/github";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openGitHubReleasesRegistry } from "../../adapters/github/releases-registry.ts";
 import { driftArtifactName, driftRunName, DRIFT_FILES } from "../../core/bot/drift-run.ts";
@@ -13,14 +12,14 @@ import { renderDriftMarkdown } from "../../core/report/render-drift-markdown.ts"
 import type { FakeIssue, FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 import {
   BASIC_CONFIG,
-  examplePayload,
   OWNER,
   REPO,
   startHarness,
   type Harness,
-  type Payload,
+  workflowRunCompleted,
 } from "./bot-harness.ts";
-import { classifierModel } from "../fixtures/onnx/make-models.ts";
+import { candidateRunDir } from "./candidate-run-dir.ts";
+import { penguinRows } from "../support/penguins-table.ts";
 
 // A drift workflow run uploads what `modelship drift --json --markdown` wrote; the App reads it from
 // the run's artifact (GitHub's example `workflow_run` payload, signed; GitHub is the fake checked
@@ -32,12 +31,11 @@ type Row = Record<string, unknown>;
 let work: string;
 let h: Harness;
 let mainSha: string;
-let deliveries = 0;
 const reports: Record<"drifted" | "steady" | "few", { json: string; md: string }> = {} as never;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "modelship-drift-bot-"));
-  const penguins = JSON.parse(await readFile("examples/penguins/data/penguins.json", "utf8")) as Row[];
+  const penguins = penguinRows();
   const features = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"];
   const profile = createReferenceProfile({
     model: "iris",
@@ -63,19 +61,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function runDir(name: string, accuracy: number): Promise<string> {
-  const dir = join(work, name);
-  await cp("test/fixtures/runs/iris-candidate", dir, { recursive: true });
-  await mkdir(join(dir, "model"), { recursive: true });
-  // A real model: the App loads it once before it registers a version.
-  await writeFile(join(dir, "model", "model.onnx"), classifierModel());
-  const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as Record<string, number>;
-  await writeFile(join(dir, "metrics.json"), JSON.stringify({ ...metrics, accuracy }));
-  const record = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { runId: string };
-  record.runId = `run-${name}`;
-  await writeFile(join(dir, "run.json"), JSON.stringify(record));
-  return dir;
-}
+const runDir = (name: string, accuracy: number) => candidateRunDir(work, name, accuracy);
 
 /** A completed run of the drift workflow on `main`, with the artifact its upload step made. */
 async function driftRun(kind: keyof typeof reports, opts: { branch?: string; conclusion?: string } = {}) {
@@ -107,33 +93,8 @@ async function driftRun(kind: keyof typeof reports, opts: { branch?: string; con
   return run;
 }
 
-function completed(run: FakeWorkflowRun): Payload {
-  const payload = examplePayload("workflow_run", "completed");
-  payload.repository = examplePayload("issue_comment", "created").repository;
-  payload.repository.default_branch = "main";
-  Object.assign(payload.workflow_run, {
-    id: run.id,
-    display_title: run.displayTitle,
-    path: `.github/workflows/${run.workflowFile}`,
-    event: run.event,
-    head_sha: run.headSha,
-    head_branch: run.headBranch,
-    status: run.status,
-    conclusion: run.conclusion,
-    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
-  });
-  return payload;
-}
-
-async function deliver(payload: Payload): Promise<void> {
-  const body = JSON.stringify(payload);
-  await h.probot.webhooks.verifyAndReceive({
-    id: `delivery-${++deliveries}`,
-    name: "workflow_run",
-    payload: body,
-    signature: await sign("test-secret", body),
-  });
-}
+/** Delivers the `workflow_run.completed` webhook of `run`, signed. */
+const deliverCompleted = (run: FakeWorkflowRun) => h.deliverSigned("workflow_run", workflowRunCompleted(run));
 
 const driftIssues = (): FakeIssue[] =>
   h.repo.issues.filter((i) => i.body?.includes("modelship:drift model=iris"));
@@ -143,15 +104,12 @@ beforeEach(async () => {
   h = await startHarness();
   mainSha = h.repo.refs["refs/heads/main"]!;
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("a drift workflow run, through the App", () => {
   it("drift: ONE issue per model and environment with the report, updated by the next, closed when drift is gone", async () => {
     const first = await driftRun("drifted");
-    await deliver(completed(first));
+    await deliverCompleted(first);
     expect(driftIssues()).toHaveLength(1);
     const issue = driftIssues()[0]!;
     expect(issue.title).toBe("Modelship: data drift in iris (production)");
@@ -169,20 +127,20 @@ describe("a drift workflow run, through the App", () => {
 
     // A redelivery, or the same run seen again, writes nothing.
     const before = writes();
-    await deliver(completed(first));
+    await deliverCompleted(first);
     expect(writes()).toBe(before);
 
     const second = await driftRun("drifted");
-    await deliver(completed(second));
+    await deliverCompleted(second);
     expect(driftIssues()).toHaveLength(1);
     expect(h.fake.callsTo("issues/create")).toHaveLength(1);
     expect(issue.body).toContain(`drift run ${second.id}`);
 
     // Too few rows says nothing either way; no drift closes the issue with a comment.
-    await deliver(completed(await driftRun("few")));
+    await deliverCompleted(await driftRun("few"));
     expect(issue.state).toBe("open");
     const steady = await driftRun("steady");
-    await deliver(completed(steady));
+    await deliverCompleted(steady);
     expect(issue.state).toBe("closed");
     expect(h.repo.comments.at(-1)!.body).toContain(
       `Drift run ${steady.id} found no dataset drift in \`production\``,
@@ -193,7 +151,7 @@ describe("a drift workflow run, through the App", () => {
     ["a run of another branch", { branch: "experiment" }],
     ["a failed run", { conclusion: "failure" }],
   ])("%s opens nothing", async (_what, opts) => {
-    await deliver(completed(await driftRun("drifted", opts)));
+    await deliverCompleted(await driftRun("drifted", opts));
     expect(driftIssues()).toEqual([]);
     expect(h.repo.dispatches).toEqual([]);
   });
@@ -213,8 +171,8 @@ describe("a drift workflow run, through the App", () => {
     });
 
     const run = await driftRun("drifted");
-    await deliver(completed(run));
-    await deliver(completed(run));
+    await deliverCompleted(run);
+    await deliverCompleted(run);
     const correlation = `drift-${mainSha}-${run.id}`;
     expect(h.repo.dispatches).toEqual([
       {
@@ -255,7 +213,7 @@ describe("a drift workflow run, through the App", () => {
       name: `modelship-run-${correlation}`,
       dir: await runDir("retrained", 0.97),
     });
-    await deliver(completed(train));
+    await deliverCompleted(train);
     const pulls = Object.values(h.repo.pulls).filter((p) => p.head.ref === "modelship/retrain/iris/drift");
     expect(pulls).toHaveLength(1);
     expect(pulls[0]!.title).toBe("Release iris: retraining after drift beats v1.0.0");

@@ -6,10 +6,7 @@ let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("slash commands on pull-request comments", () => {
   it("/train by a writer: 👀, a queued check run on the head SHA, one dispatch per the contract, 🚀", async () => {

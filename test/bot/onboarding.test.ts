@@ -6,10 +6,7 @@ let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("onboarding on installation", () => {
   it("opens one pull request with a valid starter config and the workflows, once, and skips configured repositories", async () => {

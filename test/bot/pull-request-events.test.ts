@@ -14,10 +14,7 @@ import type { Payload } from "./bot-harness.ts";
 import { trainOnPr } from "./train-on-pr.ts";
 
 let h: Harness;
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 function pullEvent(action: "synchronize" | "opened", pr: number): Payload {
   const payload = examplePayload("pull_request", action);

@@ -42,10 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("the App's PR report with images", () => {
   it("links the charts the report job drew with the baseline: PNG and SVG committed to modelship-assets", async () => {

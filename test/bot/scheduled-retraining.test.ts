@@ -1,8 +1,7 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getOctokit } from "@actions/github";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openGitHubReleasesRegistry } from "../../adapters/github/releases-registry.ts";
 import { reportMarker } from "../../core/report/render-markdown.ts";
@@ -15,7 +14,9 @@ import {
   startHarness,
   type Harness,
   type Payload,
+  workflowRunCompleted,
 } from "./bot-harness.ts";
+import { candidateRunDir } from "./candidate-run-dir.ts";
 import { classifierModel } from "../fixtures/onnx/make-models.ts";
 
 // Cron, drift and manual runs of the training template reach the App through `workflow_run`: the
@@ -28,19 +29,8 @@ let h: Harness;
 let mainSha: string;
 let deliveries = 0;
 
-async function runDir(name: string, accuracy: number, model = classifierModel()): Promise<string> {
-  const dir = join(work, name);
-  await cp("test/fixtures/runs/iris-candidate", dir, { recursive: true });
-  await mkdir(join(dir, "model"), { recursive: true });
-  // A real model: the App loads it once before it registers a version.
-  await writeFile(join(dir, "model", "model.onnx"), model);
-  const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as Record<string, number>;
-  await writeFile(join(dir, "metrics.json"), JSON.stringify({ ...metrics, accuracy }));
-  const record = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { runId: string };
-  record.runId = `run-${name}`;
-  await writeFile(join(dir, "run.json"), JSON.stringify(record));
-  return dir;
-}
+const runDir = (name: string, accuracy: number, model?: Uint8Array) =>
+  candidateRunDir(work, name, accuracy, model);
 
 /** A run of the training workflow as GitHub records it, with the artifact its upload step made. */
 async function cronRun(opts: {
@@ -77,34 +67,9 @@ async function cronRun(opts: {
   return run;
 }
 
-function completed(run: FakeWorkflowRun): Payload {
-  const payload = examplePayload("workflow_run", "completed");
-  payload.repository = examplePayload("issue_comment", "created").repository;
-  payload.repository.default_branch = "main";
-  Object.assign(payload.workflow_run, {
-    id: run.id,
-    display_title: run.displayTitle,
-    path: `.github/workflows/${run.workflowFile}`,
-    event: run.event,
-    head_sha: run.headSha,
-    head_branch: run.headBranch,
-    status: run.status,
-    conclusion: run.conclusion,
-    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
-  });
-  return payload;
-}
-
-/** Delivers a webhook the way GitHub does: the raw body, signed with the App's secret. */
-async function deliver(name: string, payload: Payload, id = `delivery-${++deliveries}`): Promise<void> {
-  const body = JSON.stringify(payload);
-  await h.probot.webhooks.verifyAndReceive({
-    id,
-    name: name as "workflow_run",
-    payload: body,
-    signature: await sign("test-secret", body),
-  });
-}
+/** Delivers a webhook the way GitHub does, signed, under the next delivery id. */
+const deliver = (name: string, payload: Payload) =>
+  h.deliverSigned(name, payload, `delivery-${++deliveries}`);
 
 async function artifactDigest(runId: number): Promise<{ id: number; digest: string }> {
   const a = h.repo.artifacts.find((x) => x.runId === runId)!;
@@ -139,15 +104,12 @@ beforeEach(async () => {
     now: new Date("2026-03-01T00:00:00Z"),
   });
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("a cron run of the training workflow, through the App", () => {
   it("beats production: ONE candidate pull request pinned to its artifact, updated by the next run, released on merge", async () => {
     const first = await cronRun({ conclusion: "success", accuracy: 0.97 });
-    await deliver("workflow_run", completed(first));
+    await deliver("workflow_run", workflowRunCompleted(first));
 
     const branches = () =>
       h.fake
@@ -176,12 +138,12 @@ describe("a cron run of the training workflow, through the App", () => {
 
     // A redelivery (another delivery id) writes nothing.
     const before = h.fake.calls.filter((c) => c.method !== "GET").length;
-    await deliver("workflow_run", completed(first));
+    await deliver("workflow_run", workflowRunCompleted(first));
     expect(h.fake.calls.filter((c) => c.method !== "GET").length).toBe(before);
 
     // Next week's run beats production too: the same branch and pull request now pin that run.
     const second = await cronRun({ conclusion: "success", accuracy: 0.99 });
-    await deliver("workflow_run", completed(second));
+    await deliver("workflow_run", workflowRunCompleted(second));
     expect(h.fake.callsTo("pulls/create")).toHaveLength(1);
     expect(h.fake.callsTo("pulls/update")).toHaveLength(1);
     expect(h.fake.callsTo("git/update-ref").map((c) => (c.body as { force: boolean }).force)).toEqual([true]);
@@ -208,7 +170,7 @@ describe("a cron run of the training workflow, through the App", () => {
   it("deploys through the workflow `github.deployWorkflow` names, and not at all while it is missing", async () => {
     h.repo.files.main![".github/modelship.yml"] = `${BASIC_CONFIG}github:\n  deployWorkflow: ship-it.yml\n`;
     const run = await cronRun({ conclusion: "success", accuracy: 0.97 });
-    await deliver("workflow_run", completed(run));
+    await deliver("workflow_run", workflowRunCompleted(run));
     const pull = candidatePulls()[0]!;
     await merge(pull.number);
     expect(h.repo.releases.map((r) => r.tagName)).toEqual(["model/iris/v1.0.0", "model/iris/v1.1.0"]);
@@ -224,7 +186,7 @@ describe("a cron run of the training workflow, through the App", () => {
 
   it("is not released when the pinned artifact changed after the pull request was opened", async () => {
     const run = await cronRun({ conclusion: "success", accuracy: 0.97 });
-    await deliver("workflow_run", completed(run));
+    await deliver("workflow_run", workflowRunCompleted(run));
     const pull = candidatePulls()[0]!;
     h.repo.artifacts.find((a) => a.runId === run.id)!.digest = `sha256:${"0".repeat(64)}`;
     await merge(pull.number);
@@ -239,7 +201,7 @@ describe("a cron run of the training workflow, through the App", () => {
       accuracy: 0.97,
       model: whole.subarray(0, Math.floor(whole.length / 2)),
     });
-    await deliver("workflow_run", completed(run));
+    await deliver("workflow_run", workflowRunCompleted(run));
     const pull = candidatePulls()[0]!;
     await merge(pull.number);
     expect(h.repo.releases.map((r) => r.tagName)).toEqual(["model/iris/v1.0.0"]);
@@ -251,7 +213,7 @@ describe("a cron run of the training workflow, through the App", () => {
 
   it("fails: no pull request, ONE issue that names the run, updated by the next failure, closed by the next success", async () => {
     const failed = await cronRun({ conclusion: "failure" });
-    await deliver("workflow_run", completed(failed));
+    await deliver("workflow_run", workflowRunCompleted(failed));
     expect(h.fake.callsTo("pulls/create")).toEqual([]);
     expect(failureIssues()).toHaveLength(1);
     const issue = failureIssues()[0]!;
@@ -263,18 +225,18 @@ describe("a cron run of the training workflow, through the App", () => {
       conclusion: "failure",
     });
 
-    await deliver("workflow_run", completed(failed));
+    await deliver("workflow_run", workflowRunCompleted(failed));
     expect(h.fake.callsTo("issues/create")).toHaveLength(1);
     expect(h.fake.callsTo("issues/update")).toEqual([]);
 
     const again = await cronRun({ conclusion: "failure" });
-    await deliver("workflow_run", completed(again));
+    await deliver("workflow_run", workflowRunCompleted(again));
     expect(failureIssues()).toHaveLength(1);
     expect(issue.body).toContain(`workflow run ${again.id}`);
     expect(issue.state).toBe("open");
 
     const fixed = await cronRun({ conclusion: "success", accuracy: 0.97 });
-    await deliver("workflow_run", completed(fixed));
+    await deliver("workflow_run", workflowRunCompleted(fixed));
     expect(issue.state).toBe("closed");
     expect(candidatePulls()).toHaveLength(1);
   });
@@ -301,7 +263,7 @@ describe("a cron run of the training workflow, through the App", () => {
       branch,
       ...(accuracy ? { accuracy } : {}),
     });
-    await deliver("workflow_run", completed(run));
+    await deliver("workflow_run", workflowRunCompleted(run));
     expect(candidatePulls()).toEqual([]);
     expect(failureIssues()).toEqual([]);
     expect(h.repo.checkRuns.find((c) => c.externalId === `${kind}-${mainSha}-${run.id}`)?.status).toBe(

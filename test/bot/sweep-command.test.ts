@@ -6,10 +6,7 @@ let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
 });
-afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
-});
+afterEach(() => h.checkAndClose());
 
 describe("/sweep on a pull-request comment", () => {
   it.each([

@@ -29,8 +29,7 @@ beforeEach(async () => {
   h.repo.permissions.mallory = "write";
 });
 afterEach(async () => {
-  expect(h.fake.invalid).toEqual([]);
-  await h.close();
+  await h.checkAndClose();
   await Promise.all(runDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 

@@ -1,11 +1,12 @@
 import type { ChildProcess } from "node:child_process";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli, serveCli } from "./run-cli.ts";
 import { makeConfigRepo } from "./config-repo.ts";
+import { removeTestDir, stopCli } from "./stop-cli.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
 // A long scale-down delay: `deploy` returns while the old colour is still warm.
@@ -82,8 +83,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  router?.kill("SIGKILL");
-  await rm(repo, { recursive: true, force: true });
+  if (router) await stopCli(router);
+  await removeTestDir(repo);
 });
 
 it("a promoted version whose slot crashes during the scale-down delay gives back traffic and the alias", async () => {

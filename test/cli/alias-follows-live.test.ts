@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import onnxProto from "onnx-proto";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli, serveCli } from "./run-cli.ts";
 import { makeConfigRepo } from "./config-repo.ts";
+import { removeTestDir, stopCli } from "./stop-cli.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/runs/", import.meta.url));
 // No pre-switch smoke: a broken version takes traffic, and its post-switch check on it fails it.
@@ -108,17 +109,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // SIGTERM: the router stops its slots, which write their last prediction-log lines before they exit.
-  await Promise.all(
-    routers.map(async (c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return;
-      const exited = new Promise((r) => c.once("exit", r));
-      c.kill("SIGTERM");
-      const timer = setTimeout(() => c.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-  await rm(repo, { recursive: true, force: true, maxRetries: 3 });
+  await Promise.all(routers.map((c) => stopCli(c)));
+  await removeTestDir(repo);
 });
 
 it("the production alias names the version the router serves through deploy, failure, rollback and restart", async () => {

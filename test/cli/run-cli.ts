@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { stopCli } from "./stop-cli.ts";
 
 export const BIN = fileURLToPath(new URL("../../bin/modelship.js", import.meta.url));
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
-/** Runs the real `modelship` executable as a user would, with Node 24 (this process's node). */
+/**
+ * Runs the real `modelship` executable as a user would, with Node 24 (this process's node). Past
+ * `timeoutMs` it is stopped with what it started (`stopCli`) and resolves with what it printed.
+ */
 export function runCli(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = { cwd: process.cwd() },
@@ -20,7 +24,7 @@ export function runCli(
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => stopCli(child, 5_000).catch(reject), opts.timeoutMs ?? 120_000);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -31,7 +35,8 @@ export function runCli(
 
 /**
  * Starts a CLI command that serves until killed (`up`, `ui`) in `cwd`; resolves with the child and
- * the address it prints (the first capture of `pattern`), or rejects when it exits first.
+ * the address it prints (the first capture of `pattern`), or rejects when it exits first or does
+ * not print it in `timeoutMs` (then it is stopped). Stop the child with `stopCli`.
  */
 export function serveCli(
   args: readonly string[],
@@ -44,10 +49,10 @@ export function serveCli(
   });
   let out = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${args[0]} did not start:\n${out}`)),
-      opts.timeoutMs ?? 60_000,
-    );
+    const timer = setTimeout(() => {
+      reject(new Error(`${args[0]} did not start:\n${out}`));
+      stopCli(child, 5_000).catch(reject);
+    }, opts.timeoutMs ?? 60_000);
     const read = (d: Buffer) => {
       out += d.toString();
       const m = opts.pattern.exec(out);

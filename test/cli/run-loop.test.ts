@@ -4,17 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli } from "./run-cli.ts";
+import { removeTestDir, stopCli } from "./stop-cli.ts";
 
 const FAST = ["--set", "epochs=12", "--no-progress"];
 
 describe("modelship run: the whole loop on one machine", () => {
   let server: ReturnType<typeof spawn> | undefined;
-  afterAll(() => {
-    server?.kill("SIGKILL");
+  let cwd = "";
+  afterAll(async () => {
+    if (server) await stopCli(server);
+    await removeTestDir(cwd);
   });
 
   it("trains, registers, deploys and serves; a second run compares with production and switches", async () => {
-    const cwd = await mkdtemp(join(tmpdir(), "ms-run-"));
+    cwd = await mkdtemp(join(tmpdir(), "ms-run-"));
     const ws = join(cwd, "ws");
 
     // First run keeps serving in the foreground, as `npm start` does.

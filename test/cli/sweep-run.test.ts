@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,12 +9,13 @@ import { hyperbandBracket } from "../../core/sweep/prune-trial.ts";
 import { suggestTrial } from "../../core/sweep/suggest-trial.ts";
 import { penguinsSweepConfig } from "../support/penguins-sweep-config.ts";
 import { BIN, runCli } from "./run-cli.ts";
+import { descendantsOf, removeTestDir, runningAfter } from "./stop-cli.ts";
 
 const PENGUINS = fileURLToPath(new URL("../../examples/penguins/data/penguins.json", import.meta.url));
 
 const dirs: string[] = [];
 afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map(removeTestDir));
 });
 
 async function repo(search: string): Promise<string> {
@@ -158,8 +159,12 @@ describe("modelship sweep run", () => {
         break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    const trials = await descendantsOf(child.pid!);
     child.kill("SIGKILL");
     await new Promise((r) => child.once("close", r));
+    // Its trial workers see their channel close and exit: none keeps writing into the study.
+    expect(trials.length).toBeGreaterThan(0);
+    expect(await runningAfter(trials, 30_000)).toEqual([]);
     const before = await readStudyFile(dir, "crash");
     expect(before?.trials.some((t) => t.state === "running")).toBe(true);
     const interrupted = before!.trials.filter((t) => t.state === "running").map((t) => t.number);

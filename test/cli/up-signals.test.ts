@@ -9,6 +9,7 @@ import { startLocalDeployment } from "../../runners/router/start-local-deploymen
 import { localDeployments, testDeployConfig } from "../adapters/deploy-local/deploy-fixtures.ts";
 import { processAlive } from "../../runners/router/stop-orphan-slots.ts";
 import { BIN } from "./run-cli.ts";
+import { removeTestDir, stopCli } from "./stop-cli.ts";
 
 const CONFIG = `model: { name: iris, task: classification, target: species }
 deploy:
@@ -20,9 +21,11 @@ deploy:
 const fx = localDeployments("up-signals");
 const spawned: ChildProcess[] = [];
 
-// After-all hooks run last-registered first: the processes end before the fixture removes the folder.
-afterAll(() => {
-  for (const c of spawned) if (c.exitCode === null) c.kill("SIGKILL");
+// After-all hooks run last-registered first: the routers, and any slots a killed one left, stop
+// before the fixture's own removal (which then finds nothing left).
+afterAll(async () => {
+  await Promise.all(spawned.map((c) => stopCli(c)));
+  await removeTestDir(fx.root);
 });
 
 /** A repository whose production environment last served v1 (a router ran and stopped). */

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -14,7 +14,7 @@ import type { ConfigInput } from "../../../core/config/schema.ts";
 import { ModelshipError } from "../../../core/errors.ts";
 import { startFakeKubeApi } from "./fake-kube-api.ts";
 import type { FakeKubeApi, FakeKubeCall, RbacRule } from "./fake-kube-api.ts";
-import { startFakeV2Pod } from "./fake-v2-pod.ts";
+import { fakeKubeConfig, startFakeKubeCluster, type FakeKubeCluster } from "./fake-kube-cluster.ts";
 import type { FakeV2Pod } from "./fake-v2-pod.ts";
 import { POD_PREDICTION_LOG_ARGS } from "./pod-log-args.ts";
 
@@ -40,17 +40,6 @@ function deployConfig(overrides: ConfigInput["deploy"] = {}) {
   }).deploy;
 }
 
-function kubeConfigFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "fake", server, skipTLSVerify: true }],
-    users: [{ name: "ci", token: "test-token" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "ci", namespace: NS }],
-    currentContext: "fake",
-  });
-  return kc;
-}
-
 const model = (version: string) => ({ name: "iris", version, modelUri: "/models/model" });
 
 /** One line per API call; polling repeats collapse into one line. */
@@ -68,23 +57,19 @@ function summarise(calls: readonly FakeKubeCall[]): string[] {
   return lines.filter((l, i) => i === 0 || l !== lines[i - 1]);
 }
 
+let cluster: FakeKubeCluster;
 let api: FakeKubeApi;
 let blue: FakeV2Pod;
 let green: FakeV2Pod;
 let kubeConfig: KubeConfig;
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
-  blue = await startFakeV2Pod({ name: "iris", version: "blue" });
-  green = await startFakeV2Pod({ name: "iris", version: "green" });
-  api.backend("iris-blue", blue.url);
-  api.backend("iris-green", green.url);
-  kubeConfig = kubeConfigFor(api.url);
+  cluster = await startFakeKubeCluster({ blue: "blue", green: "green" });
+  ({ api, blue, green } = cluster);
+  kubeConfig = fakeKubeConfig(api.url, NS);
 });
 
-afterEach(async () => {
-  await Promise.all([api.close(), blue.close(), green.close()]);
-});
+afterEach(() => cluster.close());
 
 /** Puts 1.0.0 live on blue through the target itself, then forgets the calls it made. */
 async function baseline(): Promise<void> {
@@ -433,7 +418,7 @@ describe("deployKubernetes", () => {
     await closed.close();
     await expect(
       deployKubernetes({
-        kubeConfig: kubeConfigFor(closed.url),
+        kubeConfig: fakeKubeConfig(closed.url, NS),
         config: deployConfig(),
         env: "production",
         model: model("1.0.0"),

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deployKubernetes, resumeKubernetes } from "../../../adapters/deploy-kubernetes/deploy-kubernetes.ts";
@@ -8,9 +8,8 @@ import { ConfigSchema } from "../../../core/config/schema.ts";
 import type { ConfigInput } from "../../../core/config/schema.ts";
 import { ModelshipError } from "../../../core/errors.ts";
 import { parseKubernetesState } from "../../../core/kubernetes/kubernetes-state.ts";
-import { startFakeKubeApi } from "./fake-kube-api.ts";
 import type { FakeKubeApi, FakeKubeCall, RbacRule } from "./fake-kube-api.ts";
-import { startFakeV2Pod } from "./fake-v2-pod.ts";
+import { fakeKubeConfig, startFakeKubeCluster, type FakeKubeCluster } from "./fake-kube-cluster.ts";
 import type { FakeV2Pod } from "./fake-v2-pod.ts";
 
 const NS = "ml";
@@ -31,33 +30,22 @@ function deployConfig(overrides: ConfigInput["deploy"] = {}) {
   }).deploy;
 }
 
+let cluster: FakeKubeCluster;
 let api: FakeKubeApi;
-let blue: FakeV2Pod;
 let green: FakeV2Pod;
 let kubeConfig: KubeConfig;
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
-  blue = await startFakeV2Pod({ name: "iris", version: "1.0.0" });
-  green = await startFakeV2Pod({ name: "iris", version: "1.1.0" });
-  api.backend("iris-blue", blue.url);
-  api.backend("iris-green", green.url);
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "fake", server: api.url, skipTLSVerify: true }],
-    users: [{ name: "ci", token: "test-token" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "ci", namespace: NS }],
-    currentContext: "fake",
-  });
+  cluster = await startFakeKubeCluster({ blue: "1.0.0", green: "1.1.0" });
+  ({ api, green } = cluster);
+  kubeConfig = fakeKubeConfig(api.url, NS);
   // 1.0.0 live on blue, through the target itself.
   const r = await deploy("1.0.0", deployConfig());
   expect(r).toMatchObject({ outcome: "succeeded", colour: "blue" });
   api.calls.length = 0;
 });
 
-afterEach(async () => {
-  await Promise.all([api.close(), blue.close(), green.close()]);
-});
+afterEach(() => cluster.close());
 
 function deploy(version: string, config: ReturnType<typeof deployConfig>, phases: string[] = []) {
   return deployKubernetes({

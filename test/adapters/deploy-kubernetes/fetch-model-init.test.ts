@@ -1,4 +1,3 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openKubernetesTarget } from "../../../adapters/deploy-kubernetes/kubernetes-target.ts";
 import { ConfigSchema } from "../../../core/config/schema.ts";
@@ -6,8 +5,8 @@ import { parseKubernetesState } from "../../../core/kubernetes/kubernetes-state.
 import { parseFetchEnv, type ModelSource } from "../../../core/kubernetes/model-source.ts";
 import type { Artifact, ModelVersion } from "../../../core/registry/registry-port.ts";
 import { pinnedArtifactProblems } from "../../../runners/fetch/pinned-artifact-problems.ts";
-import { startFakeKubeApi, type FakeKubeApi } from "./fake-kube-api.ts";
-import { startFakeV2Pod, type FakeV2Pod } from "./fake-v2-pod.ts";
+import type { FakeKubeApi } from "./fake-kube-api.ts";
+import { fakeKubeConfig, startFakeKubeCluster, type FakeKubeCluster } from "./fake-kube-cluster.ts";
 import { POD_PREDICTION_LOG_ARGS } from "./pod-log-args.ts";
 
 const NS = "ml";
@@ -49,20 +48,15 @@ function version(v: string, modelSha: string): ModelVersion {
   };
 }
 
+let cluster: FakeKubeCluster;
 let api: FakeKubeApi;
-let pods: FakeV2Pod[];
 /** What the registry holds now, by version: the init container compares the pinned digests with it. */
 let registry: Map<string, ModelVersion>;
 let initRuns: Array<{ version: string; ok: boolean }>;
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
-  pods = [
-    await startFakeV2Pod({ name: "iris", version: "blue" }),
-    await startFakeV2Pod({ name: "iris", version: "green" }),
-  ];
-  api.backend("iris-blue", pods[0]?.url ?? "");
-  api.backend("iris-green", pods[1]?.url ?? "");
+  cluster = await startFakeKubeCluster({ blue: "blue", green: "green" });
+  api = cluster.api;
   registry = new Map();
   initRuns = [];
   for (const colour of ["iris-blue", "iris-green"]) {
@@ -79,25 +73,16 @@ beforeEach(async () => {
     });
   }
 });
-afterEach(async () => {
-  await Promise.all([api.close(), ...pods.map((p) => p.close())]);
-});
+afterEach(() => cluster.close());
 
 async function target() {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "fake", server: api.url, skipTLSVerify: true }],
-    users: [{ name: "ci", token: "t" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "ci", namespace: NS }],
-    currentContext: "fake",
-  });
   return openKubernetesTarget({
     env: {},
     config,
     environment: "production",
     now: () => new Date(),
     log: () => {},
-    kubeConfig,
+    kubeConfig: fakeKubeConfig(api.url, NS),
     modelSource: SOURCE,
   });
 }

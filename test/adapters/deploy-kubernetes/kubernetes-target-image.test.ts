@@ -1,9 +1,10 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openKubernetesTarget } from "../../../adapters/deploy-kubernetes/kubernetes-target.ts";
 import { ConfigSchema, type ConfigInput } from "../../../core/config/schema.ts";
 import type { ModelVersion } from "../../../core/registry/registry-port.ts";
 import { startFakeKubeApi, type FakeKubeApi } from "./fake-kube-api.ts";
+import { fakeKubeConfig } from "./fake-kube-cluster.ts";
 import { startFakeV2Pod, type FakeV2Pod } from "./fake-v2-pod.ts";
 
 const NS = "ml";
@@ -17,13 +18,7 @@ beforeEach(async () => {
   api = await startFakeKubeApi();
   pod = await startFakeV2Pod({ name: "iris", version: "1.0.0" });
   api.backend("iris-blue", pod.url);
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "fake", server: api.url, skipTLSVerify: true }],
-    users: [{ name: "ci", token: "t" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "ci", namespace: NS }],
-    currentContext: "fake",
-  });
+  kubeConfig = fakeKubeConfig(api.url, NS);
 });
 afterEach(async () => {
   await Promise.all([api.close(), pod.close()]);

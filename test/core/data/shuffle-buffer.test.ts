@@ -14,14 +14,17 @@ async function drain(n: number, opts: { size: number; batchSize: number; seed: n
   return batches;
 }
 
+/** Stream lengths, buffer sizes and batch sizes: a buffer of 1, smaller and larger than the data, no data. */
+const SHAPES = [
+  { n: 100, size: 1, batchSize: 10 },
+  { n: 100, size: 16, batchSize: 32 },
+  { n: 100, size: 1000, batchSize: 33 },
+  { n: 5, size: 3, batchSize: 2 },
+  { n: 0, size: 4, batchSize: 2 },
+];
+
 describe("shuffleBuffered (tf.data shuffle + batch)", () => {
-  it.each([
-    { n: 100, size: 1, batchSize: 10 },
-    { n: 100, size: 16, batchSize: 32 },
-    { n: 100, size: 1000, batchSize: 33 },
-    { n: 5, size: 3, batchSize: 2 },
-    { n: 0, size: 4, batchSize: 2 },
-  ])(
+  it.each(SHAPES)(
     "emits each of $n items once, in batches of $batchSize (buffer $size)",
     async ({ n, size, batchSize }) => {
       const batches = await drain(n, { size, batchSize, seed: 1 });
@@ -70,14 +73,7 @@ describe("shuffleRowsBuffered (the same shuffle over packed rows)", () => {
     }
   }
 
-  it.each([
-    { n: 100, size: 1, batchSize: 10 },
-    { n: 100, size: 16, batchSize: 32 },
-    { n: 100, size: 1000, batchSize: 33 },
-    { n: 5, size: 3, batchSize: 2 },
-    { n: 0, size: 4, batchSize: 2 },
-    { n: 2000, size: 50, batchSize: 16 },
-  ])(
+  it.each([...SHAPES, { n: 2000, size: 50, batchSize: 16 }])(
     "emits rows in shuffleBuffered's order and batches (n $n, buffer $size, batch $batchSize)",
     async (c) => {
       const want = await drain(c.n, { size: c.size, batchSize: c.batchSize, seed: 5 });

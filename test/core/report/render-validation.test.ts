@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,14 +11,9 @@ import type { ValidationReport } from "../../../core/data/expectations/validatio
 import { renderComparisonMarkdown } from "../../../core/report/render-markdown.ts";
 import { renderValidationMarkdown } from "../../../core/report/render-validation-markdown.ts";
 import { renderValidationText } from "../../../core/report/render-validation-text.ts";
+import { penguinsTable } from "../../support/penguins-table.ts";
 
-const PENGUINS = JSON.parse(
-  readFileSync(new URL("../../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
-) as Record<string, unknown>[];
-const table = tableFromRows(
-  PENGUINS,
-  PENGUINS.map((_, i) => ({ source: "data/penguins.json", row: i + 1 })),
-);
+const table = penguinsTable();
 
 function report(): ValidationReport {
   const suite = [

@@ -7,16 +7,7 @@ import {
 } from "../../../core/sweep/matrix-pruning.ts";
 import { hyperbandBracket, pruneTrial } from "../../../core/sweep/prune-trial.ts";
 import type { PrunerName, Study } from "../../../core/sweep/study.ts";
-import { makeStudy, trial } from "./study-fixtures.ts";
-
-// Five complete trials whose val_loss at epochs 1..3 have medians 0.5, 0.4, 0.3.
-const FIVE = [
-  trial(0, "complete", [0.3, 0.2, 0.1]),
-  trial(1, "complete", [0.4, 0.3, 0.2]),
-  trial(2, "complete", [0.5, 0.4, 0.3]),
-  trial(3, "complete", [0.6, 0.5, 0.4]),
-  trial(4, "complete", [0.7, 0.6, 0.5]),
-];
+import { FIVE_COMPLETE, makeStudy, trial } from "./study-fixtures.ts";
 
 /** The pruning a matrix trial gets for `study`, as its Action input carries it (through JSON). */
 function pruningFor(study: Study, number: number): TrialPruning {
@@ -34,19 +25,19 @@ function stopsAt(pruning: TrialPruning, values: readonly (number | null)[]): num
 
 describe("a matrix trial's pruning decision, epoch by epoch", () => {
   it.each([
-    ["median: worse than the median at epoch 1", "median", FIVE, [0.55, 0.1, 0.1], 1],
-    ["median: best-so-far kept it, then worse at epoch 3", "median", FIVE, [0.45, 0.39, 0.31], 3],
-    ["median: better throughout", "median", FIVE, [0.45, 0.35, 0.25], null],
-    ["median: four complete trials are still start-up", "median", FIVE.slice(0, 4), [9, 9, 9], null],
+    ["median: worse than the median at epoch 1", "median", FIVE_COMPLETE, [0.55, 0.1, 0.1], 1],
+    ["median: best-so-far kept it, then worse at epoch 3", "median", FIVE_COMPLETE, [0.45, 0.39, 0.31], 3],
+    ["median: better throughout", "median", FIVE_COMPLETE, [0.45, 0.35, 0.25], null],
+    ["median: four complete trials are still start-up", "median", FIVE_COMPLETE.slice(0, 4), [9, 9, 9], null],
     [
       "median: pruned trials do not count as start-up",
       "median",
-      [...FIVE.slice(0, 4), trial(7, "pruned", [0.1])],
+      [...FIVE_COMPLETE.slice(0, 4), trial(7, "pruned", [0.1])],
       [9, 9, 9],
       null,
     ],
-    ["median: a NaN value stops it", "median", FIVE, [0.45, null, 0.1], 2],
-    ["median: no finished trial reached epoch 4", "median", FIVE, [0.1, 0.1, 0.1, 0.1], null],
+    ["median: a NaN value stops it", "median", FIVE_COMPLETE, [0.45, null, 0.1], 2],
+    ["median: no finished trial reached epoch 4", "median", FIVE_COMPLETE, [0.1, 0.1, 0.1, 0.1], null],
     // maxEpochs 2: one bracket, one rung at epoch 1; the best 1/3 of those who reached it go on.
     ["hyperband: not promoted at the rung", "hyperband", [trial(0, "complete", [0.2, 0.1])], [0.3, 0.3], 1],
     [
@@ -102,7 +93,7 @@ describe("curvesForMatrix", () => {
     const failed = { ...trial(6, "failed", []), failure: { code: "x", message: "y" } };
     const study = makeStudy({
       pruner: "median",
-      trials: [...FIVE, failed, trial(7, "running", [0.1]), trial(8, "failed", [0.9])],
+      trials: [...FIVE_COMPLETE, failed, trial(7, "running", [0.1]), trial(8, "failed", [0.9])],
     });
     const curves = curvesForMatrix(study)!;
     expect(curves.trials.map((t) => [t.number, t.state])).toEqual([
@@ -117,7 +108,7 @@ describe("curvesForMatrix", () => {
   });
 
   it("is null when the study does not prune", () => {
-    expect(curvesForMatrix(makeStudy({ pruner: "none", trials: FIVE }))).toBeNull();
+    expect(curvesForMatrix(makeStudy({ pruner: "none", trials: FIVE_COMPLETE }))).toBeNull();
   });
 
   it("leaves the oldest trials out to stay under the size limit, and counts them", () => {

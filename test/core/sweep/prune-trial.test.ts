@@ -7,34 +7,25 @@ import {
   pruneTrial,
   MEDIAN_DEFAULTS,
 } from "../../../core/sweep/prune-trial.ts";
-import { makeStudy, trial } from "./study-fixtures.ts";
-
-// Five complete trials whose val_loss at epoch 1..3 have medians 0.5, 0.4, 0.3.
-const FIVE = [
-  trial(0, "complete", [0.3, 0.2, 0.1]),
-  trial(1, "complete", [0.4, 0.3, 0.2]),
-  trial(2, "complete", [0.5, 0.4, 0.3]),
-  trial(3, "complete", [0.6, 0.5, 0.4]),
-  trial(4, "complete", [0.7, 0.6, 0.5]),
-];
+import { FIVE_COMPLETE, makeStudy, trial } from "./study-fixtures.ts";
 
 describe("pruneMedian (Optuna's MedianPruner defaults)", () => {
   it.each([
-    ["worse than the median at epoch 1", FIVE, [0.55], true, "below-median"],
-    ["equal to the median is kept", FIVE, [0.5], false, "kept"],
-    ["better than the median", FIVE, [0.45, 0.39], false, "kept"],
-    ["best-so-far counts, not the last value", FIVE, [0.39, 0.41], false, "kept"],
-    ["worse at epoch 3", FIVE, [0.45, 0.39, 0.31], true, "below-median"],
-    ["four complete trials are still start-up", FIVE.slice(0, 4), [9], false, "startup"],
+    ["worse than the median at epoch 1", FIVE_COMPLETE, [0.55], true, "below-median"],
+    ["equal to the median is kept", FIVE_COMPLETE, [0.5], false, "kept"],
+    ["better than the median", FIVE_COMPLETE, [0.45, 0.39], false, "kept"],
+    ["best-so-far counts, not the last value", FIVE_COMPLETE, [0.39, 0.41], false, "kept"],
+    ["worse at epoch 3", FIVE_COMPLETE, [0.45, 0.39, 0.31], true, "below-median"],
+    ["four complete trials are still start-up", FIVE_COMPLETE.slice(0, 4), [9], false, "startup"],
     [
       "pruned and running trials do not count as start-up",
-      [...FIVE.slice(0, 4), trial(5, "pruned", [0.1])],
+      [...FIVE_COMPLETE.slice(0, 4), trial(5, "pruned", [0.1])],
       [9],
       false,
       "startup",
     ],
-    ["a NaN value is pruned", FIVE, [null], true, "nan"],
-    ["no complete trial reached this epoch", FIVE, [0.1, 0.1, 0.1, 0.1], false, "no-peers"],
+    ["a NaN value is pruned", FIVE_COMPLETE, [null], true, "nan"],
+    ["no complete trial reached this epoch", FIVE_COMPLETE, [0.1, 0.1, 0.1, 0.1], false, "no-peers"],
   ] as const)("%s", (_name, others, history, prune, reason) => {
     const me = trial(9, "running", [...history]);
     const d = pruneMedian([...others, me], me, "minimize", MEDIAN_DEFAULTS);
@@ -43,7 +34,7 @@ describe("pruneMedian (Optuna's MedianPruner defaults)", () => {
   });
 
   it("maximising flips the comparison", () => {
-    const acc = FIVE.map((t) =>
+    const acc = FIVE_COMPLETE.map((t) =>
       trial(
         t.number,
         "complete",
@@ -61,7 +52,7 @@ describe("pruneMedian (Optuna's MedianPruner defaults)", () => {
     [2, [9, 9, 9], true, "below-median"],
   ] as const)("warm-up of %i epochs", (nWarmupSteps, history, prune, reason) => {
     const me = trial(9, "running", [...history]);
-    const d = pruneMedian([...FIVE, me], me, "minimize", { ...MEDIAN_DEFAULTS, nWarmupSteps });
+    const d = pruneMedian([...FIVE_COMPLETE, me], me, "minimize", { ...MEDIAN_DEFAULTS, nWarmupSteps });
     expect([d.prune, d.reason]).toEqual([prune, reason]);
   });
 
@@ -73,9 +64,9 @@ describe("pruneMedian (Optuna's MedianPruner defaults)", () => {
         Array.from({ length: n }, () => 9),
       );
     const opts = { ...MEDIAN_DEFAULTS, intervalSteps: 2 };
-    expect(pruneMedian(FIVE, at(1), "minimize", opts).prune).toBe(true);
-    expect(pruneMedian(FIVE, at(2), "minimize", opts).reason).toBe("off-interval");
-    expect(pruneMedian(FIVE, at(3), "minimize", opts).prune).toBe(true);
+    expect(pruneMedian(FIVE_COMPLETE, at(1), "minimize", opts).prune).toBe(true);
+    expect(pruneMedian(FIVE_COMPLETE, at(2), "minimize", opts).reason).toBe("off-interval");
+    expect(pruneMedian(FIVE_COMPLETE, at(3), "minimize", opts).prune).toBe(true);
   });
 });
 
@@ -145,7 +136,7 @@ describe("hyperbandBracket", () => {
 describe("pruneTrial", () => {
   it("never prunes with pruner none", () => {
     const me = trial(9, "running", [99]);
-    expect(pruneTrial(makeStudy({ pruner: "none", trials: [...FIVE, me] }), me)).toEqual({
+    expect(pruneTrial(makeStudy({ pruner: "none", trials: [...FIVE_COMPLETE, me] }), me)).toEqual({
       prune: false,
       reason: "pruner-none",
     });
@@ -175,7 +166,7 @@ describe("pruneTrial", () => {
       },
     });
     const me = trial(9, "running", [0.9]);
-    expect(pruneTrial({ ...study, trials: [...FIVE, me] }, me).prune).toBe(true);
+    expect(pruneTrial({ ...study, trials: [...FIVE_COMPLETE, me] }, me).prune).toBe(true);
   });
 });
 

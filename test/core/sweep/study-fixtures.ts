@@ -41,3 +41,12 @@ export function trial(
     attempts: 1,
   };
 }
+
+/** Five complete trials whose val_loss at epochs 1..3 have medians 0.5, 0.4, 0.3 (the pruners' peers). */
+export const FIVE_COMPLETE: StudyTrial[] = [
+  trial(0, "complete", [0.3, 0.2, 0.1]),
+  trial(1, "complete", [0.4, 0.3, 0.2]),
+  trial(2, "complete", [0.5, 0.4, 0.3]),
+  trial(3, "complete", [0.6, 0.5, 0.4]),
+  trial(4, "complete", [0.7, 0.6, 0.5]),
+];

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../../core/config/parse-config.ts";
 import {
@@ -13,15 +12,10 @@ import {
   runExpectation,
   runExpectationSuite,
 } from "../../../../core/data/expectations/run-expectation-suite.ts";
+import { penguinRows, penguinsTable } from "../../../support/penguins-table.ts";
 
-// Palmer penguins as the example ships it: 344 rows, lower-case names, nulls where a value was not measured.
-const PENGUINS = JSON.parse(
-  readFileSync(new URL("../../../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
-) as Record<string, unknown>[];
-const penguins = tableFromRows(
-  PENGUINS,
-  PENGUINS.map((_, i) => ({ source: "data/penguins.json", row: i + 1 })),
-);
+const PENGUINS = penguinRows();
+const penguins = penguinsTable(PENGUINS);
 
 const run = (table: ExpectationTable, raw: Record<string, unknown>) =>
   runExpectation(table, ExpectationSchema.parse(raw));

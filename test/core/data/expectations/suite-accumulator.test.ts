@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ExpectationSchema,
@@ -11,10 +10,9 @@ import {
   runExpectationSuite,
 } from "../../../../core/data/expectations/run-expectation-suite.ts";
 import { valueKey } from "../../../../core/data/expectations/value-key.ts";
+import { penguinRows } from "../../../support/penguins-table.ts";
 
-const PENGUINS = JSON.parse(
-  readFileSync(new URL("../../../../examples/penguins/data/penguins.json", import.meta.url), "utf8"),
-) as Record<string, unknown>[];
+const PENGUINS = penguinRows();
 const origin = (i: number) => ({ source: i < 200 ? "a.json" : "b.json", row: i < 200 ? i + 1 : i - 199 });
 
 // Every kind, passing and failing, on present and missing columns.
