@@ -43,6 +43,12 @@ function flattenInto(data: readonly unknown[], out: unknown[], depth: number, wh
   }
 }
 
+/** Whether an input of this name was parsed already (requests name a few inputs: no Set per request). */
+function isDuplicate(parsed: readonly RequestInput[], name: string): boolean {
+  for (const p of parsed) if (p.name === name) return true;
+  return false;
+}
+
 function parseShape(shape: unknown, where: string): number[] {
   if (!Array.isArray(shape))
     throw badRequest("shape-invalid", `${where}: shape must be an array of non-negative integers`);
@@ -92,7 +98,7 @@ export function parseInferRequest(body: unknown, maxElements: number, binary?: U
   }
   let total = 0;
   const parsed: RequestInput[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined;
   for (let i = 0; i < inputs.length; i++) {
     const input: unknown = inputs[i];
     if (!isRecord(input))
@@ -101,8 +107,11 @@ export function parseInferRequest(body: unknown, maxElements: number, binary?: U
     if (typeof name !== "string" || name === "")
       throw badRequest("input-name-invalid", `inputs[${i}].name must be a non-empty string`);
     const where = `input '${name}'`;
-    if (seen.has(name)) throw badRequest("input-duplicate", `${where} is given more than once`);
-    seen.add(name);
+    // A scan of the few names before; a Set once there are many, so a huge request stays linear.
+    if (parsed.length >= 16) seen ??= new Set(parsed.map((p) => p.name));
+    if (seen ? seen.has(name) : isDuplicate(parsed, name))
+      throw badRequest("input-duplicate", `${where} is given more than once`);
+    seen?.add(name);
     if (typeof datatype !== "string" || !isV2Datatype(datatype)) {
       throw badRequest(
         "datatype-unknown",

@@ -58,9 +58,12 @@ export function ortTypeOf(datatype: V2Datatype): Tensor.Type {
   return V2_TO_ORT[datatype];
 }
 
+/** The V2 datatype names, for the per-input check on the request path (a Set beats `Object.hasOwn`). */
+const V2_NAMES: ReadonlySet<string> = new Set(Object.keys(V2_TO_ORT));
+
 /** Whether `s` names a V2 datatype. */
 export function isV2Datatype(s: string): s is V2Datatype {
-  return Object.hasOwn(V2_TO_ORT, s);
+  return V2_NAMES.has(s);
 }
 
 /** Integer bounds for the fixed-width integer types JSON numbers can carry exactly. */

@@ -284,6 +284,24 @@ describe("bad requests get a V2 error and the server keeps serving", () => {
       /more than once/,
     ],
     [
+      "duplicate among many inputs",
+      clf,
+      {
+        inputs: [
+          ...Array.from({ length: 20 }, (_, i) => ({
+            name: `x${i}`,
+            shape: [0],
+            datatype: "FP32",
+            data: [],
+          })),
+          { name: "x3", shape: [0], datatype: "FP32", data: [] },
+        ],
+      },
+      400,
+      "input-duplicate",
+      /'x3' is given more than once/,
+    ],
+    [
       "missing input",
       "/v2/models/add/infer",
       { inputs: [{ name: "a", shape: [2, 2], datatype: "FP32", data: [1, 2, 3, 4] }] },
