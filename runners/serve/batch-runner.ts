@@ -65,12 +65,26 @@ function concat(parts: Data[], total: number): Data {
   return out;
 }
 
+/** `dims` with its first dimension replaced by `rows`. */
+function withRows(dims: readonly number[], rows: number): number[] {
+  const out = dims.slice();
+  out[0] = rows;
+  return out;
+}
+
 function rowsOf(data: Data, from: number, to: number): Data {
   return Array.isArray(data) ? data.slice(from, to) : (data as Float32Array).subarray(from, to);
 }
 
 function disposeAll(tensors: Record<string, ort.Tensor>): void {
-  for (const t of Object.values(tensors)) t.dispose();
+  for (const name in tensors) tensors[name]!.dispose();
+}
+
+/** The dimensions after the first, as `AxB;` (`;` alone for one dimension). */
+function dimsKey(dims: readonly number[]): string {
+  let key = "";
+  for (let i = 1; i < dims.length; i++) key += i === 1 ? `${dims[i]}` : `x${dims[i]}`;
+  return `${key};`;
 }
 
 /**
@@ -148,11 +162,18 @@ export function createBatchRunner(session: RunnableSession, opts: BatchRunnerOpt
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of opts.inputNames) {
       const first = jobs[0]!.feeds[name]!;
-      const data = concat(
-        jobs.map((j) => j.feeds[name]!.data),
-        jobs.reduce((n, j) => n + j.feeds[name]!.data.length, 0),
+      const parts: Data[] = [];
+      let length = 0;
+      for (const j of jobs) {
+        const data = j.feeds[name]!.data;
+        parts.push(data);
+        length += data.length;
+      }
+      feeds[name] = new ort.Tensor(
+        first.type,
+        concat(parts, length) as Float32Array,
+        withRows(first.dims, total),
       );
-      feeds[name] = new ort.Tensor(first.type, data as Float32Array, [total, ...first.dims.slice(1)]);
     }
     let result: RunResult;
     try {
@@ -174,7 +195,7 @@ export function createBatchRunner(session: RunnableSession, opts: BatchRunnerOpt
       for (const [name, o] of outs) {
         const rowSize = total === 0 ? 0 : o.data.length / total;
         outputs[name] = {
-          dims: [j.rows, ...o.dims.slice(1)],
+          dims: withRows(o.dims, j.rows),
           data: rowsOf(o.data, row * rowSize, (row + j.rows) * rowSize),
         };
       }
@@ -224,7 +245,7 @@ export function createBatchRunner(session: RunnableSession, opts: BatchRunnerOpt
         const t = feeds[name];
         // Inputs that disagree on the row count cannot be stacked; onnxruntime judges them alone.
         if (t === undefined || t.dims[0] !== rows) return alone();
-        key += `${t.dims.slice(1).join("x")};`;
+        key += dimsKey(t.dims);
       }
       const queuedAt = performance.now();
       return new Promise<RunResult>((resolve, reject) =>

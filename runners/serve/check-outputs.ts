@@ -11,7 +11,18 @@ function invalid(code: string, message: string): ServeError {
 
 function shapeMatches(dims: readonly number[], spec: readonly number[]): boolean {
   if (spec.length === 0) return true;
-  return dims.length === spec.length && spec.every((d, i) => d < 0 || d === dims[i]);
+  if (dims.length !== spec.length) return false;
+  for (let i = 0; i < spec.length; i++) {
+    const d = spec[i]!;
+    if (d >= 0 && d !== dims[i]) return false;
+  }
+  return true;
+}
+
+function elementCount(dims: readonly number[]): number {
+  let count = 1;
+  for (const d of dims) count *= d;
+  return count;
 }
 
 /**
@@ -25,9 +36,10 @@ export function checkOutputs(
   specs: ReadonlyMap<string, TensorMetadata>,
   probabilities: ReadonlySet<string>,
 ): void {
-  for (const [name, out] of Object.entries(outputs)) {
+  for (const name in outputs) {
+    const out = outputs[name]!;
     const spec = specs.get(name);
-    const count = out.dims.reduce((a, b) => a * b, 1);
+    const count = elementCount(out.dims);
     if ((spec !== undefined && !shapeMatches(out.dims, spec.shape)) || count !== out.data.length) {
       throw invalid(
         "output-shape",

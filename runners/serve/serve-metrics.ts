@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { FastHistogram } from "./fast-histogram.ts";
 import type { PredictionLogObserver } from "./prediction-log.ts";
 
 /** Latency buckets in seconds, from half a millisecond (a small model on loopback) to 10 s. */
@@ -21,10 +22,10 @@ export type MetricRoute = "infer" | "model_metadata" | "model_ready";
 export type ServeMetrics = {
   registry: Registry;
   requests: Counter<"model" | "version" | "route" | "code" | "traffic">;
-  requestDuration: Histogram<"model" | "version" | "route" | "traffic">;
-  inferenceDuration: Histogram<"model" | "version">;
-  batchRows: Histogram<"model" | "version">;
-  queueWait: Histogram<"model" | "version">;
+  requestDuration: FastHistogram<"model" | "version" | "route" | "traffic">;
+  inferenceDuration: FastHistogram<"model" | "version">;
+  batchRows: FastHistogram<"model" | "version">;
+  queueWait: FastHistogram<"model" | "version">;
   modelReady: Gauge<"model" | "version">;
   invalidOutputs: Counter<"model" | "version" | "reason" | "traffic">;
   log: PredictionLogMetrics;
@@ -54,28 +55,28 @@ export function createServeMetrics(): ServeMetrics {
       labelNames: ["model", "version", "route", "code", "traffic"],
       registers: [registry],
     }),
-    requestDuration: new Histogram({
+    requestDuration: new FastHistogram({
       name: "modelship_request_duration_seconds",
       help: "Time from receiving a model request to sending its answer, by model, version, route and traffic kind.",
       labelNames: ["model", "version", "route", "traffic"],
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    batchRows: new Histogram({
+    batchRows: new FastHistogram({
       name: "modelship_batch_rows",
       help: "Rows per onnxruntime run (a request alone or several stacked together), by model and version.",
       labelNames: ["model", "version"],
       buckets: BATCH_ROWS_BUCKETS,
       registers: [registry],
     }),
-    queueWait: new Histogram({
+    queueWait: new FastHistogram({
       name: "modelship_queue_wait_seconds",
       help: "Time an inference waited in the batching queue before its run started, by model and version.",
       labelNames: ["model", "version"],
       buckets: QUEUE_WAIT_BUCKETS,
       registers: [registry],
     }),
-    inferenceDuration: new Histogram({
+    inferenceDuration: new FastHistogram({
       name: "modelship_inference_duration_seconds",
       help: "Time inside onnxruntime's session.run, by model and version.",
       labelNames: ["model", "version"],

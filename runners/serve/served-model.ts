@@ -368,16 +368,20 @@ function createServedModel(
     return { feeds: { [p.inputName]: new ort.Tensor("float32", features, [rows, p.outputWidth]) }, rows };
   }
 
-  type Returned = { name: string; binary: boolean };
+  type Returned = { readonly name: string; readonly binary: boolean };
+  type ReturnedSet = { outputs: readonly Returned[]; label: Returned | undefined };
 
-  function returnedOutputs(request: InferRequest): { outputs: Returned[]; label: Returned | undefined } {
+  // What a request naming no outputs gets, built once per binary flag rather than per request.
+  const allReturned = (binary: boolean): ReturnedSet => ({
+    outputs: allOutputNames.map((name) => ({ name, binary })),
+    label: withLabel ? { name: LABEL_OUTPUT, binary } : undefined,
+  });
+  const allAsJson = allReturned(false);
+  const allAsBinary = allReturned(true);
+
+  function returnedOutputs(request: InferRequest): ReturnedSet {
     const binary = request.binaryOutputs;
-    if (request.outputs === undefined) {
-      return {
-        outputs: allOutputNames.map((name) => ({ name, binary })),
-        label: withLabel ? { name: LABEL_OUTPUT, binary } : undefined,
-      };
-    }
+    if (request.outputs === undefined) return binary ? allAsBinary : allAsJson;
     const outputs: Returned[] = [];
     let label: Returned | undefined;
     for (const o of request.outputs) {
@@ -395,7 +399,7 @@ function createServedModel(
   }
 
   async function infer(request: InferRequest): Promise<InferAnswer> {
-    const raw = preprocessor !== undefined && !request.inputs.some((i) => i.name === preprocessor.inputName);
+    const raw = preprocessor !== undefined && !namesInput(request, preprocessor.inputName);
     const returned = returnedOutputs(request);
     const feeds = raw ? rawFeeds(preprocessor, request).feeds : tensorFeeds(request);
     let result: RunResult;
@@ -441,6 +445,12 @@ function createServedModel(
     infer,
     close: () => session.release(),
   };
+}
+
+/** Whether the request has an input of this name. */
+function namesInput(request: InferRequest, name: string): boolean {
+  for (const input of request.inputs) if (input.name === name) return true;
+  return false;
 }
 
 /**

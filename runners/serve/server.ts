@@ -442,8 +442,10 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       reply.type("application/octet-stream").send(Buffer.concat([head, ...answer.binary]));
     }
     // After the answer went out: the log's work never delays it.
-    const answered = { request: inferRequest, answer, head: body };
-    logPrediction(request, slot, { routing, seconds, status: 200, answered });
+    if (predictionLog !== undefined) {
+      const answered = { request: inferRequest, answer, head: body };
+      logPrediction(request, slot, { routing, seconds, status: 200, answered });
+    }
     return reply;
   };
 

@@ -1,5 +1,4 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { sign } from "@octokit/webhooks-methods";
 import { Probot } from "probot";
 import { expect } from "vitest";
@@ -12,31 +11,11 @@ import {
   type FakeRepo,
 } from "../support/fake-github/fake-github.ts";
 import type { FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
+import { issueCommentPayload, OWNER, REPO, workflowRunPayload, type Payload } from "./payloads.ts";
 
-const require = createRequire(import.meta.url);
-
-/**
- * A webhook payload being edited field by field from GitHub's examples. Loosely typed on purpose:
- * the examples predate some fields (display_title), and the App validates what it reads.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Payload = Record<string, any>;
-type Example = { name: string; actions: string[]; examples: Payload[] };
-const EXAMPLES = require("@octokit/webhooks-examples/api.github.com/index.json") as Example[];
+export { examplePayload, OWNER, REPO, type Payload } from "./payloads.ts";
 
 const SECRET = "test-secret";
-export const OWNER = "Codertocat";
-export const REPO = "Hello-World";
-
-/** A copy of GitHub's example payload for `event.action` (the `index`th one), with an installation. */
-export function examplePayload(event: string, action: string, index = 0): Payload {
-  const group = EXAMPLES.find((e) => e.name === event);
-  const found = group?.examples.filter((x) => x.action === action)[index];
-  if (!found) throw new Error(`no example payload for ${event}.${action}`);
-  const copy = structuredClone(found) as Payload;
-  copy.installation = { id: 1 };
-  return copy;
-}
 
 let appKey: string | undefined;
 
@@ -142,45 +121,12 @@ export async function startHarness(
 
 /** An `issue_comment.created` payload for a comment on PR `pr` (the comment also exists in the fake). */
 export function commentPayload(h: Harness, opts: { body: string; login?: string; pr?: number }): Payload {
-  const payload = examplePayload("issue_comment", "created");
-  const login = opts.login ?? "Codertocat";
-  const pr = opts.pr ?? 1;
-  const id = h.fake.state.nextId + 500;
-  h.fake.state.nextId = id;
-  h.repo.comments.push({
-    id,
-    issueNumber: pr,
-    body: opts.body,
-    user: { login, id: 7, type: "User" },
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-  });
-  payload.issue.number = pr;
-  payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
-  payload.comment.id = id;
-  payload.comment.body = opts.body;
-  payload.comment.created_at = new Date().toISOString();
-  payload.comment.user.login = login;
-  return payload;
+  return issueCommentPayload(h.fake, h.repo, opts);
 }
 
 /** A `workflow_run.completed` payload for `run`, a run the fake GitHub holds, in the harness's repository. */
 export function workflowRunCompleted(run: FakeWorkflowRun): Payload {
-  const payload = examplePayload("workflow_run", "completed");
-  payload.repository = examplePayload("issue_comment", "created").repository;
-  payload.repository.default_branch = "main";
-  Object.assign(payload.workflow_run, {
-    id: run.id,
-    display_title: run.displayTitle,
-    path: `.github/workflows/${run.workflowFile}`,
-    event: run.event,
-    head_sha: run.headSha,
-    head_branch: run.headBranch,
-    status: run.status,
-    conclusion: run.conclusion,
-    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
-  });
-  return payload;
+  return workflowRunPayload(run, "completed");
 }
 
 /** Reactions the App left on a comment, in order. */

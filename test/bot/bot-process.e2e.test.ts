@@ -12,8 +12,15 @@ import {
   type FakeGitHub,
   type FakeRepo,
 } from "../support/fake-github/fake-github.ts";
-import { BASIC_CONFIG, DEPLOY_WORKFLOW, examplePayload, generateAppKey, OWNER, REPO } from "./bot-harness.ts";
-import type { Payload } from "./bot-harness.ts";
+import { BASIC_CONFIG, DEPLOY_WORKFLOW, generateAppKey } from "./bot-harness.ts";
+import {
+  examplePayload,
+  issueCommentPayload,
+  OWNER,
+  REPO,
+  workflowRunPayload,
+  type Payload,
+} from "./payloads.ts";
 import { freePort } from "../support/free-port.ts";
 import { classifierModel } from "../fixtures/onnx/make-models.ts";
 
@@ -65,39 +72,14 @@ async function deliver(
 }
 
 function comment(pr: number, body: string, login: string): Payload {
-  const payload = examplePayload("issue_comment", "created");
-  const id = (fake.state.nextId += 100);
-  repo.comments.push({
-    id,
-    issueNumber: pr,
-    body,
-    user: { login, id: 7, type: "User" },
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-  });
-  payload.issue.number = pr;
-  payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
-  payload.comment.id = id;
-  payload.comment.body = body;
-  payload.comment.created_at = new Date().toISOString();
-  payload.comment.user.login = login;
-  return payload;
+  return issueCommentPayload(fake, repo, { pr, body, login });
 }
 
 function workflowRun(action: "requested" | "completed", runId: number): Payload {
-  const payload = examplePayload("workflow_run", action);
-  const run = repo.workflowRuns.find((r) => r.id === runId)!;
-  payload.repository = examplePayload("issue_comment", "created").repository;
-  Object.assign(payload.workflow_run, {
-    id: run.id,
-    display_title: run.displayTitle,
-    path: ".github/workflows/modelship-train.yml",
-    head_sha: run.headSha,
-    status: run.status,
-    conclusion: run.conclusion,
-    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
-  });
-  return payload;
+  return workflowRunPayload(
+    repo.workflowRuns.find((r) => r.id === runId)!,
+    action,
+  );
 }
 
 function merged(pr: number): Payload {
@@ -404,11 +386,7 @@ describe("modelship bot as a process, against the fake GitHub", () => {
       name: `modelship-run-${scheduled}`,
       dir: runDirs.sched!,
     });
-    const cron = workflowRun("completed", schedRunId);
-    cron.workflow_run.event = "schedule";
-    cron.workflow_run.head_branch = "main";
-    cron.repository.default_branch = "main";
-    expect([200, 202]).toContain(await deliver("workflow_run", cron));
+    expect([200, 202]).toContain(await deliver("workflow_run", workflowRun("completed", schedRunId)));
     const sched = () => Object.values(repo.pulls).find((p) => p.head.ref === "modelship/retrain/iris/sched");
     // The report comment on the candidate pull request is the handler's last write.
     await until(

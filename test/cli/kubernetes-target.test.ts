@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
 import type { FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
+import { fakeKubeconfigFile } from "../adapters/deploy-kubernetes/fake-kube-cluster.ts";
 import { startFakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli } from "./run-cli.ts";
@@ -29,17 +30,7 @@ beforeAll(async () => {
   await writeFile(join(repo, ".github/modelship.yml"), CONFIG);
   api = await startFakeKubeApi();
   const kubeconfig = join(root, "kubeconfig");
-  await writeFile(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "fake", cluster: { server: api.url, "insecure-skip-tls-verify": true } }],
-      users: [{ name: "me", user: { token: "t" } }],
-      contexts: [{ name: "fake", context: { cluster: "fake", user: "me", namespace: "models" } }],
-      "current-context": "fake",
-    }),
-  );
+  await writeFile(kubeconfig, fakeKubeconfigFile(api.url, "models"));
   env = { KUBECONFIG: kubeconfig };
 });
 

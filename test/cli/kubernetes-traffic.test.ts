@@ -5,8 +5,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKubernetesState } from "../../core/kubernetes/kubernetes-state.ts";
-import { startFakeKubeApi, type FakeKubeApi } from "../adapters/deploy-kubernetes/fake-kube-api.ts";
-import { startFakeV2Pod, type FakeV2Pod } from "../adapters/deploy-kubernetes/fake-v2-pod.ts";
+import {
+  fakeKubeconfigFile,
+  startFakeKubeCluster,
+  type FakeKubeCluster,
+} from "../adapters/deploy-kubernetes/fake-kube-cluster.ts";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { makeConfigRepo } from "./config-repo.ts";
 import { runCli } from "./run-cli.ts";
@@ -24,9 +27,7 @@ deploy:
 
 let root = "";
 let repo = "";
-let api: FakeKubeApi;
-let blue: FakeV2Pod;
-let green: FakeV2Pod;
+let cluster: FakeKubeCluster;
 let env: NodeJS.ProcessEnv;
 const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" });
 const cli = (args: string[]) => runCli(args, { cwd: repo, env, timeoutMs: 60_000 });
@@ -47,7 +48,9 @@ async function addRun(name: string, runId: string): Promise<void> {
 }
 
 function state() {
-  const svc = api.get("Service", "models", "iris") as { metadata: { annotations?: Record<string, string> } };
+  const svc = cluster.api.get("Service", "models", "iris") as {
+    metadata: { annotations?: Record<string, string> };
+  };
   return parseKubernetesState(svc.metadata.annotations, { namespace: "models", service: "iris" });
 }
 
@@ -55,23 +58,9 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ms-cli-k8s-traffic-"));
   repo = await makeConfigRepo({ config: CONFIG, dir: join(root, "repo") });
   git("remote", "add", "origin", "git@github.com:acme/iris.git");
-  api = await startFakeKubeApi();
-  blue = await startFakeV2Pod({ name: "iris", version: "1.0.0" });
-  green = await startFakeV2Pod({ name: "iris", version: "1.1.0" });
-  api.backend("iris-blue", blue.url);
-  api.backend("iris-green", green.url);
+  cluster = await startFakeKubeCluster({ blue: "1.0.0", green: "1.1.0" });
   const kubeconfig = join(root, "kubeconfig");
-  await writeFile(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "fake", cluster: { server: api.url, "insecure-skip-tls-verify": true } }],
-      users: [{ name: "me", user: { token: "t" } }],
-      contexts: [{ name: "fake", context: { cluster: "fake", user: "me", namespace: "models" } }],
-      "current-context": "fake",
-    }),
-  );
+  await writeFile(kubeconfig, fakeKubeconfigFile(cluster.api.url, "models"));
   env = { KUBECONFIG: kubeconfig };
   await addRun("first", "20261206-090000-aaaaaa");
   await addRun("second", "20261206-091000-bbbbbb");
@@ -88,7 +77,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([api.close(), blue.close(), green.close()]);
+  await cluster.close();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -126,8 +115,8 @@ describe("`modelship promote` and `modelship abort` with deploy.target: kubernet
     expect(JSON.parse(aborted.stdout)).toMatchObject({ outcome: "rolled-back", reason: "aborted" });
     expect(state()?.active).toMatchObject({ colour: "green", version: "1.1.0" });
     expect(state()?.split).toBeUndefined();
-    const replicas = (api.get("Deployment", "models", "iris-blue") as { spec: { replicas: number } }).spec
-      .replicas;
+    const replicas = (cluster.api.get("Deployment", "models", "iris-blue") as { spec: { replicas: number } })
+      .spec.replicas;
     expect(replicas).toBe(0);
   }, 240_000);
 });

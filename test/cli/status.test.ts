@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli } from "./run-cli.ts";
+import { removeTestDir } from "./stop-cli.ts";
 
 type StatusJson = {
   serving: boolean;
@@ -15,7 +16,7 @@ type StatusJson = {
 
 const dirs: string[] = [];
 afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
+  for (const d of dirs) await removeTestDir(d);
 });
 
 describe("status after a real local deploy", () => {

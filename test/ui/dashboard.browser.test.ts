@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLASSIFIER_WEIGHTS, linearClassifierModel } from "../fixtures/onnx/make-models.ts";
 import { runCli, serveCli } from "../cli/run-cli.ts";
 import { makeConfigRepo } from "../cli/config-repo.ts";
+import { removeTestDir } from "../cli/stop-cli.ts";
 
 /** Debian's Chromium; `.ci/run` installs it. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -103,7 +104,7 @@ afterAll(async () => {
   await Promise.all(
     children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
   );
-  if (repo) await rm(repo, { recursive: true, force: true });
+  if (repo) await removeTestDir(repo);
 });
 
 describe.skipIf(!HAS_CHROMIUM)("modelship ui in Chromium", () => {
