@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -6,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runWithHeapCap } from "./run-capped.ts";
 import { ConfigSchema } from "../../../core/config/schema.ts";
 import { ModelshipError } from "../../../core/errors.ts";
 import { REFERENCE_PROFILE_PATH } from "../../../core/monitoring/reference-profile.ts";
@@ -175,16 +175,7 @@ console.log(JSON.stringify({ rows: record.data.rows, runDir }));
   async function child(dir: string, streaming: boolean) {
     const script = join(dir, `run-${streaming}.mjs`);
     await writeFile(script, entry(dir, streaming));
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "--no-warnings", script], {
-        cwd: root,
-      });
-      let stdout = "";
-      let stderr = "";
-      p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runWithHeapCap(script, HEAP_MB, root);
   }
 
   it(`validates and profiles ${ROWS_BIG} rows (~180 MB) in a ${HEAP_MB} MB heap, where the in-memory path runs out`, async () => {

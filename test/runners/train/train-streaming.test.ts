@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runWithHeapCap } from "./run-capped.ts";
 import { ConfigSchema, type ConfigInput } from "../../../core/config/schema.ts";
 import { parsePreprocessor } from "../../../core/features/preprocessor.ts";
 import { RUN_FILES } from "../../../core/run/run-record.ts";
@@ -113,16 +113,7 @@ console.log(JSON.stringify({ metrics: record.metrics, data: record.data, heapLim
     // A file, not -e: the loader's worker threads inherit the flags, and --input-type breaks them.
     const script = join(repo, `train-${streaming}.mjs`);
     await writeFile(script, entry(repo, streaming));
-    return new Promise((resolve) => {
-      const p = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "--no-warnings", script], {
-        cwd: root,
-      });
-      let stdout = "";
-      let stderr = "";
-      p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runWithHeapCap(script, HEAP_MB, root);
   }
 
   it(`trains on ${ROWS} rows (~300 MB) in a ${HEAP_MB} MB heap, where the in-memory path runs out`, async () => {
