@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ModelshipError } from "../../core/errors.ts";
+import { processRunning } from "../process/process-running.ts";
 
 type Holder = { pid: number; host: string; at: string };
 
@@ -90,7 +91,7 @@ async function isStale(path: string, staleMs: number): Promise<boolean> {
   if (st === undefined) return false; // released meanwhile: try again
   const holder = await readHolder(path);
   // A holder on this host is checked directly, however long it has held the lock.
-  if (holder !== undefined && holder.host === hostname()) return !isAlive(holder.pid);
+  if (holder !== undefined && holder.host === hostname()) return !processRunning(holder.pid);
   // Another host's, or one still being written (no holder yet): judged by its age.
   return Date.now() - st.mtimeMs > staleMs;
 }
@@ -101,15 +102,6 @@ async function readHolder(path: string): Promise<Holder | undefined> {
     return typeof h.pid === "number" && typeof h.host === "string" ? (h as Holder) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { processRunning } from "../../adapters/process/process-running.ts";
 
 const PREFIX = "modelship-encoded-";
 const NAME = /^modelship-encoded-([0-9a-f]{8})-(\d+)-/;
@@ -17,16 +18,6 @@ export function encodedDirOwner(name: string): { host: string; pid: number } | n
   return m?.[1] && m[2] ? { host: m[1], pid: Number(m[2]) } : null;
 }
 
-/** Whether a process with this id runs (one of another user answers EPERM: it runs). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes the encoded-split folders in `root` that a run on this host left when it was killed
  * before its own cleanup: those whose owner process no longer runs. A folder of a running
@@ -38,7 +29,7 @@ export async function removeStaleEncodedDirs(root: string): Promise<string[]> {
   const names = await readdir(root).catch(() => [] as string[]);
   const stale = names.filter((name) => {
     const owner = encodedDirOwner(name);
-    return owner !== null && owner.host === host && !running(owner.pid);
+    return owner !== null && owner.host === host && !processRunning(owner.pid);
   });
   const removed: string[] = [];
   for (const name of stale) {
