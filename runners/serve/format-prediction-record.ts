@@ -69,6 +69,37 @@ export function isoTime(ms: number): string {
 }
 
 /**
+ * Milliseconds rounded to the microsecond as JSON, the text `String(Math.round(ms * 1000) / 1000)`
+ * gives, from integers: formatting a fractional double is one of the slowest steps of a record.
+ */
+export function millisText(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return String(us / 1000);
+  const whole = Math.floor(us / 1000);
+  let frac = us - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  let digits = 3;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  return `${whole}.${String(frac).padStart(digits, "0")}`;
+}
+
+/** The `"model"` and `"version"` members of the last record formatted: a server logs a few names over and over. */
+let namesOf = { model: "", version: "", json: ',"model":"","version":""' };
+
+function namesJson(model: string, version: string): string {
+  if (model !== namesOf.model || version !== namesOf.version)
+    namesOf = {
+      model,
+      version,
+      json: `,"model":${JSON.stringify(model)},"version":${JSON.stringify(version)}`,
+    };
+  return namesOf.json;
+}
+
+/**
  * One JSON line (a RawPredictionRecord) for a prediction, built by concatenating the texts the
  * server already has. Bodies over `maxRecordBytes`, and records that would come out larger than
  * that, keep only `summary: {rows, bytes}`.
@@ -92,9 +123,9 @@ export function predictionRecordParts(
 ): { parts: string[]; summarised: boolean } {
   const head =
     `{"v":${RAW_PREDICTION_RECORD_VERSION},"ts":"${isoTime(p.at)}","id":${JSON.stringify(p.id)}` +
-    `,"model":${JSON.stringify(p.model)},"version":${JSON.stringify(p.version)}` +
+    namesJson(p.model, p.version) +
     `,"variant":"${p.variant}","traffic":"${p.traffic}"` +
-    `,"latencyMs":${Math.round(p.latencyMs * 1000) / 1000},"status":${p.status}`;
+    `,"latencyMs":${millisText(p.latencyMs)},"status":${p.status}`;
   if (p.request === undefined) return { parts: [head, "}"], summarised: false };
   const responseBinaryBytes = (p.responseBinary ?? []).reduce((n, b) => n + b.byteLength, 0);
   const size =

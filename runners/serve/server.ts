@@ -259,7 +259,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
       pending.rows = rowsOf(a.request);
       pending.request = text;
       pending.response = a.head;
-      if (request.body instanceof BinaryBody) pending.requestBinary = request.body.binary;
+      if (a.binary !== undefined) pending.requestBinary = a.binary;
       if (a.answer.binary.length > 0) pending.responseBinary = a.answer.binary;
     }
     predictionLog.offer(pending);
@@ -414,10 +414,11 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
   const inferHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const slot = lookup(request.params as ModelParams);
     const model = readyModel(slot);
+    const binaryBody = request.body instanceof BinaryBody ? request.body : undefined;
     const inferRequest =
-      request.body instanceof BinaryBody
-        ? parseInferRequest(request.body.json, limits.maxElements, request.body.binary)
-        : parseInferRequest(request.body, limits.maxElements);
+      binaryBody === undefined
+        ? parseInferRequest(request.body, limits.maxElements)
+        : parseInferRequest(binaryBody.json, limits.maxElements, binaryBody.binary);
     if (performance.now() - startedAt(request) > limits.timeoutMs) {
       throw new ServeError(
         503,
@@ -443,7 +444,7 @@ export async function startInferenceServer(opts: InferenceServerOptions): Promis
     }
     // After the answer went out: the log's work never delays it.
     if (predictionLog !== undefined) {
-      const answered = { request: inferRequest, answer, head: body };
+      const answered = { request: inferRequest, answer, head: body, binary: binaryBody?.binary };
       logPrediction(request, slot, { routing, seconds, status: 200, answered });
     }
     return reply;
@@ -529,8 +530,8 @@ function byTraffic<T>(make: (traffic: TrafficKind) => T): Record<TrafficKind, T>
   return Object.fromEntries(TRAFFIC_KINDS.map((t) => [t, make(t)])) as Record<TrafficKind, T>;
 }
 
-/** An answered inference: the request, the model's answer and the answer's JSON text. */
-type Answered = { request: InferRequest; answer: InferAnswer; head: string };
+/** An answered inference: the request, the model's answer, the answer's JSON text and the request's binary tensor data. */
+type Answered = { request: InferRequest; answer: InferAnswer; head: string; binary: Uint8Array | undefined };
 
 /** Rows of a request: the first input's first dimension (1 for a scalar). */
 function rowsOf(request: InferRequest): number {

@@ -7,6 +7,7 @@ import { parsePredictionLine } from "../../../adapters/monitoring/read-predictio
 import {
   formatPredictionRecord,
   isoTime,
+  millisText,
   type PendingPrediction,
 } from "../../../runners/serve/format-prediction-record.ts";
 import {
@@ -265,6 +266,21 @@ describe("isoTime", () => {
 
   it("throws for a time out of range, as toISOString does", () => {
     expect(() => isoTime(NaN)).toThrow(RangeError);
+  });
+
+  it.each([
+    0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.12, 1, 1.2345, 1.2355, 9.9996, 10.05, 1234.5, 86_400_000.001, -1.5,
+  ])("writes a latency of %d ms as the number rounded to the microsecond", (ms) => {
+    expect(millisText(ms)).toBe(String(Math.round(ms * 1000) / 1000));
+  });
+
+  it("writes 10,000 random latencies as the number rounded to the microsecond", () => {
+    let seed = 7;
+    for (let i = 0; i < 10_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const ms = (seed / 2_147_483_648) * 10 ** ((i % 6) - 1);
+      expect(millisText(ms)).toBe(String(Math.round(ms * 1000) / 1000));
+    }
   });
 });
 
