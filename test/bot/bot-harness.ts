@@ -13,7 +13,7 @@ import {
 import type { FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 import { issueCommentPayload, OWNER, REPO, workflowRunPayload, type Payload } from "./payloads.ts";
 
-export { examplePayload, OWNER, REPO, type Payload } from "./payloads.ts";
+export { addTrainingRun, examplePayload, OWNER, REPO, pullRequestPayload, type Payload } from "./payloads.ts";
 
 const SECRET = "test-secret";
 

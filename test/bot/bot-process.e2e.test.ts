@@ -14,9 +14,11 @@ import {
 } from "../support/fake-github/fake-github.ts";
 import { BASIC_CONFIG, DEPLOY_WORKFLOW, generateAppKey } from "./bot-harness.ts";
 import {
+  addTrainingRun,
   examplePayload,
   issueCommentPayload,
   OWNER,
+  pullRequestPayload,
   REPO,
   workflowRunPayload,
   type Payload,
@@ -91,12 +93,7 @@ function merged(pr: number): Payload {
     parents: [pull.head.sha],
     branch: "main",
   });
-  const payload = examplePayload("pull_request", "closed");
-  payload.number = pr;
-  payload.pull_request.number = pr;
-  payload.pull_request.merged = true;
-  payload.pull_request.head.sha = pull.head.sha;
-  return payload;
+  return pullRequestPayload("closed", pull);
 }
 
 /** Waits for the App to finish: GitHub's webhook timeout makes Probot answer 202 for long handlers. */
@@ -367,18 +364,13 @@ describe("modelship bot as a process, against the fake GitHub", () => {
     const mainSha = repo.refs["refs/heads/main"]!;
     const schedRunId = (fake.state.nextId += 1);
     const scheduled = `sched-${mainSha}-${schedRunId}`;
-    repo.workflowRuns.push({
+    addTrainingRun(repo, {
       id: schedRunId,
-      workflowFile: "modelship-train.yml",
-      name: "Modelship train",
-      displayTitle: `modelship train ${scheduled}`,
+      correlation: scheduled,
       event: "schedule",
-      status: "completed",
       conclusion: "success",
       headSha: mainSha,
       headBranch: "main",
-      runAttempt: 1,
-      createdAt: "2026-01-01T00:00:00Z",
     });
     repo.artifacts.push({
       id: (fake.state.nextId += 1),

@@ -3,7 +3,14 @@ import { parseConfig } from "../../core/config/parse-config.ts";
 import { locateExpectations } from "../../core/data/expectations/locate-expectations.ts";
 import { runExpectationSuite } from "../../core/data/expectations/run-expectation-suite.ts";
 import { reportMarker } from "../../core/report/render-markdown.ts";
-import { botComments, commentPayload, examplePayload, startHarness, type Harness } from "./bot-harness.ts";
+import {
+  addTrainingRun,
+  botComments,
+  commentPayload,
+  startHarness,
+  workflowRunCompleted,
+  type Harness,
+} from "./bot-harness.ts";
 import { penguinsTable } from "../support/penguins-table.ts";
 
 const CONFIG = `model:
@@ -33,18 +40,11 @@ afterEach(() => h.checkAndClose());
 async function failedRun(withValidation: boolean): Promise<void> {
   await h.receive("issue_comment", commentPayload(h, { body: "/train" }));
   const check = h.repo.checkRuns[0]!;
-  h.repo.workflowRuns.push({
+  const run = addTrainingRun(h.repo, {
     id: 5150,
-    workflowFile: "modelship-train.yml",
-    name: "Modelship train",
-    displayTitle: `modelship train ${check.externalId}`,
-    event: "workflow_dispatch",
-    status: "completed",
-    conclusion: "failure",
+    correlation: check.externalId!,
     headSha: check.headSha,
-    headBranch: "changes",
-    runAttempt: 1,
-    createdAt: "2026-01-01T00:00:00Z",
+    conclusion: "failure",
   });
   if (withValidation) {
     h.repo.artifacts.push({
@@ -54,17 +54,7 @@ async function failedRun(withValidation: boolean): Promise<void> {
       files: [{ name: "validation.json", data: validationJson() }],
     });
   }
-  const run = examplePayload("workflow_run", "completed");
-  Object.assign(run.workflow_run, {
-    id: 5150,
-    display_title: `modelship train ${check.externalId}`,
-    path: ".github/workflows/modelship-train.yml",
-    head_sha: check.headSha,
-    status: "completed",
-    conclusion: "failure",
-    html_url: "https://github.com/Codertocat/Hello-World/actions/runs/5150",
-  });
-  await h.receive("workflow_run", run, "validation-failed");
+  await h.receive("workflow_run", workflowRunCompleted(run), "validation-failed");
 }
 
 describe("a training run stopped by its validate job", () => {

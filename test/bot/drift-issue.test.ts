@@ -11,6 +11,7 @@ import { driftJson } from "../../core/report/render-drift-json.ts";
 import { renderDriftMarkdown } from "../../core/report/render-drift-markdown.ts";
 import type { FakeIssue, FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 import {
+  addTrainingRun,
   BASIC_CONFIG,
   OWNER,
   REPO,
@@ -193,20 +194,14 @@ describe("a drift workflow run, through the App", () => {
     // The training run that dispatch started beats production: a candidate pull request on the
     // drift branch, linking the issue.
     const trainId = (h.fake.state.nextId += 1);
-    const train: FakeWorkflowRun = {
+    const train = addTrainingRun(h.repo, {
       id: trainId,
-      workflowFile: "modelship-train.yml",
-      name: "modelship train",
-      displayTitle: `modelship train ${correlation}`,
-      event: "workflow_dispatch",
-      status: "completed",
+      correlation,
       conclusion: "success",
       headSha: mainSha,
       headBranch: "main",
-      runAttempt: 1,
       createdAt: "2026-03-02T06:00:00Z",
-    };
-    h.repo.workflowRuns.push(train);
+    });
     h.repo.artifacts.push({
       id: (h.fake.state.nextId += 1),
       runId: trainId,

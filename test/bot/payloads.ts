@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { FakeGitHub, FakeRepo } from "../support/fake-github/fake-github.ts";
-import type { FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
+import type { FakePull, FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -75,5 +75,39 @@ export function workflowRunPayload(
     conclusion: run.conclusion,
     html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`,
   });
+  return payload;
+}
+
+/**
+ * Adds a completed run of the training workflow to `repo`: titled with `correlation` the way the
+ * template's run-name renders it, dispatched on PR #1's branch `changes` unless `run` says otherwise.
+ */
+export function addTrainingRun(
+  repo: FakeRepo,
+  run: { id: number; correlation: string; headSha: string; conclusion: string } & Partial<FakeWorkflowRun>,
+): FakeWorkflowRun {
+  const { correlation, ...fields } = run;
+  const added: FakeWorkflowRun = {
+    workflowFile: "modelship-train.yml",
+    name: "modelship train",
+    displayTitle: `modelship train ${correlation}`,
+    event: "workflow_dispatch",
+    status: "completed",
+    headBranch: "changes",
+    runAttempt: 1,
+    createdAt: "2026-01-01T00:00:00Z",
+    ...fields,
+  };
+  repo.workflowRuns.push(added);
+  return added;
+}
+
+/** A `pull_request` payload for `pull`, a pull request the fake holds: its number, head commit, merged or not. */
+export function pullRequestPayload(action: string, pull: FakePull): Payload {
+  const payload = examplePayload("pull_request", action);
+  payload.number = pull.number;
+  payload.pull_request.number = pull.number;
+  payload.pull_request.head.sha = pull.head.sha;
+  payload.pull_request.merged = pull.merged;
   return payload;
 }

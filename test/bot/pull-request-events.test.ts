@@ -2,27 +2,24 @@ import { afterEach, describe, expect, it } from "vitest";
 import { reportMarker } from "../../core/report/render-markdown.ts";
 import { addPull } from "../support/fake-github/fake-github.ts";
 import {
+  addTrainingRun,
   BASIC_CONFIG,
   botComments,
   commentPayload,
   examplePayload,
+  pullRequestPayload,
   reactionsOn,
   startHarness,
+  workflowRunCompleted,
   type Harness,
 } from "./bot-harness.ts";
-import type { Payload } from "./bot-harness.ts";
 import { trainOnPr } from "./train-on-pr.ts";
 
 let h: Harness;
 afterEach(() => h.checkAndClose());
 
-function pullEvent(action: "synchronize" | "opened", pr: number): Payload {
-  const payload = examplePayload("pull_request", action);
-  payload.number = pr;
-  payload.pull_request.number = pr;
-  payload.pull_request.head.sha = h.repo.pulls[pr]!.head.sha;
-  return payload;
-}
+const pullEvent = (action: "synchronize" | "opened", pr: number) =>
+  pullRequestPayload(action, h.repo.pulls[pr]!);
 
 describe("pushes to a pull request", () => {
   it.each([
@@ -110,17 +107,13 @@ describe("check runs and workflow runs", () => {
     const second = h.repo.checkRuns[1]!;
     expect(second.externalId).not.toBe(first.externalId);
 
-    const run = examplePayload("workflow_run", "completed");
-    Object.assign(run.workflow_run, {
+    const run = addTrainingRun(h.repo, {
       id: 999,
-      display_title: `modelship train ${second.externalId}`,
-      path: ".github/workflows/modelship-train.yml",
-      head_sha: second.headSha,
-      status: "completed",
+      correlation: second.externalId!,
+      headSha: second.headSha,
       conclusion: "cancelled",
-      html_url: "https://github.com/Codertocat/Hello-World/actions/runs/999",
     });
-    await h.receive("workflow_run", run);
+    await h.receive("workflow_run", workflowRunCompleted(run));
     expect(h.repo.checkRuns[1]).toMatchObject({ status: "completed", conclusion: "cancelled" });
     const [sticky] = botComments(h, 1);
     expect(sticky).toContain(reportMarker("iris"));

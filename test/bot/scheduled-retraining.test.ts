@@ -7,9 +7,10 @@ import { openGitHubReleasesRegistry } from "../../adapters/github/releases-regis
 import { reportMarker } from "../../core/report/render-markdown.ts";
 import { addCommit, type FakeIssue, type FakeWorkflowRun } from "../support/fake-github/fake-state.ts";
 import {
+  addTrainingRun,
   BASIC_CONFIG,
-  examplePayload,
   OWNER,
+  pullRequestPayload,
   REPO,
   startHarness,
   type Harness,
@@ -43,20 +44,15 @@ async function cronRun(opts: {
 }): Promise<FakeWorkflowRun> {
   const id = (h.fake.state.nextId += 1);
   const correlation = `${opts.kind ?? "sched"}-${mainSha}-${id}`;
-  const run: FakeWorkflowRun = {
+  const run = addTrainingRun(h.repo, {
     id,
-    workflowFile: "modelship-train.yml",
-    name: "modelship train",
-    displayTitle: `modelship train ${correlation}`,
+    correlation,
     event: opts.event ?? "schedule",
-    status: "completed",
     conclusion: opts.conclusion,
     headSha: mainSha,
     headBranch: opts.branch ?? "main",
-    runAttempt: 1,
     createdAt: "2026-03-02T03:17:00Z",
-  };
-  h.repo.workflowRuns.push(run);
+  });
   if (opts.conclusion === "success")
     h.repo.artifacts.push({
       id: (h.fake.state.nextId += 1),
@@ -291,10 +287,5 @@ async function merge(number: number): Promise<void> {
     parents: [pull.head.sha],
     branch: "main",
   });
-  const payload = examplePayload("pull_request", "closed");
-  payload.number = number;
-  payload.pull_request.number = number;
-  payload.pull_request.merged = true;
-  payload.pull_request.head.sha = pull.head.sha;
-  await deliver("pull_request", payload);
+  await deliver("pull_request", pullRequestPayload("closed", pull));
 }

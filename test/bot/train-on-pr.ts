@@ -4,7 +4,15 @@ import { getOctokit } from "@actions/github";
 import { openGitHubReleasesRegistry } from "../../adapters/github/releases-registry.ts";
 import { writePlots } from "../../adapters/plots/write-run-plots.ts";
 import { readRunDir } from "../../adapters/run-dir/read-run-dir.ts";
-import { commentPayload, examplePayload, OWNER, REPO, type Harness, type Payload } from "./bot-harness.ts";
+import {
+  addTrainingRun,
+  commentPayload,
+  OWNER,
+  REPO,
+  workflowRunCompleted,
+  type Harness,
+  type Payload,
+} from "./bot-harness.ts";
 
 let made = 0;
 
@@ -61,18 +69,11 @@ export async function completeTrainingRun(
   const check = h.repo.checkRuns[0]!;
   const runDir = opts.runDir ?? (opts.work ? await uploadedRunDir(opts.work, "iris-candidate") : undefined);
   if (runDir === undefined) throw new Error("trainOnPr needs runDir or work");
-  h.repo.workflowRuns.push({
+  const run = addTrainingRun(h.repo, {
     id: 4242,
-    workflowFile: "modelship-train.yml",
-    name: "Modelship train",
-    displayTitle: `modelship train ${check.externalId}`,
-    event: "workflow_dispatch",
-    status: "completed",
-    conclusion: "success",
+    correlation: check.externalId!,
     headSha: check.headSha,
-    headBranch: "changes",
-    runAttempt: 1,
-    createdAt: "2026-01-01T00:00:00Z",
+    conclusion: "success",
   });
   h.repo.artifacts.push({
     id: 4243,
@@ -82,15 +83,5 @@ export async function completeTrainingRun(
   });
   if (opts.plotsDir)
     h.repo.artifacts.push({ id: 4244, runId: 4242, name: "modelship-run-plots", dir: opts.plotsDir });
-  const run = examplePayload("workflow_run", "completed");
-  Object.assign(run.workflow_run, {
-    id: 4242,
-    display_title: `modelship train ${check.externalId}`,
-    path: ".github/workflows/modelship-train.yml",
-    head_sha: check.headSha,
-    status: "completed",
-    conclusion: "success",
-    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/4242`,
-  });
-  return run;
+  return workflowRunCompleted(run);
 }

@@ -80,6 +80,34 @@ describe("fake GitHub", () => {
     gh.invalid.splice(invalidBefore);
   });
 
+  it.each([
+    ["an owner/name", "acme/models", 201],
+    ["a name without its owner", "models", 422],
+    ["an owner ending in a hyphen", "acme-/models", 422],
+    ["an owner longer than 39 characters", `${"a".repeat(40)}/models`, 422],
+  ])(
+    "checks pulls/create's head_repo (format repo.nwo): %s, %s, answers %i",
+    async (_label, headRepo, status) => {
+      const repo = gh.repo("acme", "nwo");
+      const invalidBefore = gh.invalid.length;
+      const create = octokit.rest.pulls.create({
+        owner: "acme",
+        repo: "nwo",
+        title: "t",
+        head: "main",
+        base: "main",
+        head_repo: headRepo,
+      });
+      if (status === 201) await expect(create).resolves.toMatchObject({ status });
+      else await expect(create).rejects.toMatchObject({ status });
+      expect(gh.invalid.slice(invalidBefore)).toEqual(
+        status === 201 ? [] : [expect.objectContaining({ operationId: "pulls/create", status })],
+      );
+      gh.invalid.splice(invalidBefore);
+      repo.pulls = {};
+    },
+  );
+
   it("answers 404 for a route GitHub does not have and records it", async () => {
     const invalidBefore = gh.invalid.length;
     await expect(

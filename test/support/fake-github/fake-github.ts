@@ -47,6 +47,12 @@ export type StartFakeGitHubOptions = {
 const SPEC_PATH = "node_modules/@octokit/openapi/generated/api.github.com.json";
 const UPLOAD_PREFIXES = ["/api/uploads", "/uploads"];
 const API_PREFIX = "/api/v3";
+/**
+ * GitHub's own format `repo.nwo` (pulls/create's `head_repo`): `owner/name`, an account login
+ * (letters, digits, single inner hyphens, at most 39) and a repository name (letters, digits, `.`,
+ * `_`, `-`, at most 100).
+ */
+const REPO_NWO = /^(?=[A-Za-z0-9-]{1,39}\/)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\/[\w.-]{1,100}$/;
 
 let backendPromise: Promise<OpenAPIBackend> | undefined;
 
@@ -66,6 +72,7 @@ export function loadGitHubApi(): Promise<OpenAPIBackend> {
       coerceTypes: true,
       customizeAjv: (ajv) => {
         addFormats(ajv);
+        ajv.addFormat("repo.nwo", REPO_NWO);
         return ajv;
       },
     });
