@@ -83,7 +83,9 @@ export function millisText(ms: number): string {
     frac /= 10;
     digits--;
   }
-  return `${whole}.${String(frac).padStart(digits, "0")}`;
+  const text = `${frac}`;
+  const zeros = digits - text.length;
+  return `${whole}.${zeros === 2 ? "00" : zeros === 1 ? "0" : ""}${text}`;
 }
 
 /** The `"model"` and `"version"` members of the last record formatted: a server logs a few names over and over. */
