@@ -50,6 +50,12 @@ const RESPONSE = {
   ],
 };
 
+/** A prediction of a request that failed: no texts. */
+function failedPending(): PendingPrediction {
+  const { request: _request, response: _response, ...rest } = pending();
+  return rest;
+}
+
 function pending(over: Partial<PendingPrediction> = {}): PendingPrediction {
   const request = JSON.stringify(REQUEST);
   return {
@@ -285,6 +291,39 @@ describe("isoTime", () => {
 });
 
 describe("createPredictionLog", () => {
+  it("writes each record byte for byte as formatPredictionRecord formats it", async () => {
+    const limit = 1200;
+    const request = JSON.stringify(REQUEST);
+    const nearLimit = JSON.stringify({ ...REQUEST, pad: "x".repeat(limit - 80 - request.length) });
+    const cases: Array<[string, PendingPrediction]> = [
+      ["a plain record", pending()],
+      ["a failed request, no texts", failedPending()],
+      ["a body over the limit", pending({ bodyBytes: limit + 1 })],
+      ["texts under the limit that the head takes over it", pending({ request: nearLimit, response: "{}" })],
+      [
+        "a pretty-printed request",
+        pending({ request: JSON.stringify(REQUEST, null, 2).replace(/\n/g, "\r\n") }),
+      ],
+      [
+        "multi-byte text and an id to escape",
+        pending({ id: 'a"b\\c-ü😀', model: "pingüino", version: 'v"2' }),
+      ],
+      ["binary data in and out", pending({ requestBinary: f32(1, 2), responseBinary: [f32(3), f32(4, 5)] })],
+      ["a latency to round", pending({ latencyMs: 0.0105 })],
+    ];
+    const dir = await tempDir();
+    const { observer, counts } = countingObserver();
+    const log = createPredictionLog({ dir, observer, maxRecordBytes: limit });
+    for (const [, p] of cases) log.offer(p);
+    await log.close();
+    const names = (await readdir(dir)).filter((n) => n.endsWith(".jsonl"));
+    const text = (await Promise.all(names.map((n) => readFile(join(dir, n), "utf8")))).join("");
+    const expected = cases.map(([, p]) => formatPredictionRecord(p, limit));
+    expect(text.split("\n").slice(0, -1)).toEqual(expected.map((e) => e.line));
+    expect(expected.map((e) => e.summarised)).toEqual([false, false, true, true, false, false, false, false]);
+    expect(counts.summarised).toBe(2);
+  });
+
   it("keeps every line whole across its buffers: multi-byte text, records larger than a buffer, rotation", async () => {
     const dir = await tempDir();
     const { observer, counts } = countingObserver();
