@@ -23,7 +23,7 @@ import type {
   RegisterResult,
   Registry,
 } from "../../core/registry/registry-port.ts";
-import { registrationRaceLost } from "../../core/registry/registry-problems.ts";
+import { registrationRaceLost, tagLocked } from "../../core/registry/registry-problems.ts";
 import { toModelVersion } from "../../core/registry/to-model-version.ts";
 import {
   createVersionMetadata,
@@ -43,6 +43,8 @@ export const ALIAS_REF_PREFIX = "refs/modelship/aliases/";
 
 const FALLBACK_IDENTITY: GitIdentity = { name: "Modelship", email: "modelship@localhost" };
 const REGISTER_ATTEMPTS = 5;
+/** How long a registration waits for another git process to let go of a new tag's lock (held for milliseconds). */
+const TAG_LOCK_WAIT_MS = 2_000;
 const ALIAS_ATTEMPTS = 40;
 
 /** A version tag as read from git, valid or not. */
@@ -101,7 +103,8 @@ class GitRegistry extends VersionRegistry<GitVersion> {
     const parent =
       record.code.commit && (await this.#commitExists(record.code.commit)) ? record.code.commit : null;
 
-    for (let attempt = 1; ; attempt++) {
+    let races = 0;
+    for (;;) {
       const { entries, occupied } = await this.#scan(input.name);
       const decision = decideRunRegistration(
         input,
@@ -114,19 +117,34 @@ class GitRegistry extends VersionRegistry<GitVersion> {
 
       const tag = this.tagFor(input.name, decision.version);
       const metadata = createVersionMetadata(input, decision, { record, artifacts });
-      const identity = await this.#whoami();
       const commit = await this.#commitTree(
         tree,
         parent,
         `modelship: ${input.name} ${decision.version}\n\nrun ${record.runId}\n`,
         input.now,
       );
-      const tagObject = await this.#raw(["mktag"], {
-        input:
-          `object ${commit}\ntype commit\ntag ${tag}\n` +
-          `tagger ${identity.name.replace(/[<>\n]/g, "")} <${identity.email.replace(/[<>\n]/g, "")}> ${Math.floor(input.now.getTime() / 1000)} +0000\n\n` +
-          renderVersionMessage(metadata),
-      });
+      if (await this.#createTag(tag, commit, metadata, input.now))
+        return { outcome: "created", version: toModelVersion(metadata, tag, []) };
+      // Someone registered this version first: decide again against what is there now.
+      if (++races >= REGISTER_ATTEMPTS) throw new ModelshipError(registrationRaceLost(input.name, races));
+    }
+  }
+
+  /**
+   * Creates `tag` as an annotated tag of `commit` only if it does not exist yet; false when another
+   * writer created it first. While another git process holds the tag's lock (it is writing a ref
+   * there), it tries again for up to TAG_LOCK_WAIT_MS.
+   */
+  async #createTag(tag: string, commit: string, metadata: VersionMetadata, now: Date): Promise<boolean> {
+    const identity = await this.#whoami();
+    const tagObject = await this.#raw(["mktag"], {
+      input:
+        `object ${commit}\ntype commit\ntag ${tag}\n` +
+        `tagger ${identity.name.replace(/[<>\n]/g, "")} <${identity.email.replace(/[<>\n]/g, "")}> ${Math.floor(now.getTime() / 1000)} +0000\n\n` +
+        renderVersionMessage(metadata),
+    });
+    const deadline = Date.now() + TAG_LOCK_WAIT_MS;
+    for (let tries = 1; ; tries++) {
       try {
         // The empty old value means "must not exist": a concurrent or repeated registration cannot overwrite.
         await this.#git.raw([
@@ -137,13 +155,14 @@ class GitRegistry extends VersionRegistry<GitVersion> {
           tagObject,
           "",
         ]);
+        return true;
       } catch (err) {
-        if (!(await this.#refExists(`refs/tags/${tag}`))) throw gitFailed(`cannot create tag ${tag}`, err);
-        // Someone registered this version first: decide again against what is there now.
-        if (attempt < REGISTER_ATTEMPTS) continue;
-        throw new ModelshipError(registrationRaceLost(input.name, attempt));
+        if (await this.#refExists(`refs/tags/${tag}`)) return false;
+        if (!/cannot lock ref|\.lock'?: File exists/i.test(String(err)))
+          throw gitFailed(`cannot create tag ${tag}`, err);
+        if (Date.now() >= deadline) throw new ModelshipError(tagLocked(tag, firstLine(err)));
+        await sleep(5 + Math.random() * 20 * Math.min(tries, 5));
       }
-      return { outcome: "created", version: toModelVersion(metadata, tag, []) };
     }
   }
 

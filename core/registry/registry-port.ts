@@ -69,7 +69,7 @@ export type VerifyResult = { ok: true; version: ModelVersion } | { ok: false; pr
  *    model-name-mismatch, model-load-failed
  *  - version-taken, version-not-greater, run-already-registered, run-artifacts-changed
  *  - version-not-found, artifact-digest-mismatch, destination-not-empty, registry-metadata-invalid
- *  - alias-target-missing, concurrent-update, not-a-git-repository, git-failed
+ *  - alias-target-missing, concurrent-update, ref-locked, not-a-git-repository, git-failed
  */
 export type RegistryErrorCode =
   | "invalid-tag-format"
@@ -94,6 +94,7 @@ export type RegistryErrorCode =
   | "registry-metadata-invalid"
   | "alias-target-missing"
   | "concurrent-update"
+  | "ref-locked"
   | "not-a-git-repository"
   | "git-failed";
 

@@ -28,6 +28,15 @@ export function registrationRaceLost(name: string, attempts: number): Problem {
   };
 }
 
+/** A version's tag stayed locked by another git process for every try; `detail` is git's message. */
+export function tagLocked(tag: string, detail: string): Problem {
+  return {
+    code: "ref-locked",
+    message: `could not create tag ${tag}: another git process held its lock for every try (${detail})`,
+    hint: "If no other modelship or git command runs in this repository, remove the stale .lock file git names and register again.",
+  };
+}
+
 /** Every compare-and-swap of an alias lost to another writer; `detail` is the last failure. */
 export function aliasRaceLost(name: string, alias: string, attempts: number, detail: string): Problem {
   return {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ModelshipError } from "../../../core/errors.ts";
 import type { Registry } from "../../../core/registry/registry-port.ts";
@@ -155,6 +155,47 @@ describe("register", () => {
 
     expect(results.map((r) => r.version.version).sort()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
     expect(new Set(results.map((r) => r.version.runId))).toEqual(new Set(["r1", "r2", "r3"]));
+  });
+
+  it("waits while another writer holds the new tag's lock, then registers", async () => {
+    const repo = await makeRepo();
+    const [r1, r2] = (await Promise.all(["r1", "r2"].map((runId) => makeRunDir({ runId })))) as [
+      string,
+      string,
+    ];
+    const [a, b] = await Promise.all([open(repo), open(repo)]);
+    // The lock git takes while it writes a ref, held here as a writer mid-update would hold it.
+    const lock = join(repo, ".git", "refs", "tags", "model", "iris", "v1.0.0.lock");
+    await mkdir(dirname(lock), { recursive: true });
+    await writeFile(lock, "");
+    const first = a.register({ runDir: r1, name: "iris", bump: "minor", now: NOW });
+    // Long enough for the first registration to reach the tag and wait, short of its 2 s patience.
+    await new Promise((r) => setTimeout(r, 1_200));
+    await rm(lock);
+    const second = await b.register({ runDir: r2, name: "iris", bump: "minor", now: NOW });
+    const results = [await first, second];
+
+    expect(results.map((r) => r.outcome)).toEqual(["created", "created"]);
+    expect(results.map((r) => r.version.version).sort()).toEqual(["1.0.0", "1.1.0"]);
+    expect(await tags(repo)).toEqual(["model/iris/v1.0.0", "model/iris/v1.1.0"]);
+  });
+
+  it("names the stale lock when a tag's lock never goes, and writes no tag", async () => {
+    const repo = await makeRepo();
+    const run = await makeRunDir({ runId: "r1" });
+    const lock = join(repo, ".git", "refs", "tags", "model", "iris", "v1.0.0.lock");
+    await mkdir(dirname(lock), { recursive: true });
+    await writeFile(lock, "");
+    const err = await (
+      await open(repo)
+    )
+      .register({ runDir: run, name: "iris", bump: "minor", now: NOW })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(ModelshipError);
+    expect((err as ModelshipError).code).toBe("ref-locked");
+    expect((err as ModelshipError).message).toContain("v1.0.0.lock");
+    expect(await tags(repo)).toEqual([]);
   });
 
   it.each([
