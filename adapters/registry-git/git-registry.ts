@@ -161,7 +161,7 @@ class GitRegistry extends VersionRegistry<GitVersion> {
         if (!/cannot lock ref|\.lock'?: File exists/i.test(String(err)))
           throw gitFailed(`cannot create tag ${tag}`, err);
         if (Date.now() >= deadline) throw new ModelshipError(tagLocked(tag, firstLine(err)));
-        await sleep(5 + Math.random() * 20 * Math.min(tries, 5));
+        await retryPause(tries);
       }
     }
   }
@@ -260,7 +260,7 @@ class GitRegistry extends VersionRegistry<GitVersion> {
   }
 
   protected override async beforeAliasRetry(attempt: number): Promise<void> {
-    await sleep(5 + Math.random() * 20 * Math.min(attempt, 5));
+    await retryPause(attempt);
   }
 
   /**
@@ -473,6 +473,11 @@ function firstLine(err: unknown): string {
       .trim()
       .split("\n")[0] ?? ""
   );
+}
+
+/** A short, jittered pause before writing a contended ref again: longer the more tries it took. */
+function retryPause(attempt: number): Promise<void> {
+  return sleep(5 + Math.random() * 20 * Math.min(attempt, 5));
 }
 
 function sleep(ms: number): Promise<void> {
