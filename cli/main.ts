@@ -26,7 +26,7 @@ const program = new ModelshipCommand("modelship")
 type CommandModule = { register: (p: Command) => void };
 
 // Each module registers the commands named here. Only the module of the command being run is
-// loaded (help and unknown commands load them all), so a long-running `modelship bot` or
+// loaded (help and unknown commands load them all, `--version` none), so a long-running `modelship bot` or
 // `modelship serve` does not carry the rest of the CLI in memory, and every command starts faster.
 const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["validate"], () => import("./commands/validate.ts")],
@@ -53,9 +53,12 @@ const modules: Array<[names: string[], load: () => Promise<CommandModule>]> = [
   [["bot"], () => import("./commands/bot.ts")],
 ];
 
-const requested = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+const args = process.argv.slice(2);
+const requested = args.find((arg) => !arg.startsWith("-"));
 const match = modules.find(([names]) => requested !== undefined && names.includes(requested));
-for (const [, load] of match ? [match] : modules) (await load()).register(program);
+// `modelship --version` needs no command at all.
+const versionOnly = requested === undefined && args.some((arg) => arg === "-V" || arg === "--version");
+for (const [, load] of match ? [match] : versionOnly ? [] : modules) (await load()).register(program);
 addQuietOption(program.commands);
 
 try {
