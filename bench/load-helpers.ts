@@ -116,75 +116,86 @@ export async function load(
 }
 
 /**
- * Sends `rate` POSTs a second for `duration` seconds, evenly spaced and open-loop: request i goes out
- * at start + i/rate whether or not earlier ones were answered (over as many keep-alive connections
- * as that needs), and its latency counts from that scheduled time, so a stall on either side
- * delays every request due meanwhile instead of hiding them (coordinated omission).
- * autocannon's `overallRate` is not this: each connection sends its quota for the second back to
- * back as soon as the second starts, so "1,000 req/s" is a burst of 1,000 at full speed and then
- * idle, and the tail it measures is queueing within the burst.
+ * Sends `rate` POSTs a second for `duration` seconds, evenly spaced and open-loop: request i is due
+ * at start + i/rate and goes out at the first timer turn after that, whether or not earlier ones
+ * were answered, over as many keep-alive connections as that needs. Nothing ever waits for a
+ * connection, so a request leaves late only when this process is late (timers fire up to a
+ * millisecond or so after their time; `lateMs` reports it), and its latency counts from when it
+ * left. autocannon's `overallRate` is not this: each connection sends its quota for the second
+ * back to back as soon as the second starts, so "1,000 req/s" is a burst of 1,000 at full speed
+ * and then idle, and the tail it measures is queueing within the burst.
  */
 export async function pacedLoad(
   url: string,
   body: string,
   opts: { rate: number; duration: number; pids?: Array<number | undefined> },
-): Promise<Load> {
+): Promise<Load & { lateMs: number; errorCodes: Record<string, number> }> {
   const pids = opts.pids ?? [];
   const cpuOf = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
   const n = Math.round(opts.rate * opts.duration);
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
   const cpuBefore = await cpuOf();
-  const { latencies, errors, non2xx } = await sendPaced(url, body, n, 1000 / opts.rate, agent);
+  const sent = await sendPaced(url, body, n, 1000 / opts.rate, agent);
   const cpu = (await cpuOf()) - cpuBefore;
   agent.destroy();
-  const sorted = latencies.sort();
+  const sorted = sent.latencies.sort();
+  const answered = n - sent.errors;
   return {
     reqPerSec: opts.rate,
     p50: percentile(sorted, 0.5),
     p95: percentile(sorted, 0.95),
     p99: percentile(sorted, 0.99),
-    requests: n - errors,
-    errors,
-    non2xx,
-    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, n - errors),
+    requests: answered,
+    errors: sent.errors,
+    non2xx: sent.non2xx,
+    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, answered),
     cpuSeconds: pids.length === 0 ? NaN : cpu,
     latencies: sorted,
+    lateMs: percentile(sent.late.sort(), 0.99),
+    errorCodes: sent.errorCodes,
   };
 }
 
-/** The open-loop schedule of pacedLoad: `n` requests `intervalMs` apart, each timed from its due time. */
+/** The open-loop schedule of pacedLoad: `n` requests `intervalMs` apart, each timed from when it left. */
 function sendPaced(url: string, body: string, n: number, intervalMs: number, agent: Agent) {
   const latencies = new Float64Array(n);
+  const late = new Float64Array(n);
   const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+  const errorCodes: Record<string, number> = {};
   let errors = 0;
   let non2xx = 0;
-  return new Promise<{ latencies: Float64Array; errors: number; non2xx: number }>((resolve) => {
-    let sent = 0;
+  return new Promise<{
+    latencies: Float64Array;
+    late: Float64Array;
+    errors: number;
+    errorCodes: Record<string, number>;
+    non2xx: number;
+  }>((resolve) => {
+    let next = 0;
     let done = 0;
-    const start = performance.now() + 1;
-    const answered = (i: number, due: number) => {
-      latencies[i] = performance.now() - due;
-      if (++done === n) resolve({ latencies, errors, non2xx });
+    const start = performance.now();
+    const answered = (i: number, left: number) => {
+      latencies[i] = performance.now() - left;
+      if (++done === n) resolve({ latencies, late, errors, errorCodes, non2xx });
     };
-    const send = (i: number, due: number) => {
+    const send = (i: number, now: number) => {
+      late[i] = now - (start + i * intervalMs);
       const req = request(url, { method: "POST", agent, headers }, (res) => {
         if (res.statusCode !== 200) non2xx++;
-        res.on("end", () => answered(i, due)).resume();
+        res.on("end", () => answered(i, now)).resume();
       });
-      req.on("error", () => {
+      req.on("error", (err: NodeJS.ErrnoException) => {
         errors++;
-        answered(i, due);
+        const code = err.code ?? err.message;
+        errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+        answered(i, now);
       });
       req.end(body);
     };
-    // Timers fire late by up to a millisecond; the last stretch before a due time polls instead.
     const tick = () => {
       const now = performance.now();
-      for (; sent < n && start + sent * intervalMs <= now; sent++) send(sent, start + sent * intervalMs);
-      if (sent === n) return;
-      const wait = start + sent * intervalMs - performance.now();
-      if (wait > 1.5) setTimeout(tick, wait - 1);
-      else setImmediate(tick);
+      for (; next < n && start + next * intervalMs <= now; next++) send(next, now);
+      if (next < n) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
     };
     tick();
   });

@@ -4,8 +4,8 @@
  * Three `modelship serve` processes serve the same penguins model (preprocess.json fitted on the
  * example's data, raw-feature requests of real rows): one with `--prediction-log` (every inference
  * logged unless --sample-rate says less) and two without, the second of which is the A/A control.
- * Each is loaded in turn at a steady 1,000 requests/s, open-loop and evenly spaced, every latency
- * counted from the moment its request was due (pacedLoad), in 1 s slices in a balanced order (ORDERS), many
+ * Each is loaded in turn at a steady 1,000 requests/s, open-loop and evenly spaced (pacedLoad), in
+ * 1 s slices in a balanced order (ORDERS), many
  * slices per process, over several generations of three fresh processes (placement and JIT differ
  * from one process to the next). Where the machine has 2 cores or more (and `taskset` is there),
  * the bench's own process, the load generator, runs on core 0 and the servers on the others;
@@ -142,7 +142,7 @@ try {
 }
 
 /** One slice's load, with the GC pause time the server reported meanwhile. */
-type Slice = Load & { gcSeconds: number };
+type Slice = Load & { gcSeconds: number; lateMs: number };
 
 /** Seconds the server has spent in GC pauses so far, from its /metrics (prom-client's default metrics). */
 async function gcSeconds(base: string): Promise<number> {
@@ -251,7 +251,7 @@ function report(results: Record<Kind, Slice[]>, records: number, alone: number[]
     [
       "",
       `${rate} req/s open-loop, evenly spaced, ${generations} generations of three fresh servers × ${slices} slices of ${sliceSeconds} s each in balanced order, 5 raw-feature rows per request, sample rate ${sampleRate}`,
-      `placement: ${pin ? `load generator on core 0, servers on ${cores > 2 ? `cores 1-${cores - 1}` : "core 1"}` : "left to the kernel"}`,
+      `placement: ${pin ? `load generator on core 0, servers on ${cores > 2 ? `cores 1-${cores - 1}` : "core 1"}` : "left to the kernel"}; requests left at most ${fmt(Math.max(...KINDS.flatMap((k) => results[k].map((l) => l.lateMs))), 1)} ms after they were due (p99 of the worst slice)`,
       `pooled p50 / p99 / p999: without logging ${quantiles("off")}; with logging ${quantiles("on")}; A/A control ${quantiles("control")}`,
       `p99 ratio with / without logging: ${ratioText(withLog!)}  (target ≤ 1.05)`,
       `p99 ratio control / without:      ${ratioText(control!)}  (two identical servers: what this run can resolve)`,

@@ -2,8 +2,9 @@
  * Traffic strategy benchmark: `node bench/strategies.bench.ts [--duration S] [--rate R]`.
  *
  * The local router (`runners/router/router-main.ts`, its own process) serves the fixture
- * classifier while autocannon sends a fixed `--rate` (default 1,000) requests/s over 20
- * connections from this process. Two runs of the same length:
+ * classifier while this process sends a steady `--rate` (default 1,000) requests/s, evenly spaced
+ * and open-loop (pacedLoad: each request goes out when it is due, over as many keep-alive
+ * connections as that needs, whether or not earlier ones were answered). Two runs of the same length:
  *   - baseline: one version live, nothing moves;
  *   - changes: a canary (10%, 50%, then all, 1 s a step), an A/B split at 30% that is aborted, a
  *     shadow that is promoted, and a rollback — every move driven through the admin surface as
@@ -20,7 +21,7 @@ import type { ChildProcess } from "node:child_process";
 import { connectLocalDeployment } from "../adapters/deploy-local/connect-local-deployment.ts";
 import type { RemoteDeployment } from "../adapters/deploy-local/connect-local-deployment.ts";
 import { classifierModel } from "../test/fixtures/onnx/make-models.ts";
-import { fmt, load, loadTable, startChild, stopChild, type Load } from "./load-helpers.ts";
+import { fmt, load, loadTable, pacedLoad, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const ROUTER = fileURLToPath(new URL("../runners/router/router-main.ts", import.meta.url));
 const BODY = JSON.stringify({
@@ -88,11 +89,11 @@ async function main(): Promise<void> {
     const d = await connectLocalDeployment(stateDir, "bench");
     await d.deploy(m["1.0.0"], { waitForScaleDown: true });
     const url = `${router.url}/v2/models/iris/infer`;
-    const fixed = { connections: 20, duration, overallRate: rate, pids: [child.pid] };
+    const steady = { rate, duration, pids: [child.pid] };
     await load(url, BODY, { connections: 20, duration: 2 });
-    const baseline = await load(url, BODY, fixed);
+    const baseline = await pacedLoad(url, BODY, steady);
     const started = Date.now();
-    const running = load(url, BODY, fixed);
+    const running = pacedLoad(url, BODY, steady);
     const steps = await changes(d, m);
     const tookS = (Date.now() - started) / 1000;
     const moved = await running;
@@ -103,9 +104,11 @@ async function main(): Promise<void> {
   }
 }
 
+type Paced = Awaited<ReturnType<typeof pacedLoad>>;
+
 function report(o: {
-  baseline: Load;
-  moved: Load;
+  baseline: Paced;
+  moved: Paced;
   steps: string[];
   tookS: number;
   duration: number;
@@ -113,6 +116,10 @@ function report(o: {
 }) {
   const { header, row } = loadTable(50, ["req/s", "p50 ms", "p99 ms", "requests", "failed"]);
   const failed = (l: Load) => l.errors + l.non2xx;
+  const codes = (l: Paced) => {
+    const seen = Object.entries(l.errorCodes).map(([code, n]) => `${code} ${n}`);
+    return seen.length === 0 ? "" : `: ${seen.join(", ")}`;
+  };
   const lines = [
     "",
     ...header,
@@ -121,12 +128,12 @@ function report(o: {
     "",
     ...o.steps.map((s) => `  ${s}`),
     "",
-    `failed requests during the strategy changes: ${failed(o.moved)} of ${o.moved.requests} (baseline ${failed(o.baseline)} of ${o.baseline.requests}; target 0)`,
+    `failed requests during the strategy changes: ${failed(o.moved)} of ${o.moved.requests}${codes(o.moved)} (baseline ${failed(o.baseline)} of ${o.baseline.requests}${codes(o.baseline)}; target 0)`,
     `answered requests, changes / baseline: ${fmt(o.moved.requests / Math.max(1, o.baseline.requests))}`,
     o.tookS > o.duration
       ? `warning: the changes took ${fmt(o.tookS, 1)} s, longer than the ${o.duration} s of load: raise --duration`
       : `the changes took ${fmt(o.tookS, 1)} s of the ${o.duration} s under load`,
-    `${o.rate} req/s offered over 20 connections; ${availableParallelism()} cores shared by load generator, router and slots; node ${process.version}`,
+    `${o.rate} req/s offered at a steady rate, open-loop (requests left up to ${fmt(Math.max(o.baseline.lateMs, o.moved.lateMs), 1)} ms after they were due, p99); ${availableParallelism()} cores shared by load generator, router and slots; node ${process.version}`,
     "",
   ];
   process.stdout.write(lines.join("\n"));
