@@ -5,9 +5,10 @@
  * 256 → 1024 → 1024 → 16 MLP) and two blue-green routers in front of it, each in its own
  * process: one that hands connections to the slot (the steady state, `deploy.handoff`; it spawns
  * the slot) and one that proxies every request (`deploy.handoff: false`, and every rollout).
- * Loaded by autocannon from this process with the same settings:
+ * Loaded from this process with the same settings:
  *   - 50 connections, as fast as they go: req/s through each router against straight to the slot;
- *   - a fixed 1,000 requests/s over 10 connections: p99 through each router minus p99 direct.
+ *   - a steady 1,000 requests/s, open-loop and evenly spaced (pacedLoad): p99 through each router
+ *     minus p99 direct.
  * Direct and routed runs alternate, round after round, so drift on a busy machine hits both; the
  * table shows every round and the summary the medians. A bare TCP relay (bench/relay-child.ts: no
  * HTTP parsing, no routing) runs beside them as the floor of any pass-through in the router's
@@ -22,7 +23,17 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import { wideMlpModel, writeFixtureModels } from "../test/fixtures/onnx/make-models.ts";
-import { fmt, inRounds, load, loadTable, median, startChild, stopChild, type Load } from "./load-helpers.ts";
+import {
+  fmt,
+  inRounds,
+  load,
+  loadTable,
+  median,
+  pacedLoad,
+  startChild,
+  stopChild,
+  type Load,
+} from "./load-helpers.ts";
 
 const ROUTER = fileURLToPath(new URL("./router-child.ts", import.meta.url));
 const RELAY = fileURLToPath(new URL("./relay-child.ts", import.meta.url));
@@ -99,11 +110,11 @@ async function main(): Promise<void> {
       const handoffed = await load(handoff.url + path, body, { ...free, pids: handoffPids });
       const routed = await load(router.url + path, body, { ...free, pids: bothPids });
       const relayed = await load(relay.url + path, body, { ...free, pids: relayPids });
-      const fixed = { connections: 10, duration, overallRate: 1000 };
-      const directFixed = await load(slot.url + path, body, { ...fixed, pids: slotPid });
-      const handoffFixed = await load(handoff.url + path, body, { ...fixed, pids: handoffPids });
-      const routedFixed = await load(router.url + path, body, { ...fixed, pids: bothPids });
-      const relayedFixed = await load(relay.url + path, body, { ...fixed, pids: relayPids });
+      const steady = { rate: 1000, duration };
+      const directFixed = await pacedLoad(slot.url + path, body, { ...steady, pids: slotPid });
+      const handoffFixed = await pacedLoad(handoff.url + path, body, { ...steady, pids: handoffPids });
+      const routedFixed = await pacedLoad(router.url + path, body, { ...steady, pids: bothPids });
+      const relayedFixed = await pacedLoad(relay.url + path, body, { ...steady, pids: relayPids });
       return {
         direct,
         handoff: handoffed,
