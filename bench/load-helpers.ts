@@ -75,11 +75,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await once(child, "exit");
 }
 
-/** POSTs `body` to `url` with autocannon; latencies are exact per-response times, not histogram buckets. */
+/**
+ * POSTs `body` to `url` with autocannon over `connections` connections, each sending its next
+ * request as soon as its last was answered (closed loop: throughput at that concurrency; for a
+ * fixed rate use pacedLoad). Latencies are exact per-response times, not histogram buckets.
+ */
 export async function load(
   url: string,
   body: string,
-  opts: { connections: number; duration: number; overallRate?: number; pids?: Array<number | undefined> },
+  opts: { connections: number; duration: number; pids?: Array<number | undefined> },
 ): Promise<Load> {
   const times: number[] = [];
   const pids = opts.pids ?? [];
@@ -92,7 +96,6 @@ export async function load(
     body,
     connections: opts.connections,
     duration: opts.duration,
-    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
   }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
   // The returned tracker is both a promise of the result and an emitter of per-response events.
   instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
