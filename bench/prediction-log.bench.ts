@@ -152,11 +152,21 @@ async function gcSeconds(base: string): Promise<number> {
   return sum;
 }
 
-/** Each kind's pooled p99 over one generation's slices. */
+/** A kind's pooled p99 over one generation's slices. */
+function generationP99(results: Record<Kind, Slice[]>, k: Kind, g: number): number {
+  return pooled(results[k].slice(g * slices, (g + 1) * slices), 0.99);
+}
+
 function generationLine(results: Record<Kind, Slice[]>, g: number): string {
-  return KINDS.map(
-    (k) => `${k} p99 ${fmt(pooled(results[k].slice(g * slices, (g + 1) * slices), 0.99))} ms`,
-  ).join(", ");
+  return KINDS.map((k) => `${k} p99 ${fmt(generationP99(results, k, g))} ms`).join(", ");
+}
+
+/** In how many generations kind `a`'s p99 was above kind `b`'s (about half, where they do not differ). */
+function generationsAbove(results: Record<Kind, Slice[]>, a: Kind, b: Kind): string {
+  let above = 0;
+  for (let g = 0; g < generations; g++)
+    if (generationP99(results, a, g) > generationP99(results, b, g)) above++;
+  return `${above} of ${generations}`;
 }
 
 /** Quantile `q` of every latency of the slices together. */
@@ -257,6 +267,7 @@ function report(results: Record<Kind, Slice[]>, records: number, alone: number[]
       `p99 ratio control / without:      ${ratioText(control!)}  (two identical servers: what this run can resolve)`,
       `p99 ratio with logging / control: ${ratioText(versus!)}`,
       `target: ${verdict(withLog!, control!)}`,
+      `generations with the higher p99: with logging over control ${generationsAbove(results, "on", "control")}, over without ${generationsAbove(results, "on", "off")}; control over without ${generationsAbove(results, "control", "off")}`,
       `CPU per request: ${fmt(cpu("off"), 0)} µs without, ${fmt(cpu("on"), 0)} µs with (ratio ${fmt(cpu("on") / cpu("off"), 3)}), control ${fmt(cpu("control"), 0)} µs (ratio ${fmt(cpu("control") / cpu("off"), 3)})`,
       `GC pauses per request: ${fmt(gc("off"), 1)} µs without, ${fmt(gc("on"), 1)} µs with, control ${fmt(gc("control"), 1)} µs`,
       `records logged: ${records} (requests answered while logging, warm-up excluded: ${requests("on")}); failed requests: ${failed}`,
