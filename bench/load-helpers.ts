@@ -75,47 +75,65 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await once(child, "exit");
 }
 
+/** What a load run counted, before the CPU its servers used is added. */
+type Counted = Pick<Load, "reqPerSec" | "requests" | "errors" | "non2xx"> & {
+  latencies: number[] | Float64Array;
+};
+
+/** Runs `send` and returns its counts as a Load, with the CPU the processes `pids` used meanwhile. */
+async function measure<T extends Counted>(
+  pids: Array<number | undefined>,
+  send: () => Promise<T>,
+): Promise<Load & Omit<T, keyof Counted>> {
+  const cpuOf = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const cpuBefore = await cpuOf();
+  const counted = await send();
+  const cpu = (await cpuOf()) - cpuBefore;
+  const sorted = Float64Array.from(counted.latencies).sort();
+  return {
+    ...counted,
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, counted.requests),
+    cpuSeconds: pids.length === 0 ? NaN : cpu,
+    latencies: sorted,
+  };
+}
+
 /**
  * POSTs `body` to `url` with autocannon over `connections` connections, each sending its next
  * request as soon as its last was answered (closed loop: throughput at that concurrency; for a
  * fixed rate use pacedLoad). Latencies are exact per-response times, not histogram buckets.
  */
-export async function load(
+export function load(
   url: string,
   body: string,
   opts: { connections: number; duration: number; pids?: Array<number | undefined> },
 ): Promise<Load> {
-  const times: number[] = [];
-  const pids = opts.pids ?? [];
-  const cpuOf = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
-  const cpuBefore = await cpuOf();
-  const instance = autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    connections: opts.connections,
-    duration: opts.duration,
-  }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
-  // The returned tracker is both a promise of the result and an emitter of per-response events.
-  instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
-    times.push(responseTime),
-  );
-  const result = await instance;
-  const cpu = (await cpuOf()) - cpuBefore;
-  const sorted = Float64Array.from(times).sort();
-  return {
-    reqPerSec: result.requests.average,
-    p50: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    requests: result.requests.total,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, result.requests.total),
-    cpuSeconds: pids.length === 0 ? NaN : cpu,
-    latencies: sorted,
-  };
+  return measure(opts.pids ?? [], async () => {
+    const times: number[] = [];
+    const instance = autocannon({
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      connections: opts.connections,
+      duration: opts.duration,
+    }) as unknown as Promise<autocannon.Result> & NodeJS.EventEmitter;
+    // The returned tracker is both a promise of the result and an emitter of per-response events.
+    instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
+      times.push(responseTime),
+    );
+    const result = await instance;
+    return {
+      reqPerSec: result.requests.average,
+      requests: result.requests.total,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+      latencies: times,
+    };
+  });
 }
 
 /**
@@ -128,35 +146,26 @@ export async function load(
  * back to back as soon as the second starts, so "1,000 req/s" is a burst of 1,000 at full speed
  * and then idle, and the tail it measures is queueing within the burst.
  */
-export async function pacedLoad(
+export function pacedLoad(
   url: string,
   body: string,
   opts: { rate: number; duration: number; pids?: Array<number | undefined> },
 ): Promise<Load & { lateMs: number; errorCodes: Record<string, number> }> {
-  const pids = opts.pids ?? [];
-  const cpuOf = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
-  const n = Math.round(opts.rate * opts.duration);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-  const cpuBefore = await cpuOf();
-  const sent = await sendPaced(url, body, n, 1000 / opts.rate, agent);
-  const cpu = (await cpuOf()) - cpuBefore;
-  agent.destroy();
-  const sorted = sent.latencies.sort();
-  const answered = n - sent.errors;
-  return {
-    reqPerSec: opts.rate,
-    p50: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    requests: answered,
-    errors: sent.errors,
-    non2xx: sent.non2xx,
-    cpuUsPerReq: pids.length === 0 ? NaN : (cpu * 1e6) / Math.max(1, answered),
-    cpuSeconds: pids.length === 0 ? NaN : cpu,
-    latencies: sorted,
-    lateMs: percentile(sent.late.sort(), 0.99),
-    errorCodes: sent.errorCodes,
-  };
+  return measure(opts.pids ?? [], async () => {
+    const n = Math.round(opts.rate * opts.duration);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+    const sent = await sendPaced(url, body, n, 1000 / opts.rate, agent);
+    agent.destroy();
+    return {
+      reqPerSec: opts.rate,
+      requests: n - sent.errors,
+      errors: sent.errors,
+      non2xx: sent.non2xx,
+      latencies: sent.latencies,
+      lateMs: percentile(sent.late.sort(), 0.99),
+      errorCodes: sent.errorCodes,
+    };
+  });
 }
 
 /** The open-loop schedule of pacedLoad: `n` requests `intervalMs` apart, each timed from when it left. */

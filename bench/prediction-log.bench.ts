@@ -32,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { rawInferBody, writePenguinsModel } from "../test/runners/serve/penguins-model.ts";
 import { createPredictionLog } from "../runners/serve/prediction-log.ts";
+import { mulberry32 } from "../core/data/split.ts";
 import { fmt, median, pacedLoad, percentile, startChild, stopChild, type Load } from "./load-helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../runners/serve/main.ts", import.meta.url));
@@ -180,17 +181,6 @@ function pooled(runs: readonly Load[], q: number): number {
   return percentile(all.sort(), q);
 }
 
-/** A seeded generator (mulberry32), so a run's intervals can be recomputed from its slices. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Ratio = { point: number; low: number; high: number };
 
 /**
@@ -200,7 +190,8 @@ type Ratio = { point: number; low: number; high: number };
  * stretch of the run weigh on the interval.
  */
 function p99Ratios(results: Record<Kind, Slice[]>, pairs: Array<[Kind, Kind]>, draws = 400): Ratio[] {
-  const random = seeded(12);
+  // Seeded, so a run's intervals can be recomputed from its slices.
+  const random = mulberry32(12);
   const pick = (n: number) => Math.floor(random() * n);
   const samples = pairs.map(() => [] as number[]);
   for (let d = 0; d < draws; d++) {
